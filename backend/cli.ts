@@ -1,0 +1,210 @@
+// The `lumen` command. Every failure is one line on stderr and a non-zero exit.
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import cliProgress from "cli-progress";
+import { writeFile } from "node:fs/promises";
+import { extname } from "node:path";
+import {
+  CancelledError,
+  devices,
+  encodeImage,
+  formatFromPath,
+  generate,
+  listModels,
+  loadModel,
+  ModelError,
+  randomSeed,
+  RequestError,
+  resolveModelDir,
+  schedulerNames,
+  type Device,
+  type SchedulerName,
+} from "./engine";
+import { loadTokenizer } from "./engine/tokenizer";
+import { join } from "node:path";
+
+function int(name: string) {
+  return (value: string) => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`${name} must be an integer`);
+    return Number(value);
+  };
+}
+
+function float(name: string) {
+  return (value: string) => {
+    const v = Number(value);
+    if (value.trim() === "" || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number`);
+    return v;
+  };
+}
+
+/** a.png → a.png for one image; a-1.png, a-2.png … for several. */
+export function outputPaths(out: string, n: number): string[] {
+  if (n === 1) return [out];
+  const ext = extname(out);
+  const stem = ext ? out.slice(0, -ext.length) : out;
+  return Array.from({ length: n }, (_, i) => `${stem}-${i + 1}${ext || ".png"}`);
+}
+
+const fmtMs = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms.toFixed(1)) + " ms";
+
+interface GenerateFlags {
+  model?: string;
+  prompt: string;
+  negative?: string;
+  steps?: number;
+  guidance?: number;
+  seed?: number;
+  width?: number;
+  height?: number;
+  n: number;
+  scheduler?: SchedulerName;
+  device: Device;
+  threads?: number;
+  out?: string;
+  quiet?: boolean;
+}
+
+async function generateCommand(flags: GenerateFlags): Promise<void> {
+  const started = performance.now();
+  const seed = flags.seed ?? randomSeed();
+  const quiet = flags.quiet || !process.stderr.isTTY;
+  const model = await loadModel(resolveModelDir(flags.model), {
+    device: flags.device,
+    threads: flags.threads,
+    log: (m) => process.stderr.write(`lumen: ${m}\n`),
+  });
+  const loadMs = performance.now() - started;
+  const bar = quiet
+    ? undefined
+    : new cliProgress.SingleBar(
+        { format: "denoising [{bar}] {value}/{total} steps", stream: process.stderr, hideCursor: true, clearOnComplete: true },
+        cliProgress.Presets.shades_classic,
+      );
+  try {
+    const width = flags.width ?? model.defaults.width;
+    const height = flags.height ?? model.defaults.height;
+    const result = await generate(
+      model,
+      {
+        prompt: flags.prompt,
+        negativePrompt: flags.negative,
+        steps: flags.steps,
+        guidance: flags.guidance,
+        seed,
+        width,
+        height,
+        n: flags.n,
+        scheduler: flags.scheduler,
+      },
+      {
+        onStep: ({ step, steps }) => {
+          if (step === 1) bar?.start(steps, 0);
+          bar?.update(step);
+        },
+      },
+    );
+    bar?.stop();
+    const paths = outputPaths(flags.out ?? `lumen-${seed}.png`, result.images.length);
+    const encodeStart = performance.now();
+    for (let i = 0; i < paths.length; i++) {
+      const bytes = await encodeImage(result.images[i], { format: formatFromPath(paths[i]), width, height });
+      await writeFile(paths[i], bytes);
+    }
+    const encodeMs = performance.now() - encodeStart;
+    for (let i = 0; i < paths.length; i++) process.stdout.write(`${paths[i]}\tseed ${result.seeds[i]}\n`);
+    const stages = Object.entries(result.timings.summary())
+      .map(([k, v]) => `${k} ${fmtMs(v)}`)
+      .join(", ");
+    process.stderr.write(
+      `lumen: ${model.name} on ${model.provider}, ${result.width}×${result.height}` +
+        `${result.width !== width || result.height !== height ? ` upscaled to ${width}×${height}` : ""}; ` +
+        `load ${fmtMs(loadMs)}, ${stages}, encode ${fmtMs(encodeMs)}\n`,
+    );
+  } finally {
+    bar?.stop();
+    await model.release();
+  }
+}
+
+async function tokenizeCommand(text: string, flags: { model?: string }): Promise<void> {
+  const dir = resolveModelDir(flags.model);
+  const tokenizer = await loadTokenizer(join(dir, "tokenizer"));
+  process.stdout.write(JSON.stringify(tokenizer.encode(text)) + "\n");
+}
+
+function modelsCommand(flags: { json?: boolean }): void {
+  const models = listModels();
+  if (flags.json) {
+    process.stdout.write(JSON.stringify(models, null, 2) + "\n");
+    return;
+  }
+  if (models.length === 0) {
+    process.stdout.write("no models found\n");
+    return;
+  }
+  const rows = models.map((m) => [
+    m.name,
+    m.kind,
+    `${(m.bytes / 1e6).toFixed(1)} MB`,
+    m.defaults ? `${m.defaults.steps ?? "?"} steps, guidance ${m.defaults.guidance ?? "?"}, ${m.defaults.scheduler ?? "euler"}` : "",
+    m.nativeSize ? `${m.nativeSize[0]}×${m.nativeSize[1]}` : "",
+  ]);
+  const header = ["name", "kind", "size", "defaults", "native"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n");
+}
+
+export function buildProgram(): Command {
+  const program = new Command("lumen")
+    .description("Self-hosted text-to-image generation")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `lumen: ${s}` : s) });
+
+  program
+    .command("generate")
+    .description("generate images from a prompt")
+    .option("-m, --model <dir>", "model folder or name under models/ (default: the embedded model)")
+    .requiredOption("-p, --prompt <text>", "what to draw")
+    .option("--negative <text>", "what to avoid (used when guidance > 1)")
+    .option("--steps <n>", "denoising steps (default: the model's)", int("--steps"))
+    .option("--guidance <g>", "classifier-free guidance scale; ≤ 1 runs one UNet pass", float("--guidance"))
+    .option("--seed <s>", "seed of the first image (default: random)", int("--seed"))
+    .option("--width <w>", "width in pixels", int("--width"))
+    .option("--height <h>", "height in pixels", int("--height"))
+    .option("--n <k>", "number of images", int("--n"), 1)
+    .addOption(new Option("--scheduler <name>", "sampler").choices(schedulerNames))
+    .addOption(new Option("--device <device>", "execution provider").choices(devices).default("auto"))
+    .option("--threads <n>", "CPU threads per operator", int("--threads"))
+    .option("-o, --out <file>", "output file (.png, .jpg or .webp); several images get -1, -2 …")
+    .option("-q, --quiet", "no progress bar")
+    .action(generateCommand);
+
+  program
+    .command("tokenize")
+    .description("print a model's input_ids for a text as JSON")
+    .argument("<text>")
+    .option("-m, --model <dir>", "model folder or name")
+    .action(tokenizeCommand);
+
+  program
+    .command("models")
+    .description("list the models under models/")
+    .option("--json", "machine-readable output")
+    .action(modelsCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    const known = e instanceof ModelError || e instanceof RequestError || e instanceof CancelledError;
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
+    return 1;
+  }
+}

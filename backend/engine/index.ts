@@ -1,0 +1,20 @@
+// The engine's public surface. It knows nothing of HTTP: the CLI, the job workers and the
+// benchmarks all drive it through these functions.
+export { CancelledError, ModelError, RequestError } from "./errors";
+export { encodeImage, formatFromPath, imageFormats, type ImageFormat } from "./image";
+export { loadModel, type LoadedModel, type ModelDefaults } from "./model";
+export {
+  generate,
+  generationSize,
+  resolveRequest,
+  type GenerateOptions,
+  type GenerateRequest,
+  type GenerateResult,
+  type StepInfo,
+} from "./pipelines/text-to-image";
+export type { RgbImage } from "./pipelines/preview";
+export { devices, type Device } from "./providers";
+export { randomSeed } from "./rng";
+export { schedulerNames, type SchedulerName } from "./schedulers";
+export { Timings } from "./timings";
+export { DEFAULT_MODEL, listModels, modelsDir, resolveModelDir, type ModelSummary } from "./registry";

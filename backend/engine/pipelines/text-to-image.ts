@@ -1,0 +1,301 @@
+// Text-to-image: tokenize → text encoder(s) → denoising loop (scheduler + UNet with
+// classifier-free guidance) → VAE decode. One pipeline serves SD 1.x/2.x, Turbo, SDXL and the
+// embedded model; every model-specific fact comes from the LoadedModel.
+import type * as ort from "onnxruntime-node";
+import { CancelledError, RequestError } from "../errors";
+import type { LoadedModel } from "../model";
+import { seededNoise } from "../rng";
+import { createScheduler, schedulerNames, type NoiseSource, type SchedulerName } from "../schedulers";
+import { floatTensor, intTensor, toFloat32 } from "../tensors";
+import { Timings } from "../timings";
+import { latentPreview, type RgbImage } from "./preview";
+
+export interface GenerateRequest {
+  prompt: string;
+  negativePrompt?: string;
+  steps?: number;
+  guidance?: number;
+  /** Seed of the first image; image k uses seed + k, so any image can be reproduced alone. */
+  seed: number;
+  width?: number;
+  height?: number;
+  n?: number;
+  scheduler?: SchedulerName;
+}
+
+export interface StepInfo {
+  step: number;
+  steps: number;
+  timestep: number;
+  /** A cheap RGB preview of each image, projected linearly from the current latents. */
+  preview(): RgbImage[];
+}
+
+export interface GenerateOptions {
+  onStep?: (info: StepInfo) => void;
+  signal?: AbortSignal;
+  /** Replaces the seeded initial latents (already scaled by the scheduler's init noise sigma); for tests. */
+  initialLatents?: Float32Array;
+  /** Replaces the seeded per-step noise of ancestral samplers; for tests. */
+  stepNoise?: NoiseSource;
+}
+
+export interface GenerateResult {
+  images: RgbImage[];
+  seeds: number[];
+  /** Final latents, [n, C, h, w], as the VAE decoder receives them before scaling. */
+  latents: Float32Array;
+  /** Size the model generated at; `images` have this size (upscaling is the caller's choice). */
+  width: number;
+  height: number;
+  timings: Timings;
+}
+
+export interface ResolvedRequest {
+  prompt: string;
+  negativePrompt: string;
+  steps: number;
+  guidance: number;
+  scheduler: SchedulerName;
+  width: number;
+  height: number;
+  n: number;
+  seed: number;
+}
+
+const MAX_SIDE = 2048;
+
+/** Fills defaults from the model and checks every field, naming the one that is wrong. */
+export function resolveRequest(model: LoadedModel, req: GenerateRequest): ResolvedRequest {
+  const d = model.defaults;
+  const r: ResolvedRequest = {
+    prompt: req.prompt,
+    negativePrompt: req.negativePrompt ?? "",
+    steps: req.steps ?? d.steps,
+    guidance: req.guidance ?? d.guidance,
+    scheduler: req.scheduler ?? d.scheduler,
+    width: req.width ?? d.width,
+    height: req.height ?? d.height,
+    n: req.n ?? 1,
+    seed: req.seed,
+  };
+  const multiple = model.kind === "sdxl" ? 64 : 8;
+  for (const side of ["width", "height"] as const) {
+    const v = r[side];
+    if (!Number.isInteger(v) || v < multiple || v > MAX_SIDE || v % multiple !== 0) {
+      throw new RequestError(`${side} must be a multiple of ${multiple} from ${multiple} to ${MAX_SIDE}, got ${v}`);
+    }
+  }
+  if (!Number.isInteger(r.steps) || r.steps < 1 || r.steps > 150) {
+    throw new RequestError(`steps must be an integer from 1 to 150, got ${r.steps}`);
+  }
+  if (!Number.isFinite(r.guidance) || r.guidance < 0 || r.guidance > 30) {
+    throw new RequestError(`guidance must be from 0 to 30, got ${r.guidance}`);
+  }
+  if (!Number.isInteger(r.n) || r.n < 1 || r.n > 8) throw new RequestError(`n must be an integer from 1 to 8, got ${r.n}`);
+  if (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 2 ** 32 - 1) {
+    throw new RequestError(`seed must be an integer from 0 to ${2 ** 32 - 1}, got ${r.seed}`);
+  }
+  if (!schedulerNames.includes(r.scheduler)) {
+    throw new RequestError(`scheduler must be one of ${schedulerNames.join(", ")}, got ${r.scheduler}`);
+  }
+  if (typeof r.prompt !== "string") throw new RequestError("prompt must be a string");
+  return r;
+}
+
+/**
+ * The size the model itself generates for a request: the request's size, or for a model with a
+ * native size, the largest multiple-of-8 size within it that keeps the request's aspect ratio.
+ */
+export function generationSize(model: LoadedModel, width: number, height: number): [number, number] {
+  if (!model.nativeSize) return [width, height];
+  const [nw, nh] = model.nativeSize;
+  if (width <= nw && height <= nh) return [width, height];
+  const scale = Math.min(nw / width, nh / height);
+  const round8 = (v: number) => Math.max(8, Math.round((v * scale) / 8) * 8);
+  return [round8(width), round8(height)];
+}
+
+function checkCancelled(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new CancelledError();
+}
+
+function repeatRows(data: Float32Array, rows: number): Float32Array {
+  const out = new Float32Array(data.length * rows);
+  for (let i = 0; i < rows; i++) out.set(data, i * data.length);
+  return out;
+}
+
+interface Conditioning {
+  /** [rows, seq, dim] where rows = 1 (one prompt). */
+  hidden: Float32Array;
+  seq: number;
+  dim: number;
+  /** SDXL's pooled text embedding, [1, P]. */
+  pooled?: Float32Array;
+}
+
+async function encodePrompt(model: LoadedModel, text: string, timings: Timings): Promise<Conditioning> {
+  const parts: Float32Array[] = [];
+  let seq = 0;
+  const dims: number[] = [];
+  let pooled: Float32Array | undefined;
+  for (const enc of model.encoders) {
+    const ids = timings.measure("tokenize", () => enc.tokenizer.encode(text));
+    const fetches = enc.pooledOutput ? [enc.hiddenOutput, enc.pooledOutput] : [enc.hiddenOutput];
+    const out = await timings.run("text_encoder", enc.session, { input_ids: intTensor(enc.idsType, ids, [1, ids.length]) }, fetches);
+    const hidden = out[enc.hiddenOutput];
+    seq = hidden.dims[1];
+    dims.push(hidden.dims[2]);
+    parts.push(toFloat32(hidden));
+    if (enc.pooledOutput) pooled = toFloat32(out[enc.pooledOutput]);
+  }
+  // SDXL concatenates both encoders' hidden states along the feature axis.
+  const dim = dims.reduce((a, b) => a + b, 0);
+  const hidden = new Float32Array(seq * dim);
+  for (let s = 0; s < seq; s++) {
+    let offset = s * dim;
+    parts.forEach((p, i) => {
+      hidden.set(p.subarray(s * dims[i], (s + 1) * dims[i]), offset);
+      offset += dims[i];
+    });
+  }
+  return { hidden, seq, dim, pooled };
+}
+
+function zerosLike(c: Conditioning): Conditioning {
+  return { ...c, hidden: new Float32Array(c.hidden.length), pooled: c.pooled && new Float32Array(c.pooled.length) };
+}
+
+/** Per-image noise streams, so image k of a batch equals the same seed generated alone. */
+function batchNoise(seeds: number[]): NoiseSource {
+  const streams = seeds.map(seededNoise);
+  return (length) => {
+    const per = length / streams.length;
+    const out = new Float32Array(length);
+    streams.forEach((s, k) => out.set(s(per), k * per));
+    return out;
+  };
+}
+
+function timestepTensor(model: LoadedModel, t: number, batch: number): ort.Tensor {
+  const spec = model.timestep;
+  const dims = spec.shape.length === 0 ? [] : spec.shape[0] === 1 ? [1] : [batch];
+  const count = dims.length === 0 ? 1 : dims[0];
+  const values = new Array<number>(count).fill(t);
+  if (spec.type === "int64" || spec.type === "int32") return intTensor(spec.type, values.map(Math.round), dims);
+  return floatTensor(spec.type as "float32" | "float16", Float32Array.from(values), dims);
+}
+
+function toRgb(data: Float32Array, offset: number, width: number, height: number): RgbImage {
+  const plane = width * height;
+  const pixels = new Uint8Array(plane * 3);
+  for (let c = 0; c < 3; c++) {
+    const base = offset + c * plane;
+    for (let p = 0; p < plane; p++) {
+      const v = Math.round(((data[base + p] + 1) / 2) * 255);
+      pixels[p * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : v;
+    }
+  }
+  return { width, height, pixels };
+}
+
+export async function generate(
+  model: LoadedModel,
+  request: GenerateRequest,
+  options: GenerateOptions = {},
+): Promise<GenerateResult> {
+  const r = resolveRequest(model, request);
+  const [width, height] = generationSize(model, r.width, r.height);
+  const timings = new Timings();
+  const total = timings.start("total");
+  const { n } = r;
+  const h = height / model.vaeScale;
+  const w = width / model.vaeScale;
+  const latentSize = model.latentChannels * h * w;
+  const seeds = Array.from({ length: n }, (_, k) => (r.seed + k) % 2 ** 32);
+  const noise = batchNoise(seeds);
+
+  // Conditioning: [uncond × n, cond × n] with guidance, [cond × n] without (one UNet pass).
+  const useCfg = r.guidance > 1;
+  const cond = await encodePrompt(model, r.prompt, timings);
+  checkCancelled(options.signal);
+  const conds = [cond];
+  if (useCfg) {
+    const zeroUncond = model.forceZerosForEmptyNegative && r.negativePrompt.trim() === "";
+    conds.unshift(zeroUncond ? zerosLike(cond) : await encodePrompt(model, r.negativePrompt, timings));
+  }
+  const rows = conds.length * n;
+  const hidden = new Float32Array(rows * cond.seq * cond.dim);
+  conds.forEach((c, i) => hidden.set(repeatRows(c.hidden, n), i * n * c.hidden.length));
+  const feedsBase: Record<string, ort.Tensor> = {
+    encoder_hidden_states: floatTensor(model.floatType, hidden, [rows, cond.seq, cond.dim]),
+  };
+  if (model.kind === "sdxl") {
+    const pooledDim = cond.pooled!.length;
+    const pooled = new Float32Array(rows * pooledDim);
+    conds.forEach((c, i) => pooled.set(repeatRows(c.pooled!, n), i * n * pooledDim));
+    feedsBase.text_embeds = floatTensor(model.floatType, pooled, [rows, pooledDim]);
+    const timeIds = repeatRows(Float32Array.from([height, width, 0, 0, height, width]), rows);
+    feedsBase.time_ids = floatTensor(model.floatType, timeIds, [rows, 6]);
+  }
+
+  const scheduler = createScheduler(r.scheduler, model.schedulerConfig);
+  try {
+    scheduler.setTimesteps(r.steps);
+  } catch (e) {
+    throw new RequestError((e as Error).message);
+  }
+  let latents = options.initialLatents ?? noise(n * latentSize).map((v) => v * scheduler.initNoiseSigma);
+  const stepNoise = options.stepNoise ?? noise;
+
+  const steps = scheduler.timesteps.length;
+  for (let i = 0; i < steps; i++) {
+    checkCancelled(options.signal);
+    const t = scheduler.timesteps[i];
+    const scaled = timings.measure("scheduler", () => scheduler.scaleModelInput(latents, i));
+    const sample = useCfg ? repeatRows(scaled, 2) : scaled;
+    const out = await timings.run("unet", model.unet, {
+      ...feedsBase,
+      sample: floatTensor(model.floatType, sample, [rows, model.latentChannels, h, w]),
+      timestep: timestepTensor(model, t, rows),
+    });
+    const pred = toFloat32(out[model.unet.outputNames[0]]);
+    latents = timings.measure("scheduler", () => {
+      let guided = pred;
+      if (useCfg) {
+        const half = n * latentSize;
+        guided = new Float32Array(half);
+        for (let k = 0; k < half; k++) guided[k] = pred[k] + r.guidance * (pred[half + k] - pred[k]);
+      }
+      return scheduler.step(guided, i, latents, stepNoise);
+    });
+    const current = latents;
+    options.onStep?.({
+      step: i + 1,
+      steps,
+      timestep: t,
+      preview: () => latentPreview(current, n, model.latentChannels, h, w, model.latentRgb),
+    });
+  }
+  checkCancelled(options.signal);
+
+  const images: RgbImage[] = [];
+  const inv = 1 / model.vaeScalingFactor;
+  for (let k = 0; k < n; k++) {
+    const z = latents.subarray(k * latentSize, (k + 1) * latentSize).map((v) => v * inv);
+    const out = await timings.run("vae_decoder", model.vae, {
+      latent_sample: floatTensor(model.floatType, z, [1, model.latentChannels, h, w]),
+    });
+    const decoded = out[model.vae.outputNames[0]];
+    images.push(timings.measure("to_rgb", () => toRgb(toFloat32(decoded), 0, decoded.dims[3], decoded.dims[2])));
+  }
+  total();
+  return { images, seeds, latents, width, height, timings };
+}
+
+/** The VAE decoder's raw output for given latents (already divided by the scaling factor); for tests. */
+export async function decodeLatents(model: LoadedModel, z: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
+  const out = await model.vae.run({ latent_sample: floatTensor(model.floatType, z, [n, model.latentChannels, h, w]) });
+  return toFloat32(out[model.vae.outputNames[0]]);
+}

@@ -1,0 +1,59 @@
+// Execution-provider choice and session creation. `auto` tries CUDA, then WebGPU, then CPU, and
+// says why each one it skipped failed, so a GPU host that silently runs on CPU is easy to spot.
+import * as ort from "onnxruntime-node";
+
+export const devices = ["auto", "cpu", "cuda", "webgpu"] as const;
+export type Device = (typeof devices)[number];
+export type Provider = Exclude<Device, "auto">;
+
+export interface RuntimeOptions {
+  device?: Device;
+  /** Threads inside one operator (CPU provider); default: ORT's choice (all cores). */
+  threads?: number;
+  log?: (message: string) => void;
+}
+
+export const CUDA_INSTALL_HINT =
+  "install the CUDA 12 provider with: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install";
+
+function sessionOptions(provider: Provider, threads?: number): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [provider],
+    graphOptimizationLevel: "all",
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    logSeverityLevel: 3,
+  };
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split("\n")[0].slice(0, 200);
+}
+
+/**
+ * Opens the first session with the requested provider; with `auto`, falls through CUDA and WebGPU
+ * to CPU. Returns the provider that worked, which the other components of the model then reuse.
+ */
+export async function openFirstSession(
+  path: string,
+  options: RuntimeOptions,
+): Promise<{ session: ort.InferenceSession; provider: Provider }> {
+  const device = options.device ?? "auto";
+  const candidates: Provider[] = device === "auto" ? ["cuda", "webgpu", "cpu"] : [device];
+  for (const provider of candidates) {
+    try {
+      return { session: await ort.InferenceSession.create(path, sessionOptions(provider, options.threads)), provider };
+    } catch (e) {
+      const reason = firstLine(e);
+      const hint = provider === "cuda" && /shared library|providers_cuda/i.test(reason) ? ` (${CUDA_INSTALL_HINT})` : "";
+      if (device !== "auto") throw new Error(`${provider} execution provider unavailable: ${reason}${hint}`);
+      if (provider === "cpu") throw e;
+      options.log?.(`device auto: skipped ${provider}: ${reason}${hint}`);
+    }
+  }
+  throw new Error("unreachable");
+}
+
+export function openSession(path: string, provider: Provider, threads?: number): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(path, sessionOptions(provider, threads));
+}
