@@ -20,11 +20,14 @@ function sessionOptions(provider: Provider, threads?: number): ort.InferenceSess
   return {
     executionProviders: [provider],
     graphOptimizationLevel: "all",
-    intraOpNumThreads: threads,
+    ...(threads ? { intraOpNumThreads: threads } : {}),
     interOpNumThreads: 1,
     logSeverityLevel: 3,
   };
 }
+
+/** Errors that mean the provider itself could not start, as opposed to a bad model file. */
+const PROVIDER_FAILURE = /AppendExecutionProvider|shared library|WebGPU adapter|Vulkan|backend not found/i;
 
 function firstLine(e: unknown): string {
   return String(e instanceof Error ? e.message : e).split("\n")[0].slice(0, 200);
@@ -46,8 +49,8 @@ export async function openFirstSession(
     } catch (e) {
       const reason = firstLine(e);
       const hint = provider === "cuda" && /shared library|providers_cuda/i.test(reason) ? ` (${CUDA_INSTALL_HINT})` : "";
+      if (provider === "cpu" || !PROVIDER_FAILURE.test(String((e as Error)?.message))) throw e;
       if (device !== "auto") throw new Error(`${provider} execution provider unavailable: ${reason}${hint}`);
-      if (provider === "cpu") throw e;
       options.log?.(`device auto: skipped ${provider}: ${reason}${hint}`);
     }
   }

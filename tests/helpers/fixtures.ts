@@ -1,0 +1,61 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadModel, type LoadedModel } from "../../backend/engine";
+
+export const fixturesDir = join(import.meta.dirname, "..", "fixtures");
+export const fixtureModel = (name: "sd15" | "sd21" | "sdxl") => join(fixturesDir, name);
+
+export interface ReferenceCase {
+  file: string;
+  model: "sd15" | "sd21" | "sdxl";
+  prompt: string;
+  negativePrompt: string | null;
+  inputIds: number[][];
+  negativeInputIds?: number[][];
+  inputIds2?: number[][];
+  negativeInputIds2?: number[][];
+  scheduler: "euler" | "euler_a" | "ddim" | "lcm";
+  steps: number;
+  guidance: number;
+  width: number;
+  height: number;
+  batch: number;
+  timesteps: number[];
+  initLatents: number[];
+  stepNoise?: number[][];
+  finalLatents: number[];
+  image: number[];
+  tolerance: number;
+}
+
+export function referenceCases(): ReferenceCase[] {
+  const dir = join(fixturesDir, "reference");
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => ({ file: f, ...JSON.parse(readFileSync(join(dir, f), "utf8")) }));
+}
+
+const cache = new Map<string, Promise<LoadedModel>>();
+/** Fixture models are opened once per test file and shared by its tests. */
+export function openFixture(name: "sd15" | "sd21" | "sdxl"): Promise<LoadedModel> {
+  if (!cache.has(name)) cache.set(name, loadModel(fixtureModel(name), { device: "cpu", threads: 1 }));
+  return cache.get(name)!;
+}
+
+export async function releaseFixtures(): Promise<void> {
+  for (const m of cache.values()) await (await m).release();
+  cache.clear();
+}
+
+/** ‖a − b‖ / ‖b‖: one number for how far a whole tensor is from its reference. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) throw new Error(`length ${a.length} ≠ ${b.length}`);
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30));
+}

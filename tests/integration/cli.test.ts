@@ -1,0 +1,105 @@
+// The `lumen` command as a user runs it: a real process, real files, exit codes and one-line errors.
+import { strict as assert } from "node:assert";
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { promisify } from "node:util";
+import sharp from "sharp";
+import { fixtureModel, fixturesDir } from "../helpers/fixtures";
+
+const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
+const work = mkdtempSync(join(tmpdir(), "lumen-cli-"));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function lumen(args: string[], env: Record<string, string> = {}) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...env },
+      cwd: work,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (e: any) {
+    return { code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string };
+  }
+}
+
+const generateArgs = (seed: number, out: string, extra: string[] = []) => [
+  "generate", "--model", fixtureModel("sd15"), "--prompt", "a lake", "--seed", String(seed),
+  "--width", "64", "--height", "64", "--steps", "3", "--device", "cpu", "--out", join(work, out), ...extra,
+];
+
+describe("lumen generate", () => {
+  it("writes a valid PNG, the same bytes for the same seed and different ones for another", async () => {
+    const first = await lumen(generateArgs(1, "a.png"));
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /a\.png\tseed 1/);
+    assert.match(first.stderr, /unet [\d.]+ ms/);
+    await lumen(generateArgs(1, "b.png"));
+    await lumen(generateArgs(2, "c.png"));
+    const [a, b, c] = ["a.png", "b.png", "c.png"].map((f) => readFileSync(join(work, f)));
+    assert.ok(a.equals(b), "same seed, different bytes");
+    assert.ok(!a.equals(c), "different seeds, same bytes");
+    const meta = await sharp(a).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ["png", 64, 64]);
+  });
+
+  it("writes several images as numbered files in the format of the extension", async () => {
+    const run = await lumen(generateArgs(5, "many.webp", ["--n", "2"]));
+    assert.equal(run.code, 0, run.stderr);
+    for (const [file, seed] of [["many-1.webp", 5], ["many-2.webp", 6]] as const) {
+      assert.match(run.stdout, new RegExp(`${file}\\tseed ${seed}`));
+      assert.equal((await sharp(readFileSync(join(work, file))).metadata()).format, "webp");
+    }
+  });
+
+  it("upscales to the requested size with sharp when the model has a smaller native size", async () => {
+    // A copy of the fixture that declares a 64×64 native size, like the embedded model's 128×128.
+    const dir = join(work, "native");
+    cpSync(fixtureModel("sd15"), dir, { recursive: true });
+    writeFileSync(join(dir, "lumen.json"), JSON.stringify({ nativeSize: [64, 64], defaults: { steps: 2 } }));
+    const run = await lumen(["generate", "--model", dir, "--prompt", "x", "--seed", "1", "--width", "128", "--height", "128", "--out", join(work, "up.jpg")]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /64×64 upscaled to 128×128/);
+    const meta = await sharp(readFileSync(join(work, "up.jpg"))).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ["jpeg", 128, 128]);
+  });
+
+  for (const [what, args, pattern] of [
+    ["a missing model folder", ["generate", "--model", "/no/such/model", "--prompt", "x"], /model folder \/no\/such\/model does not exist/],
+    ["a missing component", ["generate", "--model", fixturesDir, "--prompt", "x"], /model_index\.json is missing/],
+    ["a bad size", ["generate", "--model", fixtureModel("sd15"), "--prompt", "x", "--width", "100", "--device", "cpu"], /width must be a multiple of 8/],
+    ["a non-numeric option", ["generate", "--prompt", "x", "--steps", "many"], /--steps must be an integer/],
+  ] as const) {
+    it(`fails with one line and a non-zero exit for ${what}`, async () => {
+      const run = await lumen([...args]);
+      assert.notEqual(run.code, 0);
+      const lines = run.stderr.split("\n").filter((l) => l.startsWith("lumen:"));
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0], pattern);
+    });
+  }
+});
+
+describe("lumen tokenize", () => {
+  it("prints the model's input_ids as JSON", async () => {
+    const run = await lumen(["tokenize", "--model", fixtureModel("sd21"), "a photo of a cat"]);
+    assert.equal(run.code, 0, run.stderr);
+    const ids = JSON.parse(run.stdout);
+    assert.deepEqual(ids.slice(0, 8), [49406, 320, 1125, 539, 320, 2368, 49407, 0]);
+    assert.equal(ids.length, 77);
+  });
+});
+
+describe("lumen models", () => {
+  it("lists the model folders with kind, size and defaults", async () => {
+    const run = await lumen(["models"], { LUMEN_MODELS_DIR: fixturesDir });
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stdout.trim().split("\n");
+    assert.match(lines[0], /^name\s+kind\s+size/);
+    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2)), [["sd15", "sd"], ["sd21", "sd"], ["sdxl", "sdxl"]]);
+    const json = JSON.parse((await lumen(["models", "--json"], { LUMEN_MODELS_DIR: fixturesDir })).stdout);
+    assert.ok(json.every((m: { bytes: number }) => m.bytes > 0));
+  });
+});

@@ -1,0 +1,152 @@
+import { strict as assert } from "node:assert";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type * as ort from "onnxruntime-node";
+import { CancelledError, encodeImage, generate, loadModel, ModelError, RequestError } from "../../backend/engine";
+import { fixtureModel, openFixture, releaseFixtures } from "../helpers/fixtures";
+
+after(releaseFixtures);
+
+const request = { prompt: "a lake at dawn", width: 64, height: 64, steps: 3, seed: 1 };
+
+/** Records the batch size of every UNet call. */
+function spyUnet(model: { unet: ort.InferenceSession }): { batches: number[]; restore(): void } {
+  const original = model.unet.run.bind(model.unet);
+  const batches: number[] = [];
+  (model.unet as any).run = (feeds: Record<string, ort.Tensor>, ...rest: unknown[]) => {
+    batches.push(feeds.sample.dims[0]);
+    return (original as any)(feeds, ...rest);
+  };
+  return { batches, restore: () => void ((model.unet as any).run = original) };
+}
+
+describe("pipeline", () => {
+  it("gives byte-identical PNGs for the same seed and different ones for another seed", async () => {
+    const model = await openFixture("sd15");
+    const png = async (seed: number) => encodeImage((await generate(model, { ...request, seed })).images[0]);
+    const a = await png(1);
+    const b = await png(1);
+    const c = await png(2);
+    assert.ok(a.equals(b));
+    assert.ok(!a.equals(c));
+    assert.equal(a.subarray(1, 4).toString(), "PNG");
+  });
+
+  it("runs one UNet pass per step without guidance and a doubled batch with it", async () => {
+    const model = await openFixture("sd21");
+    const spy = spyUnet(model);
+    try {
+      await generate(model, { ...request, guidance: 1, n: 2 });
+      assert.deepEqual(spy.batches, [2, 2, 2]);
+      spy.batches.length = 0;
+      await generate(model, { ...request, guidance: 7, n: 2, negativePrompt: "fog" });
+      assert.deepEqual(spy.batches, [4, 4, 4]);
+    } finally {
+      spy.restore();
+    }
+  });
+
+  it("makes image k of a batch the same as seed + k alone", async () => {
+    const model = await openFixture("sd15");
+    const batch = await generate(model, { ...request, n: 2, seed: 10 });
+    const alone = await generate(model, { ...request, n: 1, seed: 11 });
+    assert.deepEqual(batch.seeds, [10, 11]);
+    const second = batch.latents.subarray(batch.latents.length / 2);
+    const maxDiff = second.reduce((m, v, i) => Math.max(m, Math.abs(v - alone.latents[i])), 0);
+    assert.ok(maxDiff < 1e-4, `max difference ${maxDiff}`);
+  });
+
+  it("reports every step with a latent-sized preview per image", async () => {
+    const model = await openFixture("sd15");
+    const seen: Array<[number, number, number]> = [];
+    await generate(model, { ...request, n: 2 }, {
+      onStep: ({ step, steps, preview }) => {
+        const images = preview();
+        assert.equal(images.length, 2);
+        assert.equal(images[0].pixels.length, 8 * 8 * 3);
+        seen.push([step, steps, images[0].width]);
+      },
+    });
+    assert.deepEqual(seen, [[1, 3, 8], [2, 3, 8], [3, 3, 8]]);
+  });
+
+  it("stops between steps when cancelled", async () => {
+    const model = await openFixture("sd15");
+    const controller = new AbortController();
+    let steps = 0;
+    await assert.rejects(
+      generate(model, request, { signal: controller.signal, onStep: () => (steps++, controller.abort()) }),
+      CancelledError,
+    );
+    assert.equal(steps, 1);
+  });
+
+  it("rejects sizes that are not multiples of 8 (64 for SDXL), naming the field", async () => {
+    const sd = await openFixture("sd15");
+    await assert.rejects(generate(sd, { ...request, width: 100 }), (e: Error) => e instanceof RequestError && /width must be a multiple of 8/.test(e.message));
+    const xl = await openFixture("sdxl");
+    await assert.rejects(generate(xl, { ...request, height: 72 }), /height must be a multiple of 64/);
+  });
+
+  it("rejects bad steps, guidance and n", async () => {
+    const model = await openFixture("sd15");
+    await assert.rejects(generate(model, { ...request, steps: 0 }), /steps must be/);
+    await assert.rejects(generate(model, { ...request, guidance: -1 }), /guidance must be/);
+    await assert.rejects(generate(model, { ...request, n: 0 }), /n must be/);
+  });
+
+  it("runs an fp16 SDXL export with both text encoders", async () => {
+    const model = await openFixture("sdxl");
+    assert.equal(model.kind, "sdxl");
+    assert.equal(model.floatType, "float16");
+    assert.equal(model.encoders.length, 2);
+    const result = await generate(model, { ...request, guidance: 5 });
+    assert.equal(result.images[0].width, 64);
+    assert.ok(result.latents.every(Number.isFinite));
+  });
+});
+
+describe("model loading errors", () => {
+  const copies: string[] = [];
+  after(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const copyFixture = () => {
+    const dir = mkdtempSync(join(tmpdir(), "lumen-model-"));
+    copies.push(dir);
+    cpSync(fixtureModel("sd15"), dir, { recursive: true });
+    return dir;
+  };
+  const expectError = (dir: string, pattern: RegExp) =>
+    assert.rejects(loadModel(dir, { device: "cpu" }), (e: Error) => e instanceof ModelError && pattern.test(e.message));
+
+  it("names a missing folder", () => expectError("/nonexistent/model", /model folder .* does not exist/));
+
+  it("names a missing component", async () => {
+    const dir = copyFixture();
+    rmSync(join(dir, "vae_decoder", "model.onnx"));
+    await expectError(dir, /^vae_decoder: .*model\.onnx is missing/);
+  });
+
+  it("names a corrupt component", async () => {
+    const dir = copyFixture();
+    writeFileSync(join(dir, "text_encoder", "model.onnx"), "not an onnx file");
+    await expectError(dir, /^text_encoder: cannot load/);
+  });
+
+  it("names a component with unexpected inputs", async () => {
+    const dir = copyFixture();
+    cpSync(join(dir, "vae_decoder", "model.onnx"), join(dir, "unet", "model.onnx"));
+    await expectError(dir, /^unet: unexpected inputs \[latent_sample\]/);
+  });
+
+  it("names a missing tokenizer", async () => {
+    const dir = copyFixture();
+    rmSync(join(dir, "tokenizer"), { recursive: true });
+    await expectError(dir, /^tokenizer: /);
+  });
+
+  it("refuses an execution provider that is not installed, and says how to install it", async () => {
+    await assert.rejects(loadModel(fixtureModel("sd15"), { device: "cuda" }), /cuda execution provider unavailable/);
+  });
+});
