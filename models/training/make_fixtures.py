@@ -528,6 +528,8 @@ class Fixture:
         """Scale the output convolutions so the UNet predicts ~unit-variance values and the VAE's
         tanh is not saturated."""
         g = torch.Generator().manual_seed(self.seed)
+        if self.unet.sdxl:  # make text_embeds and time_ids weigh as much as the timestep
+            self.unet.add_embedding[2].weight.mul_(3.0)
         b = 2
         ctx = torch.randn(b, SEQ, self.unet.attn1.to_k.in_features, generator=g)
         sample = torch.randn(b, 4, 8, 8, generator=g)
@@ -784,7 +786,7 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]]) -> dict:
     ts = sampler.timesteps
     ref.update({
         "scheduler": case["scheduler"],
-        "timestepSpacing": fx.spacing if case["scheduler"] != "lcm" else "lcm",
+        "timestepSpacing": fx.spacing,
         "predictionType": fx.prediction,
         "steps": steps,
         "guidance": g,
@@ -830,7 +832,10 @@ CASES = [
     dict(model="sdxl", name="sdxl_euler_a", scheduler="euler_a", seed=302, guidance=5.0,
          prompt="A cozy cabin in the woods, snow falling, warm light in the windows"),
 ]
-SDXL_TOLERANCE = 1e-3  # set below from the float16 error measured for these fixtures
+# float16 ONNX vs float32 torch: onnxruntime-node 1.30 (CPU) measured up to 2.1e-3 (latents) and
+# 1.1e-2 (image), as max |error| / max |reference|; wrong hidden-state layer, time_ids or
+# text_embeds gave 7e-2 .. 1.8 there.
+SDXL_TOLERANCE = 3e-2
 
 
 # ----------------------------------------------------------------------------------------------
