@@ -1,0 +1,152 @@
+"""Export the trained lumen-landscapes model to models/lumen-landscapes/ (diffusers ONNX layout).
+
+    /usr/bin/python3 models/training/landscapes/export.py [--runs models/training/runs]
+        [--out models/lumen-landscapes] [--steps 6] [--guidance 3]
+
+Uses the EMA weights of the latest text-encoder/UNet checkpoint (unet_final.pt, else unet.pt),
+the VAE decoder of vae_final.pt and the scaling factor / latent-to-RGB map of latents.json.
+Writes check.json: inputs and PyTorch outputs that tests/check_onnx.mjs-style scripts can compare
+against onnxruntime-node.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from captions import Tokenizer, MAX_LEN  # noqa: E402
+from models import (VAE, DecoderExport, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
+                    NUM_TRAIN_TIMESTEPS, count)
+from train import UNET_CH  # noqa: E402
+
+OPSET = 17
+
+
+def load(runs):
+    tok = Tokenizer()
+    path = os.path.join(runs, "unet_final.pt")
+    if not os.path.exists(path):
+        path = os.path.join(runs, "unet.pt")
+    st = torch.load(path)
+    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=UNET_CH)
+    te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
+    vae = VAE()
+    vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
+    info = json.load(open(os.path.join(runs, "latents.json")))
+    for m in (te, unet, vae):
+        m.eval()
+    return tok, te, unet, vae, info, st["step"], path
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--out", default="models/lumen-landscapes")
+    ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    tok, te, unet, vae, info, step, path = load(a.runs)
+    out = a.out
+    for d in ("tokenizer", "text_encoder", "unet", "vae_decoder", "scheduler"):
+        os.makedirs(os.path.join(out, d), exist_ok=True)
+
+    def dump(obj, *p):
+        with open(os.path.join(out, *p), "w") as f:
+            json.dump(obj, f, indent=1, ensure_ascii=False)
+            f.write("\n")
+
+    # tokenizer
+    dump(tok.tokenizer_json(), "tokenizer", "tokenizer.json")
+    dump(tok.tokenizer_config(), "tokenizer", "tokenizer_config.json")
+
+    D = te.norm.normalized_shape[0]
+    ids = torch.from_numpy(tok.batch(["a misty lake at sunrise with reflections of pine-covered hills", ""]))
+    with torch.no_grad():
+        torch.onnx.export(te, (ids,), os.path.join(out, "text_encoder", "model.onnx"),
+                          input_names=["input_ids"], output_names=["last_hidden_state"],
+                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
+                                        "last_hidden_state": {0: "batch", 1: "sequence"}},
+                          opset_version=OPSET, do_constant_folding=True)
+        ctx = te(ids)
+        x = torch.randn(2, 4, 16, 16, generator=torch.Generator().manual_seed(0))
+        t = torch.tensor([999.0, 499.0])
+        torch.onnx.export(unet, (x, t, ctx), os.path.join(out, "unet", "model.onnx"),
+                          input_names=["sample", "timestep", "encoder_hidden_states"],
+                          output_names=["out_sample"],
+                          dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"},
+                                        "timestep": {0: "batch"},
+                                        "encoder_hidden_states": {0: "batch", 1: "sequence"},
+                                        "out_sample": {0: "batch", 2: "height", 3: "width"}},
+                          opset_version=OPSET, do_constant_folding=True)
+        v = unet(x, t, ctx)
+        dec = DecoderExport(vae.dec)
+        z = torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(1))
+        torch.onnx.export(dec, (z,), os.path.join(out, "vae_decoder", "model.onnx"),
+                          input_names=["latent_sample"], output_names=["sample"],
+                          dynamic_axes={"latent_sample": {0: "batch", 2: "height", 3: "width"},
+                                        "sample": {0: "batch", 2: "height", 3: "width"}},
+                          opset_version=OPSET, do_constant_folding=True)
+        img = dec(z)
+    dump({"scaling_factor": info["scaling_factor"], "latent_channels": 4, "sample_size": 128,
+          "block_out_channels": [128, 96, 48, 24], "_class_name": "AutoencoderKL"},
+         "vae_decoder", "config.json")
+    dump({"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.27.0",
+          "num_train_timesteps": NUM_TRAIN_TIMESTEPS, "beta_start": BETA_START, "beta_end": BETA_END,
+          "beta_schedule": "scaled_linear", "rescale_betas_zero_snr": True,
+          "prediction_type": "v_prediction", "timestep_spacing": "trailing", "steps_offset": 0,
+          "interpolation_type": "linear", "use_karras_sigmas": False, "trained_betas": None},
+         "scheduler", "scheduler_config.json")
+    dump({"_class_name": "OnnxStableDiffusionPipeline", "_diffusers_version": "0.27.0",
+          "text_encoder": ["diffusers", "OnnxRuntimeModel"],
+          "tokenizer": ["transformers", "PreTrainedTokenizerFast"],
+          "unet": ["diffusers", "OnnxRuntimeModel"],
+          "vae_decoder": ["diffusers", "OnnxRuntimeModel"],
+          "scheduler": ["diffusers", "EulerDiscreteScheduler"],
+          "safety_checker": [None, None], "feature_extractor": [None, None],
+          "requires_safety_checker": False}, "model_index.json")
+    dump({"name": "lumen-landscapes",
+          "description": "Small text-to-image latent diffusion model of landscapes and light "
+                         "(time of day, sky, terrain, water, season, weather), trained from scratch "
+                         "on procedural renders. 128x128 native.",
+          "defaults": {"steps": a.steps, "guidance": a.guidance, "scheduler": "euler",
+                       "width": 128, "height": 128},
+          "nativeSize": [128, 128],
+          "latentRgb": info["latent_rgb"],
+          "latentRgbBias": info["latent_rgb_bias"],
+          "latentRgbNote": "applies to the scaled latents of the denoising loop (before division "
+                           "by scaling_factor); gives the mean RGB (0..1) of each 8x8 patch",
+          "textEncoderDim": D, "trainingSteps": step},
+         "lumen.json")
+    cases = ["a misty lake at sunrise with reflections of pine-covered hills", "",
+             "A Misty LAKE at Sunrise!!", "photo of snowy mountains, 4k", "4K HDR wallpaper",
+             "sunset over the sea... beautiful", "Golden-hour dunes (desert) 8k",
+             "a castle on a hill at night", "night sky with stars, moonlit lake",
+             "rolling hills;autumn:fog", "café in Paris", "storm clouds over the ocean?!",
+             "   leading and trailing spaces   ", "tabs\tand\nnewlines", "under_score word_word",
+             "numbers 123 and 4k and 10", "<bos> literal special tokens <eos>",
+             "an extremely long prompt " + " ".join(["with many many words"] * 12),
+             "blue hour, twilight, dusk", "snow-covered pines in winter with falling snow",
+             "Fjord with Aurora Borealis"]
+    # reference values for checking the ONNX files with onnxruntime
+    dump({"tokenizer_cases": [{"text": c, "ids": tok(c), "encode": tok.encode(c)} for c in cases],
+          "input_ids": ids.tolist(), "last_hidden_state_sum": float(ctx.sum()),
+          "last_hidden_state_first": ctx[0, 0, :8].tolist(),
+          "unet_sample_seed0": x.flatten().tolist(), "unet_timestep": t.tolist(),
+          "unet_out_first": v.flatten()[:16].tolist(), "unet_out_sum": float(v.sum()),
+          "unet_out_abs_sum": float(v.abs().sum()),
+          "vae_latent": z.flatten().tolist(), "vae_out_sum": float(img.sum()),
+          "vae_out_first": img.flatten()[:16].tolist()}, os.path.abspath(os.path.join(a.runs, "check.json")))
+    total = 0
+    for root, _, files in os.walk(out):
+        for f in files:
+            total += os.path.getsize(os.path.join(root, f))
+    print(f"exported {path} (step {step}) to {out}: {total / 1e6:.2f} MB; unet {count(unet)}, "
+          f"text encoder {count(te)}, vae decoder {count(vae.dec)} parameters")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,278 @@
+"""Networks of the lumen-landscapes latent diffusion model, and its noise schedule and sampler.
+
+- VAE: 128x128x3 <-> 16x16x4 (8x downsampling), small KL.
+- Text encoder: a small bidirectional transformer over the word-level tokenizer, [B, 32] -> [B, 32, 128].
+- UNet: on 16x16x4 latents, channels 64/128/192, cross-attention to the text at 8x8, 4x4 and the middle.
+- Schedule: scaled_linear betas (0.00085..0.012, 1000 steps) rescaled to zero terminal SNR,
+  v-prediction; sampled with Euler and "trailing" timestep spacing exactly as diffusers'
+  EulerDiscreteScheduler does (the TypeScript engine implements the same).
+"""
+import math
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+# ----------------------------------------------------------------------------------------------
+# schedule
+
+NUM_TRAIN_TIMESTEPS = 1000
+BETA_START, BETA_END = 0.00085, 0.012
+
+
+def alphas_cumprod_zero_snr():
+    betas = np.linspace(BETA_START ** 0.5, BETA_END ** 0.5, NUM_TRAIN_TIMESTEPS, dtype=np.float64) ** 2
+    # diffusers' rescale_zero_terminal_snr
+    alphas = 1.0 - betas
+    ac = np.cumprod(alphas)
+    s = np.sqrt(ac)
+    s0, sT = s[0], s[-1]
+    s = (s - sT) * s0 / (s0 - sT)
+    ac = s ** 2
+    alphas = np.concatenate([ac[:1], ac[1:] / ac[:-1]])
+    betas = 1 - alphas
+    return np.cumprod(1 - betas)  # last is exactly 0
+
+
+def euler_trailing(steps):
+    """Timesteps and sigmas of diffusers' EulerDiscreteScheduler, trailing spacing, zero-SNR."""
+    ac = alphas_cumprod_zero_snr().astype(np.float32).astype(np.float64)
+    ac[-1] = 2.0 ** -24
+    ts = np.round(np.arange(NUM_TRAIN_TIMESTEPS, 0, -NUM_TRAIN_TIMESTEPS / steps)).astype(np.int64) - 1
+    sig_all = np.sqrt((1 - ac) / ac)
+    sig = np.interp(ts, np.arange(NUM_TRAIN_TIMESTEPS), sig_all)
+    sig = np.concatenate([sig, [0.0]])
+    return ts, sig
+
+
+@torch.no_grad()
+def sample(unet, cond, uncond=None, guidance=1.0, steps=6, shape=None, generator=None, noise=None):
+    """Euler (trailing) sampling with v-prediction, as the engine does. Returns scaled latents."""
+    ts, sig = euler_trailing(steps)
+    b = cond.shape[0]
+    x = noise if noise is not None else torch.randn((b,) + tuple(shape), generator=generator)
+    x = x * float(sig[0])
+    for i, t in enumerate(ts):
+        s, sn = float(sig[i]), float(sig[i + 1])
+        inp = x / math.sqrt(s * s + 1)
+        tt = torch.full((b,), float(t))
+        if uncond is not None and guidance != 1.0:
+            out = unet(torch.cat([inp, inp]), torch.cat([tt, tt]), torch.cat([uncond, cond]))
+            ou, oc = out.chunk(2)
+            out = ou + guidance * (oc - ou)
+        else:
+            out = unet(inp, tt, cond)
+        x0 = out * (-s / math.sqrt(s * s + 1)) + x / (s * s + 1)
+        x = x + (x - x0) / s * (sn - s)
+    return x
+
+
+# ----------------------------------------------------------------------------------------------
+# blocks
+
+def gn(c):
+    return nn.GroupNorm(min(8, c // 4) if c >= 8 else 1, c)
+
+
+class Res(nn.Module):
+    def __init__(self, cin, cout, temb=None):
+        super().__init__()
+        self.n1, self.c1 = gn(cin), nn.Conv2d(cin, cout, 3, padding=1)
+        self.n2, self.c2 = gn(cout), nn.Conv2d(cout, cout, 3, padding=1)
+        self.t = nn.Linear(temb, cout) if temb else None
+        self.skip = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
+
+    def forward(self, x, te=None):
+        h = self.c1(F.silu(self.n1(x)))
+        if self.t is not None:
+            h = h + self.t(te)[:, :, None, None]
+        h = self.c2(F.silu(self.n2(h)))
+        return self.skip(x) + h
+
+
+# ----------------------------------------------------------------------------------------------
+# VAE
+
+class Encoder(nn.Module):
+    def __init__(self, ch=(16, 32, 64, 128), z=4):
+        super().__init__()
+        self.inp = nn.Conv2d(3, ch[0], 3, padding=1)
+        layers = []
+        for a, b in zip(ch[:-1], ch[1:]):
+            layers += [nn.Conv2d(a, b, 3, stride=2, padding=1), Res(b, b)]
+        self.down = nn.Sequential(*layers)
+        self.out = nn.Sequential(gn(ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], 2 * z, 3, padding=1))
+
+    def forward(self, x):
+        return self.out(self.down(F.silu(self.inp(x))))
+
+
+class Decoder(nn.Module):
+    def __init__(self, ch=(128, 96, 48, 24), z=4):
+        super().__init__()
+        self.inp = nn.Conv2d(z, ch[0], 3, padding=1)
+        self.mid = Res(ch[0], ch[0])
+        layers = []
+        for a, b in zip(ch[:-1], ch[1:]):
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1), Res(b, b)]
+        self.up = nn.Sequential(*layers)
+        self.out = nn.Sequential(gn(ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], 3, 3, padding=1))
+
+    def forward(self, z):
+        return self.out(self.up(self.mid(self.inp(z))))
+
+
+class VAE(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.enc, self.dec = Encoder(), Decoder()
+
+    def encode(self, x):
+        mean, logvar = self.enc(x).chunk(2, dim=1)
+        return mean, logvar.clamp(-20, 10)
+
+    def forward(self, x):
+        mean, logvar = self.encode(x)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+        return self.dec(z), mean, logvar
+
+
+class DecoderExport(nn.Module):
+    """latent_sample (already divided by scaling_factor) -> image in [-1, 1]"""
+
+    def __init__(self, dec):
+        super().__init__()
+        self.dec = dec
+
+    def forward(self, latent_sample):
+        return self.dec(latent_sample).clamp(-1, 1)
+
+
+# ----------------------------------------------------------------------------------------------
+# text encoder
+
+class Attention(nn.Module):
+    def __init__(self, dim, ctx_dim=None, heads=4):
+        super().__init__()
+        ctx_dim = ctx_dim or dim
+        self.h = heads
+        self.q = nn.Linear(dim, dim, bias=False)
+        self.k = nn.Linear(ctx_dim, dim, bias=False)
+        self.v = nn.Linear(ctx_dim, dim, bias=False)
+        self.o = nn.Linear(dim, dim)
+
+    def forward(self, x, ctx=None):
+        ctx = x if ctx is None else ctx
+        b, n, d = x.shape
+        h = self.h
+        q = self.q(x).reshape(b, n, h, d // h).transpose(1, 2)
+        k = self.k(ctx).reshape(b, ctx.shape[1], h, d // h).transpose(1, 2)
+        v = self.v(ctx).reshape(b, ctx.shape[1], h, d // h).transpose(1, 2)
+        a = torch.softmax(q @ k.transpose(-1, -2) * (1.0 / math.sqrt(d // h)), dim=-1)
+        return self.o((a @ v).transpose(1, 2).reshape(b, n, d))
+
+
+class Block(nn.Module):
+    def __init__(self, dim, heads=4, ff=2):
+        super().__init__()
+        self.n1, self.att = nn.LayerNorm(dim), Attention(dim, heads=heads)
+        self.n2 = nn.LayerNorm(dim)
+        self.ff = nn.Sequential(nn.Linear(dim, dim * ff), nn.GELU(), nn.Linear(dim * ff, dim))
+
+    def forward(self, x):
+        x = x + self.att(self.n1(x))
+        return x + self.ff(self.n2(x))
+
+
+class TextEncoder(nn.Module):
+    def __init__(self, vocab, dim=128, layers=3, max_len=32):
+        super().__init__()
+        self.tok = nn.Embedding(vocab, dim)
+        self.pos = nn.Parameter(torch.randn(1, max_len, dim) * 0.02)
+        self.blocks = nn.ModuleList([Block(dim) for _ in range(layers)])
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, input_ids):
+        x = self.tok(input_ids) + self.pos[:, : input_ids.shape[1]]
+        for b in self.blocks:
+            x = b(x)
+        return self.norm(x)
+
+
+# ----------------------------------------------------------------------------------------------
+# UNet
+
+def timestep_embedding(t, dim):
+    half = dim // 2
+    freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
+    a = t.float()[:, None] * freqs[None]
+    return torch.cat([torch.cos(a), torch.sin(a)], dim=1)
+
+
+class CrossAttn(nn.Module):
+    def __init__(self, c, ctx_dim, heads=4):
+        super().__init__()
+        self.n1, self.self_att = nn.LayerNorm(c), Attention(c, heads=heads)
+        self.n2, self.cross = nn.LayerNorm(c), Attention(c, ctx_dim, heads=heads)
+        self.n3 = nn.LayerNorm(c)
+        self.ff = nn.Sequential(nn.Linear(c, c * 2), nn.GELU(), nn.Linear(c * 2, c))
+
+    def forward(self, x, ctx):
+        b, c, h, w = x.shape
+        s = x.flatten(2).transpose(1, 2)
+        s = s + self.self_att(self.n1(s))
+        s = s + self.cross(self.n2(s), ctx)
+        s = s + self.ff(self.n3(s))
+        return x + s.transpose(1, 2).reshape(b, c, h, w)
+
+
+class UNet(nn.Module):
+    def __init__(self, ch=(64, 128, 192), ctx_dim=128, z=4, temb=256):
+        super().__init__()
+        self.ch0 = ch[0]
+        self.temb = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
+        self.inp = nn.Conv2d(z, ch[0], 3, padding=1)
+        # down: 16 (64) -> 8 (128) -> 4 (192)
+        self.d0 = Res(ch[0], ch[0], temb)
+        self.ds0 = nn.Conv2d(ch[0], ch[0], 3, stride=2, padding=1)
+        self.d1 = Res(ch[0], ch[1], temb)
+        self.a1 = CrossAttn(ch[1], ctx_dim)
+        self.ds1 = nn.Conv2d(ch[1], ch[1], 3, stride=2, padding=1)
+        self.d2 = Res(ch[1], ch[2], temb)
+        self.a2 = CrossAttn(ch[2], ctx_dim)
+        self.m1 = Res(ch[2], ch[2], temb)
+        self.ma = CrossAttn(ch[2], ctx_dim)
+        self.m2 = Res(ch[2], ch[2], temb)
+        # up
+        self.u2 = Res(ch[2] + ch[2], ch[2], temb)
+        self.ua2 = CrossAttn(ch[2], ctx_dim)
+        self.us2 = nn.Conv2d(ch[2], ch[1], 3, padding=1)
+        self.u1 = Res(ch[1] + ch[1], ch[1], temb)
+        self.ua1 = CrossAttn(ch[1], ctx_dim)
+        self.us1 = nn.Conv2d(ch[1], ch[0], 3, padding=1)
+        self.u0 = Res(ch[0] + ch[0], ch[0], temb)
+        self.out = nn.Sequential(gn(ch[0]), nn.SiLU(), nn.Conv2d(ch[0], z, 3, padding=1))
+        nn.init.zeros_(self.out[-1].weight)
+        nn.init.zeros_(self.out[-1].bias)
+
+    def forward(self, sample, timestep, encoder_hidden_states):
+        ctx = encoder_hidden_states
+        te = self.temb(timestep_embedding(timestep, self.ch0))
+        x = self.inp(sample)
+        h0 = self.d0(x, te)
+        x = self.ds0(h0)
+        h1 = self.a1(self.d1(x, te), ctx)
+        x = self.ds1(h1)
+        h2 = self.a2(self.d2(x, te), ctx)
+        x = self.m2(self.ma(self.m1(h2, te), ctx), te)
+        x = self.ua2(self.u2(torch.cat([x, h2], 1), te), ctx)
+        x = self.us2(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        x = self.ua1(self.u1(torch.cat([x, h1], 1), te), ctx)
+        x = self.us1(F.interpolate(x, scale_factor=2.0, mode="nearest"))
+        x = self.u0(torch.cat([x, h0], 1), te)
+        return self.out(x)
+
+
+def count(m):
+    return sum(p.numel() for p in m.parameters())

@@ -1,0 +1,264 @@
+"""Train lumen-landscapes from scratch: render data, VAE, latents, text encoder + UNet.
+
+One command runs every stage; rerunning it resumes from the last checkpoint, and stages that are
+finished are skipped. Each training stage runs for a wall-clock budget (the learning-rate schedule
+follows the elapsed fraction of that budget, so a resumed run continues the same schedule).
+
+    /usr/bin/python3 models/training/landscapes/train.py --all
+    # options: --runs DIR (default models/training/runs) --threads 1 --count 52000
+    #          --vae-minutes 14 --unet-minutes 70
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import render  # noqa: E402
+from captions import Tokenizer, caption  # noqa: E402
+from models import VAE, TextEncoder, UNet, alphas_cumprod_zero_snr, count  # noqa: E402
+
+UNET_CH = (64, 96, 144)
+
+
+def log(runs, msg):
+    line = f"{time.strftime('%H:%M:%S')} {msg}"
+    print(line, flush=True)
+    with open(os.path.join(runs, "train.log"), "a") as f:
+        f.write(line + "\n")
+
+
+def save(obj, path):
+    torch.save(obj, path + ".tmp")
+    os.replace(path + ".tmp", path)
+
+
+def lr_at(frac, base, warm_frac=0.03, floor=0.05):
+    if frac < warm_frac:
+        return base * frac / warm_frac
+    p = (frac - warm_frac) / (1 - warm_frac)
+    return base * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * min(p, 1.0))))
+
+
+# ----------------------------------------------------------------------------------------------
+
+def stage_data(a):
+    prefix = os.path.join(a.runs, "data", "train")
+    if os.path.exists(prefix + "_attrs.npy"):
+        return
+    os.makedirs(os.path.dirname(prefix), exist_ok=True)
+    log(a.runs, f"data: rendering {a.count} scenes")
+    render.render_many(np.arange(a.count), prefix)
+
+
+def load_images(a):
+    prefix = os.path.join(a.runs, "data", "train")
+    return np.load(prefix + "_images.npy", mmap_mode="r"), np.load(prefix + "_attrs.npy")
+
+
+def to_tensor(u8):
+    return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
+def stage_vae(a):
+    final = os.path.join(a.runs, "vae_final.pt")
+    if os.path.exists(final):
+        return
+    ck = os.path.join(a.runs, "vae.pt")
+    imgs, _ = load_images(a)
+    n = len(imgs)
+    vae = VAE()
+    opt = torch.optim.AdamW(vae.parameters(), lr=1e-3, weight_decay=0.0)
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        st = torch.load(ck)
+        vae.load_state_dict(st["vae"]), opt.load_state_dict(st["opt"])
+        step, elapsed = st["step"], st["elapsed"]
+        log(a.runs, f"vae: resumed at step {step}, {elapsed / 60:.1f} min")
+    else:
+        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters")
+    budget = a.vae_minutes * 60
+    rng = np.random.default_rng(1000 + step)
+    t_last, t_ck, acc = time.time(), time.time(), []
+    crop, bs = 64, 32
+    while elapsed < budget:
+        idx = np.sort(rng.choice(n, bs, replace=False))
+        batch = imgs[idx]
+        ox, oy = rng.integers(0, 128 - crop + 1, 2) // 8 * 8
+        x = to_tensor(batch[:, oy:oy + crop, ox:ox + crop])
+        if rng.random() < 0.5:
+            x = x.flip(3)
+        for g in opt.param_groups:
+            g["lr"] = lr_at(elapsed / budget, 1e-3)
+        rec, mean, logvar = vae(x)
+        kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
+        l1 = (rec - x).abs().mean()
+        l2 = (rec - x).pow(2).mean()
+        loss = l1 + l2 + 1e-4 * kl
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        step += 1
+        now = time.time()
+        elapsed += now - t_last
+        t_last = now
+        acc.append([l1.item(), l2.item(), kl.item()])
+        if step % 100 == 0:
+            m = np.mean(acc, 0)
+            psnr = 10 * math.log10(4 / max(m[1], 1e-10))
+            log(a.runs, f"vae step {step} {elapsed / 60:.1f}/{a.vae_minutes} min l1 {m[0]:.4f} "
+                        f"psnr {psnr:.2f} kl {m[2]:.3f}")
+            acc = []
+        if now - t_ck > 180:
+            save({"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed}, ck)
+            t_ck = now
+    save({"vae": vae.state_dict(), "step": step}, final)
+    log(a.runs, f"vae: done at step {step}")
+
+
+@torch.no_grad()
+def stage_encode(a):
+    out = os.path.join(a.runs, "latents.npy")
+    meta = os.path.join(a.runs, "latents.json")
+    if os.path.exists(meta):
+        return
+    imgs, _ = load_images(a)
+    vae = VAE()
+    vae.load_state_dict(torch.load(os.path.join(a.runs, "vae_final.pt"))["vae"])
+    vae.eval()
+    n = len(imgs)
+    lat = np.zeros((n, 4, 16, 16), np.float16)
+    rgb_x, rgb_y = [], []
+    se = 0.0
+    t0 = time.time()
+    for i in range(0, n, 250):
+        x = to_tensor(imgs[i:i + 250])
+        mean, _ = vae.encode(x)
+        lat[i:i + 250] = mean.numpy().astype(np.float16)
+        if i < 3000:
+            rec = vae.dec(mean)
+            se += (rec.clamp(-1, 1) - x).pow(2).mean().item() * len(x)
+            patch = F.avg_pool2d((x + 1) / 2, 8)  # [b,3,16,16]
+            rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, 4).numpy())
+            rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).numpy())
+    std = float(lat.astype(np.float32).std())
+    scale = 1.0 / std
+    psnr = 10 * math.log10(4 / (se / min(n, 3000)))
+    # least squares: mean RGB (0..1) of each 8x8 patch from the *scaled* latent pixel
+    X = np.concatenate(rgb_x) * scale
+    Y = np.concatenate(rgb_y)
+    Xb = np.concatenate([X, np.ones((len(X), 1), np.float32)], 1)
+    coef, *_ = np.linalg.lstsq(Xb, Y, rcond=None)
+    np.save(out, lat)
+    info = {"scaling_factor": scale, "latent_std": std, "vae_psnr_db": psnr,
+            "latent_rgb": coef[:4].tolist(), "latent_rgb_bias": coef[4].tolist(),
+            "latent_rgb_r2": float(1 - ((Xb @ coef - Y) ** 2).sum() / ((Y - Y.mean(0)) ** 2).sum())}
+    with open(meta, "w") as f:
+        json.dump(info, f, indent=1)
+    log(a.runs, f"encode: {n} latents in {time.time() - t0:.0f}s; {json.dumps(info)}")
+
+
+def stage_unet(a):
+    final = os.path.join(a.runs, "unet_final.pt")
+    if os.path.exists(final):
+        return
+    ck = os.path.join(a.runs, "unet.pt")
+    info = json.load(open(os.path.join(a.runs, "latents.json")))
+    lat = torch.from_numpy(np.load(os.path.join(a.runs, "latents.npy")).astype(np.float32)) * info["scaling_factor"]
+    _, attrs = load_images(a)
+    n = len(lat)
+    tok = Tokenizer()
+    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=UNET_CH)
+    ema_te, ema_unet = TextEncoder(len(tok.vocab)), UNet(ch=UNET_CH)
+    ema_te.load_state_dict(te.state_dict()), ema_unet.load_state_dict(unet.state_dict())
+    params = list(te.parameters()) + list(unet.parameters())
+    opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
+    step, elapsed = 0, 0.0
+    if os.path.exists(ck):
+        st = torch.load(ck)
+        te.load_state_dict(st["te"]), unet.load_state_dict(st["unet"])
+        ema_te.load_state_dict(st["ema_te"]), ema_unet.load_state_dict(st["ema_unet"])
+        opt.load_state_dict(st["opt"])
+        step, elapsed = st["step"], st["elapsed"]
+        log(a.runs, f"unet: resumed at step {step}, {elapsed / 60:.1f} min")
+    else:
+        log(a.runs, f"unet: {count(unet)} parameters, text encoder {count(te)}")
+    ac = torch.from_numpy(alphas_cumprod_zero_snr()).float()
+    budget = a.unet_minutes * 60
+    rng = np.random.default_rng(2000 + step)
+    g = torch.Generator().manual_seed(3000 + step)
+    ema_p = list(ema_te.parameters()) + list(ema_unet.parameters())
+    t_last, t_ck, acc = time.time(), time.time(), []
+    bs = 64
+    while elapsed < budget:
+        idx = rng.choice(n, bs, replace=False)
+        x0 = lat[idx]
+        texts = [caption(attrs[i], rng) if rng.random() >= 0.1 else "" for i in idx]
+        ids = torch.from_numpy(tok.batch(texts))
+        t = torch.from_numpy(rng.integers(0, 1000, bs))
+        a_t = ac[t].sqrt()[:, None, None, None]
+        s_t = (1 - ac[t]).sqrt()[:, None, None, None]
+        eps = torch.randn(x0.shape, generator=g)
+        xt = a_t * x0 + s_t * eps
+        v = a_t * eps - s_t * x0
+        for gr in opt.param_groups:
+            gr["lr"] = lr_at(elapsed / budget, 5e-4)
+        pred = unet(xt, t.float(), te(ids))
+        loss = F.mse_loss(pred, v)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        step += 1
+        d = min(0.999, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, p in zip(ema_p, params):
+                pe.mul_(d).add_(p.detach(), alpha=1 - d)
+        now = time.time()
+        elapsed += now - t_last
+        t_last = now
+        acc.append(loss.item())
+        if step % 50 == 0:
+            log(a.runs, f"unet step {step} {elapsed / 60:.1f}/{a.unet_minutes} min loss {np.mean(acc):.4f} "
+                        f"lr {opt.param_groups[0]['lr']:.2e}")
+            acc = []
+        if now - t_ck > 180:
+            save({"te": te.state_dict(), "unet": unet.state_dict(), "ema_te": ema_te.state_dict(),
+                  "ema_unet": ema_unet.state_dict(), "opt": opt.state_dict(), "step": step,
+                  "elapsed": elapsed}, ck)
+            t_ck = now
+    save({"te": te.state_dict(), "unet": unet.state_dict(), "ema_te": ema_te.state_dict(),
+          "ema_unet": ema_unet.state_dict(), "opt": opt.state_dict(), "step": step,
+          "elapsed": elapsed}, ck)
+    save({"ema_te": ema_te.state_dict(), "ema_unet": ema_unet.state_dict(), "step": step}, final)
+    log(a.runs, f"unet: done at step {step}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--all", action="store_true", help="run every stage (resumes)")
+    ap.add_argument("--stage", choices=["data", "vae", "encode", "unet"])
+    ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--count", type=int, default=52000)
+    ap.add_argument("--vae-minutes", type=float, default=14)
+    ap.add_argument("--unet-minutes", type=float, default=70)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(0)
+    os.makedirs(a.runs, exist_ok=True)
+    stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet}
+    todo = list(stages) if a.all else [a.stage]
+    for s in todo:
+        stages[s](a)
+    log(a.runs, "done: " + ", ".join(todo))
+
+
+if __name__ == "__main__":
+    main()
