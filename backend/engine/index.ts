@@ -4,7 +4,11 @@ export { CancelledError, ModelError, RequestError } from "./errors";
 export { encodeImage, formatFromPath, imageFormats, type ImageFormat } from "./image";
 export { loadModel, type LoadedModel, type ModelDefaults } from "./model";
 export {
+  batchKey,
   generate,
+  generateBatch,
+  type BatchItem,
+  type BatchResult,
   generationSize,
   resolveRequest,
   type GenerateOptions,

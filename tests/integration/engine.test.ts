@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type * as ort from "onnxruntime-node";
-import { CancelledError, encodeImage, generate, loadModel, ModelError, RequestError } from "../../backend/engine";
+import { CancelledError, encodeImage, generate, generateBatch, loadModel, ModelError, RequestError } from "../../backend/engine";
 import { fixtureModel, openFixture, releaseFixtures } from "../helpers/fixtures";
 
 after(releaseFixtures);
@@ -56,6 +56,41 @@ describe("pipeline", () => {
     const second = batch.latents.subarray(batch.latents.length / 2);
     const maxDiff = second.reduce((m, v, i) => Math.max(m, Math.abs(v - alone.latents[i])), 0);
     assert.ok(maxDiff < 1e-4, `max difference ${maxDiff}`);
+  });
+
+  it("batches different prompts into one UNet call with the same results as alone", async () => {
+    const model = await openFixture("sd15");
+    const a = { ...request, prompt: "a lake", seed: 3, guidance: 7, negativePrompt: "fog" };
+    const b = { ...request, prompt: "a desert at noon", seed: 8, n: 2, guidance: 7 };
+    const spy = spyUnet(model);
+    let batched;
+    try {
+      batched = await generateBatch(model, [{ request: a }, { request: b }]);
+      assert.deepEqual(spy.batches, [6, 6, 6]);
+    } finally {
+      spy.restore();
+    }
+    for (const [req, got] of [[a, batched[0]], [b, batched[1]]] as const) {
+      const alone = await generate(model, req);
+      assert.equal(got.images.length, req.n ?? 1);
+      const maxDiff = got.latents.reduce((m, v, i) => Math.max(m, Math.abs(v - alone.latents[i])), 0);
+      assert.ok(maxDiff < 1e-4, `max difference ${maxDiff}`);
+    }
+  });
+
+  it("refuses to batch requests of different sizes", async () => {
+    const model = await openFixture("sd15");
+    await assert.rejects(generateBatch(model, [{ request }, { request: { ...request, width: 128 } }]), /must share size/);
+  });
+
+  it("keeps running a batch when one request is cancelled, and drops that one", async () => {
+    const model = await openFixture("sd15");
+    const controller = new AbortController();
+    controller.abort();
+    const [cancelled, kept] = await generateBatch(model, [{ request, signal: controller.signal }, { request }]);
+    assert.equal(cancelled.cancelled, true);
+    assert.equal(cancelled.images.length, 0);
+    assert.equal(kept.images.length, 1);
   });
 
   it("reports every step with a latent-sized preview per image", async () => {

@@ -116,10 +116,6 @@ export function generationSize(model: LoadedModel, width: number, height: number
   return [round8(width), round8(height)];
 }
 
-function checkCancelled(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new CancelledError();
-}
-
 function repeatRows(data: Float32Array, rows: number): Float32Array {
   const out = new Float32Array(data.length * rows);
   for (let i = 0; i < rows; i++) out.set(data, i * data.length);
@@ -200,58 +196,113 @@ function toRgb(data: Float32Array, offset: number, width: number, height: number
   return { width, height, pixels };
 }
 
+/** One request of a micro-batch, with its own progress callback and cancellation. */
+export interface BatchItem {
+  request: GenerateRequest;
+  onStep?: (info: StepInfo) => void;
+  signal?: AbortSignal;
+}
+
+export interface BatchResult extends GenerateResult {
+  cancelled: boolean;
+}
+
+/**
+ * Requests with the same key can share one UNet batch: everything but prompt, negative prompt,
+ * seed and n must agree.
+ */
+export function batchKey(model: LoadedModel, request: GenerateRequest): string {
+  const r = resolveRequest(model, request);
+  const [w, h] = generationSize(model, r.width, r.height);
+  return [model.dir, w, h, r.steps, r.guidance, r.scheduler].join("|");
+}
+
 export async function generate(
   model: LoadedModel,
   request: GenerateRequest,
   options: GenerateOptions = {},
 ): Promise<GenerateResult> {
-  const r = resolveRequest(model, request);
-  const [width, height] = generationSize(model, r.width, r.height);
+  const [result] = await generateBatch(model, [{ request, onStep: options.onStep, signal: options.signal }], options);
+  if (result.cancelled) throw new CancelledError();
+  return result;
+}
+
+/**
+ * Runs several compatible requests (same batchKey) through one denoising loop: each UNet call
+ * carries every image of every request. A cancelled request stops getting callbacks and is not
+ * decoded; the loop itself stops only when all are cancelled.
+ */
+export async function generateBatch(
+  model: LoadedModel,
+  items: BatchItem[],
+  testOptions: Pick<GenerateOptions, "initialLatents" | "stepNoise"> = {},
+): Promise<BatchResult[]> {
+  const resolved = items.map((item) => resolveRequest(model, item.request));
+  const keys = new Set(items.map((item) => batchKey(model, item.request)));
+  if (keys.size !== 1) throw new RequestError("requests in one batch must share size, steps, guidance and scheduler");
+  const first = resolved[0];
+  const [width, height] = generationSize(model, first.width, first.height);
   const timings = new Timings();
   const total = timings.start("total");
-  const { n } = r;
   const h = height / model.vaeScale;
   const w = width / model.vaeScale;
   const latentSize = model.latentChannels * h * w;
-  const seeds = Array.from({ length: n }, (_, k) => (r.seed + k) % 2 ** 32);
-  const noise = batchNoise(seeds);
+  const counts = resolved.map((r) => r.n);
+  const offsets = counts.map((_, j) => counts.slice(0, j).reduce((a, b) => a + b, 0));
+  const n = counts.reduce((a, b) => a + b, 0);
+  const seeds = resolved.map((r) => Array.from({ length: r.n }, (_, k) => (r.seed + k) % 2 ** 32));
+  const noise = batchNoise(seeds.flat());
+  const isCancelled = (j: number) => items[j].signal?.aborted === true;
+  const checkAllCancelled = () => {
+    if (items.every((_, j) => isCancelled(j))) throw new CancelledError();
+  };
 
-  // Conditioning: [uncond × n, cond × n] with guidance, [cond × n] without (one UNet pass).
-  const useCfg = r.guidance > 1;
-  const cond = await encodePrompt(model, r.prompt, timings);
-  checkCancelled(options.signal);
-  const conds = [cond];
-  if (useCfg) {
-    const zeroUncond = model.forceZerosForEmptyNegative && r.negativePrompt.trim() === "";
-    conds.unshift(zeroUncond ? zerosLike(cond) : await encodePrompt(model, r.negativePrompt, timings));
+  // Conditioning rows: [uncond of every image, cond of every image] with guidance, [cond …] without.
+  const useCfg = first.guidance > 1;
+  const condRows: Conditioning[] = [];
+  const uncondRows: Conditioning[] = [];
+  for (const r of resolved) {
+    const cond = await encodePrompt(model, r.prompt, timings);
+    let uncond: Conditioning | undefined;
+    if (useCfg) {
+      const zeroUncond = model.forceZerosForEmptyNegative && r.negativePrompt.trim() === "";
+      uncond = zeroUncond ? zerosLike(cond) : await encodePrompt(model, r.negativePrompt, timings);
+    }
+    for (let k = 0; k < r.n; k++) {
+      condRows.push(cond);
+      if (uncond) uncondRows.push(uncond);
+    }
+    checkAllCancelled();
   }
-  const rows = conds.length * n;
-  const hidden = new Float32Array(rows * cond.seq * cond.dim);
-  conds.forEach((c, i) => hidden.set(repeatRows(c.hidden, n), i * n * c.hidden.length));
+  const rowsOf = [...uncondRows, ...condRows];
+  const rows = rowsOf.length;
+  const { seq, dim } = condRows[0];
+  const hidden = new Float32Array(rows * seq * dim);
+  rowsOf.forEach((c, i) => hidden.set(c.hidden, i * seq * dim));
   const feedsBase: Record<string, ort.Tensor> = {
-    encoder_hidden_states: floatTensor(model.floatType, hidden, [rows, cond.seq, cond.dim]),
+    encoder_hidden_states: floatTensor(model.floatType, hidden, [rows, seq, dim]),
   };
   if (model.kind === "sdxl") {
-    const pooledDim = cond.pooled!.length;
+    const pooledDim = condRows[0].pooled!.length;
     const pooled = new Float32Array(rows * pooledDim);
-    conds.forEach((c, i) => pooled.set(repeatRows(c.pooled!, n), i * n * pooledDim));
+    rowsOf.forEach((c, i) => pooled.set(c.pooled!, i * pooledDim));
     feedsBase.text_embeds = floatTensor(model.floatType, pooled, [rows, pooledDim]);
     const timeIds = repeatRows(Float32Array.from([height, width, 0, 0, height, width]), rows);
     feedsBase.time_ids = floatTensor(model.floatType, timeIds, [rows, 6]);
   }
 
-  const scheduler = createScheduler(r.scheduler, model.schedulerConfig);
+  const scheduler = createScheduler(first.scheduler, model.schedulerConfig);
   try {
-    scheduler.setTimesteps(r.steps);
+    scheduler.setTimesteps(first.steps);
   } catch (e) {
     throw new RequestError((e as Error).message);
   }
-  let latents = options.initialLatents ?? noise(n * latentSize).map((v) => v * scheduler.initNoiseSigma);
-  const stepNoise = options.stepNoise ?? noise;
+  let latents = testOptions.initialLatents ?? noise(n * latentSize).map((v) => v * scheduler.initNoiseSigma);
+  const stepNoise = testOptions.stepNoise ?? noise;
 
   const steps = scheduler.timesteps.length;
   for (let i = 0; i < steps; i++) {
-    checkCancelled(options.signal);
+    checkAllCancelled();
     const t = scheduler.timesteps[i];
     const scaled = timings.measure("scheduler", () => scheduler.scaleModelInput(latents, i));
     const sample = useCfg ? repeatRows(scaled, 2) : scaled;
@@ -266,32 +317,42 @@ export async function generate(
       if (useCfg) {
         const half = n * latentSize;
         guided = new Float32Array(half);
-        for (let k = 0; k < half; k++) guided[k] = pred[k] + r.guidance * (pred[half + k] - pred[k]);
+        for (let k = 0; k < half; k++) guided[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
       }
       return scheduler.step(guided, i, latents, stepNoise);
     });
     const current = latents;
-    options.onStep?.({
-      step: i + 1,
-      steps,
-      timestep: t,
-      preview: () => latentPreview(current, n, model.latentChannels, h, w, model.latentRgb),
+    items.forEach((item, j) => {
+      if (!item.onStep || isCancelled(j)) return;
+      const own = () => current.subarray(offsets[j] * latentSize, (offsets[j] + counts[j]) * latentSize);
+      item.onStep({
+        step: i + 1,
+        steps,
+        timestep: t,
+        preview: () => latentPreview(own(), counts[j], model.latentChannels, h, w, model.latentRgb),
+      });
     });
   }
-  checkCancelled(options.signal);
+  checkAllCancelled();
 
-  const images: RgbImage[] = [];
   const inv = 1 / model.vaeScalingFactor;
-  for (let k = 0; k < n; k++) {
-    const z = latents.subarray(k * latentSize, (k + 1) * latentSize).map((v) => v * inv);
-    const out = await timings.run("vae_decoder", model.vae, {
-      latent_sample: floatTensor(model.floatType, z, [1, model.latentChannels, h, w]),
-    });
-    const decoded = out[model.vae.outputNames[0]];
-    images.push(timings.measure("to_rgb", () => toRgb(toFloat32(decoded), 0, decoded.dims[3], decoded.dims[2])));
+  const results: BatchResult[] = [];
+  for (let j = 0; j < items.length; j++) {
+    const own = latents.slice(offsets[j] * latentSize, (offsets[j] + counts[j]) * latentSize);
+    const images: RgbImage[] = [];
+    const cancelled = isCancelled(j);
+    for (let k = 0; k < counts[j] && !cancelled; k++) {
+      const z = own.subarray(k * latentSize, (k + 1) * latentSize).map((v) => v * inv);
+      const out = await timings.run("vae_decoder", model.vae, {
+        latent_sample: floatTensor(model.floatType, z, [1, model.latentChannels, h, w]),
+      });
+      const decoded = out[model.vae.outputNames[0]];
+      images.push(timings.measure("to_rgb", () => toRgb(toFloat32(decoded), 0, decoded.dims[3], decoded.dims[2])));
+    }
+    results.push({ images, seeds: seeds[j], latents: own, width, height, timings, cancelled });
   }
   total();
-  return { images, seeds, latents, width, height, timings };
+  return results;
 }
 
 /** The VAE decoder's raw output for given latents (already divided by the scaling factor); for tests. */

@@ -1,0 +1,117 @@
+// The HTTP contract: request and response shapes shared by the routes and the add-in.
+// It imports nothing from the server, so the browser bundle can use it too.
+import { z } from "zod";
+
+export const aspects = ["square", "landscape", "wide", "portrait"] as const;
+export const styles = ["none", "photo", "cinematic", "illustration"] as const;
+export const imageFormats = ["png", "jpeg", "webp"] as const;
+export const MAX_PROMPT_LENGTH = 2000;
+
+const prompt = z.string().trim().min(1, "prompt must not be empty").max(MAX_PROMPT_LENGTH, `prompt must be at most ${MAX_PROMPT_LENGTH} characters`);
+const side = z.number().int().min(64).max(2048);
+
+export const GenerationRequest = z
+  .object({
+    prompt,
+    negativePrompt: z.string().max(MAX_PROMPT_LENGTH).optional(),
+    n: z.number().int().min(1).max(4).default(1),
+    width: side.optional(),
+    height: side.optional(),
+    aspect: z.enum(aspects).optional().describe("square 1:1, landscape 4:3, wide 16:9 (slides), portrait 3:4"),
+    steps: z.number().int().min(1).max(50).optional(),
+    guidance: z.number().min(0).max(20).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    style: z.enum(styles).default("none"),
+    model: z.string().min(1).max(100).optional(),
+  })
+  .strict()
+  .refine((r) => (r.width === undefined) === (r.height === undefined), {
+    message: "width and height must be given together",
+    path: ["width"],
+  })
+  .refine((r) => !(r.aspect && r.width), { message: "give either aspect or width/height, not both", path: ["aspect"] });
+export type GenerationRequest = z.input<typeof GenerationRequest>;
+export type ParsedGenerationRequest = z.output<typeof GenerationRequest>;
+
+export const generationStatuses = ["queued", "running", "done", "blocked", "cancelled", "failed"] as const;
+export type GenerationStatus = (typeof generationStatuses)[number];
+
+export interface ImageSummary {
+  id: string;
+  index: number;
+  seed: number;
+  url: string | null;
+  width: number;
+  height: number;
+  blocked: boolean;
+  category?: string | null;
+}
+
+export interface Generation {
+  id: string;
+  status: GenerationStatus;
+  prompt: string | null;
+  model: string;
+  params: Record<string, unknown>;
+  createdAt: string;
+  finishedAt?: string | null;
+  error?: string | null;
+  category?: string | null;
+  images: ImageSummary[];
+  links: { self: string; events: string };
+}
+
+/** Server-Sent Events on GET /api/generations/:id/events; the `event:` field is the type. */
+export type GenerationEvent =
+  | { type: "queued"; position: number }
+  | { type: "started"; steps: number; n: number }
+  | { type: "step"; step: number; steps: number; previews?: string[] /* data: URLs, small */ }
+  | { type: "image"; id: string; index: number; seed: number; url: string; width: number; height: number }
+  | { type: "blocked"; category: string; index?: number; message: string }
+  | { type: "done"; status: GenerationStatus }
+  | { type: "error"; code: string; message: string };
+
+export const FeedbackRequest = z
+  .object({
+    imageId: z.string().min(1).max(100),
+    rating: z.enum(["up", "down"]),
+    comment: z.string().max(2000).optional(),
+  })
+  .strict();
+export type FeedbackRequest = z.input<typeof FeedbackRequest>;
+
+/** OpenAI Images API request (POST /v1/images/generations). */
+export const OpenAIImageRequest = z
+  .object({
+    prompt,
+    n: z.number().int().min(1).max(4).default(1),
+    size: z
+      .string()
+      .regex(/^\d{2,4}x\d{2,4}$/, 'size must look like "512x512"')
+      .default("512x512"),
+    response_format: z.enum(["b64_json", "url"]).default("b64_json"),
+    user: z.string().max(256).optional(),
+    model: z.string().max(100).optional(),
+    quality: z.string().optional(),
+    style: z.string().optional(),
+    output_format: z.enum(imageFormats).optional(),
+  })
+  .passthrough();
+
+export const errorCodes = {
+  invalid_request: 400,
+  content_policy_violation: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  payload_too_large: 413,
+  rate_limited: 429,
+  queue_full: 503,
+  not_ready: 503,
+  internal_error: 500,
+} as const;
+export type ErrorCode = keyof typeof errorCodes;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId: string; type?: string; param?: string | null };
+}
