@@ -1,4 +1,5 @@
-"""Train lumen-landscapes from scratch: render data, VAE, latents, text encoder + UNet.
+"""Train lumen-landscapes from scratch: render data, VAE, latents, text encoder + UNet, then export
+the ONNX model and measure it (export.py, evaluate.py).
 
 One command runs every stage; rerunning it resumes from the last checkpoint, and stages that are
 finished are skipped. Each training stage runs for a wall-clock budget (the learning-rate schedule
@@ -240,11 +241,26 @@ def stage_unet(a):
     log(a.runs, f"unet: done at step {step}")
 
 
+def stage_export(a):
+    here = os.path.dirname(os.path.abspath(__file__))
+    import subprocess
+    subprocess.run([sys.executable, os.path.join(here, "export.py"), "--runs", a.runs, "--out", a.out],
+                   check=True)
+
+
+def stage_evaluate(a):
+    here = os.path.dirname(os.path.abspath(__file__))
+    import subprocess
+    subprocess.run([sys.executable, os.path.join(here, "evaluate.py"), "--runs", a.runs, "--out", a.out,
+                    "--threads", str(a.threads)], check=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--all", action="store_true", help="run every stage (resumes)")
-    ap.add_argument("--stage", choices=["data", "vae", "encode", "unet"])
+    ap.add_argument("--stage", choices=["data", "vae", "encode", "unet", "export", "evaluate"])
     ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--out", default="models/lumen-landscapes", help="where export writes the model")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--count", type=int, default=52000)
     ap.add_argument("--vae-minutes", type=float, default=14)
@@ -253,7 +269,8 @@ def main():
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     os.makedirs(a.runs, exist_ok=True)
-    stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet}
+    stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet,
+              "export": stage_export, "evaluate": stage_evaluate}
     todo = list(stages) if a.all else [a.stage]
     for s in todo:
         stages[s](a)

@@ -1,0 +1,264 @@
+"""Measure lumen-landscapes: prompt adherence, diversity, PyTorch denoising time; draw samples.
+
+    /usr/bin/python3 models/training/landscapes/evaluate.py [--runs models/training/runs]
+        [--out models/lumen-landscapes] [--steps 6] [--guidance 3]
+
+1. An attribute classifier (small CNN, one head per attribute) is trained on renders the generator
+   never saw (seeds from 10,000,000; the generator was trained on seeds 0..count-1). Cached in
+   <runs>/classifier.pt; `--classifier-only` builds just that.
+2. Adherence: 240 fixed attribute vectors -> a plain prompt naming every attribute -> one generated
+   image each (PyTorch, same weights and the same Euler trailing sampler as the engine). Per-attribute
+   accuracy of the classifier on those images, next to its accuracy on real renders of the same
+   vectors (the ceiling).
+3. Diversity: 24 of those prompts x 8 seeds; mean pairwise L2 distance of the classifier's
+   penultimate features among the 8 generated images, divided by the same for 8 real renders of
+   the prompt's attribute vector.
+4. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps, CFG batch of 2)
+   for one image, and of the whole text -> 128x128 image pipeline.
+Writes <runs>/eval.json, and <out>/samples.png.
+"""
+import argparse
+import json
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import render  # noqa: E402
+from render import ATTRS  # noqa: E402
+from captions import attribute_prompt  # noqa: E402
+from models import sample  # noqa: E402
+from export import load  # noqa: E402
+
+SIZES = [len(v) for _, v in ATTRS]
+CLS_SEED0, REAL_SEED0 = 10_000_000, 20_000_000
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        c = [3, 32, 64, 96, 128]
+        layers = []
+        for a, b in zip(c[:-1], c[1:]):
+            layers += [nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2)]
+        self.body = nn.Sequential(*layers)  # 64 -> 4
+        self.feat = nn.Sequential(nn.Flatten(), nn.Linear(128 * 16, 128), nn.ReLU())
+        self.heads = nn.ModuleList([nn.Linear(128, k) for k in SIZES])
+
+    def features(self, x):
+        return self.feat(self.body(x))
+
+    def forward(self, x):
+        f = self.features(x)
+        return [h(f) for h in self.heads]
+
+
+def prep(u8):
+    """uint8 [n,128,128,3] -> float [n,3,64,64] in [-1,1]"""
+    x = torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return F.avg_pool2d(x, 2)
+
+
+def build_classifier(runs, n=10000, minutes=5.0):
+    path = os.path.join(runs, "classifier.pt")
+    if os.path.exists(path):
+        m = Classifier()
+        m.load_state_dict(torch.load(path)["model"])
+        m.eval()
+        return m
+    data = os.path.join(runs, "data", "classifier")
+    if not os.path.exists(data + "_attrs.npy"):
+        render.render_many(np.arange(CLS_SEED0, CLS_SEED0 + n), data)
+    imgs = np.load(data + "_images.npy")
+    attrs = torch.from_numpy(np.load(data + "_attrs.npy").astype(np.int64))
+    x_all = prep(imgs)
+    ntr = int(len(x_all) * 0.9)
+    m = Classifier()
+    opt = torch.optim.AdamW(m.parameters(), 2e-3, weight_decay=1e-4)
+    t0, step = time.time(), 0
+    rng = np.random.default_rng(0)
+    while time.time() - t0 < minutes * 60:
+        idx = torch.from_numpy(rng.choice(ntr, 128, replace=False))
+        x = x_all[idx]
+        if rng.random() < 0.5:
+            x = x.flip(3)
+        frac = (time.time() - t0) / (minutes * 60)
+        for g in opt.param_groups:
+            g["lr"] = 2e-3 * 0.5 * (1 + np.cos(np.pi * min(frac, 1)))
+        out = m(x)
+        loss = sum(F.cross_entropy(o, attrs[idx, k]) for k, o in enumerate(out))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 100 == 0:
+            print(f"classifier step {step} loss {loss.item():.3f}", flush=True)
+    m.eval()
+    with torch.no_grad():
+        pred = classify(m, x_all[ntr:])
+    acc = (pred == attrs[ntr:].numpy()).mean(0)
+    print("classifier held-out accuracy", dict(zip([k for k, _ in ATTRS], acc.round(3).tolist())))
+    torch.save({"model": m.state_dict(), "heldout_acc": acc.tolist()}, path)
+    return m
+
+
+@torch.no_grad()
+def classify(m, x, feats=False):
+    preds, fs = [], []
+    for i in range(0, len(x), 256):
+        f = m.features(x[i:i + 256])
+        preds.append(np.stack([h(f).argmax(1).numpy() for h in m.heads], 1))
+        fs.append(f.numpy())
+    p = np.concatenate(preds)
+    return (p, np.concatenate(fs)) if feats else p
+
+
+@torch.no_grad()
+def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, batch=32):
+    out = []
+    uncond_ids = torch.from_numpy(tok.batch([""]))
+    uc = te(uncond_ids)
+    for i in range(0, len(prompts), batch):
+        ps, ss = prompts[i:i + batch], seeds[i:i + batch]
+        cond = te(torch.from_numpy(tok.batch(ps)))
+        noise = torch.stack([torch.randn((4, 16, 16), generator=torch.Generator().manual_seed(int(s)))
+                             for s in ss])
+        lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise)
+        img = vae.dec(lat / info["scaling_factor"]).clamp(-1, 1)
+        out.append(((img + 1) * 127.5 + 0.5).clamp(0, 255).byte().permute(0, 2, 3, 1).numpy())
+    return np.concatenate(out)
+
+
+def fixed_vectors(n=240):
+    rng = np.random.default_rng(12345)
+    return np.stack([render.sample_attributes(rng) for _ in range(n)])
+
+
+def mean_pairwise(f):
+    d = np.sqrt(((f[:, None] - f[None]) ** 2).sum(-1))
+    k = len(f)
+    return d.sum() / (k * (k - 1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--out", default="models/lumen-landscapes")
+    ap.add_argument("--steps", type=int, default=6)
+    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--classifier-only", action="store_true")
+    ap.add_argument("--classifier-count", type=int, default=10000)
+    ap.add_argument("--classifier-minutes", type=float, default=5.0)
+    ap.add_argument("--samples-only", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    names = [k for k, _ in ATTRS]
+    if not a.samples_only:
+        clf = build_classifier(a.runs, a.classifier_count, a.classifier_minutes)
+        if a.classifier_only:
+            return
+    tok, te, unet, vae, info, step, ck = load(a.runs)
+
+    # samples grid
+    grid_prompts = [
+        "a misty lake at sunrise with reflections of pine-covered hills",
+        "snowy mountains at night under the moon, lake with reflections",
+        "sand dunes at sunset, clear sky",
+        "a beach by the ocean at midday with scattered clouds",
+        "rolling hills in autumn at golden hour",
+        "a pine forest in winter with falling snow",
+        "green fields at dawn with fog",
+        "stormy sky over the sea, rain",
+        "a winding river through green hills in the morning",
+        "alpine peaks at golden hour with a calm lake",
+        "a coastline at dusk, blue hour",
+        "desert dunes at midday under a clear sky",
+    ]
+    cols = 4
+    seeds = [3, 11, 42, 7]
+    prompts = [p for p in grid_prompts for _ in seeds]
+    imgs = generate(tok, te, unet, vae, info, prompts, [s for _ in grid_prompts for s in seeds],
+                    a.steps, a.guidance)
+    rows = []
+    for r in range(len(grid_prompts) // 2):
+        tiles = [imgs[(2 * r + j) * len(seeds) + k] for j in range(2) for k in range(2)]
+        rows.append(np.concatenate(tiles, 1))
+    grid = np.concatenate(rows, 0)
+    os.makedirs(a.out, exist_ok=True)
+    Image.fromarray(grid).save(os.path.join(a.out, "samples.png"), optimize=True)
+    with open(os.path.join(a.runs, "samples_prompts.txt"), "w") as f:
+        f.write("\n".join(grid_prompts) + "\n")
+    if a.samples_only:
+        return
+
+    # adherence
+    vecs = fixed_vectors(240)
+    prompts = [attribute_prompt(v) for v in vecs]
+    gen = generate(tok, te, unet, vae, info, prompts, list(range(len(vecs))), a.steps, a.guidance)
+    real = np.stack([render.render(REAL_SEED0 + i, v)[0] for i, v in enumerate(vecs)])
+    pg, fg = classify(clf, prep(gen), feats=True)
+    pr, fr = classify(clf, prep(real), feats=True)
+    acc_gen = (pg == vecs).mean(0)
+    acc_real = (pr == vecs).mean(0)
+    # brightness check: night prompts darker than midday prompts
+    night = gen[vecs[:, 0] == 7].mean() if (vecs[:, 0] == 7).any() else None
+    midday = gen[vecs[:, 0] == 3].mean() if (vecs[:, 0] == 3).any() else None
+
+    # diversity
+    dv = vecs[:24]
+    dp = [attribute_prompt(v) for v in dv]
+    gen_d = generate(tok, te, unet, vae, info, [p for p in dp for _ in range(8)],
+                     [1000 + 8 * i + k for i in range(24) for k in range(8)], a.steps, a.guidance)
+    real_d = np.stack([render.render(REAL_SEED0 + 100000 + 8 * i + k, v)[0]
+                       for i, v in enumerate(dv) for k in range(8)])
+    _, fgd = classify(clf, prep(gen_d), feats=True)
+    _, frd = classify(clf, prep(real_d), feats=True)
+    dg = np.mean([mean_pairwise(fgd[8 * i:8 * i + 8]) for i in range(24)])
+    dr = np.mean([mean_pairwise(frd[8 * i:8 * i + 8]) for i in range(24)])
+
+    # speed (PyTorch eager, one image, CFG -> UNet batch 2)
+    cond = te(torch.from_numpy(tok.batch(["a misty lake at sunrise with reflections of pine-covered hills"])))
+    uc = te(torch.from_numpy(tok.batch([""])))
+    dn, full = [], []
+    with torch.no_grad():
+        for r in range(11):
+            t0 = time.perf_counter()
+            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16))
+            dn.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            c = te(torch.from_numpy(tok.batch(["a misty lake at sunrise"])))
+            u = te(torch.from_numpy(tok.batch([""])))
+            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16))
+            vae.dec(lat / info["scaling_factor"])
+            full.append(time.perf_counter() - t0)
+    res = {
+        "checkpoint": ck, "training_steps": step, "steps": a.steps, "guidance": a.guidance,
+        "adherence": {n: {"generated": round(float(g), 3), "real_ceiling": round(float(r), 3),
+                          "ratio": round(float(g / max(r, 1e-9)), 3)}
+                      for n, g, r in zip(names, acc_gen, acc_real)},
+        "adherence_mean": {"generated": round(float(acc_gen.mean()), 3),
+                           "real_ceiling": round(float(acc_real.mean()), 3),
+                           "ratio": round(float(acc_gen.mean() / acc_real.mean()), 3)},
+        "diversity": {"generated": round(float(dg), 3), "real": round(float(dr), 3),
+                      "ratio": round(float(dg / dr), 3)},
+        "mean_brightness": {"night_prompts": None if night is None else round(float(night), 1),
+                            "midday_prompts": None if midday is None else round(float(midday), 1)},
+        "pytorch_eager_ms": {"threads": a.threads,
+                             "denoise_median": round(1000 * float(np.median(dn[1:])), 1),
+                             "text_to_128px_image_median": round(1000 * float(np.median(full[1:])), 1)},
+        "n_prompts": len(vecs), "diversity_prompts": 24, "diversity_seeds": 8,
+    }
+    with open(os.path.join(a.runs, "eval.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    main()
