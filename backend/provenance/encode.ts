@@ -1,0 +1,59 @@
+// Encoding with provenance: every file that leaves the service carries the XMP packet, and PNGs
+// also the "parameters" text. Encoder settings match the engine's encodeImage.
+import sharp, { type Sharp } from "sharp";
+import type { RgbImage } from "../engine";
+import { parametersText, type GenerationInfo } from "./parameters";
+import { PARAMETERS_KEYWORD, readPngText, writePngText } from "./png-text";
+import { xmpPacket } from "./xmp";
+
+export type ProvenanceFormat = "png" | "jpeg" | "webp";
+
+export interface OutputOptions {
+  format?: ProvenanceFormat;
+  /**
+   * Output size (Lanczos). Both given: exactly that size. One given: the other follows the aspect
+   * ratio (thumbnails). Neither: the source size.
+   */
+  width?: number;
+  height?: number;
+  /** JPEG and WebP quality, 1–100 (default 90). */
+  quality?: number;
+}
+
+function resized(pipeline: Sharp, options: OutputOptions, source: { width: number; height: number }) {
+  const { width, height } = options;
+  if (width === undefined && height === undefined) return pipeline;
+  if (width === source.width && height === source.height) return pipeline;
+  return pipeline.resize(width, height, { fit: width !== undefined && height !== undefined ? "fill" : "inside", kernel: "lanczos3" });
+}
+
+async function encode(pipeline: Sharp, options: OutputOptions, xmp: string | undefined, parameters: string | undefined) {
+  const quality = options.quality ?? 90;
+  switch (options.format ?? "png") {
+    case "png":
+      return writePngText(await pipeline.png({ compressionLevel: 6 }).toBuffer(), { xmp, parameters });
+    case "jpeg":
+      pipeline = pipeline.jpeg({ quality, mozjpeg: true });
+      break;
+    case "webp":
+      pipeline = pipeline.webp({ quality });
+      break;
+  }
+  return (xmp === undefined ? pipeline : pipeline.withXmp(xmp)).toBuffer();
+}
+
+/** Encodes generated pixels as PNG (default), JPEG or WebP carrying the generation's provenance. */
+export async function encodeWithProvenance(image: RgbImage, info: GenerationInfo, options: OutputOptions = {}): Promise<Buffer> {
+  const pixels = Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
+  const pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels: 3 } });
+  return encode(resized(pipeline, options, image), options, xmpPacket(info), parametersText(info));
+}
+
+/** Converts a stored PNG to another format or size, keeping its XMP (and for PNG its parameters). */
+export async function transcode(png: Buffer, options: OutputOptions & { format: ProvenanceFormat }): Promise<Buffer> {
+  const pipeline = sharp(png);
+  const metadata = await pipeline.metadata();
+  const xmp = metadata.xmp?.toString("utf8");
+  const parameters = readPngText(png).get(PARAMETERS_KEYWORD);
+  return encode(resized(pipeline, options, metadata), options, xmp, parameters);
+}
