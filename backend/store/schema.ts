@@ -1,0 +1,87 @@
+// The database schema as an ordered list of migrations. PRAGMA user_version holds how many have
+// run; a new version of the schema is a new entry at the end, never an edit of an old one.
+import type { Database } from "better-sqlite3";
+
+export const migrations: readonly string[] = [
+  `
+  CREATE TABLE generations (
+    id              TEXT PRIMARY KEY,
+    client_id       TEXT NOT NULL,
+    prompt          TEXT,
+    prompt_hash     TEXT NOT NULL,
+    negative_prompt TEXT,
+    params          TEXT NOT NULL,
+    model           TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'blocked', 'cancelled', 'failed')),
+    error           TEXT,
+    category        TEXT,
+    created_at      TEXT NOT NULL,
+    started_at      TEXT,
+    finished_at     TEXT
+  );
+  CREATE INDEX generations_by_time ON generations (created_at);
+  CREATE INDEX generations_by_client ON generations (client_id, created_at);
+
+  CREATE TABLE images (
+    id            TEXT PRIMARY KEY,
+    generation_id TEXT NOT NULL REFERENCES generations (id) ON DELETE CASCADE,
+    idx           INTEGER NOT NULL,
+    seed          INTEGER NOT NULL,
+    width         INTEGER,
+    height        INTEGER,
+    sha256        TEXT,
+    bytes         INTEGER,
+    blocked       INTEGER NOT NULL DEFAULT 0,
+    category      TEXT,
+    created_at    TEXT NOT NULL,
+    UNIQUE (generation_id, idx),
+    CHECK (blocked IN (0, 1) AND (blocked = 1 OR sha256 IS NOT NULL))
+  );
+  CREATE INDEX images_by_sha256 ON images (sha256);
+
+  CREATE TABLE feedback (
+    id            INTEGER PRIMARY KEY,
+    image_id      TEXT NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+    generation_id TEXT NOT NULL REFERENCES generations (id) ON DELETE CASCADE,
+    rating        TEXT NOT NULL CHECK (rating IN ('up', 'down')),
+    comment       TEXT,
+    client_id     TEXT NOT NULL,
+    created_at    TEXT NOT NULL
+  );
+  CREATE INDEX feedback_by_image ON feedback (image_id);
+  CREATE INDEX feedback_by_generation ON feedback (generation_id);
+
+  -- No foreign key: audit rows outlive the generations they mention.
+  CREATE TABLE audit (
+    id            INTEGER PRIMARY KEY,
+    created_at    TEXT NOT NULL,
+    client_id     TEXT NOT NULL,
+    kind          TEXT NOT NULL CHECK (kind IN ('prompt', 'image')),
+    category      TEXT NOT NULL,
+    prompt_hash   TEXT NOT NULL,
+    prompt        TEXT,
+    generation_id TEXT
+  );
+  CREATE INDEX audit_by_time ON audit (created_at);
+  `,
+];
+
+export class SchemaVersionError extends Error {
+  override name = "SchemaVersionError";
+}
+
+/** Runs the migrations the database has not seen, each in its own transaction. */
+export function migrate(db: Database): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > migrations.length) {
+    throw new SchemaVersionError(
+      `${db.name} has schema version ${current}, newer than this version of Lumen knows (${migrations.length}); upgrade Lumen`,
+    );
+  }
+  for (let version = current; version < migrations.length; version++) {
+    db.transaction(() => {
+      db.exec(migrations[version]);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
