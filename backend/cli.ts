@@ -154,6 +154,26 @@ function modelsCommand(flags: { json?: boolean }): void {
   for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n");
 }
 
+async function serveCommand(flags: { port?: number; http?: boolean; host?: string }): Promise<void> {
+  const { loadConfig } = await import("./config");
+  const { startServer } = await import("./server");
+  const overrides: Record<string, unknown> = {};
+  if (flags.port !== undefined) overrides.port = flags.port;
+  if (flags.http) overrides.http = true;
+  if (flags.host) overrides.host = flags.host;
+  const config = loadConfig(overrides);
+  const server = await startServer(config);
+  process.stderr.write(`lumen: serving on ${server.url} (model ${config.model}); Ctrl+C stops\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.stderr.write("lumen: stopping: finishing running generations\n");
+      server.close().then(resolve, resolve);
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+}
+
 export function buildProgram(): Command {
   const program = new Command("lumen")
     .description("Self-hosted text-to-image generation")
@@ -188,6 +208,14 @@ export function buildProgram(): Command {
     .action(tokenizeCommand);
 
   program
+    .command("serve")
+    .description("start the HTTP(S) service (config: LUMEN_* variables or LUMEN_CONFIG file)")
+    .option("--port <n>", "port (default 3000; 0 picks a free one)", int("--port"))
+    .option("--host <host>", "interface to listen on (default localhost)")
+    .option("--http", "plain HTTP, for tests and behind a TLS-terminating proxy")
+    .action(serveCommand);
+
+  program
     .command("models")
     .description("list the models under models/")
     .option("--json", "machine-readable output")
@@ -202,7 +230,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    const known = e instanceof ModelError || e instanceof RequestError || e instanceof CancelledError;
+    const known =
+      e instanceof ModelError || e instanceof RequestError || e instanceof CancelledError || (e as Error)?.name === "ConfigError";
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
     return 1;

@@ -41,8 +41,8 @@ export interface ImageSummary {
   index: number;
   seed: number;
   url: string | null;
-  width: number;
-  height: number;
+  width: number | null;
+  height: number | null;
   blocked: boolean;
   category?: string | null;
 }

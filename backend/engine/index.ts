@@ -21,4 +21,5 @@ export { devices, type Device } from "./providers";
 export { randomSeed } from "./rng";
 export { schedulerNames, type SchedulerName } from "./schedulers";
 export { Timings } from "./timings";
+export { ModelPool } from "./pool";
 export { DEFAULT_MODEL, listModels, modelsDir, resolveModelDir, type ModelSummary } from "./registry";

@@ -1,0 +1,151 @@
+// Turns a validated request into a queued job: model and size resolution, style presets, the
+// prompt filter, the history row. Shared by /api/generations and the OpenAI-compatible route.
+import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { Config } from "../config";
+import { batchKey, RequestError, randomSeed, resolveRequest, type LoadedModel, type ModelPool } from "../engine";
+import type { GenerationJob, JobQueue } from "../jobs/types";
+import { QueueFullError } from "../jobs/types";
+import type { Metrics } from "../observability/metrics";
+import type { PromptFilter } from "../safety";
+import { promptHash, type Store } from "../store";
+import type { ParsedGenerationRequest } from "./contract";
+import { ApiError } from "./errors";
+
+interface StylePreset {
+  label: string;
+  suffix: string;
+  negative: string;
+}
+export const stylePresets: Record<string, StylePreset> = JSON.parse(
+  readFileSync(new URL("./styles.json", import.meta.url), "utf8"),
+);
+
+/** Width ÷ height of each aspect the task pane offers. */
+const ASPECT_RATIOS = { square: 1, landscape: 4 / 3, wide: 16 / 9, portrait: 3 / 4 } as const;
+
+/** Default delivered size: a model's own size, or 512 px for small models whose output is upscaled. */
+export function baseSize(model: LoadedModel): number {
+  return model.nativeSize ? Math.max(512, model.defaults.width) : model.defaults.width;
+}
+
+/** A size of about base² pixels with the aspect's ratio, in multiples the model accepts. */
+export function sizeForAspect(aspect: keyof typeof ASPECT_RATIOS, base: number, multiple: number): [number, number] {
+  const ratio = ASPECT_RATIOS[aspect];
+  const round = (v: number) => Math.max(multiple, Math.round(v / multiple) * multiple);
+  const width = ratio >= 1 ? base : base * ratio;
+  const height = ratio >= 1 ? base / ratio : base;
+  return [round(width), round(height)];
+}
+
+export interface ServiceDeps {
+  config: Config;
+  pool: ModelPool;
+  promptFilter: PromptFilter;
+  store: Store;
+  queue: JobQueue;
+  metrics: Metrics;
+}
+
+export class GenerationService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  /** Refuses an unsafe prompt: an audit row, a metric, and a 400 with the category. */
+  checkPrompt(prompt: string, clientId: string): void {
+    const { config, promptFilter, store, metrics } = this.deps;
+    const verdict = promptFilter.checkPrompt(prompt, config.safetyLevel);
+    if (verdict.allowed) return;
+    const category = verdict.category ?? "sexual";
+    store.addAudit({
+      clientId,
+      kind: "prompt",
+      category,
+      promptHash: promptHash(prompt),
+      prompt: config.auditPromptText ? prompt : null,
+    });
+    metrics.safetyBlocks.inc({ kind: "prompt", category });
+    throw new ApiError("content_policy_violation", verdict.reason ?? "This prompt is not allowed by the content policy.", {
+      category,
+    });
+  }
+
+  async create(input: ParsedGenerationRequest, clientId: string): Promise<{ id: string; position: number }> {
+    const { config, pool, store, queue } = this.deps;
+    const modelName = input.model ?? config.model;
+    if (!pool.has(modelName)) {
+      throw new ApiError("invalid_request", `model: unknown model "${modelName}"; see GET /api/models`, { param: "model" });
+    }
+    this.checkPrompt(input.prompt, clientId);
+    const model = await pool.get(modelName);
+
+    const multiple = model.kind === "sdxl" ? 64 : 8;
+    const [width, height] =
+      input.width !== undefined && input.height !== undefined
+        ? [input.width, input.height]
+        : sizeForAspect(input.aspect ?? "square", baseSize(model), multiple);
+    const style = stylePresets[input.style] ?? stylePresets.none;
+    const negative = [input.negativePrompt?.trim(), style.negative].filter(Boolean).join(", ");
+    const request = {
+      prompt: input.prompt + style.suffix,
+      negativePrompt: negative || undefined,
+      n: input.n,
+      width,
+      height,
+      steps: input.steps,
+      guidance: input.guidance,
+      seed: input.seed ?? randomSeed(),
+    };
+    let key: string;
+    try {
+      resolveRequest(model, request);
+      key = batchKey(model, request);
+    } catch (e) {
+      if (e instanceof RequestError) throw new ApiError("invalid_request", e.message);
+      throw e;
+    }
+
+    const depth = queue.depth();
+    if (depth.waiting >= config.maxQueue) {
+      throw new ApiError("queue_full", "the generation queue is full; try again shortly", { retryAfterSeconds: 5 });
+    }
+    const id = randomUUID();
+    const job: GenerationJob = {
+      id,
+      clientId,
+      model: modelName,
+      request,
+      output: { width, height },
+      userPrompt: input.prompt,
+      enqueuedAt: Date.now(),
+      batchKey: key,
+    };
+    store.createGeneration({
+      id,
+      clientId,
+      prompt: config.storePrompts ? input.prompt : null,
+      promptHash: promptHash(input.prompt),
+      negativePrompt: config.storePrompts ? (input.negativePrompt ?? null) : null,
+      params: {
+        n: input.n,
+        width,
+        height,
+        steps: request.steps ?? model.defaults.steps,
+        guidance: request.guidance ?? model.defaults.guidance,
+        seed: request.seed,
+        style: input.style,
+        aspect: input.aspect ?? null,
+      },
+      model: modelName,
+    });
+    try {
+      const { position } = await queue.submit(job);
+      return { id, position };
+    } catch (e) {
+      if (e instanceof QueueFullError) {
+        store.setStatus(id, "failed", { error: "queue full" });
+        throw new ApiError("queue_full", e.message, { retryAfterSeconds: e.retryAfterSeconds });
+      }
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// The OpenAPI 3.1 description of the HTTP API, served at /api/openapi.json. Request bodies come
+// from the same zod schemas the routes validate with, so they cannot drift apart.
+import { z } from "zod";
+import { FeedbackRequest, GenerationRequest, OpenAIImageRequest, errorCodes } from "./contract";
+
+const json = (schema: object) => ({ content: { "application/json": { schema } } });
+const body = (schema: z.ZodType) => ({ required: true, ...json(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" })) });
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const error = (description: string) => ({ description, ...json(ref("Error")) });
+const idParam = (name = "id") => ({ name, in: "path", required: true, schema: { type: "string" } });
+
+export function openApiDocument() {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "Lumen API",
+      version: "1",
+      description: "Self-hosted text-to-image generation. Errors share one shape: {error: {code, message, requestId}}.",
+    },
+    paths: {
+      "/api/generations": {
+        post: {
+          summary: "Queue a generation",
+          requestBody: body(GenerationRequest),
+          responses: {
+            "202": { description: "Queued; follow links.events for progress" },
+            "400": error("Invalid request, unknown model, or content_policy_violation (with category)"),
+            "413": error("Body too large"),
+            "429": error("Rate limited; see Retry-After"),
+            "503": error("Queue full; see Retry-After"),
+          },
+        },
+        get: {
+          summary: "This client's generations, newest first",
+          parameters: [
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
+            { name: "before", in: "query", schema: { type: "string", format: "date-time" } },
+          ],
+          responses: { "200": { description: "{items: Generation[]}" } },
+        },
+      },
+      "/api/generations/{id}": {
+        get: { summary: "A generation and its images", parameters: [idParam()], responses: { "200": { description: "Generation" }, "404": error("Unknown id") } },
+        delete: {
+          summary: "Cancel a queued or running generation",
+          parameters: [idParam()],
+          responses: { "202": { description: "Cancelling" }, "400": error("Already finished"), "404": error("Unknown id") },
+        },
+      },
+      "/api/generations/{id}/events": {
+        get: {
+          summary: "Progress as Server-Sent Events: queued, started, step, image, blocked, done, error",
+          parameters: [idParam()],
+          responses: { "200": { description: "text/event-stream" }, "404": error("Unknown id") },
+        },
+      },
+      "/api/images/{file}": {
+        get: {
+          summary: "An image as PNG, JPEG or WebP (by extension, ?format= or Accept), optionally ?size= (longest side)",
+          parameters: [
+            idParam("file"),
+            { name: "format", in: "query", schema: { enum: ["png", "jpeg", "webp"] } },
+            { name: "size", in: "query", schema: { type: "integer", minimum: 16, maximum: 2048 } },
+          ],
+          responses: { "200": { description: "image/png, image/jpeg or image/webp" }, "404": error("Unknown image") },
+        },
+      },
+      "/api/feedback": {
+        post: { summary: "Rate an image", requestBody: body(FeedbackRequest), responses: { "201": { description: "Stored" }, "404": error("Unknown image") } },
+      },
+      "/v1/images/generations": {
+        post: {
+          summary: "OpenAI Images API compatible generation (waits for the result)",
+          requestBody: body(OpenAIImageRequest),
+          responses: {
+            "200": { description: "{created, data: [{b64_json} | {url}]}" },
+            "400": error("Invalid request or content_policy_violation"),
+            "429": error("Rate limited"),
+            "503": error("Queue full"),
+          },
+        },
+      },
+      "/api/models": { get: { summary: "Installed models", responses: { "200": { description: "{models: [...]}" } } } },
+      "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
+      "/healthz": { get: { summary: "Liveness", responses: { "200": { description: "ok" } } } },
+      "/readyz": { get: { summary: "Readiness: model loaded and warmed", responses: { "200": { description: "ready" }, "503": { description: "starting" } } } },
+      "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } } },
+    },
+    components: {
+      schemas: {
+        Error: {
+          type: "object",
+          required: ["error"],
+          properties: {
+            error: {
+              type: "object",
+              required: ["code", "message", "requestId"],
+              properties: {
+                code: { enum: Object.keys(errorCodes) },
+                message: { type: "string" },
+                requestId: { type: "string" },
+                category: { type: "string" },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,46 @@
+// Models, health, readiness and metrics.
+import { Router } from "express";
+import type { ModelPool } from "../../engine";
+import type { Metrics } from "../../observability/metrics";
+
+export function systemRoutes(deps: {
+  pool: ModelPool;
+  defaultModel: string;
+  metrics: Metrics;
+  ready(): { ready: boolean; detail: string };
+  queueDepth(): { waiting: number; running: number };
+}): Router {
+  const router = Router();
+
+  router.get("/api/models", (_req, res) => {
+    const models = deps.pool.available().map((m) => ({
+      name: m.name,
+      kind: m.kind,
+      description: m.description ?? null,
+      default: m.name === deps.defaultModel,
+      defaults: m.defaults ?? null,
+      nativeSize: m.nativeSize ?? null,
+      bytes: m.bytes,
+    }));
+    res.json({ models });
+  });
+
+  router.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+
+  router.get("/readyz", (_req, res) => {
+    const { ready, detail } = deps.ready();
+    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "starting", detail, queue: deps.queueDepth() });
+  });
+
+  router.get("/metrics", async (_req, res) => {
+    const depth = deps.queueDepth();
+    deps.metrics.queueDepth.set({ state: "waiting" }, depth.waiting);
+    deps.metrics.queueDepth.set({ state: "running" }, depth.running);
+    res.setHeader("Content-Type", deps.metrics.registry.contentType);
+    res.send(await deps.metrics.registry.metrics());
+  });
+
+  return router;
+}
