@@ -14,20 +14,21 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(overrides: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
+export async function startTestServer(options: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
+  const overrides = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const dataDir = (overrides.dataDir as string) ?? mkdtempSync(join(tmpdir(), "lumen-server-"));
   const config = loadConfig(
     {
       http: true,
       host: "127.0.0.1",
       port: 0,
-      dataDir,
       modelsDir: fixturesDir,
       model: "sd15",
       device: "cpu",
       threads: 1,
       logLevel: "silent",
       ...overrides,
+      dataDir,
     },
     {},
   );
