@@ -94,6 +94,8 @@ export function createApp(deps: AppDeps) {
   );
   app.get("/api/openapi.json", (_req, res) => void res.json(openApiDocument()));
 
+  // office.js for development and tests: the CDN copy that production pages use is unreachable offline.
+  app.use("/vendor/office-js", express.static(resolve(import.meta.dirname, "../../node_modules/@microsoft/office-js/dist")));
   const staticDir = resolve(config.staticDir);
   if (existsSync(staticDir)) app.use(express.static(staticDir, { index: ["taskpane.html", "index.html"] }));
 
