@@ -13,24 +13,30 @@ export interface RuntimeOptions {
   log?: (message: string) => void;
 }
 
+// ORT's own logger prints provider load failures as errors before the exception reaches us; we
+// report those once, with a hint, so its logger only speaks for fatal problems.
+ort.env.logLevel = "fatal";
+
 export const CUDA_INSTALL_HINT =
   "install the CUDA 12 provider with: ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install";
 
 function sessionOptions(provider: Provider, threads?: number): ort.InferenceSession.SessionOptions {
   return {
+    logSeverityLevel: 3,
     executionProviders: [provider],
     graphOptimizationLevel: "all",
     ...(threads ? { intraOpNumThreads: threads } : {}),
     interOpNumThreads: 1,
-    logSeverityLevel: 3,
   };
 }
 
 /** Errors that mean the provider itself could not start, as opposed to a bad model file. */
 const PROVIDER_FAILURE = /AppendExecutionProvider|shared library|WebGPU adapter|Vulkan|backend not found/i;
 
+/** The useful sentence of an ORT error: its first line, without the C++ assertion that precedes it. */
 function firstLine(e: unknown): string {
-  return String(e instanceof Error ? e.message : e).split("\n")[0].slice(0, 200);
+  const line = String(e instanceof Error ? e.message : e).split("\n")[0];
+  return line.replace(/^.*? was false\. /, "").slice(0, 200);
 }
 
 /**

@@ -181,6 +181,19 @@ describe("model loading errors", () => {
     await expectError(dir, /^tokenizer: /);
   });
 
+  it("falls back from CUDA and WebGPU to CPU with device auto, saying why each was skipped", async () => {
+    const log: string[] = [];
+    const model = await loadModel(fixtureModel("sd15"), { device: "auto", log: (m) => log.push(m) });
+    try {
+      const skipped = log.map((m) => /skipped (\w+)/.exec(m)?.[1]);
+      // On a GPU host auto stops at the first provider that works; here, none does.
+      const expected = { cuda: [], webgpu: ["cuda"], cpu: ["cuda", "webgpu"] }[model.provider];
+      assert.deepEqual(skipped, expected);
+    } finally {
+      await model.release();
+    }
+  });
+
   it("refuses an execution provider that is not installed, and says how to install it", async () => {
     await assert.rejects(loadModel(fixtureModel("sd15"), { device: "cuda" }), /cuda execution provider unavailable/);
   });
