@@ -1,0 +1,154 @@
+/**
+ * Turns a prompt into the forms that term lists are matched against: lower-case ASCII words
+ * separated by single spaces, one form per line. Several forms exist because some obfuscations
+ * are ambiguous ("1" may stand for "i" or "l"; "a n u d e" may be "anude" or "a nude"), and
+ * matching all of them is simpler and safer than guessing one.
+ *
+ * Written by hand: the npm profanity filters each bundle their own English word list and
+ * their own notion of categories, and none handles spaced-out letters or our level scheme.
+ */
+import { z } from "zod";
+
+export const normalizationSchema = z
+  .object({
+    $comment: z.string().optional(),
+    /** One character → the Latin letters it imitates (Cyrillic/Greek look-alikes, stroked letters). */
+    confusables: z.record(z.string().length(1, "keys must be one character"), z.string().regex(/^[a-zA-Z]+$/)),
+    /** One symbol or digit → the letters it may stand for, the most likely first. */
+    leet: z.record(
+      z.string().length(1, "keys must be one character"),
+      z.array(z.string().regex(/^[a-z]$/)).min(1),
+    ),
+    /** Leet symbols that are ordinary punctuation at the start or end of a word ("wow!"). */
+    leetInsideWordOnly: z.array(z.string().length(1)),
+    /** Letters tried in place of one "*" inside a word ("f*ck"). */
+    wildcardLetters: z.string().regex(/^[a-z]+$/),
+    spacedLetters: z.object({
+      /** Fewest single letters in a row that are read as one spelled-out word ("f u c k"). */
+      minRun: z.number().int().min(3),
+      /** One-letter words that may stand before a spelled-out word ("a n u d e"). */
+      leadingWords: z.array(z.string().regex(/^[a-z]$/)),
+    }),
+  })
+  .strict();
+export type NormalizationRules = z.infer<typeof normalizationSchema>;
+
+/** NFKC, invisible characters dropped, look-alikes mapped, lower case, accents dropped. */
+export function foldCharacters(text: string, confusables: Record<string, string>): string {
+  const noInvisible = text.normalize("NFKC").replace(/\p{Cf}/gu, "");
+  // Look-alikes before lower-casing: Greek capital Ν looks like N, its lower case ν like v.
+  const mapped = Array.from(noInvisible, (ch) => confusables[ch] ?? ch).join("");
+  return mapped.toLowerCase().normalize("NFD").replace(/\p{M}/gu, "");
+}
+
+/** Folds a term from a data file the same way, keeping "*" (prefix wildcard) and spaces. */
+export function normalizeTerm(term: string, confusables: Record<string, string> = {}): string {
+  return foldCharacters(term, confusables)
+    .replace(/[^a-z0-9*]+/g, " ")
+    .trim();
+}
+
+export class Normalizer {
+  private readonly wordChar: RegExp;
+  private readonly nonWordChars: RegExp;
+  private readonly leetChar: RegExp;
+  private readonly leetVariants: number;
+
+  constructor(private readonly rules: NormalizationRules) {
+    const symbols = Object.keys(rules.leet).filter((c) => !/[a-z0-9]/.test(c));
+    const cls = "a-z0-9" + symbols.map(escapeClassChar).join("");
+    this.wordChar = new RegExp(`[${cls}]`);
+    this.nonWordChars = new RegExp(`[^${cls}]+`);
+    this.leetChar = new RegExp(`[${Object.keys(rules.leet).map(escapeClassChar).join("")}]`);
+    this.leetVariants = Math.max(1, ...Object.values(rules.leet).map((alts) => alts.length));
+  }
+
+  /** All forms of `text`, one per line, ready for word-boundary matching. */
+  searchable(text: string): string {
+    const folded = foldCharacters(text, this.rules.confusables);
+    const wildcards: string[] = [];
+    const words = folded.split(/\s+/).flatMap((raw) => this.splitWord(raw, wildcards));
+
+    const forms = new Set<string>();
+    for (const joined of this.joinSpacedLetters(words)) {
+      for (const form of [joined, ...this.leetForms(joined)]) {
+        const text = form.join(" ");
+        forms.add(text);
+        // Stretched letters: "nuuuude" → "nude"; "killlll" → "kill". Runs of two stay as written.
+        forms.add(text.replace(/([a-z])\1{2,}/g, "$1"));
+        forms.add(text.replace(/([a-z])\1{2,}/g, "$1$1"));
+      }
+    }
+    for (const w of wildcards) {
+      forms.add(Array.from(this.rules.wildcardLetters, (letter) => w.replace("*", letter)).join(" "));
+    }
+    return [...forms].join("\n");
+  }
+
+  /** One whitespace-separated chunk → words; "n.u.d.e" → ["nude"], "self-harm" → ["self", "harm"]. */
+  private splitWord(raw: string, wildcards: string[]): string[] {
+    const edge = this.rules.leetInsideWordOnly;
+    let start = 0;
+    let end = raw.length;
+    while (start < end && (!this.wordChar.test(raw[start]) || edge.includes(raw[start]))) start++;
+    while (end > start && (!this.wordChar.test(raw[end - 1]) || edge.includes(raw[end - 1]))) end--;
+    const word = raw.slice(start, end);
+    if (/^[a-z]+\*[a-z]+$/.test(word)) {
+      wildcards.push(word);
+      return [];
+    }
+    const pieces = word.split(this.nonWordChars).filter(Boolean);
+    if (pieces.length >= 2 && pieces.every((p) => p.length === 1)) return [pieces.join("")];
+    return pieces;
+  }
+
+  /**
+   * Runs of single characters ("f u c k") become one word. A run that starts with a one-letter
+   * word ("a n u d e") is also tried with that word kept apart. Shorter runs stay as they are,
+   * so "I am" or "a b" never merge.
+   */
+  private joinSpacedLetters(words: string[]): string[][] {
+    const { minRun, leadingWords } = this.rules.spacedLetters;
+    const whole: string[] = [];
+    const leadApart: string[] = [];
+    for (let i = 0; i < words.length; ) {
+      let j = i;
+      while (j < words.length && words[j].length === 1) j++;
+      if (j - i >= minRun) {
+        const run = words.slice(i, j);
+        whole.push(run.join(""));
+        if (leadingWords.includes(run[0])) leadApart.push(run[0], run.slice(1).join(""));
+        else leadApart.push(run.join(""));
+        i = j;
+      } else {
+        whole.push(words[i]);
+        leadApart.push(words[i]);
+        i++;
+      }
+    }
+    const same = whole.length === leadApart.length && whole.every((w, k) => w === leadApart[k]);
+    return same ? [whole] : [whole, leadApart];
+  }
+
+  /** Leet read back into letters, once per alternative ("1" → "i", then "1" → "l"). */
+  private leetForms(words: string[]): string[][] {
+    const forms: string[][] = [];
+    for (let k = 0; k < this.leetVariants; k++) {
+      const form = words.map((w) => {
+        // Only words that also have a real letter: "1990" and "50" stay numbers.
+        if (!/[a-z]/.test(w) || !this.leetChar.test(w)) return w;
+        return Array.from(w, (ch) => {
+          const alts = this.rules.leet[ch];
+          return alts ? alts[Math.min(k, alts.length - 1)] : ch;
+        }).join("");
+      });
+      // Symbols that are not letters after all are dropped: "e@rth" → "earth", "$" → "s".
+      forms.push(form.map((w) => w.replace(/[^a-z0-9]+/g, "")));
+    }
+    return forms;
+  }
+}
+
+function escapeClassChar(ch: string): string {
+  return /[\\\]\[^-]/.test(ch) ? "\\" + ch : ch;
+}
