@@ -1,0 +1,34 @@
+/**
+ * Prints recall per category, overall recall and false-positive rate of the prompt filter,
+ * for both policy levels, on the dev split, the held-out split and both together.
+ *   node --import tsx tests/safety/evaluate.ts [--show]   (--show lists misses and false alarms)
+ */
+import { loadPromptFilter, policyLevels, safetyCategories } from "../../backend/safety";
+import { evaluateLevel, loadEvalPrompts, rate, type Tally } from "./metrics";
+
+const show = process.argv.includes("--show");
+const filter = loadPromptFilter();
+const prompts = loadEvalPrompts();
+const splits = [
+  ["dev", prompts.filter((p) => p.split === "dev")],
+  ["held-out", prompts.filter((p) => p.split === "heldout")],
+  ["all", prompts],
+] as const;
+
+const cell = (t: Tally | undefined) => (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(16);
+const row = (label: string, cells: (Tally | undefined)[]) => console.log(label.padEnd(24) + cells.map(cell).join(""));
+
+for (const level of policyLevels) {
+  const reports = splits.map(([, ps]) => evaluateLevel(filter, ps, level));
+  console.log(`\nlevel: ${level}` + (level === "moderate" ? " (strict-only prompts left out)" : ""));
+  console.log("".padEnd(24) + splits.map(([name]) => name.padEnd(16)).join(""));
+  for (const c of safetyCategories) row(`recall ${c}`, reports.map((r) => r.byCategory.get(c)));
+  row("recall, all harmful", reports.map((r) => r.recall));
+  row("right category", reports.map((r) => r.categoryRight));
+  row("false positives", reports.map((r) => r.falsePositives));
+  if (show) {
+    const all = reports[2];
+    for (const p of all.misses) console.log(`  miss [${p.expect}/${p.split}] ${p.text}`);
+    for (const p of all.falseAlarms) console.log(`  false alarm [${p.split}] ${p.text} → ${JSON.stringify(filter.explain(p.text, level))}`);
+  }
+}
