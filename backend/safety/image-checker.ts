@@ -55,13 +55,35 @@ async function loadModel() {
   // The .wasm files sit next to the package's main file; a path prefix makes it read them from disk.
   const require = createRequire(import.meta.url);
   setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
-  if (!(await tf.setBackend("wasm"))) throw new Error("TensorFlow.js could not start its WebAssembly backend");
-  await tf.ready();
+  await withoutNewProcessListeners(async () => {
+    if (!(await tf.setBackend("wasm"))) throw new Error("TensorFlow.js could not start its WebAssembly backend");
+    await tf.ready();
+  });
 
   // A real ESM import: compiled to CommonJS, the 3.5 MB of base64 weights load ten times slower.
   const nsfwjs = await import("nsfwjs");
   const nsfw = await quietly(() => nsfwjs.load("MobileNetV2"));
   return { tf, nsfw };
+}
+
+/**
+ * The Emscripten glue of the wasm backend adds process-wide "uncaughtException" and
+ * "unhandledRejection" listeners that rethrow, which would override the service's own error
+ * handling; remove the ones it added.
+ */
+async function withoutNewProcessListeners(start: () => Promise<void>): Promise<void> {
+  const emitter: NodeJS.EventEmitter = process; // plain emitter typing: one code path for both events
+  const events = ["uncaughtException", "unhandledRejection"];
+  const before = new Map(events.map((e) => [e, new Set(emitter.listeners(e))]));
+  try {
+    await start();
+  } finally {
+    for (const e of events) {
+      for (const listener of emitter.listeners(e)) {
+        if (!before.get(e)!.has(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
 }
 
 /** nsfwjs announces the model it loads on console.info; keep that out of the service's logs. */

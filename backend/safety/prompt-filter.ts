@@ -15,12 +15,16 @@ const terms = z.array(z.string().min(1)).min(1);
 const level = z.enum(policyLevels);
 const category = z.enum(safetyCategories);
 
-const ruleSchema = z.union([
-  /** Blocks when any of the terms occurs. */
-  z.object({ level, anyOf: terms }).strict(),
-  /** Blocks when every group has a term that occurs ("a child" and "naked", anywhere in the prompt). */
-  z.object({ level, allOf: z.array(terms).min(2) }).strict(),
-]);
+const ruleSchema = z
+  .object({
+    level,
+    /** Blocks when any of the terms occurs. */
+    anyOf: terms.optional(),
+    /** Blocks when every group has a term that occurs ("a child" and "naked", anywhere in the prompt). */
+    allOf: z.array(terms).min(2).optional(),
+  })
+  .strict()
+  .refine((r) => (r.anyOf === undefined) !== (r.allOf === undefined), "a rule needs exactly one of anyOf or allOf");
 
 export const promptRulesSchema = z
   .object({
@@ -125,7 +129,7 @@ function compile(
       mask: maskSources.length ? unionRegex(maskSources, "g") : undefined,
       rules: c.rules.map((r, i) => ({
         level: r.level,
-        groups: ("anyOf" in r ? [r.anyOf] : r.allOf).map((g) => unionRegex(sourcesOf(`${where} rule ${i}`, g))),
+        groups: (r.anyOf ? [r.anyOf] : (r.allOf ?? [])).map((g) => unionRegex(sourcesOf(`${where} rule ${i}`, g))),
       })),
     };
   });
