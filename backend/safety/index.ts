@@ -4,10 +4,10 @@
  */
 export { safetyCategories, policyLevels, levelApplies } from "./policy";
 export type { SafetyCategory, PolicyLevel, SafetyVerdict } from "./policy";
-export { loadPromptFilter, defaultDataDir } from "./prompt-filter";
+export { loadPromptFilter } from "./prompt-filter";
 export type { PromptFilter } from "./prompt-filter";
 export { loadImageChecker } from "./image-checker";
 export type { ImageChecker, ImageInput } from "./image-checker";
 export { decideImage, loadImageThresholds } from "./image-policy";
 export type { ImageVerdict, ImageThresholds } from "./image-policy";
-export { SafetyDataError } from "./data-files";
+export { defaultDataDir, SafetyDataError } from "./data-files";

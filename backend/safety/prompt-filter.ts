@@ -9,8 +9,6 @@ import { Normalizer, normalizationSchema, type NormalizationRules } from "./norm
 import { levelApplies, policyLevels, safetyCategories, type PolicyLevel, type SafetyCategory, type SafetyVerdict } from "./policy";
 import { termSource, unionRegex } from "./term-pattern";
 
-export { defaultDataDir };
-
 const terms = z.array(z.string().min(1)).min(1);
 const level = z.enum(policyLevels);
 const category = z.enum(safetyCategories);
