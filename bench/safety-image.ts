@@ -1,8 +1,8 @@
 /**
  * Times the image checker: model load, first image, then the median of later images.
- *   node --import tsx tests/safety/image-speed.ts [runs] [size]
+ *   node --import tsx bench/safety-image.ts [runs] [size]
  */
-import { loadImageChecker } from "../../backend/safety";
+import { loadImageChecker } from "../backend/safety";
 
 const runs = Number(process.argv[2] ?? 20);
 const size = Number(process.argv[3] ?? 512);
