@@ -1,0 +1,4 @@
+import { mount } from "../shared/mount";
+import { Creator } from "./Creator";
+
+void mount(Creator);

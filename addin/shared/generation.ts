@@ -1,0 +1,169 @@
+// One generation's life as a reducer: submit → queued → running (steps, previews) → images →
+// done, or one of the ways it can stop (blocked, cancelled, busy, unreachable, failed).
+import type { GenerationEvent, GenerationRequest } from "../../backend/api/contract";
+import { ApiError, UnreachableError } from "../api/client";
+
+export interface ResultImage {
+  id: string;
+  index: number;
+  seed: number;
+  width: number;
+  height: number;
+  prompt: string;
+}
+
+export type Phase = "idle" | "submitting" | "queued" | "running" | "cancelling" | "done" | "cancelled" | "stopped";
+
+/** Why a generation stopped short; each kind has its own message and way forward. */
+export type Problem =
+  | { kind: "blocked"; category: string; message: string }
+  | { kind: "busy"; message: string; retryAt: number }
+  | { kind: "unreachable"; message: string }
+  | { kind: "invalid"; message: string }
+  | { kind: "failed"; message: string };
+
+export interface GenerationState {
+  phase: Phase;
+  request?: GenerationRequest;
+  id?: string;
+  position: number;
+  step: number;
+  steps: number;
+  /** Latest preview data URL per image index. */
+  previews: string[];
+  images: ResultImage[];
+  /** Images the image filter withheld: index and category. */
+  withheld: { index: number; category: string }[];
+  problem?: Problem;
+}
+
+export const initialState: GenerationState = { phase: "idle", position: 0, step: 0, steps: 0, previews: [], images: [], withheld: [] };
+
+export type Action =
+  | { type: "submit"; request: GenerationRequest }
+  | { type: "accepted"; id: string; position: number }
+  | { type: "event"; event: GenerationEvent }
+  | { type: "cancelling" }
+  | { type: "problem"; problem: Problem }
+  | { type: "reset" };
+
+export function isActive(phase: Phase): boolean {
+  return phase === "submitting" || phase === "queued" || phase === "running" || phase === "cancelling";
+}
+
+const CATEGORY_NAMES: Record<string, string> = {
+  sexual: "sexual content",
+  minors: "content involving minors",
+  violence: "violence",
+  self_harm: "self-harm",
+  hate: "hateful content",
+  public_figures: "real public figures",
+};
+
+export function categoryName(category: string): string {
+  return CATEGORY_NAMES[category] ?? category.replace(/_/g, " ");
+}
+
+/** Turns whatever a request threw into the problem to show. */
+export function problemFrom(error: unknown, now = Date.now()): Problem {
+  if (error instanceof UnreachableError) return { kind: "unreachable", message: error.message };
+  if (error instanceof ApiError) {
+    if (error.code === "content_policy_violation") {
+      return { kind: "blocked", category: error.extra.category ?? "unknown", message: error.message };
+    }
+    if (error.code === "rate_limited" || error.code === "queue_full" || error.code === "not_ready") {
+      const seconds = error.extra.retryAfterSeconds ?? 10;
+      return { kind: "busy", message: error.message, retryAt: now + seconds * 1000 };
+    }
+    if (error.status === 400) return { kind: "invalid", message: error.message };
+    return { kind: "failed", message: error.message };
+  }
+  return { kind: "failed", message: error instanceof Error ? error.message : String(error) };
+}
+
+function onEvent(state: GenerationState, event: GenerationEvent): GenerationState {
+  switch (event.type) {
+    case "queued":
+      return state.phase === "cancelling" ? { ...state, position: event.position } : { ...state, phase: "queued", position: event.position };
+    case "started":
+      return { ...state, phase: state.phase === "cancelling" ? "cancelling" : "running", steps: event.steps, step: 0 };
+    case "step": {
+      const previews = event.previews?.length ? event.previews : state.previews;
+      return { ...state, step: event.step, steps: event.steps, previews };
+    }
+    case "image": {
+      if (state.images.some((image) => image.index === event.index)) return state; // replayed after a reconnect
+      const image: ResultImage = {
+        id: event.id,
+        index: event.index,
+        seed: event.seed,
+        width: event.width,
+        height: event.height,
+        prompt: state.request?.prompt ?? "",
+      };
+      return { ...state, images: [...state.images, image].sort((a, b) => a.index - b.index) };
+    }
+    case "blocked":
+      if (event.index === undefined) {
+        return { ...state, phase: "stopped", problem: { kind: "blocked", category: event.category, message: event.message } };
+      }
+      if (state.withheld.some((w) => w.index === event.index)) return state;
+      return { ...state, withheld: [...state.withheld, { index: event.index, category: event.category }] };
+    case "done":
+      if (event.status === "cancelled") return { ...state, phase: "cancelled" };
+      if (state.images.length === 0 && state.withheld.length > 0) {
+        const category = state.withheld[0].category;
+        const problem: Problem = { kind: "blocked", category, message: "Every image was withheld by the content filter." };
+        return { ...state, phase: "stopped", problem };
+      }
+      return { ...state, phase: "done" };
+    case "error": {
+      const message = event.code === "timeout" ? "The generation took too long and was stopped. Try fewer images or steps." : event.message;
+      return { ...state, phase: "stopped", problem: { kind: "failed", message } };
+    }
+  }
+}
+
+export function reducer(state: GenerationState, action: Action): GenerationState {
+  switch (action.type) {
+    case "submit":
+      return { ...initialState, phase: "submitting", request: action.request };
+    case "accepted":
+      return { ...state, id: action.id, position: action.position, phase: state.phase === "submitting" ? "queued" : state.phase };
+    case "event":
+      return isActive(state.phase) ? onEvent(state, action.event) : state;
+    case "cancelling":
+      return { ...state, phase: "cancelling" };
+    case "problem":
+      return { ...state, phase: "stopped", problem: action.problem };
+    case "reset":
+      return initialState;
+  }
+}
+
+/** A sentence for the screen-reader live region; only changes at moments worth announcing. */
+export function announcement(state: GenerationState): string {
+  const n = state.request?.n ?? 1;
+  const images = n === 1 ? "1 image" : `${n} images`;
+  switch (state.phase) {
+    case "idle":
+      return "";
+    case "submitting":
+      return `Starting ${images}.`;
+    case "queued":
+      return state.position > 1 ? `Waiting in line: ${state.position - 1} ahead.` : `Generating ${images}.`;
+    case "running":
+      return state.steps && state.step >= state.steps / 2 ? "Halfway there." : `Generating ${images}.`;
+    case "cancelling":
+      return "Cancelling.";
+    case "cancelled":
+      return "Cancelled. Nothing was generated.";
+    case "done": {
+      const ready = state.images.length === 1 ? "1 image is ready." : `${state.images.length} images are ready.`;
+      const withheld = state.withheld.length ? ` ${state.withheld.length} withheld by the content filter.` : "";
+      return ready + withheld;
+    }
+    case "stopped":
+      return state.problem?.kind === "blocked" ? `Blocked: ${categoryName(state.problem.category)}. No image was generated.` : (state.problem?.message ?? "Stopped.");
+  }
+}

@@ -1,0 +1,69 @@
+// What a person chooses before generating, and how it becomes an API request.
+import { aspects, styles, type GenerationRequest } from "../../backend/api/contract";
+
+export type Aspect = (typeof aspects)[number];
+export type Style = (typeof styles)[number];
+
+export interface GenerationOptions {
+  prompt: string;
+  aspect: Aspect;
+  style: Style;
+  count: number;
+  /** Empty means a random seed. */
+  seed: string;
+  /** Empty means the model's default. */
+  steps: string;
+  negativePrompt: string;
+}
+
+export const ASPECTS: { value: Aspect; label: string; description: string; ratio: number }[] = [
+  { value: "square", label: "Square", description: "Square, 1:1", ratio: 1 },
+  { value: "wide", label: "16:9", description: "Wide, 16:9, fills a slide", ratio: 16 / 9 },
+  { value: "landscape", label: "4:3", description: "Landscape, 4:3", ratio: 4 / 3 },
+  { value: "portrait", label: "Portrait", description: "Portrait, 3:4", ratio: 3 / 4 },
+];
+
+/** Labels for the server's style presets; their prompt suffixes live on the server. */
+export const STYLE_LABELS: Record<Style, string> = {
+  none: "No style",
+  photo: "Photo",
+  cinematic: "Cinematic",
+  illustration: "Illustration",
+};
+
+export const STYLE_OPTIONS = styles.map((value) => ({ value, label: STYLE_LABELS[value] }));
+
+export const MAX_SEED = 2 ** 32 - 1;
+
+export function defaultOptions(overrides: Partial<GenerationOptions> = {}): GenerationOptions {
+  return { prompt: "", aspect: "square", style: "none", count: 2, seed: "", steps: "", negativePrompt: "", ...overrides };
+}
+
+/** Problems with the advanced fields, by field, in words for the field's validation message. */
+export function validateOptions(options: GenerationOptions): Partial<Record<"prompt" | "seed" | "steps", string>> {
+  const errors: Partial<Record<"prompt" | "seed" | "steps", string>> = {};
+  if (!options.prompt.trim()) errors.prompt = "Describe the image you want.";
+  const seed = options.seed.trim();
+  if (seed && !(/^\d+$/.test(seed) && Number(seed) <= MAX_SEED)) errors.seed = `A whole number from 0 to ${MAX_SEED}.`;
+  const steps = options.steps.trim();
+  if (steps && !(/^\d+$/.test(steps) && Number(steps) >= 1 && Number(steps) <= 50)) errors.steps = "A whole number from 1 to 50.";
+  return errors;
+}
+
+export function toRequest(options: GenerationOptions): GenerationRequest {
+  const request: GenerationRequest = {
+    prompt: options.prompt.trim(),
+    aspect: options.aspect,
+    style: options.style,
+    n: options.count,
+  };
+  if (options.seed.trim()) request.seed = Number(options.seed);
+  if (options.steps.trim()) request.steps = Number(options.steps);
+  if (options.negativePrompt.trim()) request.negativePrompt = options.negativePrompt.trim();
+  return request;
+}
+
+/** Alt text for an inserted image: what it shows, and that it was generated. */
+export function altTextFor(prompt: string): string {
+  return `AI-generated image: ${prompt.trim()}`;
+}

@@ -1,0 +1,84 @@
+// The task pane in Word and PowerPoint (320–450 px wide): describe, choose, generate, insert.
+import { Button, Divider, makeStyles, tokens } from "@fluentui/react-components";
+import { Sparkle20Filled } from "@fluentui/react-icons";
+import { useRef } from "react";
+import { AdvancedOptions } from "../shared/components/AdvancedOptions";
+import { AspectPicker } from "../shared/components/AspectPicker";
+import { Brand } from "../shared/components/Brand";
+import { ExamplePrompts } from "../shared/components/ExamplePrompts";
+import { LiveRegion } from "../shared/components/LiveRegion";
+import { ProgressPanel } from "../shared/components/ProgressPanel";
+import { PromptField } from "../shared/components/PromptField";
+import { ResultGrid } from "../shared/components/ResultGrid";
+import { CountSelect, StyleSelect } from "../shared/components/Selects";
+import { StatusBanner } from "../shared/components/StatusBanner";
+import { useLumen } from "../shared/context";
+import { announcement, isActive } from "../shared/generation";
+import { useCreateForm } from "../shared/useCreateForm";
+
+const useStyles = makeStyles({
+  root: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalL,
+    padding: `${tokens.spacingVerticalL} ${tokens.spacingHorizontalL} ${tokens.spacingVerticalXXXL}`,
+    maxWidth: "640px",
+    margin: "0 auto",
+    boxSizing: "border-box",
+  },
+  form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
+  row: { display: "grid", gridTemplateColumns: "3fr 2fr", gap: tokens.spacingHorizontalM },
+  generate: { width: "100%" },
+});
+
+const TAGLINES = {
+  word: "Images for your document",
+  powerpoint: "Images for your slides",
+  browser: "Images from a description",
+};
+
+export function TaskPane() {
+  const styles = useStyles();
+  const { host } = useLumen();
+  const prompt = useRef<HTMLTextAreaElement>(null);
+  const form = useCreateForm({ aspect: host.name === "powerpoint" ? "wide" : "square" });
+  const { options, update, errors, generation } = form;
+  const { state } = generation;
+  const active = isActive(state.phase);
+
+  return (
+    <main className={styles.root}>
+      <Brand tagline={TAGLINES[host.name]} />
+      <form
+        className={styles.form}
+        aria-label="Create an image"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!form.submit()) prompt.current?.focus();
+        }}
+      >
+        <PromptField ref={prompt} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
+        <ExamplePrompts onPick={(value) => update({ prompt: value })} limit={4} />
+        <AspectPicker value={options.aspect} onChange={(aspect) => update({ aspect })} />
+        <div className={styles.row}>
+          <StyleSelect value={options.style} onChange={(style) => update({ style })} />
+          <CountSelect value={options.count} onChange={(count) => update({ count })} />
+        </div>
+        <AdvancedOptions value={options} onChange={update} errors={errors} />
+        <Button className={styles.generate} type="submit" appearance="primary" size="large" icon={<Sparkle20Filled />} disabled={active}>
+          {active ? "Generating…" : "Generate"}
+        </Button>
+      </form>
+
+      <StatusBanner state={state} onRetry={form.retry} />
+      {active && <ProgressPanel state={state} onCancel={generation.cancel} />}
+      {!active && state.images.length > 0 && (
+        <>
+          <Divider />
+          <ResultGrid images={state.images} withheld={state.withheld} columns={state.images.length === 1 ? 1 : 2} onMoreLikeThis={form.moreLikeThis} />
+        </>
+      )}
+      <LiveRegion message={announcement(state)} />
+    </main>
+  );
+}

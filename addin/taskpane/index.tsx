@@ -1,0 +1,4 @@
+import { mount } from "../shared/mount";
+import { TaskPane } from "./TaskPane";
+
+void mount(TaskPane);
