@@ -7,6 +7,8 @@ import { devices } from "./engine/providers";
 
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A list from JSON or a comma-separated environment variable. */
+const list = z.union([z.array(z.string()), z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))]);
 
 export const ConfigSchema = z
   .object({
@@ -39,8 +41,33 @@ export const ConfigSchema = z
     /** Generation requests per client per window. */
     rateLimitMax: int(1, 100_000).default(30),
     bodyLimit: z.string().default("64kb"),
+    /** Largest request header block in bytes. */
+    maxHeaderSize: int(1024, 65536).default(16384),
+    /** Sign-in: "none" for local development, "entra" to require a Microsoft Entra ID token. */
+    auth: z.enum(["none", "entra"]).default("none"),
+    /** Accepted token audiences: the API's application ID URI and/or client id. */
+    authAudience: list.default([]),
+    /** Allowed tenant ids (tid claim). */
+    authTenants: list.default([]),
+    authJwksUrl: z.string().url().default("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
+    /** The add-in's app registration (client id), for the task pane's sign-in and the manifest. */
+    authClientId: z.string().optional(),
+    /** Tenant policy file (admin-owned); its settings override everything else. */
+    policy: z.string().optional(),
+    /** Models users may choose; empty means every installed model. */
+    allowedModels: list.default([]),
+    maxImagesPerRequest: int(1, 4).default(4),
+    /** Longest side of a requested image, in pixels. */
+    maxSize: int(64, 2048).default(2048),
+    /** Origins allowed to call the API from a browser (CORS); the add-in's own origin needs none. */
+    corsOrigins: list.default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.auth !== "entra") return;
+    if (c.authAudience.length === 0) ctx.addIssue({ code: "custom", path: ["authAudience"], message: "LUMEN_AUTH_AUDIENCE is required when LUMEN_AUTH=entra" });
+    if (c.authTenants.length === 0) ctx.addIssue({ code: "custom", path: ["authTenants"], message: "LUMEN_AUTH_TENANTS is required when LUMEN_AUTH=entra" });
+  });
 
 export type Config = z.infer<typeof ConfigSchema>;
 
@@ -60,6 +87,45 @@ export class ConfigError extends Error {
   override name = "ConfigError";
 }
 
+/**
+ * The tenant policy: one admin-owned JSON file whose settings win over the environment, so the
+ * people who run the servers cannot loosen what the tenant admin decided.
+ */
+export const PolicySchema = z
+  .object({
+    safetyLevel: z.enum(["strict", "moderate"]).optional(),
+    allowedModels: z.array(z.string().min(1)).optional(),
+    maxImagesPerRequest: z.number().int().min(1).max(4).optional(),
+    maxSize: z.number().int().min(64).max(2048).optional(),
+    rateLimit: z.object({ windowSeconds: z.number().int().min(1).max(86_400), max: z.number().int().min(1).max(100_000) }).strict().optional(),
+    storePrompts: z.boolean().optional(),
+    retentionDays: z.number().int().min(1).max(3650).optional(),
+    corsOrigins: z.array(z.string().url().refine((u) => new URL(u).origin === u, "must be an origin such as https://contoso.sharepoint.com")).optional(),
+  })
+  .strict();
+export type Policy = z.infer<typeof PolicySchema>;
+
+function loadPolicyFile(pathIn: string): Partial<Config> {
+  const path = resolve(pathIn);
+  if (!existsSync(path)) throw new ConfigError(`policy file ${path} does not exist`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`policy file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const result = PolicySchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(policy)"}: ${i.message}`);
+    throw new ConfigError(`invalid policy file ${path}: ${problems.join("; ")}`);
+  }
+  const { rateLimit, ...rest } = result.data;
+  return {
+    ...rest,
+    ...(rateLimit ? { rateLimitWindowMs: rateLimit.windowSeconds * 1000, rateLimitMax: rateLimit.max } : {}),
+  };
+}
+
 export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {}, env = process.env): Config {
   let file: Record<string, unknown> = {};
   if (env.LUMEN_CONFIG) {
@@ -71,7 +137,9 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
       throw new ConfigError(`config file ${path} is not valid JSON: ${(e as Error).message}`);
     }
   }
-  const result = ConfigSchema.safeParse({ ...file, ...fromEnv(env), ...overrides });
+  const merged: Record<string, unknown> = { ...file, ...fromEnv(env), ...overrides };
+  if (typeof merged.policy === "string") Object.assign(merged, loadPolicyFile(merged.policy));
+  const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);

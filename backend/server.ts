@@ -95,11 +95,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const app = createApp({ config, logger, metrics, pool, store, queue, service, ready: () => readiness });
   let server: Server;
   if (config.http) {
-    server = createHttpServer(app);
+    server = createHttpServer({ maxHeaderSize: config.maxHeaderSize }, app);
   } else {
     const tls = await loadTlsFiles(config);
     if (tls.hint) logger.warn(tls.hint);
-    server = createHttpsServer({ cert: tls.cert, key: tls.key }, app);
+    server = createHttpsServer({ cert: tls.cert, key: tls.key, maxHeaderSize: config.maxHeaderSize }, app);
   }
   server.headersTimeout = 30_000;
   server.requestTimeout = 0; // SSE streams and the OpenAI route stay open as long as a generation runs

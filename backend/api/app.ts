@@ -1,10 +1,14 @@
 // The Express app, built by a function so tests can start it on port 0 with their own parts.
-import express, { type Request } from "express";
+import cors from "cors";
+import express, { type Request, type RequestHandler } from "express";
+import helmet from "helmet";
 import { rateLimit, ipKeyGenerator } from "express-rate-limit";
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pinoHttp } from "pino-http";
+import { createEntraVerifier } from "../auth/entra";
+import { identityOf, requireAuth } from "../auth/middleware";
 import type { Config } from "../config";
 import type { ModelPool } from "../engine";
 import type { JobQueue } from "../jobs/types";
@@ -18,6 +22,7 @@ import { feedbackRoutes } from "./routes/feedback";
 import { generationRoutes } from "./routes/generations";
 import { imageRoutes } from "./routes/images";
 import { openaiRoutes } from "./routes/openai";
+import { policyRoutes } from "./routes/policy";
 import { systemRoutes } from "./routes/system";
 
 export interface AppDeps {
@@ -33,9 +38,50 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
 
-/** Who is asking: the IP for now (its /64 for IPv6), the signed-in user once auth is on. */
+/** Who is asking: the signed-in user (tenant:user) when sign-in is on, else the IP (its /64 for IPv6). */
 export function clientId(req: Request): string {
-  return ipKeyGenerator(req.ip ?? "unknown");
+  const identity = identityOf(req);
+  return identity ? `${identity.tenantId}:${identity.userId}` : ipKeyGenerator(req.ip ?? "unknown");
+}
+
+/** Hosts that frame the task pane in Office on the web. */
+const OFFICE_FRAME_ANCESTORS = [
+  "https://*.officeapps.live.com",
+  "https://*.office.com",
+  "https://*.office365.com",
+  "https://*.microsoft365.com",
+  "https://*.cloud.microsoft",
+  "https://*.sharepoint.com",
+];
+
+/** Routes anyone may read: the task pane asks for the policy before it can sign in. */
+const PUBLIC_API = new Set(["/api/policy", "/api/openapi.json"]);
+
+function securityHeaders(): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        "default-src": ["'self'"],
+        // office.js and the scripts it loads come from Microsoft's CDN in production.
+        "script-src": ["'self'", "https://appsforoffice.microsoft.com"],
+        // Fluent UI (Griffel) inserts its style rules at run time.
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        // Sign-in (MSAL) talks to Entra ID and may use a hidden frame or popup there.
+        "connect-src": ["'self'", "https://login.microsoftonline.com"],
+        "frame-src": ["'self'", "https://login.microsoftonline.com", "https://appsforoffice.microsoft.com"],
+        "frame-ancestors": ["'self'", ...OFFICE_FRAME_ANCESTORS],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+      },
+    },
+    // Office on the web shows the task pane in a frame; frame-ancestors decides who may.
+    frameguard: false,
+    crossOriginEmbedderPolicy: false,
+  });
 }
 
 export function createApp(deps: AppDeps) {
@@ -63,6 +109,16 @@ export function createApp(deps: AppDeps) {
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" },
     }),
   );
+  app.use(securityHeaders());
+  if (config.corsOrigins.length) {
+    app.use(cors({ origin: config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After"], maxAge: 600 }));
+  }
+  if (config.auth === "entra") {
+    const guard = requireAuth(
+      createEntraVerifier({ audience: config.authAudience, tenants: config.authTenants, jwksUrl: config.authJwksUrl }),
+    );
+    app.use(["/api", "/v1"], (req, res, next) => (PUBLIC_API.has(req.originalUrl.split("?")[0]) ? next() : guard(req, res, next)));
+  }
   app.use(express.json({ limit: config.bodyLimit }));
 
   const limiter = rateLimit({
@@ -83,10 +139,12 @@ export function createApp(deps: AppDeps) {
   app.use(openaiRoutes(routeDeps));
   app.use(imageRoutes(deps.store));
   app.use(feedbackRoutes(deps.store, clientId));
+  app.use(policyRoutes(config, deps.pool));
   app.use(
     systemRoutes({
       pool: deps.pool,
       defaultModel: config.model,
+      allowedModels: config.allowedModels,
       metrics,
       ready: deps.ready,
       queueDepth: () => deps.queue.depth(),

@@ -75,6 +75,12 @@ export class GenerationService {
     if (!pool.has(modelName)) {
       throw new ApiError("invalid_request", `model: unknown model "${modelName}"; see GET /api/models`, { param: "model" });
     }
+    if (config.allowedModels.length && !config.allowedModels.includes(modelName)) {
+      throw new ApiError("forbidden", `model: "${modelName}" is not allowed by your organisation's policy`, { param: "model" });
+    }
+    if (input.n > config.maxImagesPerRequest) {
+      throw new ApiError("invalid_request", `n: your organisation allows at most ${config.maxImagesPerRequest} images per request`, { param: "n" });
+    }
     this.checkPrompt(input.prompt, clientId);
     const model = await pool.get(modelName);
 
@@ -82,7 +88,10 @@ export class GenerationService {
     const [width, height] =
       input.width !== undefined && input.height !== undefined
         ? [input.width, input.height]
-        : sizeForAspect(input.aspect ?? "square", baseSize(model), multiple);
+        : sizeForAspect(input.aspect ?? "square", Math.min(baseSize(model), config.maxSize), multiple);
+    if (Math.max(width, height) > config.maxSize) {
+      throw new ApiError("invalid_request", `width/height: your organisation allows at most ${config.maxSize} pixels per side`, { param: "width" });
+    }
     const style = stylePresets[input.style] ?? stylePresets.none;
     const negative = [input.negativePrompt?.trim(), style.negative].filter(Boolean).join(", ");
     const request = {

@@ -15,7 +15,9 @@ export function openApiDocument() {
     info: {
       title: "Lumen API",
       version: "1",
-      description: "Self-hosted text-to-image generation. Errors share one shape: {error: {code, message, requestId}}.",
+      description:
+        "Self-hosted text-to-image generation. Errors share one shape: {error: {code, message, requestId}}. " +
+        "When sign-in is on, every /api and /v1 route but /api/policy and /api/openapi.json needs a Microsoft Entra ID bearer token.",
     },
     paths: {
       "/api/generations": {
@@ -78,6 +80,12 @@ export function openApiDocument() {
             "429": error("Rate limited"),
             "503": error("Queue full"),
           },
+        },
+      },
+      "/api/policy": {
+        get: {
+          summary: "What this organisation allows (models, sizes, count, safety level) and whether sign-in is required; public",
+          responses: { "200": { description: "Policy" } },
         },
       },
       "/api/models": { get: { summary: "Installed models", responses: { "200": { description: "{models: [...]}" } } } },

@@ -6,6 +6,8 @@ import type { Metrics } from "../../observability/metrics";
 export function systemRoutes(deps: {
   pool: ModelPool;
   defaultModel: string;
+  /** Empty: every installed model. */
+  allowedModels: string[];
   metrics: Metrics;
   ready(): { ready: boolean; detail: string };
   queueDepth(): { waiting: number; running: number };
@@ -13,7 +15,8 @@ export function systemRoutes(deps: {
   const router = Router();
 
   router.get("/api/models", (_req, res) => {
-    const models = deps.pool.available().map((m) => ({
+    const allowed = (name: string) => deps.allowedModels.length === 0 || deps.allowedModels.includes(name);
+    const models = deps.pool.available().filter((m) => allowed(m.name)).map((m) => ({
       name: m.name,
       kind: m.kind,
       description: m.description ?? null,
