@@ -174,6 +174,45 @@ async function serveCommand(flags: { port?: number; http?: boolean; host?: strin
   });
 }
 
+interface ManifestFlags {
+  url: string;
+  id?: string;
+  version?: string;
+  out: string;
+  clientId?: string;
+  resource?: string;
+}
+
+async function manifestCommand(flags: ManifestFlags): Promise<void> {
+  const { readFile, rm } = await import("node:fs/promises");
+  const { productionManifest } = await import("./manifest/production");
+  const { validateManifest } = await import("./manifest/validate");
+  const root = join(import.meta.dirname, "..");
+  const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
+  const clientId = flags.clientId ?? process.env.LUMEN_AUTH_CLIENT_ID;
+  const resource = flags.resource ?? process.env.LUMEN_AUTH_AUDIENCE?.split(",")[0]?.trim();
+  if (clientId && !resource) throw new RequestError("sign-in needs the API's resource (--resource or LUMEN_AUTH_AUDIENCE)");
+  const xml = productionManifest(await readFile(join(root, "manifest.xml"), "utf8"), {
+    url: flags.url,
+    id: flags.id,
+    version: flags.version ?? `${pkg.version}.0`,
+    signIn: clientId ? { clientId, resource: resource! } : undefined,
+  });
+  await writeFile(flags.out, xml);
+  const result = validateManifest(flags.out);
+  if (!result.valid) {
+    await rm(flags.out, { force: true });
+    throw new RequestError(`the generated manifest does not validate: ${result.output.split("\n")[0]}`);
+  }
+  const id = /<Id>([^<]+)<\/Id>/.exec(xml)![1];
+  const version = /<Version>([^<]+)<\/Version>/.exec(xml)![1];
+  process.stdout.write(
+    `${flags.out}: valid manifest for ${flags.url}\n` +
+      `  add-in id ${id}, version ${version}, sign-in ${clientId ? `on (client ${clientId})` : "off"}\n` +
+      "  next: Microsoft 365 admin center → Settings → Integrated apps → Upload custom apps (see docs/ADMIN.md)\n",
+  );
+}
+
 export function buildProgram(): Command {
   const program = new Command("lumen")
     .description("Self-hosted text-to-image generation")
@@ -216,6 +255,17 @@ export function buildProgram(): Command {
     .action(serveCommand);
 
   program
+    .command("manifest")
+    .description("write a production add-in manifest for your host, validated offline")
+    .requiredOption("--url <url>", "https address the add-in is served from, e.g. https://images.example.org")
+    .option("--id <guid>", "add-in id (default: derived from --url, stable across regenerations)")
+    .option("--version <x.y.z.w>", "manifest version; bump it for every update (default: package version + .0)")
+    .option("--client-id <guid>", "Entra ID app registration of the add-in, to turn on sign-in (default: LUMEN_AUTH_CLIENT_ID)")
+    .option("--resource <uri>", "the API's application ID URI (default: first of LUMEN_AUTH_AUDIENCE)")
+    .requiredOption("-o, --out <file>", "where to write the manifest")
+    .action(manifestCommand);
+
+  program
     .command("models")
     .description("list the models under models/")
     .option("--json", "machine-readable output")
@@ -231,7 +281,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     const known =
-      e instanceof ModelError || e instanceof RequestError || e instanceof CancelledError || (e as Error)?.name === "ConfigError";
+      e instanceof ModelError ||
+      e instanceof RequestError ||
+      e instanceof CancelledError ||
+      ["ConfigError", "ManifestError"].includes((e as Error)?.name);
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
     return 1;
