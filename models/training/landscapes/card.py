@@ -1,0 +1,75 @@
+"""Write models/lumen-landscapes/README.md from model_card.md.in and the measured numbers.
+
+    /usr/bin/python3 models/training/landscapes/card.py [--runs models/training/runs] [--out models/lumen-landscapes]
+"""
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from captions import Tokenizer  # noqa: E402
+
+here = os.path.dirname(os.path.abspath(__file__))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--out", default="models/lumen-landscapes")
+    ap.add_argument("--train-detail", default="")
+    ap.add_argument("--speed-extra", default="")
+    ap.add_argument("--limits", default="")
+    a = ap.parse_args()
+    ev = json.load(open(os.path.join(a.runs, "eval.json")))
+    lat = json.load(open(os.path.join(a.runs, "latents.json")))
+    lj = json.load(open(os.path.join(a.out, "lumen.json")))
+    import numpy as np
+    count = len(np.load(os.path.join(a.runs, "data", "train_attrs.npy")))
+    import torch
+    from models import VAE, TextEncoder, UNet, count as pc
+    from train import UNET_CH
+    tok = Tokenizer()
+    vae = VAE()
+    size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.out) for f in fs
+               if f != "README.md")
+    rows = ["| attribute | generated | real renders (ceiling) | generated ÷ ceiling |", "|---|---|---|---|"]
+    for k, v in ev["adherence"].items():
+        rows.append(f"| {k} | {v['generated']:.1%} | {v['real_ceiling']:.1%} | {v['ratio']:.2f} |")
+    m = ev["adherence_mean"]
+    rows.append(f"| **mean** | **{m['generated']:.1%}** | **{m['real_ceiling']:.1%}** | **{m['ratio']:.2f}** |")
+    d = ev["diversity"]
+    div = (f"generated {d['generated']:.3f}, real {d['real']:.3f}, **ratio {d['ratio']:.2f}**.")
+    s = ev["pytorch_eager_ms"]
+    b = ev["mean_brightness"]
+    speed = (f"PyTorch eager on this machine ({s['threads']} thread), one image at 128×128, "
+             f"{ev['steps']} steps with guidance (UNet batch 2): denoising loop median "
+             f"**{s['denoise_median']:.0f} ms**; text → decoded image median {s['text_to_128px_image_median']:.0f} ms "
+             f"(10 runs after a warm-up). {a.speed_extra}")
+    prompts = open(os.path.join(a.runs, "samples_prompts.txt")).read().split("\n")
+    prompts = [p for p in prompts if p]
+    sp = "\n".join(f"{i // 2 + 1}. " + " · ".join(f"“{p}”" for p in prompts[i:i + 2])
+                   for i in range(0, len(prompts), 2))
+    rep = {
+        "STEPS": str(lj["defaults"]["steps"]), "GUIDANCE": f"{lj['defaults']['guidance']:g}",
+        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
+        "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
+        "P_TE": f"{pc(TextEncoder(len(tok.vocab))):,}", "P_UNET": f"{pc(UNet(ch=UNET_CH)):,}",
+        "P_ENC": f"{pc(vae.enc):,}", "P_DEC": f"{pc(vae.dec):,}", "SCALE": f"{lat['scaling_factor']:.4f}",
+        "R2": f"{lat['latent_rgb_r2']:.2f}", "SIZE_MB": f"{size / 1e6:.1f}",
+        "TRAIN_DETAIL": a.train_detail or f"{ev['training_steps']} UNet steps at batch 64.",
+        "ADHERENCE": "\n".join(rows) + (f"\n\nMean brightness (0–255) of the generated images: night prompts "
+                                        f"{b['night_prompts']}, midday prompts {b['midday_prompts']}."),
+        "DIVERSITY": div, "SPEED": speed, "LIMITS": a.limits,
+    }
+    t = open(os.path.join(here, "model_card.md.in")).read()
+    for k, v in rep.items():
+        t = t.replace(f"@@{k}@@", v)
+    assert "@@" not in t, [l for l in t.split("\n") if "@@" in l]
+    with open(os.path.join(a.out, "README.md"), "w") as f:
+        f.write(t)
+    print("wrote", os.path.join(a.out, "README.md"))
+
+
+if __name__ == "__main__":
+    main()
