@@ -8,7 +8,7 @@ import type { Logger } from "../observability/logger";
 import { encodeWithProvenance, type GenerationInfo } from "../provenance";
 import type { ImageChecker, PolicyLevel } from "../safety";
 import { promptHash, type Store } from "../store";
-import type { GenerationJob, RunningJob } from "./types";
+import { isTerminal, type GenerationJob, type RunningJob } from "./types";
 
 export interface WorkerContext {
   getModel(name: string): Promise<LoadedModel>;
@@ -55,7 +55,33 @@ function provenanceInfo(job: GenerationJob, model: LoadedModel, seed: number): G
   };
 }
 
+/**
+ * Runs a batch and guarantees every job ends with a terminal event and a final status, even when
+ * the model fails to load or a stage throws.
+ */
 export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise<void> {
+  const finished = new Set<string>();
+  const tracked = batch.map((b) => ({
+    ...b,
+    emit: (event: GenerationEvent) => {
+      if (isTerminal(event)) finished.add(b.job.id);
+      b.emit(event);
+    },
+  }));
+  try {
+    await generateAndDeliver(tracked, ctx);
+  } catch (err) {
+    ctx.logger.error({ err, jobs: batch.map((b) => b.job.id) }, "generation failed");
+    for (const b of tracked) {
+      if (finished.has(b.job.id)) continue;
+      ctx.store.setStatus(b.job.id, "failed", { error: "generation failed" });
+      ctx.metrics.generations.inc({ status: "failed" });
+      b.emit({ type: "error", code: "internal_error", message: "generation failed; the server log has details" });
+    }
+  }
+}
+
+async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext): Promise<void> {
   const { store, metrics } = ctx;
   const model = await ctx.getModel(batch[0].job.model);
   const signals = batch.map((b) => AbortSignal.any([b.signal, AbortSignal.timeout(ctx.jobTimeoutMs)]));
@@ -89,8 +115,8 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
   } catch (e) {
     await Promise.all(chains).catch(() => undefined);
     const cancelled = e instanceof CancelledError;
-    for (const [j, b] of batch.entries()) finishWithoutImages(b, ctx, cancelled, signals[j]);
     if (!cancelled) throw e;
+    for (const [j, b] of batch.entries()) finishStopped(b, ctx, signals[j]);
     return;
   }
   const t = results[0].timings;
@@ -101,7 +127,7 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
   for (const [j, b] of batch.entries()) {
     const result = results[j];
     if (result.cancelled) {
-      finishWithoutImages(b, ctx, true, signals[j]);
+      finishStopped(b, ctx, signals[j]);
       continue;
     }
     let delivered = 0;
@@ -164,16 +190,17 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
   }
 }
 
-function finishWithoutImages(b: RunningJob, ctx: WorkerContext, cancelled: boolean, signal: AbortSignal): void {
-  const timedOut = cancelled && !b.signal.aborted && signal.aborted;
-  if (cancelled && !timedOut) {
+/** A job stopped between steps: by its user (cancelled) or by the per-job timeout (an error). */
+function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSignal): void {
+  const timedOut = !b.signal.aborted && signal.aborted;
+  if (!timedOut) {
     ctx.store.setStatus(b.job.id, "cancelled");
     ctx.metrics.generations.inc({ status: "cancelled" });
     b.emit({ type: "done", status: "cancelled" });
     return;
   }
-  const message = timedOut ? `generation took longer than ${ctx.jobTimeoutMs} ms and was stopped` : "generation failed";
+  const message = `generation took longer than ${ctx.jobTimeoutMs} ms and was stopped`;
   ctx.store.setStatus(b.job.id, "failed", { error: message });
   ctx.metrics.generations.inc({ status: "failed" });
-  b.emit({ type: "error", code: timedOut ? "timeout" : "internal_error", message });
+  b.emit({ type: "error", code: "timeout", message });
 }

@@ -221,6 +221,27 @@ describe("limits", () => {
   });
 });
 
+describe("job timeout", () => {
+  it("stops a generation that runs past the limit and reports it", async () => {
+    const server = await startTestServer({ jobTimeoutMs: 1000 });
+    try {
+      const res = await server.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "x", steps: 50, width: 1024, height: 1024 },
+      });
+      const { id } = await res.json();
+      const events = await readEvents(await server.api(`/api/generations/${id}/events`));
+      assert.deepEqual(events.at(-1)?.type, "error");
+      assert.equal(events.at(-1)?.data.code, "timeout");
+      const generation = await (await server.api(`/api/generations/${id}`)).json();
+      assert.equal(generation.status, "failed");
+      assert.match(generation.error, /longer than 1000 ms/);
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
 describe("persistence", () => {
   it("keeps history and images across a restart", async () => {
     const first = await startTestServer({ dataDir: undefined });
