@@ -74,7 +74,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       onError: (err) => logger.error({ err }, "generation batch failed"),
     },
   );
-  const service = new GenerationService({ config, pool, promptFilter, store, queue, metrics });
+  const service = new GenerationService({
+    config,
+    pool,
+    promptFilter,
+    store,
+    queue,
+    metrics,
+    onModelError: (model, err) => logger.error({ err, model }, "model failed to load"),
+  });
 
   let readiness = { ready: false, detail: `loading model ${config.model}` };
   const ready = (async () => {

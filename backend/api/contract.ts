@@ -108,6 +108,7 @@ export const errorCodes = {
   rate_limited: 429,
   queue_full: 503,
   not_ready: 503,
+  model_unavailable: 503,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof errorCodes;

@@ -45,6 +45,7 @@ export interface ServiceDeps {
   store: Store;
   queue: JobQueue;
   metrics: Metrics;
+  onModelError?: (model: string, error: unknown) => void;
 }
 
 export class GenerationService {
@@ -82,7 +83,16 @@ export class GenerationService {
       throw new ApiError("invalid_request", `n: your organisation allows at most ${config.maxImagesPerRequest} images per request`, { param: "n" });
     }
     this.checkPrompt(input.prompt, clientId);
-    const model = await pool.get(modelName);
+    let model: LoadedModel;
+    try {
+      model = await pool.get(modelName);
+    } catch (e) {
+      // The reason names files on the server: it goes to the log, not to the client.
+      this.deps.onModelError?.(modelName, e);
+      throw new ApiError("model_unavailable", `model "${modelName}" is unavailable right now; the server log has details`, {
+        retryAfterSeconds: 30,
+      });
+    }
 
     const multiple = model.kind === "sdxl" ? 64 : 8;
     const [width, height] =

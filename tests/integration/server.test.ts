@@ -1,11 +1,14 @@
 // The real server on a loopback port, with a real model and the real safety filters, driven over
 // HTTP as clients drive it: SSE, the official openai client, bad input, limits.
 import { strict as assert } from "node:assert";
-import { rmSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import OpenAI from "openai";
 import sharp from "sharp";
 import { readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
+import { fixturesDir } from "../helpers/fixtures";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 
 const small = { width: 64, height: 64, steps: 3 };
@@ -217,6 +220,29 @@ describe("limits", () => {
       assert.equal((await full.json()).error.code, "queue_full");
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe("a broken model", () => {
+  it("gives 503 without internals, generates nothing, and the server stays healthy", async () => {
+    const models = mkdtempSync(join(tmpdir(), "lumen-models-"));
+    cpSync(join(fixturesDir, "sd15"), join(models, "sd15"), { recursive: true });
+    cpSync(join(fixturesDir, "sd15"), join(models, "broken"), { recursive: true });
+    writeFileSync(join(models, "broken", "unet", "model.onnx"), "not a model");
+    const server = await startTestServer({ modelsDir: models });
+    try {
+      const res = await server.api("/api/generations", { method: "POST", json: { prompt: "x", model: "broken", ...small } });
+      assert.equal(res.status, 503);
+      const body = await res.json();
+      assert.equal(body.error.code, "model_unavailable");
+      assert.doesNotMatch(body.error.message, /\/|onnx/);
+      assert.equal((await (await server.api("/api/generations")).json()).items.length, 0);
+      const ok = await server.api("/api/generations", { method: "POST", json: { prompt: "x", ...small } });
+      assert.equal(ok.status, 202);
+    } finally {
+      await server.stop();
+      rmSync(models, { recursive: true, force: true });
     }
   });
 });
