@@ -36,7 +36,8 @@ export default (_env, argv) => {
   return {
     mode,
     context: root,
-    devtool: mode === "production" ? "source-map" : "eval-cheap-module-source-map",
+    // No eval-based source maps: the server's Content-Security-Policy forbids eval.
+    devtool: mode === "production" ? "source-map" : "cheap-module-source-map",
     entry: Object.fromEntries(Object.entries(pages).map(([name, dir]) => [name, `./${dir}/${name === "commands" ? "commands.ts" : "index.tsx"}`])),
     output: {
       path: resolve(root, process.env.LUMEN_DIST_DIR ?? "dist"),

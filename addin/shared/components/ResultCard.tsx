@@ -74,7 +74,7 @@ export function ResultCard({ image, onMoreLikeThis, wide }: { image: ResultImage
         />
       </a>
       <div className={mergeClasses(styles.actions, wide && styles.wide)}>
-        <Button className={styles.insert} appearance="primary" size="small" icon={<ImageAdd20Regular />} disabled={busy} onClick={() => run(() => actions.insert(image))}>
+        <Button className={styles.insert} data-action="insert" appearance="primary" size="small" icon={<ImageAdd20Regular />} disabled={busy} onClick={() => run(() => actions.insert(image))}>
           {actions.insertLabel}
         </Button>
         <div className={styles.icons}>
