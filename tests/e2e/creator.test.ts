@@ -1,0 +1,67 @@
+// The Image Creator page: four results in a wide layout, this browser's history, download.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert";
+import type { TestServer } from "../helpers/server";
+import { launchBrowser, screenshot, skipBrowser, startAddinServer, type Browser } from "./support";
+
+describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startAddinServer();
+    browser = await launchBrowser(server.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("creates four images, keeps them in this browser's history, and downloads one", async () => {
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/creator.html`);
+    await page.getByRole("heading", { name: "Lumen Image Creator" }).waitFor();
+    assert.strictEqual(await page.getByRole("combobox", { name: "Images" }).inputValue(), "4");
+
+    await page.getByRole("button", { name: "Alpine sunset" }).click();
+    const prompt = await page.getByRole("textbox", { name: "Describe your image" }).inputValue();
+    assert.match(prompt, /snow-capped mountains at sunset/);
+    await page.getByRole("radio", { name: /Landscape, 4:3/ }).click();
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByTestId("progress").waitFor();
+
+    const results = page.getByTestId("result");
+    await results.nth(3).waitFor();
+    assert.strictEqual(await results.count(), 4);
+    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every((i) => i.complete && i.naturalWidth > 0));
+    await page.getByRole("heading", { name: "Your creations" }).waitFor();
+    await screenshot(page, "creator-results");
+
+    const download = page.waitForEvent("download");
+    await results.first().getByRole("button", { name: "Download" }).click();
+    assert.match((await download).suggestedFilename(), /^snow-capped-mountains-at-sunset.*\.png$/);
+
+    // A second creation, then a reload: both are in the history, newest first, and reopen.
+    await page.getByRole("textbox", { name: "Describe your image" }).fill("a frozen lake under the stars");
+    await page.getByRole("combobox", { name: "Images" }).selectOption("2");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("heading", { name: "a frozen lake under the stars" }).waitFor();
+
+    await page.reload();
+    const history = page.getByRole("region", { name: "Your creations" }).getByRole("button", { name: /images?$/ });
+    await history.first().waitFor();
+    assert.deepStrictEqual(await history.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label"))), [
+      "a frozen lake under the stars, 2 images",
+      `${prompt}, 4 images`,
+    ]);
+    await history.nth(1).click();
+    await page.getByRole("heading", { name: prompt }).waitFor();
+    assert.strictEqual(await results.count(), 4);
+    await screenshot(page, "creator-history");
+
+    await page.getByRole("button", { name: "Clear history" }).click();
+    assert.strictEqual(await page.getByRole("heading", { name: "Your creations" }).count(), 0);
+    assert.strictEqual(await page.evaluate(() => localStorage.getItem("lumen.creator.history.v1")), null);
+    await page.close();
+  });
+});
