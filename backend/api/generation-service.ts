@@ -70,7 +70,11 @@ export class GenerationService {
     });
   }
 
-  async create(input: ParsedGenerationRequest, clientId: string): Promise<{ id: string; position: number }> {
+  async create(
+    input: ParsedGenerationRequest,
+    clientId: string,
+    requestId: string,
+  ): Promise<{ id: string; position: number }> {
     const { config, pool, store, queue } = this.deps;
     const modelName = input.model ?? config.model;
     if (!pool.has(modelName)) {
@@ -131,6 +135,7 @@ export class GenerationService {
     const job: GenerationJob = {
       id,
       clientId,
+      requestId,
       model: modelName,
       request,
       output: { width, height },

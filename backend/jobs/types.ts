@@ -5,6 +5,8 @@ import type { GenerateRequest } from "../engine";
 export interface GenerationJob {
   id: string;
   clientId: string;
+  /** Request id of the POST that created the job, so worker log lines join the request's. */
+  requestId: string;
   model: string;
   /** The engine request: prompt with the style applied, a concrete seed, the generation settings. */
   request: GenerateRequest & { seed: number };

@@ -71,7 +71,7 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
   try {
     await generateAndDeliver(tracked, ctx);
   } catch (err) {
-    ctx.logger.error({ err, jobs: batch.map((b) => b.job.id) }, "generation failed");
+    ctx.logger.error({ err, jobs: batch.map((b) => b.job.id), reqIds: batch.map((b) => b.job.requestId) }, "generation failed");
     for (const b of tracked) {
       if (finished.has(b.job.id)) continue;
       ctx.store.setStatus(b.job.id, "failed", { error: "generation failed" });
@@ -186,6 +186,10 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext): Prom
     const status = delivered === 0 && lastCategory ? "blocked" : "done";
     store.setStatus(b.job.id, status, lastCategory && status === "blocked" ? { category: lastCategory } : undefined);
     metrics.generations.inc({ status });
+    ctx.logger.info(
+      { reqId: b.job.requestId, generation: b.job.id, status, images: delivered, blocked: result.images.length - delivered, batch: batch.length },
+      "generation finished",
+    );
     b.emit({ type: "done", status });
   }
 }

@@ -8,6 +8,7 @@ let counter = 0;
 const job = (over: Partial<GenerationJob> = {}): GenerationJob => ({
   id: `job-${++counter}`,
   clientId: "c",
+  requestId: "r",
   model: "m",
   request: { prompt: "p", seed: 1, n: 1 },
   output: { width: 64, height: 64 },

@@ -67,7 +67,7 @@ export function generationRoutes(deps: {
 
   router.post("/api/generations", deps.rateLimit, async (req, res) => {
     const input = GenerationRequest.parse(req.body ?? {});
-    const { id, position } = await service.create(input, deps.clientId(req));
+    const { id, position } = await service.create(input, deps.clientId(req), String(res.getHeader("x-request-id")));
     res
       .status(202)
       .location(`/api/generations/${id}`)

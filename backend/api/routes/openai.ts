@@ -34,7 +34,11 @@ export function openaiRoutes(deps: {
     const [width, height] = input.size.split("x").map(Number);
     const model = input.model && !OPENAI_MODEL.test(input.model) ? input.model : undefined;
     const clientId = input.user ? `${deps.clientId(req)}:${input.user}` : deps.clientId(req);
-    const { id } = await deps.service.create({ prompt: input.prompt, n: input.n, width, height, style: "none", model }, clientId);
+    const { id } = await deps.service.create(
+      { prompt: input.prompt, n: input.n, width, height, style: "none", model },
+      clientId,
+      String(res.getHeader("x-request-id")),
+    );
 
     const ended = waitForEnd(deps.queue, id);
     res.on("close", () => {
