@@ -1,22 +1,14 @@
 // Latent Consistency Model multistep sampling (Luo et al. 2023, Algorithm 1): each step maps x_t to
 // a clean estimate through the consistency boundary condition, then re-noises it to the next
 // timestep with fresh noise.
-import { predictOriginalAndNoise, previousAlpha } from "./alpha-prediction";
-import { alphasCumprod } from "./noise-schedule";
-import type { NoiseSource, Scheduler, SchedulerConfig } from "./types";
+import { AlphaScheduler, predictOriginalAndNoise } from "./alpha-prediction";
+import type { NoiseSource } from "./types";
 
 const SIGMA_DATA = 0.5;
 const TIMESTEP_SCALING = 10;
 
-export class LcmScheduler implements Scheduler {
+export class LcmScheduler extends AlphaScheduler {
   readonly name = "lcm";
-  readonly initNoiseSigma = 1;
-  timesteps: number[] = [];
-  private readonly alphas: number[];
-
-  constructor(private readonly config: SchedulerConfig) {
-    this.alphas = alphasCumprod(config);
-  }
 
   /** Evenly skips through the distillation schedule of `original_inference_steps` timesteps. */
   setTimesteps(steps: number): void {
@@ -31,10 +23,6 @@ export class LcmScheduler implements Scheduler {
     this.timesteps = Array.from({ length: steps }, (_, i) => origin[i * skip]);
   }
 
-  scaleModelInput(x: Float32Array): Float32Array {
-    return x;
-  }
-
   step(out: Float32Array, i: number, x: Float32Array, noise: NoiseSource): Float32Array {
     const t = this.timesteps[i];
     const scaled = t * TIMESTEP_SCALING;
@@ -43,7 +31,7 @@ export class LcmScheduler implements Scheduler {
     const { x0 } = predictOriginalAndNoise(this.config, out, x, this.alphas[t]);
     const denoised = x.map((v, k) => cOut * x0[k] + cSkip * v);
     if (i === this.timesteps.length - 1) return denoised;
-    const aPrev = previousAlpha(this.alphas, this.config, this.timesteps, i);
+    const aPrev = this.previousAlpha(i);
     const z = noise(x.length);
     return denoised.map((v, k) => Math.sqrt(aPrev) * v + Math.sqrt(1 - aPrev) * z[k]);
   }
