@@ -1,14 +1,12 @@
 // Builds the add-in (addin/) into dist/: taskpane.html, creator.html, commands.html, the icons
-// and the manifest. The Lumen server serves dist/ on https://localhost:3000.
+// and the manifest. The Lumen server serves dist/ (https://localhost:3000 in development).
 //
-//   npm run build        production: office.js from Microsoft's CDN (Office requires it), and
-//                        LUMEN_PUBLIC_URL (e.g. https://lumen.contoso.com) in dist/manifest.xml
-//   npm run build:dev    development: office.js from the server's /vendor/office-js copy
+//   webpack --mode production    office.js from Microsoft's CDN, as Office requires (npm run build)
+//   webpack --mode development   office.js from the server's /vendor/office-js copy (npm start)
 import CopyWebpackPlugin from "copy-webpack-plugin";
 import HtmlWebpackPlugin from "html-webpack-plugin";
 import { resolve } from "node:path";
 
-const DEV_URL = "https://localhost:3000";
 const OFFICE_JS = {
   production: "https://appsforoffice.microsoft.com/lib/1/hosted/office.js",
   development: "/vendor/office-js/office.js",
@@ -20,18 +18,8 @@ const pages = {
   commands: "addin/commands",
 };
 
-/** The URL the manifest should point at: a bare origin (and optional path), no trailing slash. */
-export function publicUrl(mode, env = process.env) {
-  const value = env.LUMEN_PUBLIC_URL?.trim();
-  if (!value) return DEV_URL;
-  const url = new URL(value);
-  if (mode === "production" && url.protocol !== "https:") throw new Error(`LUMEN_PUBLIC_URL must be https:// (Office loads add-ins only over HTTPS), got ${value}`);
-  return url.href.replace(/\/$/, "");
-}
-
 export default (_env, argv) => {
   const mode = argv.mode === "production" ? "production" : "development";
-  const url = publicUrl(mode);
   const root = import.meta.dirname;
   return {
     mode,
@@ -66,11 +54,8 @@ export default (_env, argv) => {
         patterns: [
           { from: "assets/*.png", to: "assets/[name][ext]" },
           { from: "assets/logo.svg", to: "assets/logo.svg" },
-          {
-            from: "manifest.xml",
-            to: "manifest.xml",
-            transform: (content) => content.toString().replaceAll(DEV_URL, url),
-          },
+          // The development manifest; `npm run build` replaces it with the production one.
+          { from: "manifest.xml", to: "manifest.xml" },
         ],
       }),
     ],

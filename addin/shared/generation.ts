@@ -151,7 +151,7 @@ export function announcement(state: GenerationState): string {
     case "submitting":
       return `Starting ${images}.`;
     case "queued":
-      return state.position > 1 ? `Waiting in line: ${state.position - 1} ahead.` : `Generating ${images}.`;
+      return state.position > 1 ? `Waiting in line: number ${state.position}.` : `Generating ${images}.`;
     case "running":
       return state.steps && state.step >= state.steps / 2 ? "Halfway there." : `Generating ${images}.`;
     case "cancelling":

@@ -1,7 +1,7 @@
 // The task pane in Word and PowerPoint (320–450 px wide): describe, choose, generate, insert.
 import { Button, Divider, makeStyles, tokens } from "@fluentui/react-components";
 import { Sparkle20Filled } from "@fluentui/react-icons";
-import { useRef } from "react";
+import { useEffect, useRef } from "react";
 import { AdvancedOptions } from "../shared/components/AdvancedOptions";
 import { AspectPicker } from "../shared/components/AspectPicker";
 import { Brand } from "../shared/components/Brand";
@@ -29,6 +29,7 @@ const useStyles = makeStyles({
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   row: { display: "grid", gridTemplateColumns: "3fr 2fr", gap: tokens.spacingHorizontalM },
   generate: { width: "100%" },
+  results: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL, scrollMarginTop: tokens.spacingVerticalL },
 });
 
 const TAGLINES = {
@@ -45,6 +46,12 @@ export function TaskPane() {
   const { options, update, errors, generation } = form;
   const { state } = generation;
   const active = isActive(state.phase);
+  const resultsRef = useRef<HTMLDivElement>(null);
+
+  // The pane is narrow and the form is long: bring finished results into view (focus stays put).
+  useEffect(() => {
+    if (state.phase === "done") resultsRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
+  }, [state.phase]);
 
   return (
     <main className={styles.root}>
@@ -73,10 +80,10 @@ export function TaskPane() {
       <StatusBanner state={state} onRetry={form.retry} />
       {active && <ProgressPanel state={state} onCancel={generation.cancel} />}
       {!active && state.images.length > 0 && (
-        <>
+        <div ref={resultsRef} className={styles.results}>
           <Divider />
-          <ResultGrid images={state.images} withheld={state.withheld} columns={state.images.length === 1 ? 1 : 2} onMoreLikeThis={form.moreLikeThis} />
-        </>
+          <ResultGrid images={state.images} withheld={state.withheld} columns={state.images.length === 1 || state.request?.aspect === "wide" ? 1 : 2} onMoreLikeThis={form.moreLikeThis} />
+        </div>
       )}
       <LiveRegion message={announcement(state)} />
     </main>

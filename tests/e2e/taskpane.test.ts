@@ -194,6 +194,7 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     assert.strictEqual(await theme(), "light");
     await page.emulateMedia({ colorScheme: "dark" });
     await page.waitForFunction(() => document.querySelector("[data-theme]")?.getAttribute("data-theme") === "dark");
+    await page.waitForTimeout(500); // Fluent's colour transitions
     await screenshot(page, "taskpane-dark");
     await page.emulateMedia({ colorScheme: "dark", forcedColors: "active" });
     await page.waitForFunction(() => document.querySelector("[data-theme]")?.getAttribute("data-theme") === "highContrast");

@@ -1,5 +1,5 @@
 // Aspect as a radio group (arrow keys move between choices), each with a shape of its ratio.
-import { Field, Toolbar, ToolbarRadioButton, ToolbarRadioGroup, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
+import { Field, Toolbar, ToolbarRadioButton, ToolbarRadioGroup, makeStyles, tokens } from "@fluentui/react-components";
 import { useId } from "react";
 import { ASPECTS, type Aspect } from "../options";
 
@@ -19,6 +19,12 @@ const useStyles = makeStyles({
     fontWeight: tokens.fontWeightRegular,
     fontSize: tokens.fontSizeBase200,
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke1}`,
+    '&[aria-checked="true"]': {
+      border: `${tokens.strokeWidthThin} solid ${tokens.colorBrandStroke1}`,
+      backgroundColor: tokens.colorBrandBackground2,
+      color: tokens.colorBrandForeground2,
+      fontWeight: tokens.fontWeightSemibold,
+    },
   },
   shape: {
     display: "block",
@@ -51,7 +57,7 @@ export function AspectPicker({ value, onChange }: { value: Aspect; onChange(aspe
                 appearance="subtle"
                 aria-label={aspect.description}
                 title={aspect.description}
-                className={mergeClasses(styles.button)}
+                className={styles.button}
                 icon={<span className={styles.shape} style={{ width, height }} aria-hidden />}
               >
                 {aspect.label}

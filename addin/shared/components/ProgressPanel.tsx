@@ -42,9 +42,10 @@ function statusLine(state: GenerationState): { title: string; detail: string } {
     case "submitting":
       return { title: "Starting…", detail: "Sending your prompt" };
     case "queued":
+      // position counts the requests waiting for this model, 1 = next; running ones are not in it.
       return state.position > 1
-        ? { title: "Waiting in line", detail: `${state.position - 1} ${state.position === 2 ? "request" : "requests"} ahead of yours` }
-        : { title: "Starting…", detail: "Loading the model" };
+        ? { title: "Waiting in line", detail: `Number ${state.position} in line` }
+        : { title: "Starting…", detail: "Next in line" };
     case "cancelling":
       return { title: "Cancelling…", detail: "Stopping after the current step" };
     default:
