@@ -30,7 +30,9 @@ describe("production build", { skip: !hasXmllint && !process.env.CI && "xmllint 
     });
     const files = readdirSync(dist);
     for (const page of ["taskpane.html", "creator.html", "commands.html", "manifest.xml"]) assert.ok(files.includes(page), `${page} in dist`);
-    for (const page of ["taskpane.html", "creator.html", "commands.html"]) {
+    // The Image Creator runs outside Office and needs no office.js.
+    assert.doesNotMatch(readFileSync(join(dist, "creator.html"), "utf8"), /office\.js/);
+    for (const page of ["taskpane.html", "commands.html"]) {
       const html = readFileSync(join(dist, page), "utf8");
       assert.match(html, /src="?https:\/\/appsforoffice\.microsoft\.com\/lib\/1\/hosted\/office\.js/, page);
       assert.doesNotMatch(html, /vendor\/office-js/, page);
