@@ -47,9 +47,12 @@ export function TaskPane() {
   const { state } = generation;
   const active = isActive(state.phase);
   const resultsRef = useRef<HTMLDivElement>(null);
+  const progressRef = useRef<HTMLDivElement>(null);
 
-  // The pane is narrow and the form is long: bring finished results into view (focus stays put).
+  // The pane is narrow and the form is long: bring progress and then the results into view
+  // (focus stays where it is; the live region speaks for screen readers).
   useEffect(() => {
+    if (state.phase === "submitting") progressRef.current?.scrollIntoView({ behavior: "smooth", block: "nearest" });
     if (state.phase === "done") resultsRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
   }, [state.phase]);
 
@@ -78,7 +81,11 @@ export function TaskPane() {
       </form>
 
       <StatusBanner state={state} onRetry={form.retry} />
-      {active && <ProgressPanel state={state} onCancel={generation.cancel} />}
+      {active && (
+        <div ref={progressRef}>
+          <ProgressPanel state={state} onCancel={generation.cancel} />
+        </div>
+      )}
       {!active && state.images.length > 0 && (
         <div ref={resultsRef} className={styles.results}>
           <Divider />
