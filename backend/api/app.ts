@@ -106,7 +106,8 @@ export function createApp(deps: AppDeps) {
     pinoHttp({
       logger: deps.logger,
       genReqId: (_req, res) => String(res.getHeader("X-Request-Id")),
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/metrics" },
+      // Probes and scrapes would drown the log; /readyz answers 503 by design while starting.
+      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
     }),
   );
   app.use(securityHeaders());

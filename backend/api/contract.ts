@@ -71,6 +71,23 @@ export type GenerationEvent =
   | { type: "done"; status: GenerationStatus }
   | { type: "error"; code: string; message: string };
 
+/** GET /api/policy: what this organisation allows; the task pane hides the rest. */
+export interface Policy {
+  safetyLevel: "strict" | "moderate";
+  models: string[];
+  defaultModel: string;
+  maxImagesPerRequest: number;
+  maxSize: number;
+  aspects: readonly (typeof aspects)[number][];
+  styles: readonly (typeof styles)[number][];
+  /** Step previews are sent (not under the strict level). */
+  previews: boolean;
+  rateLimit: { windowSeconds: number; max: number };
+  storePrompts: boolean;
+  retentionDays: number;
+  auth: { required: false } | { required: true; provider: "entra"; clientId: string | null; audience: string };
+}
+
 export const FeedbackRequest = z
   .object({
     imageId: z.string().min(1).max(100),

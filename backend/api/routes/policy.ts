@@ -2,14 +2,14 @@
 import { Router } from "express";
 import type { Config } from "../../config";
 import type { ModelPool } from "../../engine";
-import { aspects, styles } from "../contract";
+import { aspects, styles, type Policy } from "../contract";
 
 export function policyRoutes(config: Config, pool: ModelPool): Router {
   const router = Router();
   router.get("/api/policy", (_req, res) => {
     const installed = pool.available().map((m) => m.name);
     const models = config.allowedModels.length ? installed.filter((m) => config.allowedModels.includes(m)) : installed;
-    res.json({
+    const policy: Policy = {
       safetyLevel: config.safetyLevel,
       models,
       defaultModel: config.model,
@@ -25,7 +25,8 @@ export function policyRoutes(config: Config, pool: ModelPool): Router {
         config.auth === "entra"
           ? { required: true, provider: "entra", clientId: config.authClientId ?? null, audience: config.authAudience[0] }
           : { required: false },
-    });
+    };
+    res.json(policy);
   });
   return router;
 }
