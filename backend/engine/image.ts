@@ -7,7 +7,7 @@ export type ImageFormat = (typeof imageFormats)[number];
 
 export interface EncodeOptions {
   format?: ImageFormat;
-  /** Output size; a different size from the image's is a Lanczos resize. */
+  /** Output size; a different size is a Lanczos resize that covers it, centre-cropping any aspect difference. */
   width?: number;
   height?: number;
   quality?: number;
@@ -20,7 +20,7 @@ export async function encodeImage(image: RgbImage, options: EncodeOptions = {}):
   const width = options.width ?? image.width;
   const height = options.height ?? image.height;
   if (width !== image.width || height !== image.height) {
-    pipeline = pipeline.resize(width, height, { fit: "fill", kernel: "lanczos3" });
+    pipeline = pipeline.resize(width, height, { fit: "cover", kernel: "lanczos3" });
   }
   switch (options.format ?? "png") {
     case "png":

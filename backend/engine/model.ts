@@ -28,6 +28,8 @@ export interface LumenModelFile {
   description?: string;
   defaults?: Partial<ModelDefaults>;
   nativeSize?: [number, number];
+  /** Sides the UNet accepts are multiples of this many pixels (default 64, safe for SD exports). */
+  sizeMultiple?: number;
   latentRgb?: number[][];
   latentRgbBias?: number[];
 }
@@ -65,6 +67,7 @@ export interface LoadedModel {
   defaults: ModelDefaults;
   /** Size the model was trained at; larger requests are generated at this size and upscaled. */
   nativeSize?: [number, number];
+  sizeMultiple: number;
   latentRgb: { weights: number[][]; bias: number[] };
   forceZerosForEmptyNegative: boolean;
   release(): Promise<void>;
@@ -249,6 +252,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       schedulerConfig,
       defaults,
       nativeSize: lumen.nativeSize,
+      sizeMultiple: lumen.sizeMultiple ?? 64,
       latentRgb:
         lumen.latentRgb && lumen.latentRgbBias
           ? { weights: lumen.latentRgb, bias: lumen.latentRgbBias }

@@ -11,8 +11,8 @@ export type ProvenanceFormat = "png" | "jpeg" | "webp";
 export interface OutputOptions {
   format?: ProvenanceFormat;
   /**
-   * Output size (Lanczos). Both given: exactly that size. One given: the other follows the aspect
-   * ratio (thumbnails). Neither: the source size.
+   * Output size (Lanczos). Both given: exactly that size, covered and centre-cropped where the
+   * aspect differs. One given: the other follows the aspect ratio (thumbnails). Neither: the source size.
    */
   width?: number;
   height?: number;
@@ -24,7 +24,7 @@ function resized(pipeline: Sharp, options: OutputOptions, source: { width: numbe
   const { width, height } = options;
   if (width === undefined && height === undefined) return pipeline;
   if (width === source.width && height === source.height) return pipeline;
-  return pipeline.resize(width, height, { fit: width !== undefined && height !== undefined ? "fill" : "inside", kernel: "lanczos3" });
+  return pipeline.resize(width, height, { fit: width !== undefined && height !== undefined ? "cover" : "inside", kernel: "lanczos3" });
 }
 
 async function encode(pipeline: Sharp, options: OutputOptions, xmp: string | undefined, parameters: string | undefined) {

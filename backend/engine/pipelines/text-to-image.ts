@@ -104,16 +104,21 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
 }
 
 /**
- * The size the model itself generates for a request: the request's size, or for a model with a
- * native size, the largest multiple-of-8 size within it that keeps the request's aspect ratio.
+ * The size the model itself generates for a request. ONNX exports of UNets only take latents that
+ * divide evenly through all their downsampling levels, so sides are rounded to the model's size
+ * multiple; a model with a native size generates at about that many pixels with the request's
+ * aspect ratio. Callers resize the result to the requested size (cover: scale, then centre-crop
+ * the small difference in aspect).
  */
 export function generationSize(model: LoadedModel, width: number, height: number): [number, number] {
-  if (!model.nativeSize) return [width, height];
+  const m = model.sizeMultiple;
+  const round = (v: number) => Math.max(m, Math.round(v / m) * m);
+  if (!model.nativeSize) return [round(width), round(height)];
   const [nw, nh] = model.nativeSize;
-  if (width <= nw && height <= nh) return [width, height];
-  const scale = Math.min(nw / width, nh / height);
-  const round8 = (v: number) => Math.max(8, Math.round((v * scale) / 8) * 8);
-  return [round8(width), round8(height)];
+  if (width * height <= nw * nh) return [round(width), round(height)];
+  const ratio = width / height;
+  const area = nw * nh;
+  return [round(Math.sqrt(area * ratio)), round(Math.sqrt(area / ratio))];
 }
 
 function repeatRows(data: Float32Array, rows: number): Float32Array {
