@@ -115,6 +115,8 @@ def main():
           "defaults": {"steps": a.steps, "guidance": a.guidance, "scheduler": "euler",
                        "width": 128, "height": 128},
           "nativeSize": [128, 128],
+          # Two stride-2 levels in the UNet: latent sides must be multiples of 4 (pixels of 32).
+          "sizeMultiple": 32,
           "latentRgb": info["latent_rgb"],
           "latentRgbBias": info["latent_rgb_bias"],
           "latentRgbNote": "applies to the scaled latents of the denoising loop (before division "
