@@ -1,6 +1,8 @@
 // Typed client of the Lumen HTTP API (docs/API.md). The add-in is served by the same server,
-// so paths are relative to the page's origin unless a base URL is given.
-import type { ErrorBody, ErrorCode, FeedbackRequest, GenerationEvent, GenerationRequest } from "../../backend/api/contract";
+// so paths are relative to the page's origin unless a base URL is given. With sign-in on, every
+// call but GET /api/policy carries the token provider's bearer token, event streams and images too.
+import type { ErrorBody, ErrorCode, FeedbackRequest, GenerationEvent, GenerationRequest, Policy } from "../../backend/api/contract";
+import { followEventStream } from "./events";
 
 /** A refusal or failure the server described with its error shape. */
 export class ApiError extends Error {
@@ -8,7 +10,7 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: ErrorCode | "unknown",
     message: string,
-    readonly extra: { category?: string; retryAfterSeconds?: number; requestId?: string } = {},
+    readonly extra: { category?: string; retryAfterSeconds?: number; requestId?: string; param?: string } = {},
   ) {
     super(message);
     this.name = "ApiError";
@@ -42,7 +44,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 async function toApiError(response: Response): Promise<ApiError> {
-  let body: Partial<ErrorBody> & { error?: { category?: string } } = {};
+  let body: { error?: Partial<ErrorBody["error"]> & { category?: string } } = {};
   try {
     body = await response.json();
   } catch {
@@ -53,26 +55,81 @@ async function toApiError(response: Response): Promise<ApiError> {
     category: error?.category,
     retryAfterSeconds: parseRetryAfter(response.headers.get("Retry-After")),
     requestId: error?.requestId ?? response.headers.get("X-Request-Id") ?? undefined,
+    param: error?.param ?? undefined,
   });
 }
 
-export class LumenClient {
-  constructor(readonly baseUrl = "") {}
+/**
+ * The server refused the caller rather than the request: no or a bad token (401), or an account
+ * whose organisation is not allowed (403). A 403 naming a field is a policy refusal of that
+ * field (a model the organisation does not allow), not of the account.
+ */
+export function isSignInRefusal(error: unknown): error is ApiError {
+  return error instanceof ApiError && (error.status === 401 || (error.status === 403 && !error.extra.param));
+}
 
-  private async request(path: string, init: RequestInit = {}): Promise<Response> {
-    let response: Response;
+/** Where the bearer token comes from; the sign-in session in the add-in, a stub in tests. */
+export interface TokenProvider {
+  /** The token to send, or undefined when the server needs none. Throws when sign-in fails. */
+  getToken(): Promise<string | undefined>;
+  /** Forget the current token: the server refused it. */
+  invalidate(): void;
+  /** The server refused the caller even with a fresh token (see isSignInRefusal). */
+  refused?(error: ApiError): void;
+}
+
+const NO_SIGN_IN: TokenProvider = { getToken: async () => undefined, invalidate: () => {} };
+
+const EVENT_TYPES = new Set<string>(["queued", "started", "step", "image", "blocked", "done", "error"]);
+
+export class LumenClient {
+  constructor(
+    readonly baseUrl = "",
+    private readonly tokens: TokenProvider = NO_SIGN_IN,
+  ) {}
+
+  private async send(path: string, init: RequestInit, token: string | undefined): Promise<Response> {
+    const headers = new Headers(init.headers);
+    if (token) headers.set("Authorization", `Bearer ${token}`);
     try {
-      response = await fetch(this.baseUrl + path, init);
+      return await fetch(this.baseUrl + path, { ...init, headers });
     } catch (error) {
       if ((error as Error).name === "AbortError") throw error;
-      throw new UnreachableError(this.baseUrl || location.origin);
+      throw new UnreachableError(this.baseUrl || globalThis.location?.origin || "");
     }
-    if (!response.ok) throw await toApiError(response);
+  }
+
+  /** One call; a 401 on a token that was sent gets one retry with a freshly acquired token. */
+  private async request(path: string, init: RequestInit = {}, { signIn = true } = {}): Promise<Response> {
+    let token = signIn ? await this.tokens.getToken() : undefined;
+    let response = await this.send(path, init, token);
+    if (response.status === 401 && token) {
+      this.tokens.invalidate();
+      token = await this.tokens.getToken();
+      response = await this.send(path, init, token);
+    }
+    if (!response.ok) {
+      const error = await toApiError(response);
+      if (signIn && isSignInRefusal(error)) this.tokens.refused?.(error);
+      throw error;
+    }
     return response;
   }
 
   private json(path: string, body: unknown, method = "POST"): Promise<Response> {
     return this.request(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+  }
+
+  /** What the organisation allows and how to sign in; readable without signing in. */
+  async policy(): Promise<Policy> {
+    const response = await this.request("/api/policy", {}, { signIn: false });
+    return response.json();
+  }
+
+  /** The models this caller may use; also a cheap check that the server accepts the token. */
+  async models(): Promise<{ name: string; default: boolean }[]> {
+    const response = await this.request("/api/models");
+    return (await response.json()).models;
   }
 
   async createGeneration(request: GenerationRequest): Promise<CreatedGeneration> {
@@ -91,47 +148,47 @@ export class LumenClient {
 
   async isReady(): Promise<boolean> {
     try {
-      await this.request("/readyz");
+      await this.request("/readyz", {}, { signIn: false });
       return true;
     } catch {
       return false;
     }
   }
 
-  /** The URL of an image, converted and bounded on the server (`size` = longest side in pixels). */
+  /**
+   * The URL of an image, converted and bounded on the server (`size` = longest side in pixels).
+   * With sign-in on it needs the Authorization header: fetch it with imageBlob.
+   */
   imageUrl(id: string, options: { format?: ImageFormat; size?: number } = {}): string {
-    const query = options.size ? `?size=${options.size}` : "";
-    return `${this.baseUrl}/api/images/${encodeURIComponent(id)}.${EXTENSION[options.format ?? "png"]}${query}`;
+    return this.baseUrl + this.imagePath(id, options);
   }
 
-  async imageBlob(id: string, options: { format?: ImageFormat; size?: number } = {}): Promise<Blob> {
-    const response = await this.request(this.imageUrl(id, options).slice(this.baseUrl.length));
+  async imageBlob(id: string, options: { format?: ImageFormat; size?: number; signal?: AbortSignal } = {}): Promise<Blob> {
+    const response = await this.request(this.imagePath(id, options), { signal: options.signal });
     return response.blob();
+  }
+
+  private imagePath(id: string, options: { format?: ImageFormat; size?: number }): string {
+    const query = options.size ? `?size=${options.size}` : "";
+    return `/api/images/${encodeURIComponent(id)}.${EXTENSION[options.format ?? "png"]}${query}`;
   }
 
   /**
    * Follows a generation's Server-Sent Events until `done` or `error`. Returns a function that
-   * stops listening. Connection trouble is reported once the browser's own retries have failed.
+   * stops listening. `onLost` is called once reconnecting has failed, with the last error
+   * (an ApiError when the server refused, e.g. sign-in).
    */
-  followGeneration(id: string, onEvent: (event: GenerationEvent) => void, onLost: () => void): () => void {
-    const source = new EventSource(`${this.baseUrl}/api/generations/${encodeURIComponent(id)}/events`);
-    let failures = 0;
-    const types: GenerationEvent["type"][] = ["queued", "started", "step", "image", "blocked", "done", "error"];
-    for (const type of types) {
-      source.addEventListener(type, (message) => {
-        failures = 0;
-        const event = { type, ...JSON.parse((message as MessageEvent<string>).data) } as GenerationEvent;
-        // The server ends the stream after these; without close() EventSource would reconnect.
-        if (type === "done" || type === "error") source.close();
+  followGeneration(id: string, onEvent: (event: GenerationEvent) => void, onLost: (error?: unknown) => void): () => void {
+    const path = `/api/generations/${encodeURIComponent(id)}/events`;
+    return followEventStream({
+      open: (signal) => this.request(path, { signal, headers: { accept: "text/event-stream" } }),
+      onMessage: (message) => {
+        if (!message.event || !EVENT_TYPES.has(message.event)) return false;
+        const event = { type: message.event, ...JSON.parse(message.data) } as GenerationEvent;
         onEvent(event);
-      });
-    }
-    source.onerror = () => {
-      if (source.readyState === EventSource.CLOSED || ++failures >= 3) {
-        source.close();
-        onLost();
-      }
-    };
-    return () => source.close();
+        return event.type === "done" || event.type === "error";
+      },
+      onLost,
+    });
   }
 }

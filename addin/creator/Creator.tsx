@@ -12,6 +12,7 @@ import { ProgressPanel } from "../shared/components/ProgressPanel";
 import { PromptField } from "../shared/components/PromptField";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
+import { SIGN_IN_BANNER_ID, SignInBanner } from "../shared/components/SignInBanner";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { announcement, isActive, type GenerationState } from "../shared/generation";
 import { useCreateForm } from "../shared/useCreateForm";
@@ -74,7 +75,7 @@ export function Creator() {
   }, []);
 
   const form = useCreateForm({ count: 4, aspect: "square" }, remember);
-  const { options, update, errors, generation } = form;
+  const { options, choices, update, errors, generation } = form;
   const { state } = generation;
   const active = isActive(state.phase);
 
@@ -86,6 +87,7 @@ export function Creator() {
       </header>
       <div className={styles.backdrop}>
         <main className={styles.main}>
+          <SignInBanner />
           <form
             className={styles.composer}
             aria-label="Create images"
@@ -96,21 +98,31 @@ export function Creator() {
           >
             <div className={styles.promptRow}>
               <PromptField ref={prompt} rows={2} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
-              <Button className={styles.generate} type="submit" appearance="primary" size="large" icon={<Sparkle20Filled />} disabled={active}>
+              <Button
+                className={styles.generate}
+                type="submit"
+                appearance="primary"
+                size="large"
+                icon={<Sparkle20Filled />}
+                disabled={active}
+                // Focusable while it waits for sign-in, and pointing at the reason.
+                disabledFocusable={!active && !form.ready}
+                aria-describedby={form.ready ? undefined : SIGN_IN_BANNER_ID}
+              >
                 {active ? "Creating…" : "Create"}
               </Button>
             </div>
             <ExamplePrompts onPick={(value) => update({ prompt: value })} />
             <div className={styles.options}>
-              <AspectPicker value={options.aspect} onChange={(aspect) => update({ aspect })} />
-              <StyleSelect value={options.style} onChange={(style) => update({ style })} />
-              <CountSelect value={options.count} onChange={(count) => update({ count })} />
+              <AspectPicker value={options.aspect} options={choices.aspects} onChange={(aspect) => update({ aspect })} />
+              <StyleSelect value={options.style} options={choices.styles} onChange={(style) => update({ style })} />
+              <CountSelect value={options.count} counts={choices.counts} onChange={(count) => update({ count })} />
             </div>
-            <AdvancedOptions value={options} onChange={update} errors={errors} />
+            <AdvancedOptions value={options} onChange={update} errors={errors} choices={choices} />
           </form>
 
           <StatusBanner state={state} onRetry={form.retry} />
-          {active && <ProgressPanel state={state} onCancel={generation.cancel} columns={4} />}
+          {active && <ProgressPanel state={state} onCancel={generation.cancel} columns={4} previews={form.previews} />}
           {!active && shown && (
             <section aria-labelledby="results-title">
               <Subtitle1 as="h2" id="results-title" className={styles.resultsTitle}>

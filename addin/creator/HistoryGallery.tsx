@@ -1,7 +1,7 @@
 // "Your creations": past generations in this browser; choosing one shows its images again.
 import { Button, Caption1, Subtitle1, makeStyles, tokens } from "@fluentui/react-components";
 import { Delete20Regular } from "@fluentui/react-icons";
-import { useLumen } from "../shared/context";
+import { ServerImage } from "../shared/components/ServerImage";
 import type { HistoryEntry } from "./history";
 
 const useStyles = makeStyles({
@@ -37,7 +37,6 @@ const useStyles = makeStyles({
 
 export function HistoryGallery(props: { entries: HistoryEntry[]; selectedId?: string; onSelect(entry: HistoryEntry): void; onClear(): void }) {
   const styles = useStyles();
-  const { client } = useLumen();
   if (props.entries.length === 0) return null;
   return (
     <section aria-labelledby="history-title">
@@ -61,7 +60,7 @@ export function HistoryGallery(props: { entries: HistoryEntry[]; selectedId?: st
             >
               <span className={styles.thumbs} style={{ gridTemplateColumns: entry.images.length === 1 ? "1fr" : "1fr 1fr" }} aria-hidden>
                 {entry.images.slice(0, 4).map((image) => (
-                  <img key={image.id} className={styles.thumb} src={client.imageUrl(image.id, { format: "jpeg", size: 160 })} alt="" loading="lazy" />
+                  <ServerImage key={image.id} className={styles.thumb} imageId={image.id} format="jpeg" size={160} alt="" lazy />
                 ))}
               </span>
               <Caption1 className={styles.prompt}>{entry.prompt}</Caption1>

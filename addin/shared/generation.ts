@@ -1,7 +1,8 @@
 // One generation's life as a reducer: submit → queued → running (steps, previews) → images →
 // done, or one of the ways it can stop (blocked, cancelled, busy, unreachable, failed).
 import type { GenerationEvent, GenerationRequest } from "../../backend/api/contract";
-import { ApiError, UnreachableError } from "../api/client";
+import { ApiError, UnreachableError, isSignInRefusal } from "../api/client";
+import { SignInError } from "../auth/errors";
 
 export interface ResultImage {
   id: string;
@@ -20,6 +21,8 @@ export type Problem =
   | { kind: "busy"; message: string; retryAt: number }
   | { kind: "unreachable"; message: string }
   | { kind: "invalid"; message: string }
+  /** Not signed in, or the server refused the account: the sign-in banner says what to do. */
+  | { kind: "signin"; message: string }
   | { kind: "failed"; message: string };
 
 export interface GenerationState {
@@ -67,6 +70,7 @@ export function categoryName(category: string): string {
 /** Turns whatever a request threw into the problem to show. */
 export function problemFrom(error: unknown, now = Date.now()): Problem {
   if (error instanceof UnreachableError) return { kind: "unreachable", message: error.message };
+  if (error instanceof SignInError || isSignInRefusal(error)) return { kind: "signin", message: error.message };
   if (error instanceof ApiError) {
     if (error.code === "content_policy_violation") {
       return { kind: "blocked", category: error.extra.category ?? "unknown", message: error.message };
@@ -164,6 +168,8 @@ export function announcement(state: GenerationState): string {
       return ready + withheld;
     }
     case "stopped":
-      return state.problem?.kind === "blocked" ? `Blocked: ${categoryName(state.problem.category)}. No image was generated.` : (state.problem?.message ?? "Stopped.");
+      if (state.problem?.kind === "blocked") return `Blocked: ${categoryName(state.problem.category)}. No image was generated.`;
+      if (state.problem?.kind === "signin") return "Not generated: sign-in is needed. The message at the top of the page says why.";
+      return state.problem?.message ?? "Stopped.";
   }
 }

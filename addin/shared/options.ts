@@ -1,5 +1,6 @@
-// What a person chooses before generating, and how it becomes an API request.
-import { aspects, styles, type GenerationRequest } from "../../backend/api/contract";
+// What a person chooses before generating, within what the organisation's policy allows, and how
+// it becomes an API request.
+import { aspects, styles, type GenerationRequest, type Policy } from "../../backend/api/contract";
 
 export type Aspect = (typeof aspects)[number];
 export type Style = (typeof styles)[number];
@@ -14,6 +15,8 @@ export interface GenerationOptions {
   /** Empty means the model's default. */
   steps: string;
   negativePrompt: string;
+  /** Empty means the server's default model. */
+  model: string;
 }
 
 export const ASPECTS: { value: Aspect; label: string; description: string; ratio: number }[] = [
@@ -36,7 +39,42 @@ export const STYLE_OPTIONS = styles.map((value) => ({ value, label: STYLE_LABELS
 export const MAX_SEED = 2 ** 32 - 1;
 
 export function defaultOptions(overrides: Partial<GenerationOptions> = {}): GenerationOptions {
-  return { prompt: "", aspect: "square", style: "none", count: 2, seed: "", steps: "", negativePrompt: "", ...overrides };
+  return { prompt: "", aspect: "square", style: "none", count: 2, seed: "", steps: "", negativePrompt: "", model: "", ...overrides };
+}
+
+/** What the policy lets a person choose. */
+export interface Choices {
+  counts: number[];
+  aspects: typeof ASPECTS;
+  styles: typeof STYLE_OPTIONS;
+  /** Empty unless there is a choice to make (more than one allowed model). */
+  models: string[];
+  defaultModel: string;
+}
+
+export function choicesFor(policy: Policy): Choices {
+  // The server sizes every aspect within the policy's maxSize, so each allowed aspect fits.
+  const allowedAspects = ASPECTS.filter((a) => policy.aspects.includes(a.value));
+  const allowedStyles = STYLE_OPTIONS.filter((s) => policy.styles.includes(s.value));
+  return {
+    counts: Array.from({ length: Math.max(1, policy.maxImagesPerRequest) }, (_, i) => i + 1),
+    aspects: allowedAspects.length ? allowedAspects : ASPECTS.slice(0, 1),
+    styles: allowedStyles.length ? allowedStyles : STYLE_OPTIONS.slice(0, 1),
+    models: policy.models.length > 1 ? policy.models : [],
+    defaultModel: policy.defaultModel,
+  };
+}
+
+/** The options brought within the choices (a policy read after they were set may allow less). */
+export function withinChoices(options: GenerationOptions, choices: Choices): GenerationOptions {
+  const max = choices.counts[choices.counts.length - 1];
+  return {
+    ...options,
+    count: Math.min(Math.max(1, options.count), max),
+    aspect: choices.aspects.some((a) => a.value === options.aspect) ? options.aspect : choices.aspects[0].value,
+    style: choices.styles.some((s) => s.value === options.style) ? options.style : choices.styles[0].value,
+    model: choices.models.includes(options.model) ? options.model : "",
+  };
 }
 
 /** Problems with the advanced fields, by field, in words for the field's validation message. */
@@ -60,6 +98,7 @@ export function toRequest(options: GenerationOptions): GenerationRequest {
   if (options.seed.trim()) request.seed = Number(options.seed);
   if (options.steps.trim()) request.steps = Number(options.steps);
   if (options.negativePrompt.trim()) request.negativePrompt = options.negativePrompt.trim();
+  if (options.model) request.model = options.model;
   return request;
 }
 

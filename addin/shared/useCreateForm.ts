@@ -1,12 +1,16 @@
-// The form both pages share: options, validation shown after the first attempt, and the
-// generation it starts (Generate, Retry, More like this).
-import { useCallback, useState } from "react";
+// The form both pages share: options within the organisation's policy, validation shown after the
+// first attempt, and the generation it starts (Generate, Retry, More like this).
+import { useCallback, useMemo, useState } from "react";
+import { useSession } from "./context";
 import type { GenerationState, ResultImage } from "./generation";
-import { defaultOptions, toRequest, validateOptions, type GenerationOptions } from "./options";
+import { choicesFor, defaultOptions, toRequest, validateOptions, withinChoices, type GenerationOptions } from "./options";
 import { useGeneration } from "./useGeneration";
 
 export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: (state: GenerationState) => void) {
-  const [options, setOptions] = useState(() => defaultOptions(initial));
+  const { policy, ready } = useSession();
+  const choices = useMemo(() => choicesFor(policy), [policy]);
+  const [chosen, setOptions] = useState(() => defaultOptions(initial));
+  const options = withinChoices(chosen, choices);
   const [showErrors, setShowErrors] = useState(false);
   const generation = useGeneration(onFinished);
   const errors = validateOptions(options);
@@ -14,12 +18,14 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
 
   const update = useCallback((patch: Partial<GenerationOptions>) => setOptions((o) => ({ ...o, ...patch })), []);
 
+  /** False when the form needs fixing; while sign-in is not done there is nothing to start. */
   const submit = useCallback(() => {
+    if (!ready) return true;
     setShowErrors(true);
     if (Object.keys(errors).length > 0) return false;
     void generation.generate(toRequest(options));
     return true;
-  }, [errors, generation, options]);
+  }, [errors, generation, options, ready]);
 
   const retry = useCallback(() => {
     const last = generation.state.request;
@@ -38,5 +44,5 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
     [generation, options, update],
   );
 
-  return { options, update, errors: visibleErrors, submit, retry, moreLikeThis, generation };
+  return { options, choices, ready, previews: policy.previews, update, errors: visibleErrors, submit, retry, moreLikeThis, generation };
 }

@@ -1,7 +1,9 @@
 // Runs generations against the server and keeps their state; one at a time per hook.
 import { useCallback, useEffect, useReducer, useRef } from "react";
 import type { GenerationRequest } from "../../backend/api/contract";
-import { problemFrom, initialState, reducer, isActive, type GenerationState } from "./generation";
+import { ApiError } from "../api/client";
+import { SignInError } from "../auth/errors";
+import { problemFrom, initialState, reducer, isActive, type GenerationState, type Problem } from "./generation";
 import { useLumen } from "./context";
 
 export interface Generation {
@@ -9,6 +11,12 @@ export interface Generation {
   generate(request: GenerationRequest): Promise<void>;
   cancel(): Promise<void>;
   reset(): void;
+}
+
+/** Why the event stream ended early: a refusal the server explained, or a lost connection. */
+function lostProblem(error: unknown): Problem {
+  if (error instanceof ApiError || error instanceof SignInError) return problemFrom(error);
+  return { kind: "unreachable", message: "Lost the connection to the Lumen server." };
 }
 
 export function useGeneration(onFinished?: (state: GenerationState) => void): Generation {
@@ -37,7 +45,7 @@ export function useGeneration(onFinished?: (state: GenerationState) => void): Ge
         stopListening.current = client.followGeneration(
           id,
           (event) => dispatch({ type: "event", event }),
-          () => dispatch({ type: "problem", problem: { kind: "unreachable", message: "Lost the connection to the Lumen server." } }),
+          (error) => dispatch({ type: "problem", problem: lostProblem(error) }),
         );
       } catch (error) {
         dispatch({ type: "problem", problem: problemFrom(error) });

@@ -1,4 +1,4 @@
-// What can be done with a result: insert it where the host puts images, copy, download, rate.
+// What can be done with a result: insert it where the host puts images, open, copy, download, rate.
 // Each action reports its outcome as a toast, which screen readers announce.
 import { useToastController } from "@fluentui/react-components";
 import { useCallback } from "react";
@@ -47,6 +47,28 @@ export function useImageActions() {
     [client, host, toast],
   );
 
+  /** Opens the full-size PNG in a new tab: the window opens now, while the click still counts. */
+  const open = useCallback(
+    async (image: ResultImage) => {
+      const view = window.open("", "_blank");
+      if (!view) {
+        toast("error", "Couldn't open the image", "A new window isn't allowed here. Use Download instead.");
+        return;
+      }
+      view.opener = null;
+      try {
+        const url = URL.createObjectURL(await client.imageBlob(image.id, { format: "png" }));
+        view.location.href = url;
+        // The tab has read it by then; revoking frees the memory, not the shown image.
+        setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      } catch (error) {
+        view.close();
+        toast("error", "Couldn't open the image", errorMessage(error));
+      }
+    },
+    [client, toast],
+  );
+
   const copy = useCallback(
     async (image: ResultImage) => {
       try {
@@ -88,5 +110,5 @@ export function useImageActions() {
     [client, toast],
   );
 
-  return { insert, copy, download, rate, insertLabel: host.capabilities().insertLabel };
+  return { insert, open, copy, download, rate, insertLabel: host.capabilities().insertLabel };
 }

@@ -11,6 +11,7 @@ import { ProgressPanel } from "../shared/components/ProgressPanel";
 import { PromptField } from "../shared/components/PromptField";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
+import { SIGN_IN_BANNER_ID, SignInBanner } from "../shared/components/SignInBanner";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { useLumen } from "../shared/context";
 import { announcement, isActive } from "../shared/generation";
@@ -43,7 +44,7 @@ export function TaskPane() {
   const { host } = useLumen();
   const prompt = useRef<HTMLTextAreaElement>(null);
   const form = useCreateForm({ aspect: host.name === "powerpoint" ? "wide" : "square" });
-  const { options, update, errors, generation } = form;
+  const { options, choices, update, errors, generation } = form;
   const { state } = generation;
   const active = isActive(state.phase);
   const resultsRef = useRef<HTMLDivElement>(null);
@@ -59,6 +60,7 @@ export function TaskPane() {
   return (
     <main className={styles.root}>
       <Brand tagline={TAGLINES[host.name]} />
+      <SignInBanner />
       <form
         className={styles.form}
         aria-label="Create an image"
@@ -69,13 +71,23 @@ export function TaskPane() {
       >
         <PromptField ref={prompt} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
         <ExamplePrompts onPick={(value) => update({ prompt: value })} limit={4} />
-        <AspectPicker value={options.aspect} onChange={(aspect) => update({ aspect })} />
+        <AspectPicker value={options.aspect} options={choices.aspects} onChange={(aspect) => update({ aspect })} />
         <div className={styles.row}>
-          <StyleSelect value={options.style} onChange={(style) => update({ style })} />
-          <CountSelect value={options.count} onChange={(count) => update({ count })} />
+          <StyleSelect value={options.style} options={choices.styles} onChange={(style) => update({ style })} />
+          <CountSelect value={options.count} counts={choices.counts} onChange={(count) => update({ count })} />
         </div>
-        <AdvancedOptions value={options} onChange={update} errors={errors} />
-        <Button className={styles.generate} type="submit" appearance="primary" size="large" icon={<Sparkle20Filled />} disabled={active}>
+        <AdvancedOptions value={options} onChange={update} errors={errors} choices={choices} />
+        <Button
+          className={styles.generate}
+          type="submit"
+          appearance="primary"
+          size="large"
+          icon={<Sparkle20Filled />}
+          disabled={active}
+          // Focusable while it waits for sign-in, and pointing at the reason.
+          disabledFocusable={!active && !form.ready}
+          aria-describedby={form.ready ? undefined : SIGN_IN_BANNER_ID}
+        >
           {active ? "Generating…" : "Generate"}
         </Button>
       </form>
@@ -83,7 +95,7 @@ export function TaskPane() {
       <StatusBanner state={state} onRetry={form.retry} />
       {active && (
         <div ref={progressRef}>
-          <ProgressPanel state={state} onCancel={generation.cancel} />
+          <ProgressPanel state={state} onCancel={generation.cancel} previews={form.previews} />
         </div>
       )}
       {!active && state.images.length > 0 && (

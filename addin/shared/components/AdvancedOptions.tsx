@@ -1,7 +1,8 @@
-// Seed, steps and negative prompt, folded away until wanted.
+// Model (where the policy allows a choice), seed, steps and negative prompt, folded away until wanted.
 import { Accordion, AccordionHeader, AccordionItem, AccordionPanel, Button, Field, Input, Textarea, makeStyles, tokens } from "@fluentui/react-components";
 import { ArrowShuffle20Regular } from "@fluentui/react-icons";
-import { MAX_SEED, type GenerationOptions } from "../options";
+import { MAX_SEED, type Choices, type GenerationOptions } from "../options";
+import { ModelSelect } from "./Selects";
 
 const useStyles = makeStyles({
   panel: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM, margin: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },
@@ -9,15 +10,16 @@ const useStyles = makeStyles({
   header: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalM})` },
 });
 
-type Advanced = Pick<GenerationOptions, "seed" | "steps" | "negativePrompt">;
+type Advanced = Pick<GenerationOptions, "seed" | "steps" | "negativePrompt" | "model">;
 
 export function AdvancedOptions(props: {
   value: Advanced;
   onChange(patch: Partial<Advanced>): void;
   errors: { seed?: string; steps?: string };
+  choices: Pick<Choices, "models" | "defaultModel">;
 }) {
   const styles = useStyles();
-  const { value, onChange, errors } = props;
+  const { value, onChange, errors, choices } = props;
   return (
     <Accordion collapsible>
       <AccordionItem value="advanced">
@@ -26,6 +28,9 @@ export function AdvancedOptions(props: {
         </AccordionHeader>
         <AccordionPanel>
           <div className={styles.panel}>
+            {choices.models.length > 0 && (
+              <ModelSelect value={value.model} models={choices.models} defaultModel={choices.defaultModel} onChange={(model) => onChange({ model })} />
+            )}
             <div className={styles.row}>
               <Field label="Seed" hint="Empty for random" validationMessage={errors.seed}>
                 <Input

@@ -1,4 +1,5 @@
-// Aspect as a radio group (arrow keys move between choices), each with a shape of its ratio.
+// Aspect as a radio group (arrow keys move between choices), each with a shape of its ratio;
+// only the aspects the organisation's policy allows.
 import { Field, Toolbar, ToolbarRadioButton, ToolbarRadioGroup, makeStyles, tokens } from "@fluentui/react-components";
 import { useId } from "react";
 import { ASPECTS, type Aspect } from "../options";
@@ -7,7 +8,8 @@ const useStyles = makeStyles({
   toolbar: {
     padding: 0,
     display: "grid",
-    gridTemplateColumns: "repeat(4, 1fr)",
+    gridAutoFlow: "column",
+    gridAutoColumns: "1fr",
     gap: tokens.spacingHorizontalXS,
   },
   group: { display: "contents" },
@@ -33,7 +35,7 @@ const useStyles = makeStyles({
   },
 });
 
-export function AspectPicker({ value, onChange }: { value: Aspect; onChange(aspect: Aspect): void }) {
+export function AspectPicker({ value, options = ASPECTS, onChange }: { value: Aspect; options?: typeof ASPECTS; onChange(aspect: Aspect): void }) {
   const styles = useStyles();
   const labelId = useId();
   return (
@@ -45,7 +47,7 @@ export function AspectPicker({ value, onChange }: { value: Aspect; onChange(aspe
         onCheckedValueChange={(_, data) => onChange(data.checkedItems[0] as Aspect)}
       >
         <ToolbarRadioGroup className={styles.group} aria-labelledby={labelId}>
-          {ASPECTS.map((aspect) => {
+          {options.map((aspect) => {
             const box = 18;
             const width = aspect.ratio >= 1 ? box : box * aspect.ratio;
             const height = aspect.ratio >= 1 ? box / aspect.ratio : box;

@@ -1,6 +1,7 @@
-// While generating: where we are (queued, step k of n), blurred live previews, and Cancel.
+// While generating: where we are (queued, step k of n), blurred live previews where the policy
+// allows them, and Cancel.
 import { Body1, Button, Caption1, ProgressBar, Skeleton, SkeletonItem, makeStyles, tokens } from "@fluentui/react-components";
-import { Dismiss20Regular } from "@fluentui/react-icons";
+import { Dismiss20Regular, Info16Regular } from "@fluentui/react-icons";
 import type { GenerationState } from "../generation";
 import { ASPECTS } from "../options";
 
@@ -34,6 +35,7 @@ const useStyles = makeStyles({
   },
   skeleton: { position: "absolute", inset: 0, width: "100%", height: "100%" },
   detail: { color: tokens.colorNeutralForeground3 },
+  note: { color: tokens.colorNeutralForeground3, display: "flex", alignItems: "center", gap: tokens.spacingHorizontalXS },
   title: { margin: 0 },
 });
 
@@ -53,7 +55,8 @@ function statusLine(state: GenerationState): { title: string; detail: string } {
   }
 }
 
-export function ProgressPanel({ state, onCancel, columns }: { state: GenerationState; onCancel(): void; columns?: number }) {
+export function ProgressPanel(props: { state: GenerationState; onCancel(): void; columns?: number; previews?: boolean }) {
+  const { state, onCancel, columns, previews = true } = props;
   const styles = useStyles();
   const n = state.request?.n ?? 1;
   const ratio = ASPECTS.find((a) => a.value === state.request?.aspect)?.ratio ?? 1;
@@ -85,10 +88,16 @@ export function ProgressPanel({ state, onCancel, columns }: { state: GenerationS
             <Skeleton className={styles.skeleton} animation="pulse">
               <SkeletonItem className={styles.skeleton} shape="rectangle" />
             </Skeleton>
-            {state.previews[i] && <img className={styles.preview} src={state.previews[i]} alt="" />}
+            {previews && state.previews[i] && <img className={styles.preview} src={state.previews[i]} alt="" />}
           </div>
         ))}
       </div>
+      {!previews && (
+        <Caption1 className={styles.note} data-testid="previews-off">
+          <Info16Regular aria-hidden />
+          Your organisation's policy turns off previews while images are painted. Nothing is wrong: the images appear when they're ready.
+        </Caption1>
+      )}
     </section>
   );
 }

@@ -14,6 +14,7 @@ import { useState } from "react";
 import { useLumen } from "../context";
 import type { ResultImage } from "../generation";
 import { useImageActions } from "../useImageActions";
+import { ServerImage } from "./ServerImage";
 
 const useStyles = makeStyles({
   card: {
@@ -64,14 +65,19 @@ export function ResultCard({ image, onMoreLikeThis, wide }: { image: ResultImage
 
   return (
     <article className={styles.card} aria-label={label} data-testid="result">
-      <a className={styles.imageLink} href={client.imageUrl(image.id)} target="_blank" rel="noreferrer" title="Open full size">
-        <img
-          className={styles.image}
-          src={client.imageUrl(image.id, { format: "jpeg", size: 768 })}
-          width={image.width}
-          height={image.height}
-          alt={image.prompt}
-        />
+      <a
+        className={styles.imageLink}
+        href={client.imageUrl(image.id)}
+        target="_blank"
+        rel="noreferrer"
+        title="Open full size"
+        onClick={(event) => {
+          // The full image needs the sign-in header too, so it opens from a fetched copy.
+          event.preventDefault();
+          void actions.open(image);
+        }}
+      >
+        <ServerImage className={styles.image} imageId={image.id} format="jpeg" size={768} width={image.width} height={image.height} alt={image.prompt} />
       </a>
       <div className={mergeClasses(styles.actions, wide && styles.wide)}>
         <Button className={styles.insert} data-action="insert" appearance="primary" size="small" icon={<ImageAdd20Regular />} disabled={busy} onClick={() => run(() => actions.insert(image))}>

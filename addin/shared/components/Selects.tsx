@@ -1,12 +1,13 @@
-// Style preset and number of images: compact native selects.
+// Style preset, number of images and model: compact native selects, offering only what the
+// organisation's policy allows.
 import { Field, Select } from "@fluentui/react-components";
-import { STYLE_OPTIONS, type Style } from "../options";
+import type { Choices, Style } from "../options";
 
-export function StyleSelect({ value, onChange }: { value: Style; onChange(style: Style): void }) {
+export function StyleSelect({ value, options, onChange }: { value: Style; options: Choices["styles"]; onChange(style: Style): void }) {
   return (
     <Field label="Style">
       <Select value={value} onChange={(_, data) => onChange(data.value as Style)}>
-        {STYLE_OPTIONS.map((option) => (
+        {options.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
           </option>
@@ -16,13 +17,29 @@ export function StyleSelect({ value, onChange }: { value: Style; onChange(style:
   );
 }
 
-export function CountSelect({ value, onChange }: { value: number; onChange(count: number): void }) {
+export function CountSelect({ value, counts, onChange }: { value: number; counts: number[]; onChange(count: number): void }) {
+  const max = counts[counts.length - 1];
   return (
-    <Field label="Images">
+    <Field label="Images" hint={max < 4 ? `Up to ${max} at a time` : undefined}>
       <Select value={String(value)} onChange={(_, data) => onChange(Number(data.value))}>
-        {[1, 2, 3, 4].map((n) => (
+        {counts.map((n) => (
           <option key={n} value={n}>
             {n}
+          </option>
+        ))}
+      </Select>
+    </Field>
+  );
+}
+
+/** Shown only when the policy allows more than one model; "" stands for the server's default. */
+export function ModelSelect({ value, models, defaultModel, onChange }: { value: string; models: string[]; defaultModel: string; onChange(model: string): void }) {
+  return (
+    <Field label="Model">
+      <Select value={value || defaultModel} onChange={(_, data) => onChange(data.value === defaultModel ? "" : data.value)}>
+        {models.map((name) => (
+          <option key={name} value={name}>
+            {name === defaultModel ? `${name} (default)` : name}
           </option>
         ))}
       </Select>

@@ -46,6 +46,9 @@ export function StatusBanner({ state, onRetry }: { state: GenerationState; onRet
   if (!problem) return null;
 
   switch (problem.kind) {
+    case "signin":
+      // The sign-in banner at the top of the page explains it and offers Try again.
+      return null;
     case "blocked":
       return (
         <MessageBar intent="error" layout="multiline" data-testid="status-blocked">
