@@ -10,6 +10,7 @@ export class SignInError extends Error {
 }
 
 const NETWORK = "Couldn't reach Microsoft sign-in (login.microsoftonline.com). Check the network connection.";
+const TIMED_OUT = "Sign-in didn't finish in time. If the sign-in window showed an error, this computer may not reach login.microsoftonline.com.";
 const BLOCKED = "The browser blocked the sign-in window. Allow pop-ups for this site, then try again.";
 
 /** MSAL's errorCode (or subError) → reason. */
@@ -18,8 +19,8 @@ const MSAL_REASONS: Record<string, string> = {
   popup_window_error: BLOCKED,
   block_nested_popups: BLOCKED,
   user_cancelled: "The sign-in window was closed before sign-in finished.",
-  redirect_bridge_timeout: "Sign-in didn't finish in time.",
-  timed_out: "Sign-in didn't finish in time.",
+  redirect_bridge_timeout: TIMED_OUT,
+  timed_out: TIMED_OUT,
   no_network_connectivity: NETWORK,
   post_request_failed: NETWORK,
   get_request_failed: NETWORK,

@@ -4,7 +4,7 @@
 import type { Policy } from "../../backend/api/contract";
 import type { ApiError, TokenProvider } from "../api/client";
 import { DEFAULT_POLICY } from "../api/policy";
-import { toSignInError } from "./errors";
+import { SignInError, toSignInError } from "./errors";
 import { TokenCache, type TokenSource } from "./token-cache";
 import type { SignInSettings } from "./token-source";
 
@@ -89,6 +89,10 @@ export class SignInSession implements TokenProvider {
   async getToken(): Promise<string | undefined> {
     const { auth } = this.state.policy;
     if (!auth.required) return undefined;
+    // After a failure or refusal only Try again signs in again: calls in the meantime (images,
+    // say) must not each open a sign-in window.
+    const { signIn } = this.state;
+    if (signIn.status === "failed" || signIn.status === "refused") throw new SignInError(signIn.reason);
     this.cache ??= new TokenCache(this.deps.tokenSource(auth));
     try {
       return await this.cache.get();

@@ -115,17 +115,21 @@ export async function tabTo(page: Page, selector: string, limit = 40, key = "Tab
   throw new Error(`${selector} never got focus after ${limit} × ${key}`);
 }
 
-/** Records, from now on, whether the progress panel and a live preview were ever on the page. */
-export async function watchProgress(page: Page): Promise<() => Promise<{ progress: boolean; preview: boolean; steps: string[] }>> {
+/**
+ * Records, from now on, whether the progress panel, a live preview and the note that previews are
+ * off by policy were ever on the page.
+ */
+export async function watchProgress(page: Page): Promise<() => Promise<{ progress: boolean; preview: boolean; previewsOff: boolean; steps: string[] }>> {
   // A string, not a function: tsx would wrap a function's inner helpers in its own __name().
   await page.evaluate(`(() => {
-    const seen = { progress: false, preview: false, steps: [] };
+    const seen = { progress: false, preview: false, previewsOff: false, steps: [] };
     window.__progress = seen;
     new MutationObserver(() => {
       const panel = document.querySelector("[data-testid=progress]");
       if (!panel) return;
       seen.progress = true;
       if (panel.querySelector("img[src^='data:image']")) seen.preview = true;
+      if (panel.querySelector("[data-testid=previews-off]")) seen.previewsOff = true;
       const step = /Step \\d+ of \\d+/.exec(panel.textContent || "");
       if (step && seen.steps[seen.steps.length - 1] !== step[0]) seen.steps.push(step[0]);
     }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });

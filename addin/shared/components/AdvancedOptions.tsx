@@ -6,7 +6,9 @@ import { ModelSelect } from "./Selects";
 
 const useStyles = makeStyles({
   panel: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM, margin: `${tokens.spacingVerticalS} 0 ${tokens.spacingVerticalM}` },
-  row: { display: "grid", gridTemplateColumns: "3fr 2fr", gap: tokens.spacingHorizontalM },
+  // minmax(0, …): a text input's intrinsic width must not push the row wider than the pane.
+  row: { display: "grid", gridTemplateColumns: "minmax(0, 3fr) minmax(0, 2fr)", gap: tokens.spacingHorizontalM },
+  input: { minWidth: 0 },
   header: { marginLeft: `calc(-1 * ${tokens.spacingHorizontalM})` },
 });
 
@@ -34,6 +36,7 @@ export function AdvancedOptions(props: {
             <div className={styles.row}>
               <Field label="Seed" hint="Empty for random" validationMessage={errors.seed}>
                 <Input
+                  className={styles.input}
                   inputMode="numeric"
                   value={value.seed}
                   placeholder="Random"
@@ -51,7 +54,7 @@ export function AdvancedOptions(props: {
                 />
               </Field>
               <Field label="Steps" hint="Empty for the model's" validationMessage={errors.steps}>
-                <Input inputMode="numeric" value={value.steps} placeholder="Default" onChange={(_, data) => onChange({ steps: data.value })} />
+                <Input className={styles.input} inputMode="numeric" value={value.steps} placeholder="Default" onChange={(_, data) => onChange({ steps: data.value })} />
               </Field>
             </div>
             <Field label="Leave out" hint="A negative prompt: what the image should not have">

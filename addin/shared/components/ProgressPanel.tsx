@@ -35,7 +35,8 @@ const useStyles = makeStyles({
   },
   skeleton: { position: "absolute", inset: 0, width: "100%", height: "100%" },
   detail: { color: tokens.colorNeutralForeground3 },
-  note: { color: tokens.colorNeutralForeground3, display: "flex", alignItems: "center", gap: tokens.spacingHorizontalXS },
+  note: { color: tokens.colorNeutralForeground3, display: "flex", alignItems: "flex-start", gap: tokens.spacingHorizontalXS },
+  noteIcon: { fontSize: "16px", flexShrink: 0 },
   title: { margin: 0 },
 });
 
@@ -94,7 +95,7 @@ export function ProgressPanel(props: { state: GenerationState; onCancel(): void;
       </div>
       {!previews && (
         <Caption1 className={styles.note} data-testid="previews-off">
-          <Info16Regular aria-hidden />
+          <Info16Regular className={styles.noteIcon} aria-hidden />
           Your organisation's policy turns off previews while images are painted. Nothing is wrong: the images appear when they're ready.
         </Caption1>
       )}

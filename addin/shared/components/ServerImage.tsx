@@ -12,8 +12,10 @@ export interface ServerImageProps extends Omit<ImgHTMLAttributes<HTMLImageElemen
   lazy?: boolean;
 }
 
-export function ServerImage({ imageId, format, size, lazy, ...img }: ServerImageProps) {
+export function ServerImage({ imageId, format, size, lazy, style, ...img }: ServerImageProps) {
   const ref = useRef<HTMLImageElement>(null);
   const { src, failed } = useImageSource(imageId, { format, size, lazyRef: lazy ? ref : undefined });
-  return <img ref={ref} {...img} src={src} data-state={src ? "loaded" : failed ? "failed" : "loading"} />;
+  // While it loads the alt text stays for screen readers but is not painted over the placeholder.
+  const loadingStyle = !src && !failed ? { color: "transparent" } : undefined;
+  return <img ref={ref} {...img} style={{ ...style, ...loadingStyle }} src={src} data-state={src ? "loaded" : failed ? "failed" : "loading"} />;
 }

@@ -29,7 +29,7 @@ function describe(state: SignInState): { intent: "info" | "error" | "warning"; t
         ? {
             intent: "error",
             title: "Your organisation hasn't allowed this account",
-            body: "Lumen here is only for the organisations its administrator has allowed. Sign in with another work account, or ask your administrator.",
+            body: "This Lumen server accepts only the organisations its administrator has allowed. Sign in with another work account, or ask your administrator to add your organisation.",
             testId: "signin-forbidden",
           }
         : { intent: "warning", title: "Lumen didn't accept your sign-in", body: `${sentence(state.reason)} Try signing in again.`, testId: "signin-refused" };

@@ -1,0 +1,45 @@
+// The task pane's choices follow the organisation's policy (GET /api/policy): how many images,
+// which aspects, styles and models; options set earlier are brought within them.
+import { describe, it } from "node:test";
+import assert from "node:assert";
+import type { Policy } from "../../backend/api/contract";
+import { DEFAULT_POLICY } from "../../addin/api/policy";
+import { choicesFor, defaultOptions, toRequest, withinChoices } from "../../addin/shared/options";
+
+const policy = (overrides: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...overrides });
+
+describe("choices from the policy", () => {
+  it("offers 1 to maxImagesPerRequest images", () => {
+    assert.deepStrictEqual(choicesFor(policy({ maxImagesPerRequest: 2 })).counts, [1, 2]);
+    assert.deepStrictEqual(choicesFor(policy({ maxImagesPerRequest: 1 })).counts, [1]);
+    assert.deepStrictEqual(choicesFor(DEFAULT_POLICY).counts, [1, 2, 3, 4]);
+  });
+
+  it("offers only the aspects and styles the policy lists, in the usual order", () => {
+    const choices = choicesFor(policy({ aspects: ["wide", "square"], styles: ["photo", "none"] }));
+    assert.deepStrictEqual(choices.aspects.map((a) => a.value), ["square", "wide"]);
+    assert.deepStrictEqual(choices.styles.map((s) => s.value), ["none", "photo"]);
+  });
+
+  it("lists the policy's models only when there is a choice", () => {
+    assert.deepStrictEqual(choicesFor(policy({ models: ["lumen-landscapes"], defaultModel: "lumen-landscapes" })).models, []);
+    const choices = choicesFor(policy({ models: ["sd-turbo", "lumen-landscapes"], defaultModel: "lumen-landscapes" }));
+    assert.deepStrictEqual(choices.models, ["sd-turbo", "lumen-landscapes"]);
+    assert.strictEqual(choices.defaultModel, "lumen-landscapes");
+  });
+
+  it("brings earlier options within the policy: count, aspect, style and model", () => {
+    const choices = choicesFor(policy({ maxImagesPerRequest: 2, aspects: ["square", "portrait"], styles: ["none"], models: ["a", "b"], defaultModel: "a" }));
+    const options = withinChoices(defaultOptions({ count: 4, aspect: "wide", style: "photo", model: "sdxl" }), choices);
+    assert.deepStrictEqual(
+      { count: options.count, aspect: options.aspect, style: options.style, model: options.model },
+      { count: 2, aspect: "square", style: "none", model: "" },
+    );
+    assert.strictEqual(withinChoices(defaultOptions({ model: "b" }), choices).model, "b");
+  });
+
+  it("sends a model only when one other than the server's default was chosen", () => {
+    assert.strictEqual(toRequest(defaultOptions({ prompt: "a lake" })).model, undefined);
+    assert.strictEqual(toRequest(defaultOptions({ prompt: "a lake", model: "sd-turbo" })).model, "sd-turbo");
+  });
+});
