@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # options: --runs DIR (default models/training/runs) --threads 1 --count 52000
-    #          --vae-minutes 14 --unet-minutes 70
+    #          --vae-minutes 13 --unet-minutes 68
 """
 import argparse
 import json
@@ -263,8 +263,8 @@ def main():
     ap.add_argument("--out", default="models/lumen-landscapes", help="where export writes the model")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--count", type=int, default=52000)
-    ap.add_argument("--vae-minutes", type=float, default=14)
-    ap.add_argument("--unet-minutes", type=float, default=70)
+    ap.add_argument("--vae-minutes", type=float, default=13)
+    ap.add_argument("--unet-minutes", type=float, default=68)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
