@@ -18,6 +18,11 @@ export type SignInState =
   /** The server refused the token (401) or the account's organisation (403). */
   | { status: "refused"; httpStatus: 401 | 403; reason: string };
 
+/** API calls may be made: signed in, or no sign-in needed. */
+export function isReady(signIn: SignInState): boolean {
+  return signIn.status === "off" || signIn.status === "signed-in";
+}
+
 export interface SessionState {
   policy: Policy;
   signIn: SignInState;
@@ -45,10 +50,8 @@ export class SignInSession implements TokenProvider {
     return () => this.listeners.delete(listener);
   };
 
-  /** True when API calls may be made: signed in, or no sign-in needed. */
   get ready(): boolean {
-    const { status } = this.state.signIn;
-    return status === "off" || status === "signed-in";
+    return isReady(this.state.signIn);
   }
 
   /**

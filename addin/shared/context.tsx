@@ -2,7 +2,7 @@
 // policy), the host adapter, and where the page runs.
 import { createContext, useContext, useSyncExternalStore, type ReactNode } from "react";
 import type { LumenClient } from "../api/client";
-import type { SessionState, SignInSession } from "../auth/session";
+import { isReady, type SessionState, type SignInSession } from "../auth/session";
 import { BrowserHost } from "../hosts/browser";
 import type { ImageHost } from "../hosts";
 import { connect } from "./connect";
@@ -29,6 +29,5 @@ export function useLumen(): LumenContext {
 export function useSession(): SessionState & { ready: boolean } {
   const { session } = useLumen();
   const state = useSyncExternalStore(session.subscribe, session.getState);
-  const { status } = state.signIn;
-  return { ...state, ready: status === "off" || status === "signed-in" };
+  return { ...state, ready: isReady(state.signIn) };
 }

@@ -1,8 +1,8 @@
 // An image from the server as an object URL: fetched through the API client, so it carries the
 // sign-in token like every other call, and revoked when no longer shown.
-import { useEffect, useState, type RefObject } from "react";
+import { useEffect, useRef, useState, type RefObject } from "react";
 import type { ImageFormat } from "../api/client";
-import { useLumen } from "./context";
+import { useLumen, useSession } from "./context";
 
 export interface ImageSourceOptions {
   format?: ImageFormat;
@@ -31,7 +31,16 @@ function whenVisible(element: Element, signal: AbortSignal): Promise<void> {
 
 export function useImageSource(id: string, { format, size, lazyRef }: ImageSourceOptions = {}): { src?: string; failed: boolean } {
   const { client } = useLumen();
+  const { signIn } = useSession();
   const [state, setState] = useState<{ src?: string; failed: boolean }>({ failed: false });
+  const [attempt, setAttempt] = useState(0);
+
+  // An image that failed while sign-in had failed loads once Try again has signed in.
+  const failed = useRef(false);
+  failed.current = state.failed;
+  useEffect(() => {
+    if (failed.current && signIn.status === "signed-in") setAttempt((n) => n + 1);
+  }, [signIn.status]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -54,7 +63,7 @@ export function useImageSource(id: string, { format, size, lazyRef }: ImageSourc
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       setState({ failed: false });
     };
-  }, [client, id, format, size, lazyRef]);
+  }, [client, id, format, size, lazyRef, attempt]);
 
   return state;
 }

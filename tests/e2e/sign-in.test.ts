@@ -53,7 +53,7 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
   const countChoices = (page: Page) => page.getByRole("combobox", { name: "Images" }).locator("option").allInnerTexts();
   const generateButton = (page: Page, name = "Generate") => page.getByRole("button", { name, exact: true });
 
-  it("when Entra can't be reached, says sign-in failed and offers Try again, and the page keeps working", async () => {
+  it("when Entra can't be reached, says sign-in failed and offers Try again; the page keeps working and recovers", async () => {
     const { browser, page, calls, go } = await open("unreachable");
     // MSAL waits 60 s for an answer from the sign-in window; the test's clock skips the wait.
     await page.clock.install();
@@ -91,6 +91,14 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
       "without a token nothing but the public policy was asked for",
     );
     assert.strictEqual(calls[0].authorization, undefined);
+
+    // Once Entra answers again, Try again signs in and Generate becomes available.
+    await entra.attach(browser.context, { tenant: TENANT });
+    await page.getByTestId("signin-failed").getByRole("button", { name: "Try again" }).click();
+    await page.getByTestId("signin-failed").waitFor({ state: "detached" });
+    await page.waitForFunction(() => !document.getElementById("lumen-sign-in"));
+    assert.strictEqual(await generateButton(page).getAttribute("aria-disabled"), null);
+    assert.match(calls[calls.length - 1].authorization ?? "", /^Bearer /, "the server was asked with the new token");
     await page.close();
   });
 
@@ -134,8 +142,17 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
     const sources = await results.locator("img").evaluateAll((els) => els.map((el) => (el as HTMLImageElement).src));
     assert.ok(sources.every((src) => src.startsWith("blob:")), sources.join(", "));
 
+    // "Open full size" can't be a plain link with sign-in on: it opens a fetched copy in a new tab.
+    const tab = page.context().waitForEvent("page");
+    await results.first().getByRole("link", { name: /Open full size|northern lights/ }).click();
+    const opened = await tab;
+    await opened.waitForURL(/^blob:/);
+    assert.ok(await opened.evaluate(() => document.querySelector("img")?.naturalWidth), "the full-size image is shown");
+    await opened.close();
+
     const signed = calls.filter((c) => c.path !== "/api/policy");
     const kinds = new Set(signed.map((c) => c.path.replace(/\/api\/generations\/[^/]+\/events/, "events").replace(/\/api\/images\/.*/, "images")));
+    assert.ok(signed.some((c) => c.path.endsWith(".png")), "the full-size PNG was fetched with the token");
     for (const kind of ["/api/models", "/api/generations", "events", "images"]) assert.ok(kinds.has(kind), `${kind} was called: ${[...kinds].join(", ")}`);
     for (const call of signed) assert.match(call.authorization ?? "", /^Bearer [\w-]+\.[\w-]+\.[\w-]+$/, `${call.path} carries the token`);
     await page.close();
