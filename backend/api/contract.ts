@@ -120,6 +120,7 @@ export const errorCodes = {
   content_policy_violation: 400,
   unauthorized: 401,
   forbidden: 403,
+  tenant_not_allowed: 403,
   not_found: 404,
   payload_too_large: 413,
   rate_limited: 429,

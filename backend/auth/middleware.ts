@@ -19,7 +19,7 @@ export function requireAuth(verify: TokenVerifier): RequestHandler {
     try {
       res.locals.identity = await verify(match[1]);
     } catch (e) {
-      if (e instanceof AuthError) throw new ApiError(e.status === 403 ? "forbidden" : "unauthorized", e.message);
+      if (e instanceof AuthError) throw new ApiError(e.status === 403 ? "tenant_not_allowed" : "unauthorized", e.message);
       throw e;
     }
     res.removeHeader("WWW-Authenticate");

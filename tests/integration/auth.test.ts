@@ -107,7 +107,7 @@ describe("sign-in with Entra ID", () => {
       const res = await generate(await header());
       assert.equal(res.status, status);
       const body = await res.json();
-      assert.equal(body.error.code, status === 401 ? "unauthorized" : "forbidden");
+      assert.equal(body.error.code, status === 401 ? "unauthorized" : "tenant_not_allowed");
       assert.match(body.error.message, message);
       if (status === 401) assert.match(res.headers.get("www-authenticate") ?? "", /^Bearer/);
       assert.equal(await count(), before);
