@@ -1,18 +1,18 @@
 // The Image Creator page: the task pane's parts in a wide layout, four results at a time, and
 // this browser's history below.
-import { Button, Link, Subtitle1, makeStyles, tokens } from "@fluentui/react-components";
-import { Sparkle20Filled } from "@fluentui/react-icons";
+import { Link, Subtitle1, makeStyles, tokens } from "@fluentui/react-components";
 import { useCallback, useRef, useState } from "react";
 import { AdvancedOptions } from "../shared/components/AdvancedOptions";
 import { AspectPicker } from "../shared/components/AspectPicker";
 import { Brand } from "../shared/components/Brand";
 import { ExamplePrompts } from "../shared/components/ExamplePrompts";
+import { GenerateButton } from "../shared/components/GenerateButton";
 import { LiveRegion } from "../shared/components/LiveRegion";
 import { ProgressPanel } from "../shared/components/ProgressPanel";
 import { PromptField } from "../shared/components/PromptField";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
-import { SIGN_IN_BANNER_ID, SignInBanner } from "../shared/components/SignInBanner";
+import { SignInBanner } from "../shared/components/SignInBanner";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { announcement, isActive, type GenerationState } from "../shared/generation";
 import { useCreateForm } from "../shared/useCreateForm";
@@ -98,19 +98,7 @@ export function Creator() {
           >
             <div className={styles.promptRow}>
               <PromptField ref={prompt} rows={2} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
-              <Button
-                className={styles.generate}
-                type="submit"
-                appearance="primary"
-                size="large"
-                icon={<Sparkle20Filled />}
-                disabled={active}
-                // Focusable while it waits for sign-in, and pointing at the reason.
-                disabledFocusable={!active && !form.ready}
-                aria-describedby={form.ready ? undefined : SIGN_IN_BANNER_ID}
-              >
-                {active ? "Creating…" : "Create"}
-              </Button>
+              <GenerateButton className={styles.generate} active={active} ready={form.ready} label="Create" activeLabel="Creating…" />
             </div>
             <ExamplePrompts onPick={(value) => update({ prompt: value })} />
             <div className={styles.options}>

@@ -1,17 +1,17 @@
 // The task pane in Word and PowerPoint (320–450 px wide): describe, choose, generate, insert.
-import { Button, Divider, makeStyles, tokens } from "@fluentui/react-components";
-import { Sparkle20Filled } from "@fluentui/react-icons";
+import { Divider, makeStyles, tokens } from "@fluentui/react-components";
 import { useEffect, useRef } from "react";
 import { AdvancedOptions } from "../shared/components/AdvancedOptions";
 import { AspectPicker } from "../shared/components/AspectPicker";
 import { Brand } from "../shared/components/Brand";
 import { ExamplePrompts } from "../shared/components/ExamplePrompts";
+import { GenerateButton } from "../shared/components/GenerateButton";
 import { LiveRegion } from "../shared/components/LiveRegion";
 import { ProgressPanel } from "../shared/components/ProgressPanel";
 import { PromptField } from "../shared/components/PromptField";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
-import { SIGN_IN_BANNER_ID, SignInBanner } from "../shared/components/SignInBanner";
+import { SignInBanner } from "../shared/components/SignInBanner";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { useLumen } from "../shared/context";
 import { announcement, isActive } from "../shared/generation";
@@ -77,19 +77,7 @@ export function TaskPane() {
           <CountSelect value={options.count} counts={choices.counts} onChange={(count) => update({ count })} />
         </div>
         <AdvancedOptions value={options} onChange={update} errors={errors} choices={choices} />
-        <Button
-          className={styles.generate}
-          type="submit"
-          appearance="primary"
-          size="large"
-          icon={<Sparkle20Filled />}
-          disabled={active}
-          // Focusable while it waits for sign-in, and pointing at the reason.
-          disabledFocusable={!active && !form.ready}
-          aria-describedby={form.ready ? undefined : SIGN_IN_BANNER_ID}
-        >
-          {active ? "Generating…" : "Generate"}
-        </Button>
+        <GenerateButton className={styles.generate} active={active} ready={form.ready} label="Generate" activeLabel="Generating…" />
       </form>
 
       <StatusBanner state={state} onRetry={form.retry} />
