@@ -62,6 +62,17 @@ def main():
                                         f"{b['night_prompts']}, midday prompts {b['midday_prompts']}."),
         "DIVERSITY": div, "SPEED": speed, "LIMITS": a.limits,
     }
+    import glob
+    sweep = ["| steps | guidance | adherence (mean) | ÷ ceiling | terrain | diversity ratio |",
+             "|---|---|---|---|---|---|"]
+    found = []
+    for p in glob.glob(os.path.join(a.runs, "eval_s*_g*.json")):
+        e = json.load(open(p))
+        found.append((e["steps"], e["guidance"], e))
+    for st, g, e in sorted(found, key=lambda r: (r[0], r[1])):
+        sweep.append(f"| {st} | {g:g} | {e['adherence_mean']['generated']:.1%} | {e['adherence_mean']['ratio']:.2f} | "
+                     f"{e['adherence']['terrain']['generated']:.1%} | {e['diversity']['ratio']:.2f} |")
+    rep["SWEEP"] = "\n".join(sweep) if found else "(no sweep measured)"
     t = open(os.path.join(here, "model_card.md.in")).read()
     for k, v in rep.items():
         t = t.replace(f"@@{k}@@", v)
