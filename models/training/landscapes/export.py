@@ -91,8 +91,7 @@ def main():
                                         "sample": {0: "batch", 2: "height", 3: "width"}},
                           opset_version=OPSET, do_constant_folding=True)
         img = dec(z)
-    dump({"scaling_factor": info["scaling_factor"], "latent_channels": 4, "sample_size": 128,
-          "block_out_channels": [128, 96, 48, 24], "_class_name": "AutoencoderKL"},
+    dump({"scaling_factor": info["scaling_factor"], "latent_channels": 4, "sample_size": 128},
          "vae_decoder", "config.json")
     dump({"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.27.0",
           "num_train_timesteps": NUM_TRAIN_TIMESTEPS, "beta_start": BETA_START, "beta_end": BETA_END,
