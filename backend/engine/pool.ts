@@ -6,6 +6,8 @@ import { listModels, type ModelSummary } from "./registry";
 
 export class ModelPool {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
+  /** Listing reads every model folder, so it is done once and again only for an unknown name. */
+  private listing?: ModelSummary[];
 
   constructor(
     private readonly runtime: RuntimeOptions,
@@ -13,17 +15,24 @@ export class ModelPool {
   ) {}
 
   available(): ModelSummary[] {
-    return listModels(this.root);
+    return (this.listing ??= listModels(this.root));
+  }
+
+  private find(name: string): ModelSummary | undefined {
+    const known = this.available().find((m) => m.name === name);
+    if (known) return known;
+    this.listing = undefined; // a model installed since the last look
+    return this.available().find((m) => m.name === name);
   }
 
   has(name: string): boolean {
-    return this.available().some((m) => m.name === name);
+    return this.find(name) !== undefined;
   }
 
   get(name: string): Promise<LoadedModel> {
     let model = this.loaded.get(name);
     if (!model) {
-      const summary = this.available().find((m) => m.name === name);
+      const summary = this.find(name);
       if (!summary) return Promise.reject(new ModelError(`unknown model "${name}"`));
       model = loadModel(summary.dir, this.runtime);
       model.catch(() => this.loaded.delete(name));
