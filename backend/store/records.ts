@@ -69,15 +69,7 @@ export interface AuditRecord {
 
 export interface Store {
   /** A new generation with status "queued". */
-  createGeneration(g: {
-    id: string;
-    clientId: string;
-    prompt: string | null;
-    promptHash: string;
-    negativePrompt: string | null;
-    params: Record<string, unknown>;
-    model: string;
-  }): void;
+  createGeneration(g: Pick<GenerationRecord, "id" | "clientId" | "prompt" | "promptHash" | "negativePrompt" | "params" | "model">): void;
   /** "running" sets startedAt, a finished status sets finishedAt; error and category are kept unless given. Throws NotFoundError. */
   setStatus(id: string, status: GenerationStatus, detail?: { error?: string; category?: string }): void;
   getGeneration(id: string): GenerationRecord | undefined;
