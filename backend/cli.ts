@@ -20,6 +20,7 @@ import {
   type SchedulerName,
 } from "./engine";
 import { loadTokenizer } from "./engine/tokenizer";
+import { GENERATOR } from "./provenance/parameters";
 import { join } from "node:path";
 
 function int(name: string) {
@@ -53,6 +54,7 @@ interface GenerateFlags {
   negative?: string;
   steps?: number;
   guidance?: number;
+  guidanceStart?: number;
   seed?: number;
   width?: number;
   height?: number;
@@ -90,6 +92,7 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
         negativePrompt: flags.negative,
         steps: flags.steps,
         guidance: flags.guidance,
+        guidanceStart: flags.guidanceStart,
         seed,
         width,
         height,
@@ -146,7 +149,7 @@ function modelsCommand(flags: { json?: boolean }): void {
     m.name,
     m.kind,
     `${(m.bytes / 1e6).toFixed(1)} MB`,
-    m.defaults ? `${m.defaults.steps ?? "?"} steps, guidance ${m.defaults.guidance ?? "?"}, ${m.defaults.scheduler ?? "euler"}` : "",
+    m.defaults ? `${m.defaults.steps ?? "?"} steps, guidance ${m.defaults.guidance ?? "?"}${m.defaults.guidanceStart ? ` from ${m.defaults.guidanceStart}` : ""}, ${m.defaults.scheduler ?? "euler"}` : "",
     m.nativeSize ? `${m.nativeSize[0]}×${m.nativeSize[1]}` : "",
   ]);
   const header = ["name", "kind", "size", "defaults", "native"];
@@ -216,6 +219,7 @@ async function manifestCommand(flags: ManifestFlags): Promise<void> {
 export function buildProgram(): Command {
   const program = new Command("lumen")
     .description("Self-hosted text-to-image generation")
+    .version(GENERATOR.version)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `lumen: ${s}` : s) });
@@ -228,6 +232,7 @@ export function buildProgram(): Command {
     .option("--negative <text>", "what to avoid (used when guidance > 1)")
     .option("--steps <n>", "denoising steps (default: the model's)", int("--steps"))
     .option("--guidance <g>", "classifier-free guidance scale; ≤ 1 runs one UNet pass", float("--guidance"))
+    .option("--guidance-start <f>", "fraction of the steps before guidance starts (default: the model's)", float("--guidance-start"))
     .option("--seed <s>", "seed of the first image (default: random)", int("--seed"))
     .option("--width <w>", "width in pixels", int("--width"))
     .option("--height <h>", "height in pixels", int("--height"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly (tsx), so `npx lumen` works right after `npm ci`.
-import { register } from "tsx/esm/api";
+// The `lumen` command. It runs backend/cli.ts from a bundle that esbuild writes on first use
+// (and again whenever a backend source is newer), so each run imports a few plain JS files
+// instead of compiling every TypeScript module on the fly.
+import { freshCliBundle } from "./cli-bundle.js";
 
-register();
-const { main } = await import("../backend/cli.ts");
+const { main } = await import(await freshCliBundle());
 process.exitCode = await main(process.argv);

@@ -17,6 +17,8 @@ export type ModelKind = "sd" | "sdxl";
 export interface ModelDefaults {
   steps: number;
   guidance: number;
+  /** Fraction of the steps before guidance starts (0: guide every step). */
+  guidanceStart: number;
   scheduler: SchedulerName;
   width: number;
   height: number;
@@ -229,6 +231,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     const defaults: ModelDefaults = {
       steps: kind === "sdxl" ? 30 : 25,
       guidance: kind === "sdxl" ? 5 : 7.5,
+      guidanceStart: 0,
       scheduler: defaultSchedulerName(schedulerConfig),
       width: kind === "sdxl" ? 1024 : 512,
       height: kind === "sdxl" ? 1024 : 512,

@@ -1,7 +1,7 @@
 // The `lumen` command as a user runs it: a real process, real files, exit codes and one-line errors.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -101,5 +101,27 @@ describe("lumen models", () => {
     assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2)), [["sd15", "sd"], ["sd21", "sd"], ["sdxl", "sdxl"]]);
     const json = JSON.parse((await lumen(["models", "--json"], { LUMEN_MODELS_DIR: fixturesDir })).stdout);
     assert.ok(json.every((m: { bytes: number }) => m.bytes > 0));
+  });
+});
+
+describe("the lumen launcher", () => {
+  it("runs from a bundle that it rebuilds when a backend source is newer", async () => {
+    const source = join(import.meta.dirname, "..", "..", "backend", "cli.ts");
+    const bundle = join(import.meta.dirname, "..", "..", "node_modules", ".cache", "lumen-cli", "cli.js");
+    const original = statSync(source);
+    await lumen(["--version"]);
+    const before = statSync(bundle).mtimeMs;
+    utimesSync(source, original.atime, new Date(Date.now() + 60_000));
+    try {
+      const run = await lumen(["--version"]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.equal(run.stdout.trim(), JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")).version);
+      const built = statSync(bundle).mtimeMs;
+      assert.notEqual(built, before, "bundle was not rebuilt");
+      await lumen(["--version"]);
+      assert.equal(statSync(bundle).mtimeMs, built, "an up-to-date bundle was rebuilt");
+    } finally {
+      utimesSync(source, original.atime, original.mtime);
+    }
   });
 });

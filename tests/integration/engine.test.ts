@@ -48,6 +48,26 @@ describe("pipeline", () => {
     }
   });
 
+  it("guides only the steps from guidanceStart on, and those steps alone differ from an unguided run", async () => {
+    const model = await openFixture("sd21");
+    const spy = spyUnet(model);
+    const previews = async (req: typeof request & { guidance: number; guidanceStart?: number }) => {
+      const seen: number[][] = [];
+      await generate(model, { ...req, steps: 4, n: 2 }, { onStep: (s) => seen.push(Array.from(s.preview()[0].pixels)) });
+      return seen;
+    };
+    try {
+      const unguided = await previews({ ...request, guidance: 1 });
+      spy.batches.length = 0;
+      const late = await previews({ ...request, guidance: 7, guidanceStart: 0.5 });
+      assert.deepEqual(spy.batches, [2, 2, 4, 4]);
+      assert.deepEqual(late.slice(0, 2), unguided.slice(0, 2));
+      assert.notDeepEqual(late[2], unguided[2]);
+    } finally {
+      spy.restore();
+    }
+  });
+
   it("makes image k of a batch the same as seed + k alone", async () => {
     const model = await openFixture("sd15");
     const batch = await generate(model, { ...request, n: 2, seed: 10 });
@@ -125,10 +145,11 @@ describe("pipeline", () => {
     await assert.rejects(generate(xl, { ...request, height: 72 }), /height must be a multiple of 64/);
   });
 
-  it("rejects bad steps, guidance and n", async () => {
+  it("rejects bad steps, guidance, guidanceStart and n", async () => {
     const model = await openFixture("sd15");
     await assert.rejects(generate(model, { ...request, steps: 0 }), /steps must be/);
     await assert.rejects(generate(model, { ...request, guidance: -1 }), /guidance must be/);
+    await assert.rejects(generate(model, { ...request, guidanceStart: 1 }), /guidanceStart must be from 0 to below 1, got 1/);
     await assert.rejects(generate(model, { ...request, n: 0 }), /n must be/);
   });
 

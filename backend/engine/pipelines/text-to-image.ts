@@ -15,6 +15,12 @@ export interface GenerateRequest {
   negativePrompt?: string;
   steps?: number;
   guidance?: number;
+  /**
+   * Fraction of the denoising steps (0–1) that run before guidance starts; those early steps run
+   * the UNet once, on the prompt only. Guiding only the later steps keeps the seeds' variety of
+   * layout (the early, noisy steps decide it) while the prompt still sharpens what is drawn.
+   */
+  guidanceStart?: number;
   /** Seed of the first image; image k uses seed + k, so any image can be reproduced alone. */
   seed: number;
   width?: number;
@@ -56,6 +62,7 @@ export interface ResolvedRequest {
   negativePrompt: string;
   steps: number;
   guidance: number;
+  guidanceStart: number;
   scheduler: SchedulerName;
   width: number;
   height: number;
@@ -73,6 +80,7 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
     negativePrompt: req.negativePrompt ?? "",
     steps: req.steps ?? d.steps,
     guidance: req.guidance ?? d.guidance,
+    guidanceStart: req.guidanceStart ?? d.guidanceStart,
     scheduler: req.scheduler ?? d.scheduler,
     width: req.width ?? d.width,
     height: req.height ?? d.height,
@@ -91,6 +99,9 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
   }
   if (!Number.isFinite(r.guidance) || r.guidance < 0 || r.guidance > 30) {
     throw new RequestError(`guidance must be from 0 to 30, got ${r.guidance}`);
+  }
+  if (!Number.isFinite(r.guidanceStart) || r.guidanceStart < 0 || r.guidanceStart >= 1) {
+    throw new RequestError(`guidanceStart must be from 0 to below 1, got ${r.guidanceStart}`);
   }
   if (!Number.isInteger(r.n) || r.n < 1 || r.n > 8) throw new RequestError(`n must be an integer from 1 to 8, got ${r.n}`);
   if (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 2 ** 32 - 1) {
@@ -168,6 +179,26 @@ function zerosLike(c: Conditioning): Conditioning {
   return { ...c, hidden: new Float32Array(c.hidden.length), pooled: c.pooled && new Float32Array(c.pooled.length) };
 }
 
+/** The UNet's text inputs for these conditioning rows, in order. */
+function conditioningFeeds(model: LoadedModel, rowsOf: Conditioning[], width: number, height: number): Record<string, ort.Tensor> {
+  const rows = rowsOf.length;
+  const { seq, dim } = rowsOf[0];
+  const hidden = new Float32Array(rows * seq * dim);
+  rowsOf.forEach((c, i) => hidden.set(c.hidden, i * seq * dim));
+  const feeds: Record<string, ort.Tensor> = {
+    encoder_hidden_states: floatTensor(model.floatType, hidden, [rows, seq, dim]),
+  };
+  if (model.kind === "sdxl") {
+    const pooledDim = rowsOf[0].pooled!.length;
+    const pooled = new Float32Array(rows * pooledDim);
+    rowsOf.forEach((c, i) => pooled.set(c.pooled!, i * pooledDim));
+    feeds.text_embeds = floatTensor(model.floatType, pooled, [rows, pooledDim]);
+    const timeIds = repeatRows(Float32Array.from([height, width, 0, 0, height, width]), rows);
+    feeds.time_ids = floatTensor(model.floatType, timeIds, [rows, 6]);
+  }
+  return feeds;
+}
+
 /** Per-image noise streams, so image k of a batch equals the same seed generated alone. */
 function batchNoise(seeds: number[]): NoiseSource {
   const streams = seeds.map(seededNoise);
@@ -219,7 +250,7 @@ export interface BatchResult extends GenerateResult {
 export function batchKey(model: LoadedModel, request: GenerateRequest): string {
   const r = resolveRequest(model, request);
   const [w, h] = generationSize(model, r.width, r.height);
-  return [model.dir, w, h, r.steps, r.guidance, r.scheduler].join("|");
+  return [model.dir, w, h, r.steps, r.guidance, r.guidanceStart, r.scheduler].join("|");
 }
 
 export async function generate(
@@ -279,23 +310,8 @@ export async function generateBatch(
     }
     checkAllCancelled();
   }
-  const rowsOf = [...uncondRows, ...condRows];
-  const rows = rowsOf.length;
-  const { seq, dim } = condRows[0];
-  const hidden = new Float32Array(rows * seq * dim);
-  rowsOf.forEach((c, i) => hidden.set(c.hidden, i * seq * dim));
-  const feedsBase: Record<string, ort.Tensor> = {
-    encoder_hidden_states: floatTensor(model.floatType, hidden, [rows, seq, dim]),
-  };
-  if (model.kind === "sdxl") {
-    const pooledDim = condRows[0].pooled!.length;
-    const pooled = new Float32Array(rows * pooledDim);
-    rowsOf.forEach((c, i) => pooled.set(c.pooled!, i * pooledDim));
-    feedsBase.text_embeds = floatTensor(model.floatType, pooled, [rows, pooledDim]);
-    const timeIds = repeatRows(Float32Array.from([height, width, 0, 0, height, width]), rows);
-    feedsBase.time_ids = floatTensor(model.floatType, timeIds, [rows, 6]);
-  }
-
+  const cfgFeeds = useCfg ? conditioningFeeds(model, [...uncondRows, ...condRows], width, height) : undefined;
+  const condFeeds = conditioningFeeds(model, condRows, width, height);
   const scheduler = createScheduler(first.scheduler, model.schedulerConfig);
   try {
     scheduler.setTimesteps(first.steps);
@@ -306,25 +322,27 @@ export async function generateBatch(
   const stepNoise = testOptions.stepNoise ?? noise;
 
   const steps = scheduler.timesteps.length;
+  const firstGuidedStep = Math.floor(first.guidanceStart * steps);
   for (let i = 0; i < steps; i++) {
     checkAllCancelled();
     const t = scheduler.timesteps[i];
+    const guided = cfgFeeds !== undefined && i >= firstGuidedStep;
+    const rows = guided ? 2 * n : n;
     const scaled = timings.measure("scheduler", () => scheduler.scaleModelInput(latents, i));
-    const sample = useCfg ? repeatRows(scaled, 2) : scaled;
     const out = await timings.run("unet", model.unet, {
-      ...feedsBase,
-      sample: floatTensor(model.floatType, sample, [rows, model.latentChannels, h, w]),
+      ...(guided ? cfgFeeds : condFeeds),
+      sample: floatTensor(model.floatType, guided ? repeatRows(scaled, 2) : scaled, [rows, model.latentChannels, h, w]),
       timestep: timestepTensor(model, t, rows),
     });
     const pred = toFloat32(out[model.unet.outputNames[0]]);
     latents = timings.measure("scheduler", () => {
-      let guided = pred;
-      if (useCfg) {
+      let eps = pred;
+      if (guided) {
         const half = n * latentSize;
-        guided = new Float32Array(half);
-        for (let k = 0; k < half; k++) guided[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
+        eps = new Float32Array(half);
+        for (let k = 0; k < half; k++) eps[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
       }
-      return scheduler.step(guided, i, latents, stepNoise);
+      return scheduler.step(eps, i, latents, stepNoise);
     });
     const current = latents;
     items.forEach((item, j) => {

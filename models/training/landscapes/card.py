@@ -9,6 +9,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer  # noqa: E402
+from torch import load as torch_load  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -26,11 +27,13 @@ def main():
     lj = json.load(open(os.path.join(a.out, "lumen.json")))
     import numpy as np
     count = len(np.load(os.path.join(a.runs, "data", "train_attrs.npy")))
-    import torch
-    from models import VAE, TextEncoder, UNet, count as pc
+    from models import TextEncoder, UNet, count as pc
     from train import UNET_CH
+    from export import load
     tok = Tokenizer()
-    vae = VAE()
+    vae = load(a.runs)[3]
+    dec_path = os.path.join(a.runs, "decoder_final.pt")
+    dec_psnr = torch_load(dec_path)["heldout_psnr_db"] if os.path.exists(dec_path) else lat["vae_psnr_db"]
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.out) for f in fs
                if f != "README.md")
     rows = ["| attribute | generated | real renders (ceiling) | generated ÷ ceiling |", "|---|---|---|---|"]
@@ -52,7 +55,8 @@ def main():
                    for i in range(0, len(prompts), 2))
     rep = {
         "STEPS": str(lj["defaults"]["steps"]), "GUIDANCE": f"{lj['defaults']['guidance']:g}",
-        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
+        "GUIDANCE_START": f"{lj['defaults'].get('guidanceStart', 0):g}",
+        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "DEC_PSNR": f"{dec_psnr:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(TextEncoder(len(tok.vocab))):,}", "P_UNET": f"{pc(UNet(ch=UNET_CH)):,}",
         "P_ENC": f"{pc(vae.enc):,}", "P_DEC": f"{pc(vae.dec):,}", "SCALE": f"{lat['scaling_factor']:.4f}",
@@ -63,14 +67,12 @@ def main():
         "DIVERSITY": div, "SPEED": speed, "LIMITS": a.limits,
     }
     import glob
-    sweep = ["| steps | guidance | adherence (mean) | ÷ ceiling | terrain | diversity ratio |",
-             "|---|---|---|---|---|---|"]
-    found = []
-    for p in glob.glob(os.path.join(a.runs, "eval_s*_g*.json")):
-        e = json.load(open(p))
-        found.append((e["steps"], e["guidance"], e))
-    for st, g, e in sorted(found, key=lambda r: (r[0], r[1])):
-        sweep.append(f"| {st} | {g:g} | {e['adherence_mean']['generated']:.1%} | {e['adherence_mean']['ratio']:.2f} | "
+    sweep = ["| steps | guidance | guided from | adherence (mean) | ÷ ceiling | terrain | diversity ratio |",
+             "|---|---|---|---|---|---|---|"]
+    found = [json.load(open(p)) for p in glob.glob(os.path.join(a.runs, "eval_s*_g*.json"))]
+    for e in sorted(found, key=lambda e: (e["steps"], e.get("guidance_start", 0), e["guidance"])):
+        sweep.append(f"| {e['steps']} | {e['guidance']:g} | {e.get('guidance_start', 0):g} | "
+                     f"{e['adherence_mean']['generated']:.1%} | {e['adherence_mean']['ratio']:.2f} | "
                      f"{e['adherence']['terrain']['generated']:.1%} | {e['diversity']['ratio']:.2f} |")
     rep["SWEEP"] = "\n".join(sweep) if found else "(no sweep measured)"
     t = open(os.path.join(here, "model_card.md.in")).read()

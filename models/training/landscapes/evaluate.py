@@ -1,7 +1,7 @@
 """Measure lumen-landscapes: prompt adherence, diversity, PyTorch denoising time; draw samples.
 
     /usr/bin/python3 models/training/landscapes/evaluate.py [--runs models/training/runs]
-        [--out models/lumen-landscapes] [--steps 6] [--guidance 3]
+        [--out models/lumen-landscapes] [--steps 8] [--guidance 8] [--guidance-start 0.75]
 
 1. An attribute classifier (small CNN, one head per attribute) is trained on renders the generator
    never saw (seeds from 10,000,000; the generator was trained on seeds 0..count-1). Cached in
@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from render import ATTRS  # noqa: E402
 from captions import attribute_prompt  # noqa: E402
-from models import sample  # noqa: E402
+from models import sample, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START  # noqa: E402
 from export import load  # noqa: E402
 
 SIZES = [len(v) for _, v in ATTRS]
@@ -120,7 +120,7 @@ def classify(m, x, feats=False):
 
 
 @torch.no_grad()
-def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, batch=32):
+def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance_start, batch=32):
     out = []
     uncond_ids = torch.from_numpy(tok.batch([""]))
     uc = te(uncond_ids)
@@ -129,7 +129,8 @@ def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, batch=32
         cond = te(torch.from_numpy(tok.batch(ps)))
         noise = torch.stack([torch.randn((4, 16, 16), generator=torch.Generator().manual_seed(int(s)))
                              for s in ss])
-        lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise)
+        lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise,
+                     guidance_start=guidance_start)
         img = vae.dec(lat / info["scaling_factor"]).clamp(-1, 1)
         out.append(((img + 1) * 127.5 + 0.5).clamp(0, 255).byte().permute(0, 2, 3, 1).numpy())
     return np.concatenate(out)
@@ -146,27 +147,8 @@ def mean_pairwise(f):
     return d.sum() / (k * (k - 1))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", default="models/training/runs")
-    ap.add_argument("--out", default="models/lumen-landscapes")
-    ap.add_argument("--steps", type=int, default=6)
-    ap.add_argument("--guidance", type=float, default=3.0)
-    ap.add_argument("--threads", type=int, default=1)
-    ap.add_argument("--classifier-only", action="store_true")
-    ap.add_argument("--classifier-count", type=int, default=10000)
-    ap.add_argument("--classifier-minutes", type=float, default=5.0)
-    ap.add_argument("--samples-only", action="store_true")
-    a = ap.parse_args()
-    torch.set_num_threads(a.threads)
-    names = [k for k, _ in ATTRS]
-    if not a.samples_only:
-        clf = build_classifier(a.runs, a.classifier_count, a.classifier_minutes)
-        if a.classifier_only:
-            return
-    tok, te, unet, vae, info, step, ck = load(a.runs)
-
-    # samples grid
+def write_samples(a, tok, te, unet, vae, info):
+    """<out>/samples.png: 12 prompts x 2 seeds, two prompts per row."""
     grid_prompts = [
         "a misty lake at sunrise with reflections of pine-covered hills",
         "snowy mountains at night under the moon, lake with reflections",
@@ -181,11 +163,10 @@ def main():
         "a coastline at dusk, blue hour",
         "desert dunes at midday under a clear sky",
     ]
-    cols = 4
-    seeds = [3, 11, 42, 7]
+    seeds = [3, 11]
     prompts = [p for p in grid_prompts for _ in seeds]
     imgs = generate(tok, te, unet, vae, info, prompts, [s for _ in grid_prompts for s in seeds],
-                    a.steps, a.guidance)
+                    a.steps, a.guidance, a.guidance_start)
     rows = []
     for r in range(len(grid_prompts) // 2):
         tiles = [imgs[(2 * r + j) * len(seeds) + k] for j in range(2) for k in range(2)]
@@ -195,13 +176,40 @@ def main():
     Image.fromarray(grid).save(os.path.join(a.out, "samples.png"), optimize=True)
     with open(os.path.join(a.runs, "samples_prompts.txt"), "w") as f:
         f.write("\n".join(grid_prompts) + "\n")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--out", default="models/lumen-landscapes")
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
+    ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
+    ap.add_argument("--save-as", default="eval.json", help="file name under --runs (a sweep keeps each)")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--classifier-only", action="store_true")
+    ap.add_argument("--classifier-count", type=int, default=10000)
+    ap.add_argument("--classifier-minutes", type=float, default=5.0)
+    ap.add_argument("--samples-only", action="store_true")
+    ap.add_argument("--no-samples", action="store_true", help="keep <out>/samples.png (for sweeps)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    names = [k for k, _ in ATTRS]
+    if not a.samples_only:
+        clf = build_classifier(a.runs, a.classifier_count, a.classifier_minutes)
+        if a.classifier_only:
+            return
+    tok, te, unet, vae, info, step, ck = load(a.runs)
+
+    if not a.no_samples:
+        write_samples(a, tok, te, unet, vae, info)
     if a.samples_only:
         return
 
     # adherence
     vecs = fixed_vectors(240)
     prompts = [attribute_prompt(v) for v in vecs]
-    gen = generate(tok, te, unet, vae, info, prompts, list(range(len(vecs))), a.steps, a.guidance)
+    gen = generate(tok, te, unet, vae, info, prompts, list(range(len(vecs))), a.steps, a.guidance, a.guidance_start)
     real = np.stack([render.render(REAL_SEED0 + i, v)[0] for i, v in enumerate(vecs)])
     pg, fg = classify(clf, prep(gen), feats=True)
     pr, fr = classify(clf, prep(real), feats=True)
@@ -215,7 +223,7 @@ def main():
     dv = vecs[:24]
     dp = [attribute_prompt(v) for v in dv]
     gen_d = generate(tok, te, unet, vae, info, [p for p in dp for _ in range(8)],
-                     [1000 + 8 * i + k for i in range(24) for k in range(8)], a.steps, a.guidance)
+                     [1000 + 8 * i + k for i in range(24) for k in range(8)], a.steps, a.guidance, a.guidance_start)
     real_d = np.stack([render.render(REAL_SEED0 + 100000 + 8 * i + k, v)[0]
                        for i, v in enumerate(dv) for k in range(8)])
     _, fgd = classify(clf, prep(gen_d), feats=True)
@@ -230,16 +238,19 @@ def main():
     with torch.no_grad():
         for r in range(11):
             t0 = time.perf_counter()
-            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16))
+            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16),
+                   guidance_start=a.guidance_start)
             dn.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             c = te(torch.from_numpy(tok.batch(["a misty lake at sunrise"])))
             u = te(torch.from_numpy(tok.batch([""])))
-            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16))
+            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16),
+                         guidance_start=a.guidance_start)
             vae.dec(lat / info["scaling_factor"])
             full.append(time.perf_counter() - t0)
     res = {
         "checkpoint": ck, "training_steps": step, "steps": a.steps, "guidance": a.guidance,
+        "guidance_start": a.guidance_start,
         "adherence": {n: {"generated": round(float(g), 3), "real_ceiling": round(float(r), 3),
                           "ratio": round(float(g / max(r, 1e-9)), 3)}
                       for n, g, r in zip(names, acc_gen, acc_real)},
@@ -255,7 +266,7 @@ def main():
                              "text_to_128px_image_median": round(1000 * float(np.median(full[1:])), 1)},
         "n_prompts": len(vecs), "diversity_prompts": 24, "diversity_seeds": 8,
     }
-    with open(os.path.join(a.runs, "eval.json"), "w") as f:
+    with open(os.path.join(a.runs, a.save_as), "w") as f:
         json.dump(res, f, indent=1)
     print(json.dumps(res, indent=1))
 

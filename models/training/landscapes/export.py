@@ -1,10 +1,11 @@
 """Export the trained lumen-landscapes model to models/lumen-landscapes/ (diffusers ONNX layout).
 
     /usr/bin/python3 models/training/landscapes/export.py [--runs models/training/runs]
-        [--out models/lumen-landscapes] [--steps 6] [--guidance 3]
+        [--out models/lumen-landscapes] [--steps 8] [--guidance 8] [--guidance-start 0.75]
 
 Uses the EMA weights of the latest text-encoder/UNet checkpoint (unet_final.pt, else unet.pt),
-the VAE decoder of vae_final.pt and the scaling factor / latent-to-RGB map of latents.json.
+the retrained decoder of decoder_final.pt (else the VAE's own decoder of vae_final.pt) and the
+scaling factor / latent-to-RGB map of latents.json.
 Writes check.json: inputs and PyTorch outputs that tests/check_onnx.mjs-style scripts can compare
 against onnxruntime-node.
 """
@@ -18,8 +19,8 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, MAX_LEN  # noqa: E402
-from models import (VAE, DecoderExport, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
-                    NUM_TRAIN_TIMESTEPS, count)
+from models import (VAE, Decoder, DecoderExport, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
+                    NUM_TRAIN_TIMESTEPS, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START, count)
 from train import UNET_CH  # noqa: E402
 
 OPSET = 17
@@ -35,6 +36,11 @@ def load(runs):
     te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
     vae = VAE()
     vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
+    dec_path = os.path.join(runs, "decoder_final.pt")
+    if os.path.exists(dec_path):
+        d = torch.load(dec_path)
+        vae.dec = Decoder(tuple(d["ch"]), depth=d["depth"])
+        vae.dec.load_state_dict(d["dec"])
     info = json.load(open(os.path.join(runs, "latents.json")))
     for m in (te, unet, vae):
         m.eval()
@@ -45,8 +51,9 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", default="models/training/runs")
     ap.add_argument("--out", default="models/lumen-landscapes")
-    ap.add_argument("--steps", type=int, default=6)
-    ap.add_argument("--guidance", type=float, default=3.0)
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
+    ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
     a = ap.parse_args()
     torch.set_num_threads(1)
     tok, te, unet, vae, info, step, path = load(a.runs)
@@ -111,7 +118,8 @@ def main():
           "description": "Small text-to-image latent diffusion model of landscapes and light "
                          "(time of day, sky, terrain, water, season, weather), trained from scratch "
                          "on procedural renders. 128x128 native.",
-          "defaults": {"steps": a.steps, "guidance": a.guidance, "scheduler": "euler",
+          "defaults": {"steps": a.steps, "guidance": a.guidance, "guidanceStart": a.guidance_start,
+                       "scheduler": "euler",
                        "width": 128, "height": 128},
           "nativeSize": [128, 128],
           # Two stride-2 levels in the UNet: latent sides must be multiples of 4 (pixels of 32).

@@ -20,6 +20,11 @@ import torch.nn.functional as F
 NUM_TRAIN_TIMESTEPS = 1000
 BETA_START, BETA_END = 0.00085, 0.012
 
+# Sampling defaults written to lumen.json and measured by evaluate.py. Guidance runs only on the
+# steps from GUIDANCE_START (a fraction of the steps) on: the unguided early steps keep each seed's
+# layout, the guided late ones make the prompt's attributes clear (see the model card's sweep).
+DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START = 8, 8.0, 0.75
+
 
 def alphas_cumprod_zero_snr():
     betas = np.linspace(BETA_START ** 0.5, BETA_END ** 0.5, NUM_TRAIN_TIMESTEPS, dtype=np.float64) ** 2
@@ -47,9 +52,11 @@ def euler_trailing(steps):
 
 
 @torch.no_grad()
-def sample(unet, cond, uncond=None, guidance=1.0, steps=6, shape=None, generator=None, noise=None):
+def sample(unet, cond, uncond=None, guidance=1.0, steps=6, shape=None, generator=None, noise=None,
+           guidance_start=0.0):
     """Euler (trailing) sampling with v-prediction, as the engine does. Returns scaled latents."""
     ts, sig = euler_trailing(steps)
+    first_guided = math.floor(guidance_start * steps)
     b = cond.shape[0]
     x = noise if noise is not None else torch.randn((b,) + tuple(shape), generator=generator)
     x = x * float(sig[0])
@@ -57,7 +64,7 @@ def sample(unet, cond, uncond=None, guidance=1.0, steps=6, shape=None, generator
         s, sn = float(sig[i]), float(sig[i + 1])
         inp = x / math.sqrt(s * s + 1)
         tt = torch.full((b,), float(t))
-        if uncond is not None and guidance != 1.0:
+        if uncond is not None and guidance > 1.0 and i >= first_guided:
             out = unet(torch.cat([inp, inp]), torch.cat([tt, tt]), torch.cat([uncond, cond]))
             ou, oc = out.chunk(2)
             out = ou + guidance * (oc - ou)
@@ -109,13 +116,16 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    def __init__(self, ch=(128, 96, 48, 24), z=4):
+    """depth residual blocks after each 2x upsampling; the defaults are the first VAE's decoder."""
+
+    def __init__(self, ch=(128, 96, 48, 24), z=4, depth=1):
         super().__init__()
         self.inp = nn.Conv2d(z, ch[0], 3, padding=1)
         self.mid = Res(ch[0], ch[0])
         layers = []
         for a, b in zip(ch[:-1], ch[1:]):
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1), Res(b, b)]
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1)]
+            layers += [Res(b, b) for _ in range(depth)]
         self.up = nn.Sequential(*layers)
         self.out = nn.Sequential(gn(ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], 3, 3, padding=1))
 
