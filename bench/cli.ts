@@ -1,7 +1,8 @@
-// Latency of one image through `npx lumen generate`, as a user runs it: the whole command (process
-// start, model load, generation, encode) and the part after loading (generation + encode).
+// Latency of one image through the `lumen` command, as a user runs it: the whole command (process
+// start, model load, generation, encode) and its stages, through `npx lumen` and through the
+// linked bin directly; `npx lumen --version` shows what starting npx and the command costs alone.
 //   npm run bench:cli                       the default model, 512×512, 10 runs
-//   npm run bench:cli -- --model sd15 --runs 5 --size 256
+//   npm run bench:cli -- --model sd15 --runs 5 --size 256 --threads 1
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ const { values } = parseArgs({
     model: { type: "string" },
     runs: { type: "string", default: "10" },
     size: { type: "string", default: "512" },
+    threads: { type: "string" },
     prompt: { type: "string", default: "a misty lake at sunrise with reflections of pine-covered hills" },
   },
 });
@@ -28,29 +30,45 @@ const median = (xs: number[]) => {
 /** "unet 12.5 ms" → 12.5 from the command's timing line. */
 const stage = (line: string, name: string) => Number(new RegExp(`${name} ([\\d.]+) ms`).exec(line)?.[1] ?? NaN);
 
-const rows: Record<string, number[]> = { wall: [], load: [], generate: [], encode: [], unet: [] };
 let device = "";
-for (let i = 0; i < runs + 1; i++) {
-  const args = ["lumen", "generate", "--prompt", values.prompt!, "--seed", String(i), "--width", values.size!, "--height", values.size!];
-  if (values.model) args.push("--model", values.model);
-  args.push("--out", join(work, `${i}.png`), "--quiet");
-  const t0 = performance.now();
-  const { stderr } = await run("npx", args, { cwd: process.cwd() });
-  const wall = performance.now() - t0;
-  const line = stderr.split("\n").find((l) => / on \w+, \d+×\d+/.test(l)) ?? "";
-  device ||= / on (\w+),/.exec(line)?.[1] ?? "?";
-  if (i === 0) continue; // the first run fills the OS file cache
-  rows.wall.push(wall);
-  rows.load.push(stage(line, "load"));
-  rows.generate.push(stage(line, "total"));
-  rows.encode.push(stage(line, "encode"));
-  rows.unet.push(stage(line, "unet"));
+/** Runs `command args` runs + 1 times (the first fills the OS file cache); per-stage medians. */
+async function measure(command: string, args: (i: number) => string[]) {
+  const rows: Record<string, number[]> = { wall: [], load: [], generate: [], encode: [], unet: [], genEnc: [] };
+  for (let i = 0; i < runs + 1; i++) {
+    const t0 = performance.now();
+    const { stderr } = await run(command, args(i), { cwd: process.cwd() });
+    const wall = performance.now() - t0;
+    const line = stderr.split("\n").find((l) => / on \w+, \d+×\d+/.test(l)) ?? "";
+    device ||= / on (\w+),/.exec(line)?.[1] ?? "";
+    if (i === 0) continue;
+    rows.wall.push(wall);
+    rows.load.push(stage(line, "load"));
+    rows.generate.push(stage(line, "total"));
+    rows.encode.push(stage(line, "encode"));
+    rows.unet.push(stage(line, "unet"));
+    rows.genEnc.push(stage(line, "total") + stage(line, "encode"));
+  }
+  const m = (k: string) => (rows[k].some(Number.isNaN) ? "–" : median(rows[k]).toFixed(0));
+  return [m("wall"), m("load"), m("generate"), m("encode"), m("genEnc"), m("unet")];
 }
+
+const generateArgs = (i: number) => [
+  "generate", "--prompt", values.prompt!, "--seed", String(i), "--width", values.size!, "--height", values.size!,
+  ...(values.model ? ["--model", values.model] : []),
+  ...(values.threads ? ["--threads", values.threads] : []),
+  "--out", join(work, `${i}.png`), "--quiet",
+];
+const table = [
+  ["npx lumen generate", await measure("npx", (i) => ["lumen", ...generateArgs(i)])],
+  ["node_modules/.bin/lumen generate", await measure(join("node_modules", ".bin", "lumen"), generateArgs)],
+  ["npx lumen --version", await measure("npx", () => ["lumen", "--version"])],
+] as const;
 rmSync(work, { recursive: true, force: true });
 
-console.log(`npx lumen generate, ${values.size}×${values.size}, ${runs} runs after one warm-up, device ${device}; milliseconds\n`);
-console.log("| model | whole command (median) | model load | generate | encode + upscale | generate + encode | UNet, all steps |");
+console.log(
+  `${values.model ?? "default model"}, ${values.size}×${values.size}, ${runs} runs after one warm-up, device ${device}` +
+    `${values.threads ? `, ${values.threads} thread(s)` : ""}; milliseconds, medians\n`,
+);
+console.log("| command | whole command | model load | generate | encode + upscale | generate + encode | UNet, all steps |");
 console.log("|---|---|---|---|---|---|---|");
-const m = (k: string) => median(rows[k]).toFixed(0);
-const genEnc = median(rows.generate.map((g, i) => g + rows.encode[i])).toFixed(0);
-console.log(`| ${values.model ?? "default"} | ${m("wall")} | ${m("load")} | ${m("generate")} | ${m("encode")} | ${genEnc} | ${m("unet")} |`);
+for (const [name, cells] of table) console.log(`| \`${name}\` | ${cells.join(" | ")} |`);

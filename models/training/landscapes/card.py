@@ -32,8 +32,11 @@ def main():
     from export import load
     tok = Tokenizer()
     vae = load(a.runs)[3]
-    dec_path = os.path.join(a.runs, "decoder_final.pt")
-    dec_psnr = torch_load(dec_path)["heldout_psnr_db"] if os.path.exists(dec_path) else lat["vae_psnr_db"]
+    from models import VAE
+    from train import heldout_psnr
+    vae_own = VAE()
+    vae_own.load_state_dict(torch_load(os.path.join(a.runs, "vae_final.pt"))["vae"])
+    dec_psnr, vae_psnr = heldout_psnr(vae.dec.eval(), a.runs), heldout_psnr(vae_own.dec.eval(), a.runs)
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.out) for f in fs
                if f != "README.md")
     rows = ["| attribute | generated | real renders (ceiling) | generated ÷ ceiling |", "|---|---|---|---|"]
@@ -46,7 +49,7 @@ def main():
     s = ev["pytorch_eager_ms"]
     b = ev["mean_brightness"]
     speed = (f"PyTorch eager on this machine ({s['threads']} thread), one image at 128×128, "
-             f"{ev['steps']} steps with guidance (UNet batch 2): denoising loop median "
+             f"{ev['steps']} steps, guidance from {ev.get('guidance_start', 0):g} (UNet batch 2 on guided steps, 1 on the others): denoising loop median "
              f"**{s['denoise_median']:.0f} ms**; text → decoded image median {s['text_to_128px_image_median']:.0f} ms "
              f"(10 runs after a warm-up). {a.speed_extra}")
     prompts = open(os.path.join(a.runs, "samples_prompts.txt")).read().split("\n")
@@ -56,7 +59,7 @@ def main():
     rep = {
         "STEPS": str(lj["defaults"]["steps"]), "GUIDANCE": f"{lj['defaults']['guidance']:g}",
         "GUIDANCE_START": f"{lj['defaults'].get('guidanceStart', 0):g}",
-        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "DEC_PSNR": f"{dec_psnr:.1f}", "COUNT": f"{count:,}",
+        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{vae_psnr:.1f}", "DEC_PSNR": f"{dec_psnr:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(TextEncoder(len(tok.vocab))):,}", "P_UNET": f"{pc(UNet(ch=UNET_CH)):,}",
         "P_ENC": f"{pc(vae.enc):,}", "P_DEC": f"{pc(vae.dec):,}", "SCALE": f"{lat['scaling_factor']:.4f}",

@@ -175,6 +175,19 @@ def image_grad_l1(a, b):
     return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean()
 
 
+DECODER_HELD_OUT = 128  # the first scenes: the decoder never trains on them
+
+
+@torch.no_grad()
+def heldout_psnr(dec, runs):
+    """PSNR (dB) of a decoder on the held-out scenes' encoder latents."""
+    imgs = np.load(os.path.join(runs, "data", "train_images.npy"), mmap_mode="r")
+    lat = np.load(os.path.join(runs, "latents.npy"), mmap_mode="r")
+    z = torch.from_numpy(lat[:DECODER_HELD_OUT].astype(np.float32))
+    mse = (dec(z).clamp(-1, 1) - to_tensor(imgs[:DECODER_HELD_OUT])).pow(2).mean().item()
+    return 10 * math.log10(4 / mse)
+
+
 def stage_decoder(a):
     final = os.path.join(a.runs, "decoder_final.pt")
     if os.path.exists(final):
@@ -183,7 +196,7 @@ def stage_decoder(a):
     imgs, _ = load_images(a)
     lat = np.load(os.path.join(a.runs, "latents.npy"), mmap_mode="r")
     std = json.load(open(os.path.join(a.runs, "latents.json")))["latent_std"]
-    n, held = len(imgs), 128  # the first `held` images are only used to report PSNR
+    n, held = len(imgs), DECODER_HELD_OUT
     dec = Decoder(DECODER_CH, depth=DECODER_DEPTH)
     opt = torch.optim.AdamW(dec.parameters(), lr=1e-3, weight_decay=0.0)
     step, elapsed = 0, 0.0
@@ -197,8 +210,6 @@ def stage_decoder(a):
     budget = a.decoder_minutes * 60
     rng = np.random.default_rng(4000 + step)
     g = torch.Generator().manual_seed(5000 + step)
-    z_held = torch.from_numpy(lat[:held].astype(np.float32))
-    x_held = to_tensor(imgs[:held])
     t_last, t_ck, acc = time.time(), time.time(), []
     crop, bs = 48, 24
     while elapsed < budget:
@@ -224,18 +235,14 @@ def stage_decoder(a):
         t_last = now
         acc.append(l1.item())
         if step % 250 == 0:
-            with torch.no_grad():
-                mse = (dec(z_held).clamp(-1, 1) - x_held).pow(2).mean().item()
             log(a.runs, f"decoder step {step} {elapsed / 60:.1f}/{a.decoder_minutes} min l1 {np.mean(acc):.4f} "
-                        f"held-out psnr {10 * math.log10(4 / mse):.2f}")
+                        f"held-out psnr {heldout_psnr(dec, a.runs):.2f}")
             acc = []
             t_last = time.time()  # the held-out check is not training time
         if now - t_ck > 180:
             save({"dec": dec.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed}, ck)
             t_ck = now
-    with torch.no_grad():
-        mse = (dec(z_held).clamp(-1, 1) - x_held).pow(2).mean().item()
-    psnr = 10 * math.log10(4 / mse)
+    psnr = heldout_psnr(dec, a.runs)
     save({"dec": dec.state_dict(), "step": step, "ch": DECODER_CH, "depth": DECODER_DEPTH,
           "heldout_psnr_db": psnr}, final)
     log(a.runs, f"decoder: done at step {step}, held-out psnr {psnr:.2f} dB")
