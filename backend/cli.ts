@@ -1,6 +1,5 @@
 // The `lumen` command. Every failure is one line on stderr and a non-zero exit.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import cliProgress from "cli-progress";
 import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import {
@@ -76,7 +75,9 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
     log: (m) => process.stderr.write(`lumen: ${m}\n`),
   });
   const loadMs = performance.now() - started;
-  const bar = quiet
+  // Only a terminal shows the bar, so only then is its library loaded.
+  const cliProgress = quiet ? undefined : (await import("cli-progress")).default;
+  const bar = !cliProgress
     ? undefined
     : new cliProgress.SingleBar(
         { format: "denoising [{bar}] {value}/{total} steps", stream: process.stderr, hideCursor: true, clearOnComplete: true },

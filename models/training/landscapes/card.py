@@ -9,7 +9,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer  # noqa: E402
-from torch import load as torch_load  # noqa: E402
 
 here = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,11 +31,6 @@ def main():
     from export import load
     tok = Tokenizer()
     vae = load(a.runs)[3]
-    from models import VAE
-    from train import heldout_psnr
-    vae_own = VAE()
-    vae_own.load_state_dict(torch_load(os.path.join(a.runs, "vae_final.pt"))["vae"])
-    dec_psnr, vae_psnr = heldout_psnr(vae.dec.eval(), a.runs), heldout_psnr(vae_own.dec.eval(), a.runs)
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.out) for f in fs
                if f != "README.md")
     rows = ["| attribute | generated | real renders (ceiling) | generated ÷ ceiling |", "|---|---|---|---|"]
@@ -59,7 +53,7 @@ def main():
     rep = {
         "STEPS": str(lj["defaults"]["steps"]), "GUIDANCE": f"{lj['defaults']['guidance']:g}",
         "GUIDANCE_START": f"{lj['defaults'].get('guidanceStart', 0):g}",
-        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{vae_psnr:.1f}", "DEC_PSNR": f"{dec_psnr:.1f}", "COUNT": f"{count:,}",
+        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(TextEncoder(len(tok.vocab))):,}", "P_UNET": f"{pc(UNet(ch=UNET_CH)):,}",
         "P_ENC": f"{pc(vae.enc):,}", "P_DEC": f"{pc(vae.dec):,}", "SCALE": f"{lat['scaling_factor']:.4f}",

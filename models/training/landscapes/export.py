@@ -1,13 +1,13 @@
 """Export the trained lumen-landscapes model to models/lumen-landscapes/ (diffusers ONNX layout).
 
     /usr/bin/python3 models/training/landscapes/export.py [--runs models/training/runs]
-        [--out models/lumen-landscapes] [--steps 8] [--guidance 8] [--guidance-start 0.75]
+        [--out models/lumen-landscapes] [--steps 8] [--guidance 10] [--guidance-start 0.75]
 
 Uses the EMA weights of the latest text-encoder/UNet checkpoint (unet_final.pt, else unet.pt),
-the retrained decoder of decoder_final.pt (else the VAE's own decoder of vae_final.pt) and the
-scaling factor / latent-to-RGB map of latents.json.
+the VAE decoder of vae_final.pt and the scaling factor / latent-to-RGB map of latents.json.
 Writes check.json: inputs and PyTorch outputs that tests/check_onnx.mjs-style scripts can compare
-against onnxruntime-node.
+against onnxruntime-node; and tests/fixtures/lumen-landscapes-reference.json: one whole PyTorch
+sampling run at the default settings, which the engine must reproduce from the same initial latents.
 """
 import argparse
 import json
@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, MAX_LEN  # noqa: E402
-from models import (VAE, Decoder, DecoderExport, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
+from models import (VAE, DecoderExport, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
                     NUM_TRAIN_TIMESTEPS, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START, count)
 from train import UNET_CH  # noqa: E402
 
@@ -36,15 +36,26 @@ def load(runs):
     te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
     vae = VAE()
     vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
-    dec_path = os.path.join(runs, "decoder_final.pt")
-    if os.path.exists(dec_path):
-        d = torch.load(dec_path)
-        vae.dec = Decoder(tuple(d["ch"]), depth=d["depth"])
-        vae.dec.load_state_dict(d["dec"])
     info = json.load(open(os.path.join(runs, "latents.json")))
     for m in (te, unet, vae):
         m.eval()
     return tok, te, unet, vae, info, st["step"], path
+
+
+@torch.no_grad()
+def write_sampling_reference(tok, te, unet, a):
+    prompt = "a misty lake at sunrise with reflections of pine-covered hills"
+    ts, sig = euler_trailing(a.steps)
+    noise = torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(3))
+    cond, uncond = te(torch.from_numpy(tok.batch([prompt]))), te(torch.from_numpy(tok.batch([""])))
+    final = sample(unet, cond, uncond, a.guidance, a.steps, noise=noise, guidance_start=a.guidance_start)
+    ref = {"prompt": prompt, "inputIds": tok(prompt), "steps": a.steps, "guidance": a.guidance,
+           "guidanceStart": a.guidance_start, "timesteps": ts.tolist(),
+           "initLatents": (noise * float(sig[0])).flatten().tolist(), "finalLatents": final.flatten().tolist(),
+           "tolerance": 1e-3}
+    with open(a.reference, "w") as f:
+        json.dump(ref, f)
+        f.write("\n")
 
 
 def main():
@@ -54,6 +65,7 @@ def main():
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
     ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
+    ap.add_argument("--reference", default="tests/fixtures/lumen-landscapes-reference.json")
     a = ap.parse_args()
     torch.set_num_threads(1)
     tok, te, unet, vae, info, step, path = load(a.runs)
@@ -149,6 +161,7 @@ def main():
           "unet_out_abs_sum": float(v.abs().sum()),
           "vae_latent": z.flatten().tolist(), "vae_out_sum": float(img.sum()),
           "vae_out_first": img.flatten()[:16].tolist()}, os.path.abspath(os.path.join(a.runs, "check.json")))
+    write_sampling_reference(tok, te, unet, a)
     total = 0
     for root, _, files in os.walk(out):
         for f in files:

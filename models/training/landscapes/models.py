@@ -23,7 +23,7 @@ BETA_START, BETA_END = 0.00085, 0.012
 # Sampling defaults written to lumen.json and measured by evaluate.py. Guidance runs only on the
 # steps from GUIDANCE_START (a fraction of the steps) on: the unguided early steps keep each seed's
 # layout, the guided late ones make the prompt's attributes clear (see the model card's sweep).
-DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START = 8, 8.0, 0.75
+DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START = 8, 10.0, 0.75
 
 
 def alphas_cumprod_zero_snr():
@@ -116,16 +116,13 @@ class Encoder(nn.Module):
 
 
 class Decoder(nn.Module):
-    """depth residual blocks after each 2x upsampling; the defaults are the first VAE's decoder."""
-
-    def __init__(self, ch=(128, 96, 48, 24), z=4, depth=1):
+    def __init__(self, ch=(128, 96, 48, 24), z=4):
         super().__init__()
         self.inp = nn.Conv2d(z, ch[0], 3, padding=1)
         self.mid = Res(ch[0], ch[0])
         layers = []
         for a, b in zip(ch[:-1], ch[1:]):
-            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1)]
-            layers += [Res(b, b) for _ in range(depth)]
+            layers += [nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(a, b, 3, padding=1), Res(b, b)]
         self.up = nn.Sequential(*layers)
         self.out = nn.Sequential(gn(ch[-1]), nn.SiLU(), nn.Conv2d(ch[-1], 3, 3, padding=1))
 

@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # options: --runs DIR (default models/training/runs) --threads 1 --count 52000
-    #          --vae-minutes 13 --decoder-minutes 35 --unet-minutes 68
+    #          --vae-minutes 13 --unet-minutes 68
 """
 import argparse
 import json
@@ -23,12 +23,9 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from captions import Tokenizer, caption  # noqa: E402
-from models import VAE, Decoder, TextEncoder, UNet, alphas_cumprod_zero_snr, count  # noqa: E402
+from models import VAE, TextEncoder, UNet, alphas_cumprod_zero_snr, count  # noqa: E402
 
 UNET_CH = (64, 96, 144)
-# The decoder is retrained on the frozen encoder's latents with more capacity than the VAE's own:
-# sharpness is bounded by the decoder, and the latents (and so the UNet) stay unchanged.
-DECODER_CH, DECODER_DEPTH = (128, 128, 64, 32), 2
 
 
 def log(runs, msg):
@@ -168,86 +165,6 @@ def stage_encode(a):
     log(a.runs, f"encode: {n} latents in {time.time() - t0:.0f}s; {json.dumps(info)}")
 
 
-def image_grad_l1(a, b):
-    """L1 of the difference of horizontal and vertical image gradients: rewards sharp edges."""
-    dx = lambda t: t[..., :, 1:] - t[..., :, :-1]  # noqa: E731
-    dy = lambda t: t[..., 1:, :] - t[..., :-1, :]  # noqa: E731
-    return (dx(a) - dx(b)).abs().mean() + (dy(a) - dy(b)).abs().mean()
-
-
-DECODER_HELD_OUT = 128  # the first scenes: the decoder never trains on them
-
-
-@torch.no_grad()
-def heldout_psnr(dec, runs):
-    """PSNR (dB) of a decoder on the held-out scenes' encoder latents."""
-    imgs = np.load(os.path.join(runs, "data", "train_images.npy"), mmap_mode="r")
-    lat = np.load(os.path.join(runs, "latents.npy"), mmap_mode="r")
-    z = torch.from_numpy(lat[:DECODER_HELD_OUT].astype(np.float32))
-    mse = (dec(z).clamp(-1, 1) - to_tensor(imgs[:DECODER_HELD_OUT])).pow(2).mean().item()
-    return 10 * math.log10(4 / mse)
-
-
-def stage_decoder(a):
-    final = os.path.join(a.runs, "decoder_final.pt")
-    if os.path.exists(final):
-        return
-    ck = os.path.join(a.runs, "decoder.pt")
-    imgs, _ = load_images(a)
-    lat = np.load(os.path.join(a.runs, "latents.npy"), mmap_mode="r")
-    std = json.load(open(os.path.join(a.runs, "latents.json")))["latent_std"]
-    n, held = len(imgs), DECODER_HELD_OUT
-    dec = Decoder(DECODER_CH, depth=DECODER_DEPTH)
-    opt = torch.optim.AdamW(dec.parameters(), lr=1e-3, weight_decay=0.0)
-    step, elapsed = 0, 0.0
-    if os.path.exists(ck):
-        st = torch.load(ck)
-        dec.load_state_dict(st["dec"]), opt.load_state_dict(st["opt"])
-        step, elapsed = st["step"], st["elapsed"]
-        log(a.runs, f"decoder: resumed at step {step}, {elapsed / 60:.1f} min")
-    else:
-        log(a.runs, f"decoder: {count(dec)} parameters")
-    budget = a.decoder_minutes * 60
-    rng = np.random.default_rng(4000 + step)
-    g = torch.Generator().manual_seed(5000 + step)
-    t_last, t_ck, acc = time.time(), time.time(), []
-    crop, bs = 48, 24
-    while elapsed < budget:
-        idx = np.sort(rng.choice(np.arange(held, n), bs, replace=False))
-        oy, ox = rng.integers(0, (128 - crop) // 8 + 1, 2)
-        z = torch.from_numpy(lat[idx][:, :, oy:oy + crop // 8, ox:ox + crop // 8].astype(np.float32))
-        x = to_tensor(imgs[idx][:, oy * 8:oy * 8 + crop, ox * 8:ox * 8 + crop])
-        # a little latent noise: the sampler's latents are never exactly the encoder's
-        z = z + 0.05 * std * torch.randn(z.shape, generator=g)
-        if rng.random() < 0.5:
-            z, x = z.flip(3), x.flip(3)
-        for gr in opt.param_groups:
-            gr["lr"] = lr_at(elapsed / budget, 1e-3)
-        rec = dec(z)
-        l1 = (rec - x).abs().mean()
-        loss = l1 + (rec - x).pow(2).mean() + 0.5 * image_grad_l1(rec, x)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        step += 1
-        now = time.time()
-        elapsed += now - t_last
-        t_last = now
-        acc.append(l1.item())
-        if step % 250 == 0:
-            log(a.runs, f"decoder step {step} {elapsed / 60:.1f}/{a.decoder_minutes} min l1 {np.mean(acc):.4f} "
-                        f"held-out psnr {heldout_psnr(dec, a.runs):.2f}")
-            acc = []
-            t_last = time.time()  # the held-out check is not training time
-        if now - t_ck > 180:
-            save({"dec": dec.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed}, ck)
-            t_ck = now
-    psnr = heldout_psnr(dec, a.runs)
-    save({"dec": dec.state_dict(), "step": step, "ch": DECODER_CH, "depth": DECODER_DEPTH,
-          "heldout_psnr_db": psnr}, final)
-    log(a.runs, f"decoder: done at step {step}, held-out psnr {psnr:.2f} dB")
-
-
 def stage_unet(a):
     final = os.path.join(a.runs, "unet_final.pt")
     if os.path.exists(final):
@@ -341,20 +258,18 @@ def stage_evaluate(a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--all", action="store_true", help="run every stage (resumes)")
-    ap.add_argument("--stage", choices=["data", "vae", "encode", "decoder", "unet", "export", "evaluate"])
+    ap.add_argument("--stage", choices=["data", "vae", "encode", "unet", "export", "evaluate"])
     ap.add_argument("--runs", default="models/training/runs")
     ap.add_argument("--out", default="models/lumen-landscapes", help="where export writes the model")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--count", type=int, default=52000)
     ap.add_argument("--vae-minutes", type=float, default=13)
-    ap.add_argument("--decoder-minutes", type=float, default=35)
     ap.add_argument("--unet-minutes", type=float, default=68)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     os.makedirs(a.runs, exist_ok=True)
-    stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode,
-              "decoder": stage_decoder, "unet": stage_unet,
+    stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet,
               "export": stage_export, "evaluate": stage_evaluate}
     todo = list(stages) if a.all else [a.stage]
     for s in todo:
