@@ -1,5 +1,6 @@
 // Execution-provider choice and session creation. `auto` tries CUDA, then WebGPU, then CPU, and
 // says why each one it skipped failed, so a GPU host that silently runs on CPU is easy to spot.
+import { existsSync, readdirSync } from "node:fs";
 import * as ort from "onnxruntime-node";
 
 export const devices = ["auto", "cpu", "cuda", "webgpu"] as const;
@@ -30,6 +31,21 @@ function sessionOptions(provider: Provider, threads?: number): ort.InferenceSess
   };
 }
 
+/**
+ * Why a provider cannot have hardware here, when that is plain without trying it (Linux only): no
+ * NVIDIA kernel driver for CUDA, no Vulkan driver for WebGPU. `auto` passes over these quietly;
+ * trying them costs start-up time and Dawn prints its own Vulkan warning to stderr.
+ */
+export function missingHardware(provider: Provider): string | undefined {
+  if (process.platform !== "linux") return undefined;
+  if (provider === "cuda" && !existsSync("/proc/driver/nvidia/version")) return "no NVIDIA driver";
+  if (provider === "webgpu") {
+    const icds = ["/usr/share/vulkan/icd.d", "/etc/vulkan/icd.d"].flatMap((d) => (existsSync(d) ? readdirSync(d) : []));
+    if (icds.length === 0) return "no Vulkan driver";
+  }
+  return undefined;
+}
+
 /** Errors that mean the provider itself could not start, as opposed to a bad model file. */
 const PROVIDER_FAILURE = /AppendExecutionProvider|shared library|WebGPU adapter|Vulkan|backend not found/i;
 
@@ -48,7 +64,8 @@ export async function openFirstSession(
   options: RuntimeOptions,
 ): Promise<{ session: ort.InferenceSession; provider: Provider }> {
   const device = options.device ?? "auto";
-  const candidates: Provider[] = device === "auto" ? ["cuda", "webgpu", "cpu"] : [device];
+  const candidates: Provider[] =
+    device === "auto" ? (["cuda", "webgpu", "cpu"] as const).filter((p) => !missingHardware(p)) : [device];
   for (const provider of candidates) {
     try {
       return { session: await ort.InferenceSession.create(path, sessionOptions(provider, options.threads)), provider };
