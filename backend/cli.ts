@@ -221,6 +221,8 @@ export function buildProgram(): Command {
   const program = new Command("lumen")
     .description("Self-hosted text-to-image generation")
     .version(GENERATOR.version)
+    // `lumen --version` is the program's; `lumen manifest --version 1.2.0.0` is the manifest's.
+    .enablePositionalOptions()
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `lumen: ${s}` : s) });
