@@ -42,9 +42,12 @@ async function measure(url: string, clients: number) {
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ prompt: `a lake at sunrise, hills ${i % 7}`, size: `${values.size}x${values.size}` }),
         });
-        await res.arrayBuffer();
+        const body = await res.text();
         if (res.ok) latencies.push(performance.now() - t0);
-        else failures++;
+        else {
+          failures++;
+          reasons.add(`${res.status} ${body.slice(0, 200)}`);
+        }
       }
     }),
   );
@@ -52,6 +55,7 @@ async function measure(url: string, clients: number) {
   return { rps: latencies.length / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95), failures };
 }
 
+const reasons = new Set<string>();
 const rows: string[][] = [];
 for (const batching of [false, true]) {
   const dataDir = mkdtempSync(join(tmpdir(), "lumen-bench-"));
@@ -89,3 +93,4 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).
 console.log(line(header));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 rows.forEach((r) => console.log(line(r)));
+if (reasons.size > 0) console.log(`\nfailures:\n${[...reasons].join("\n")}`);
