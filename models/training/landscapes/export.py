@@ -65,7 +65,8 @@ def main():
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
     ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
     ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
-    ap.add_argument("--reference", default="tests/fixtures/lumen-landscapes-reference.json")
+    ap.add_argument("--reference", help="where to write the sampling reference (default: the tests' "
+                    "fixture when exporting the shipped model, else <runs>/sampling-reference.json)")
     a = ap.parse_args()
     torch.set_num_threads(1)
     tok, te, unet, vae, info, step, path = load(a.runs)
@@ -161,6 +162,10 @@ def main():
           "unet_out_abs_sum": float(v.abs().sum()),
           "vae_latent": z.flatten().tolist(), "vae_out_sum": float(img.sum()),
           "vae_out_first": img.flatten()[:16].tolist()}, os.path.abspath(os.path.join(a.runs, "check.json")))
+    if a.reference is None:
+        shipped = os.path.abspath(a.out) == os.path.abspath("models/lumen-landscapes")
+        a.reference = ("tests/fixtures/lumen-landscapes-reference.json" if shipped
+                       else os.path.join(a.runs, "sampling-reference.json"))
     write_sampling_reference(tok, te, unet, a)
     total = 0
     for root, _, files in os.walk(out):
