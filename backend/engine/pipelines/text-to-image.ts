@@ -336,13 +336,13 @@ export async function generateBatch(
     });
     const pred = toFloat32(out[model.unet.outputNames[0]]);
     latents = timings.measure("scheduler", () => {
-      let eps = pred;
+      let output = pred;
       if (guided) {
         const half = n * latentSize;
-        eps = new Float32Array(half);
-        for (let k = 0; k < half; k++) eps[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
+        output = new Float32Array(half);
+        for (let k = 0; k < half; k++) output[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
       }
-      return scheduler.step(eps, i, latents, stepNoise);
+      return scheduler.step(output, i, latents, stepNoise);
     });
     const current = latents;
     items.forEach((item, j) => {
