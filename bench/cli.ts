@@ -3,6 +3,7 @@
 // linked bin directly; `npx lumen --version` shows what starting npx and the command costs alone.
 //   npm run bench:cli                       the default model, 512×512, 10 runs
 //   npm run bench:cli -- --model sd15 --runs 5 --size 256 --threads 1
+//   npm run bench:cli -- --json                      medians as JSON
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +18,7 @@ const { values } = parseArgs({
     size: { type: "string", default: "512" },
     threads: { type: "string" },
     prompt: { type: "string", default: "a misty lake at sunrise with reflections of pine-covered hills" },
+    json: { type: "boolean", default: false },
   },
 });
 const runs = Number(values.runs);
@@ -48,8 +50,8 @@ async function measure(command: string, args: (i: number) => string[]) {
     rows.unet.push(stage(line, "unet"));
     rows.genEnc.push(stage(line, "total") + stage(line, "encode"));
   }
-  const m = (k: string) => (rows[k].some(Number.isNaN) ? "–" : median(rows[k]).toFixed(0));
-  return [m("wall"), m("load"), m("generate"), m("encode"), m("genEnc"), m("unet")];
+  const keys = ["wall", "load", "generate", "encode", "genEnc", "unet"];
+  return Object.fromEntries(keys.map((k) => [k, rows[k].some(Number.isNaN) ? null : median(rows[k])]));
 }
 
 const generateArgs = (i: number) => [
@@ -65,10 +67,17 @@ const table = [
 ] as const;
 rmSync(work, { recursive: true, force: true });
 
+if (values.json) {
+  console.log(JSON.stringify({ runs, size: Number(values.size), device, threads: values.threads ?? "default", commands: Object.fromEntries(table) }));
+  process.exit(0);
+}
+
 console.log(
   `${values.model ?? "default model"}, ${values.size}×${values.size}, ${runs} runs after one warm-up, device ${device}` +
     `${values.threads ? `, ${values.threads} thread(s)` : ""}; milliseconds, medians\n`,
 );
 console.log("| command | whole command | model load | generate | encode + upscale | generate + encode | UNet, all steps |");
 console.log("|---|---|---|---|---|---|---|");
-for (const [name, cells] of table) console.log(`| \`${name}\` | ${cells.join(" | ")} |`);
+for (const [name, cells] of table) {
+  console.log(`| \`${name}\` | ${Object.values(cells).map((v) => (v === null ? "–" : v.toFixed(0))).join(" | ")} |`);
+}

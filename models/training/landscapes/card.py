@@ -45,7 +45,20 @@ def main():
     speed = (f"PyTorch eager on this machine ({s['threads']} thread), one image at 128×128, "
              f"{ev['steps']} steps, guidance from {ev.get('guidance_start', 0):g} (UNet batch 2 on guided steps, 1 on the others): denoising loop median "
              f"**{s['denoise_median']:.0f} ms**; text → decoded image median {s['text_to_128px_image_median']:.0f} ms "
-             f"(10 runs after a warm-up). {a.speed_extra}")
+             f"(10 runs after a warm-up).")
+    if "engine_ms" in ev:
+        e, c = ev["engine_ms"], ev["cli_512px_ms"]
+        npx, direct, start = c["npx lumen generate"], c["node_modules/.bin/lumen generate"], c["npx lumen --version"]
+        speed += (f" The TypeScript engine (onnxruntime-node, CPU, {e['threads']} thread) on the same weights, steps "
+                  f"and machine (`bench/engine.ts`): UNet **{e['unet_per_step_median']:.1f} ms** per step, "
+                  f"{e['unet_loop']:.0f} ms for the loop, so PyTorch eager ÷ engine = **{e['pytorch_over_engine']:.1f}**; "
+                  f"the whole generation at 128×128 takes {e['text_to_128px_image_median']:.0f} ms. One image at 512×512 "
+                  f"through `npx lumen generate` (`bench/cli.ts`, 10 runs, ORT's default threads): **{npx['wall']} ms** "
+                  f"median for the whole command, of which starting npx, Node and the command take {start['wall']} ms "
+                  f"(`npx lumen --version`), opening the three ONNX sessions {npx['load']} ms and generating, "
+                  f"upscaling and encoding {npx['genEnc']} ms; through the linked bin without npx "
+                  f"(`node_modules/.bin/lumen generate`) {direct['wall']} ms.")
+    speed += f" {a.speed_extra}".rstrip()
     prompts = open(os.path.join(a.runs, "samples_prompts.txt")).read().split("\n")
     prompts = [p for p in prompts if p]
     sp = "\n".join(f"{i // 2 + 1}. " + " · ".join(f"“{p}”" for p in prompts[i:i + 2])

@@ -13,13 +13,16 @@
 3. Diversity: 24 of those prompts x 8 seeds; mean pairwise L2 distance of the classifier's
    penultimate features among the 8 generated images, divided by the same for 8 real renders of
    the prompt's attribute vector.
-4. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps, CFG batch of 2)
-   for one image, and of the whole text -> 128x128 image pipeline.
+4. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps) for one image,
+   and of the whole text -> 128x128 image pipeline; then the TypeScript engine on the exported
+   model in <out> (bench/engine.ts, same threads) and the whole `npx lumen generate` command at
+   512x512 (bench/cli.ts, as a user runs it); `--no-engine-speed` skips those two.
 Writes <runs>/eval.json, and <out>/samples.png.
 """
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -147,6 +150,28 @@ def mean_pairwise(f):
     return d.sum() / (k * (k - 1))
 
 
+def engine_speed(a, pytorch_denoise_ms):
+    """The TypeScript engine and the CLI on the exported model, through the project's benchmarks."""
+    root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+
+    def bench(script, *args):
+        out = subprocess.run(["node", "--import", "tsx", f"bench/{script}", "--runs", "10", "--json", *args],
+                             cwd=root, check=True, capture_output=True, text=True).stdout
+        return json.loads(out.strip().split("\n")[-1])
+
+    model = os.path.abspath(a.out)
+    engine = bench("engine.ts", "--model-dir", model, "--threads", str(a.threads))["models"][0]
+    cli = bench("cli.ts", "--model", model)
+    unet_loop = engine["unetPerStepMs"] * engine["steps"]
+    return {
+        "engine_ms": {"threads": a.threads, "unet_per_step_median": round(engine["unetPerStepMs"], 2),
+                      "unet_loop": round(unet_loop, 1), "text_to_128px_image_median": round(engine["totalMs"], 1),
+                      "pytorch_over_engine": round(pytorch_denoise_ms / unet_loop, 2)},
+        "cli_512px_ms": {name: {k: None if v is None else round(v) for k, v in row.items()}
+                         for name, row in cli["commands"].items()},
+    }
+
+
 def write_samples(a, tok, te, unet, vae, info):
     """<out>/samples.png: 12 prompts x 2 seeds, two prompts per row."""
     grid_prompts = [
@@ -192,6 +217,7 @@ def main():
     ap.add_argument("--classifier-minutes", type=float, default=5.0)
     ap.add_argument("--samples-only", action="store_true")
     ap.add_argument("--no-samples", action="store_true", help="keep <out>/samples.png (for sweeps)")
+    ap.add_argument("--no-engine-speed", action="store_true", help="skip the engine and CLI benchmarks")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     names = [k for k, _ in ATTRS]
@@ -266,6 +292,8 @@ def main():
                              "text_to_128px_image_median": round(1000 * float(np.median(full[1:])), 1)},
         "n_prompts": len(vecs), "diversity_prompts": 24, "diversity_seeds": 8,
     }
+    if not a.no_engine_speed:
+        res.update(engine_speed(a, float(np.median(dn[1:])) * 1000))
     with open(os.path.join(a.runs, a.save_as), "w") as f:
         json.dump(res, f, indent=1)
     print(json.dumps(res, indent=1))
