@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from render import ATTRS  # noqa: E402
 from captions import attribute_prompt  # noqa: E402
-from models import sample, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START  # noqa: E402
+from models import sample, add_sampling_args  # noqa: E402
 from export import load  # noqa: E402
 
 SIZES = [len(v) for _, v in ATTRS]
@@ -174,20 +174,7 @@ def engine_speed(a, pytorch_denoise_ms):
 
 def write_samples(a, tok, te, unet, vae, info):
     """<out>/samples.png: 12 prompts x 2 seeds, two prompts per row."""
-    grid_prompts = [
-        "a misty lake at sunrise with reflections of pine-covered hills",
-        "snowy mountains at night under the moon, lake with reflections",
-        "sand dunes at sunset, clear sky",
-        "a beach by the ocean at midday with scattered clouds",
-        "rolling hills in autumn at golden hour",
-        "a pine forest in winter with falling snow",
-        "green fields at dawn with fog",
-        "stormy sky over the sea, rain",
-        "a winding river through green hills in the morning",
-        "alpine peaks at golden hour with a calm lake",
-        "a coastline at dusk, blue hour",
-        "desert dunes at midday under a clear sky",
-    ]
+    grid_prompts = json.load(open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample_prompts.json")))
     seeds = [3, 11]
     prompts = [p for p in grid_prompts for _ in seeds]
     imgs = generate(tok, te, unet, vae, info, prompts, [s for _ in grid_prompts for s in seeds],
@@ -205,11 +192,7 @@ def write_samples(a, tok, te, unet, vae, info):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", default="models/training/runs")
-    ap.add_argument("--out", default="models/lumen-landscapes")
-    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
-    ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
+    add_sampling_args(ap)
     ap.add_argument("--save-as", default="eval.json", help="file name under --runs (a sweep keeps each)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--classifier-only", action="store_true")

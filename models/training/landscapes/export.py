@@ -20,7 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, MAX_LEN  # noqa: E402
 from models import (VAE, DecoderExport, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
-                    NUM_TRAIN_TIMESTEPS, DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START, count)
+                    NUM_TRAIN_TIMESTEPS, add_sampling_args, count)
 from train import UNET_CH  # noqa: E402
 
 OPSET = 17
@@ -60,11 +60,7 @@ def write_sampling_reference(tok, te, unet, a):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", default="models/training/runs")
-    ap.add_argument("--out", default="models/lumen-landscapes")
-    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
-    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
-    ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
+    add_sampling_args(ap)
     ap.add_argument("--reference", help="where to write the sampling reference (default: the tests' "
                     "fixture when exporting the shipped model, else <runs>/sampling-reference.json)")
     a = ap.parse_args()

@@ -26,6 +26,15 @@ BETA_START, BETA_END = 0.00085, 0.012
 DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START = 8, 10.0, 0.875
 
 
+def add_sampling_args(ap):
+    """--runs, --out and the sampling options shared by export.py and evaluate.py."""
+    ap.add_argument("--runs", default="models/training/runs")
+    ap.add_argument("--out", default="models/lumen-landscapes")
+    ap.add_argument("--steps", type=int, default=DEFAULT_STEPS)
+    ap.add_argument("--guidance", type=float, default=DEFAULT_GUIDANCE)
+    ap.add_argument("--guidance-start", type=float, default=DEFAULT_GUIDANCE_START)
+
+
 def alphas_cumprod_zero_snr():
     betas = np.linspace(BETA_START ** 0.5, BETA_END ** 0.5, NUM_TRAIN_TIMESTEPS, dtype=np.float64) ** 2
     # diffusers' rescale_zero_terminal_snr
