@@ -32,7 +32,7 @@ def load(runs):
     if not os.path.exists(path):
         path = os.path.join(runs, "unet.pt")
     st = torch.load(path)
-    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=UNET_CH)
+    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)))
     te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
     vae = VAE()
     vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])

@@ -246,7 +246,7 @@ class CrossAttn(nn.Module):
 class UNet(nn.Module):
     def __init__(self, ch=(64, 128, 192), ctx_dim=128, z=4, temb=256):
         super().__init__()
-        self.ch0 = ch[0]
+        self.ch, self.ch0 = tuple(ch), ch[0]
         self.temb = nn.Sequential(nn.Linear(ch[0], temb), nn.SiLU(), nn.Linear(temb, temb))
         self.inp = nn.Conv2d(z, ch[0], 3, padding=1)
         # down: 16 (64) -> 8 (128) -> 4 (192)
