@@ -273,13 +273,13 @@ def main():
     ap.add_argument("--vae-minutes", type=float, default=30)
     ap.add_argument("--unet-minutes", type=float, default=68)
     a = ap.parse_args()
+    torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     os.makedirs(a.runs, exist_ok=True)
     stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet,
               "export": stage_export, "evaluate": stage_evaluate}
     todo = list(stages) if a.all else [a.stage]
     for s in todo:
-        torch.set_num_threads(a.threads)
         stages[s](a)
     log(a.runs, "done: " + ", ".join(todo))
 
