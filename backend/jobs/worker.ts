@@ -126,7 +126,8 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext): Prom
 
   for (const [j, b] of batch.entries()) {
     const result = results[j];
-    if (result.cancelled) {
+    // The limit is hard: a job whose last step or decode ran past it is stopped too, not delivered late.
+    if (result.cancelled || signals[j].aborted) {
       finishStopped(b, ctx, signals[j]);
       continue;
     }

@@ -253,7 +253,8 @@ describe("job timeout", () => {
     try {
       const res = await server.api("/api/generations", {
         method: "POST",
-        json: { prompt: "x", steps: 50, width: 1024, height: 1024 },
+        // the largest size the API accepts: its steps and decode take seconds even with the tiny fixture
+        json: { prompt: "x", steps: 50, width: 2048, height: 2048 },
       });
       const { id } = await res.json();
       const events = await readEvents(await server.api(`/api/generations/${id}/events`));
