@@ -68,8 +68,13 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
       b.emit(event);
     },
   }));
+  // A plain timer, not AbortSignal.timeout(): inside AbortSignal.any() that signal is held only weakly,
+  // and a generation allocates enough to collect it before it fires, so the job never timed out.
+  // The limit counts from the start of the batch, loading a cold model included.
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort(), ctx.jobTimeoutMs);
   try {
-    await generateAndDeliver(tracked, ctx);
+    await generateAndDeliver(tracked, ctx, deadline.signal);
   } catch (err) {
     ctx.logger.error({ err, jobs: batch.map((b) => b.job.id), reqIds: batch.map((b) => b.job.requestId) }, "generation failed");
     for (const b of tracked) {
@@ -78,13 +83,15 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
       ctx.metrics.generations.inc({ status: "failed" });
       b.emit({ type: "error", code: "internal_error", message: "generation failed; the server log has details" });
     }
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext): Promise<void> {
+async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadline: AbortSignal): Promise<void> {
   const { store, metrics } = ctx;
   const model = await ctx.getModel(batch[0].job.model);
-  const signals = batch.map((b) => AbortSignal.any([b.signal, AbortSignal.timeout(ctx.jobTimeoutMs)]));
+  const signals = batch.map((b) => AbortSignal.any([b.signal, deadline]));
   const withPreviews = ctx.safetyLevel !== "strict";
   metrics.batchSize.observe(batch.length);
 

@@ -27,6 +27,11 @@ describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
     const prompt = await page.getByRole("textbox", { name: "Describe your image" }).inputValue();
     assert.match(prompt, /snow-capped mountains at sunset/);
     await page.getByRole("radio", { name: /Landscape, 4:3/ }).click();
+    // A fixed seed: with a random one the image filter withholds one of four pictures now and then
+    // (about 1 % of this model's images, docs/SAFETY.md), and three results would be right, not a bug.
+    await page.getByRole("button", { name: "Advanced options" }).click();
+    await page.getByRole("textbox", { name: "Seed" }).fill("1");
+    await page.getByRole("button", { name: "Advanced options" }).click(); // folded again: the history stays in view
     await page.getByRole("button", { name: "Create" }).click();
     await page.getByTestId("progress").waitFor();
 
