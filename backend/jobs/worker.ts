@@ -68,8 +68,8 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
       b.emit(event);
     },
   }));
-  // A plain timer, not AbortSignal.timeout(): inside AbortSignal.any() that signal is held only weakly,
-  // and a generation allocates enough to collect it before it fires, so the job never timed out.
+  // A plain timer, not AbortSignal.timeout(): inside AbortSignal.any() that signal is held only weakly
+  // and can be garbage-collected before it fires (seen: a 2048² job with a 1 s limit ran to the end).
   // The limit counts from the start of the batch, loading a cold model included.
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort(), ctx.jobTimeoutMs);
