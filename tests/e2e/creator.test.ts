@@ -2,7 +2,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, type Browser } from "./support";
+import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
 
 describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
   let server: TestServer;
@@ -27,11 +27,7 @@ describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
     const prompt = await page.getByRole("textbox", { name: "Describe your image" }).inputValue();
     assert.match(prompt, /snow-capped mountains at sunset/);
     await page.getByRole("radio", { name: /Landscape, 4:3/ }).click();
-    // A fixed seed: with a random one the image filter withholds one of four pictures now and then
-    // (about 1 % of this model's images, docs/SAFETY.md), and three results would be right, not a bug.
-    await page.getByRole("button", { name: "Advanced options" }).click();
-    await page.getByRole("textbox", { name: "Seed" }).fill("1");
-    await page.getByRole("button", { name: "Advanced options" }).click(); // folded again: the history stays in view
+    await useSeed(page);
     await page.getByRole("button", { name: "Create" }).click();
     await page.getByTestId("progress").waitFor();
 

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, type Browser } from "./support";
+import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
 
 describe("task pane: queue, cancel and rate limit", { skip: skipBrowser, timeout: 180_000 }, () => {
   let server: TestServer;
@@ -56,6 +56,7 @@ describe("task pane: queue, cancel and rate limit", { skip: skipBrowser, timeout
     await page.goto(`${limited.url}/taskpane.html`);
     await page.getByRole("textbox", { name: "Describe your image" }).fill("sand dunes at dusk");
     await page.getByRole("combobox", { name: "Images" }).selectOption("1");
+    await useSeed(page);
     await page.getByRole("button", { name: "Generate" }).click();
     await page.getByTestId("result").first().waitFor();
 

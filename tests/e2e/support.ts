@@ -54,6 +54,17 @@ export function modelOptions(): { modelsDir?: string; model?: string } {
   return existsSync(join(modelsDir, "lumen-landscapes", "model_index.json")) ? { modelsDir, model: "lumen-landscapes" } : {};
 }
 
+/**
+ * Fixes the seed in Advanced options and folds them again. The image filter withholds a few of the
+ * embedded model's pictures (docs/SAFETY.md); with a fixed seed its verdicts are the same every run.
+ */
+export async function useSeed(page: Page, seed = 1): Promise<void> {
+  const toggle = page.getByRole("button", { name: "Advanced options" });
+  await toggle.click();
+  await page.getByRole("textbox", { name: "Seed" }).fill(String(seed));
+  await toggle.click();
+}
+
 export async function startAddinServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
   return startTestServer({ staticDir: buildAddin(), ...modelOptions(), ...overrides });
 }

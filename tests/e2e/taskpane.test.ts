@@ -5,7 +5,7 @@ import assert from "node:assert";
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, tabTo, watchProgress, type Browser } from "./support";
+import { launchBrowser, screenshot, skipBrowser, startAddinServer, tabTo, useSeed, watchProgress, type Browser } from "./support";
 
 const PROMPT = "a misty lake at sunrise with pine-covered hills reflected in still water";
 
@@ -40,11 +40,12 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     await page.getByRole("textbox", { name: "Describe your image" }).fill(PROMPT);
     await page.getByRole("radio", { name: /Wide, 16:9/ }).click();
     await page.getByRole("combobox", { name: "Images" }).selectOption("2");
+    await useSeed(page);
     const progress = await watchProgress(page);
     const posted = page.waitForRequest((r) => r.url().endsWith("/api/generations") && r.method() === "POST");
     await page.getByRole("button", { name: "Generate" }).click();
 
-    assert.deepStrictEqual(JSON.parse((await posted).postData() ?? "{}"), { prompt: PROMPT, aspect: "wide", style: "none", n: 2 });
+    assert.deepStrictEqual(JSON.parse((await posted).postData() ?? "{}"), { prompt: PROMPT, aspect: "wide", style: "none", n: 2, seed: 1 });
     await results(page).nth(1).waitFor();
     const seen = await progress();
     assert.ok(seen.progress, "the progress panel was shown");
@@ -66,6 +67,7 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     const page = await openPane();
     await page.getByRole("textbox", { name: "Describe your image" }).fill("snowy peaks at sunset");
     await page.getByRole("combobox", { name: "Images" }).selectOption("1");
+    await useSeed(page);
     await page.getByRole("button", { name: "Generate" }).click();
     await results(page).first().waitFor();
 
@@ -86,6 +88,7 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     const page = await openPane();
     await page.getByRole("textbox", { name: "Describe your image" }).fill("northern lights over a frozen lake");
     await page.getByRole("combobox", { name: "Images" }).selectOption("1");
+    await useSeed(page);
     await page.getByRole("button", { name: "Generate" }).click();
     const card = results(page).first();
     await card.waitFor();
