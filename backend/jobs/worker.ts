@@ -133,8 +133,9 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
 
   for (const [j, b] of batch.entries()) {
     const result = results[j];
-    // The limit is hard: a job whose last step or decode ran past it is stopped too, not delivered late.
-    if (result.cancelled || signals[j].aborted) {
+    // Checked here, not only through result.cancelled: the limit is hard, so a job whose last step or
+    // decode ran past it is stopped too, not delivered late.
+    if (signals[j].aborted) {
       finishStopped(b, ctx, signals[j]);
       continue;
     }

@@ -26,10 +26,10 @@ def main():
     lj = json.load(open(os.path.join(a.out, "lumen.json")))
     import numpy as np
     count = len(np.load(os.path.join(a.runs, "data", "train_attrs.npy")))
-    from models import TextEncoder, count as pc
+    from models import count as pc
     from export import load
     tok = Tokenizer()
-    _, _, unet, vae, *_ = load(a.runs)
+    _, te, unet, vae, *_ = load(a.runs)
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.out) for f in fs
                if f != "README.md")
     rows = ["| attribute | generated | real renders (ceiling) | generated ÷ ceiling |", "|---|---|---|---|"]
@@ -67,7 +67,7 @@ def main():
         "GUIDANCE_START": f"{lj['defaults'].get('guidanceStart', 0):g}",
         "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
-        "P_TE": f"{pc(TextEncoder(len(tok.vocab))):,}", "P_UNET": f"{pc(unet):,}",
+        "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
         "UNET_CH": " / ".join(map(str, unet.ch)),
         "P_ENC": f"{pc(vae.enc):,}", "P_DEC": f"{pc(vae.dec):,}", "SCALE": f"{lat['scaling_factor']:.4f}",
         "R2": f"{lat['latent_rgb_r2']:.2f}", "SIZE_MB": f"{size / 1e6:.1f}",

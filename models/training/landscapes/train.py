@@ -180,15 +180,15 @@ def stage_unet(a):
     _, attrs = load_images(a)
     n = len(lat)
     tok = Tokenizer()
-    ch = tuple(torch.load(ck)["unet_ch"]) if os.path.exists(ck) else tuple(int(c) for c in a.unet_ch.split(","))
+    st = torch.load(ck) if os.path.exists(ck) else None  # a resumed run keeps its own channels
+    ch = tuple(st["unet_ch"]) if st else tuple(int(c) for c in a.unet_ch.split(","))
     te, unet = TextEncoder(len(tok.vocab)), UNet(ch=ch)
     ema_te, ema_unet = TextEncoder(len(tok.vocab)), UNet(ch=ch)
     ema_te.load_state_dict(te.state_dict()), ema_unet.load_state_dict(unet.state_dict())
     params = list(te.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
     step, elapsed = 0, 0.0
-    if os.path.exists(ck):
-        st = torch.load(ck)
+    if st:
         te.load_state_dict(st["te"]), unet.load_state_dict(st["unet"])
         ema_te.load_state_dict(st["ema_te"]), ema_unet.load_state_dict(st["ema_unet"])
         opt.load_state_dict(st["opt"])
