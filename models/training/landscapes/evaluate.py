@@ -77,7 +77,7 @@ def build_classifier(runs, n=10000, minutes=5.0):
         return m
     data = os.path.join(runs, "data", "classifier")
     if not os.path.exists(data + "_attrs.npy"):
-        render.render_many(np.arange(CLS_SEED0, CLS_SEED0 + n), data)
+        render.render_many(np.arange(CLS_SEED0, CLS_SEED0 + n), data, workers=os.cpu_count())
     imgs = np.load(data + "_images.npy")
     attrs = torch.from_numpy(np.load(data + "_attrs.npy").astype(np.int64))
     x_all = prep(imgs)
