@@ -125,15 +125,6 @@ def fbm1d(rng, base, octaves, n=N, ridged=False):
     return out / tot
 
 
-def tree_line(tx, ths):
-    """Height above the base of a row of conifer silhouettes (triangles) at x positions tx."""
-    xs = (np.arange(N, dtype=np.float32) + 0.5) / N
-    line = np.zeros(N, np.float32)
-    for x0, hh in zip(tx, ths):
-        line = np.maximum(line, hh - np.abs(xs - x0) * 4.0)
-    return line
-
-
 def lerp(a, b, t):
     return a + (b - a) * t
 
@@ -273,17 +264,6 @@ def render(seed, attrs=None):
         s = np.clip(s * contrast, 0, 1.3)
         return albedo * (amb[None, None] * 0.9 + sun_col[None, None] * s[..., None])
 
-    def tree_colour():
-        tcol = {"summer": np.array([0.06, 0.18, 0.08]), "autumn": np.array([0.40, 0.18, 0.05]),
-                "winter": np.array([0.10, 0.16, 0.12]), "desert": np.array([0.2, 0.25, 0.1])}[season]
-        if season == "autumn" and rng.random() < 0.5:
-            tcol = np.array([0.08, 0.2, 0.08])  # evergreen pines in autumn
-        tcol = np.broadcast_to(tcol.astype(np.float32), (N, N, 3))
-        if season == "winter":
-            snowy = (fbm2d(rng, 20, 1) > 0.55)[..., None]
-            tcol = np.where(snowy, np.array([0.8, 0.82, 0.86], np.float32), tcol)
-        return tcol
-
     def paint(mask, col, d):
         m = mask[..., None]
         np.copyto(img, col, where=np.broadcast_to(m, img.shape)) if col.ndim == 3 else None
@@ -292,7 +272,6 @@ def render(seed, attrs=None):
     # --- far terrain layers --------------------------------------------------------------------
     base_px = hy
     layers = []
-    trees_rows = []
     if terrain == "mountains":
         for k, (amp, d) in enumerate([(0.30, 0.85), (0.22, 0.6), (0.12, 0.4)]):
             h = fbm1d(rng, 2 + k, 5, ridged=True) ** 1.5 * amp * rng.uniform(0.7, 1.2) + 0.02
@@ -309,14 +288,9 @@ def render(seed, attrs=None):
             h = (v ** 2 * amp + 0.01).astype(np.float32)
             layers.append((h, d, "dune"))
     elif terrain == "forest":
-        # pine-covered hills: every hill layer carries a ridge of conifers, larger when nearer
-        for k, (amp, d, nt, th) in enumerate([(0.32, 0.8, 80, 0.03), (0.22, 0.55, 55, 0.045),
-                                              (0.12, 0.35, 35, 0.065)]):
-            h = (0.2 + 0.8 * fbm1d(rng, 2 + k, 3) ** 1.5) * amp * rng.uniform(0.7, 1.2) + 0.01
-            tx = rng.uniform(-0.05, 1.05, int(nt * rng.uniform(0.8, 1.2)))
-            ths = th * rng.uniform(0.6, 1.2, len(tx))
-            layers.append((h + tree_line(tx, ths), d, "pines"))
-        trees_rows.append((base_px, tx, ths))  # the nearest ridge casts the long shadows
+        for k, (amp, d) in enumerate([(0.06, 0.8), (0.05, 0.55)]):
+            h = fbm1d(rng, 1 + k, 3) * amp + 0.01
+            layers.append((h, d, "ground"))
     elif terrain == "plains":
         if rng.random() < 0.5:
             layers.append((fbm1d(rng, 2, 3) * 0.035 + 0.005, 0.85, "ground"))
@@ -342,8 +316,6 @@ def render(seed, attrs=None):
             if season == "summer" or season == "autumn":
                 low = (Y > (top + h * 0.7)[None, :])[..., None]
                 col = np.where(low, col * 0.5 + alb * 0.5, col)
-        elif kind == "pines":
-            col = tree_colour() * (fbm2d(rng, 32, 2)[..., None] * 0.5 + 0.75)
         elif kind == "dune":
             col = np.broadcast_to(np.array([0.86, 0.64, 0.38], np.float32), (N, N, 3))
         else:
@@ -357,22 +329,38 @@ def render(seed, attrs=None):
         img[:] = np.where(m3, lit, img)
         depth[mask] = d
 
-    # a stand of conifers on the horizon of open terrain
-    if terrain in ("hills", "plains", "mountains") and rng.random() < 0.3:
-        d, base = 0.6, hy
-        tx = rng.uniform(-0.05, 1.05, int(70 * rng.uniform(0.8, 1.2)))
-        tx = tx[(tx > rng.uniform(0, 0.5)) & (tx < rng.uniform(0.5, 1.0))]
-        ths = 0.05 * rng.uniform(0.6, 1.2, len(tx))
-        line = tree_line(tx, ths)
-        mask = (Y >= (base - line)[None, :]) & (Y < base + 0.004) & (line[None, :] > 0)
-        tcol = tree_colour()
-        shade_term = np.clip((X - tx.mean()) * 0, -1, 1) + 0.2
-        lit = light(tcol, shade_term)
-        hz = 1 - np.exp(-d * 1.2)
-        lit = lit * (1 - hz * 0.5) + haze_col * (hz * 0.5)
-        img[:] = np.where(mask[..., None], lit, img)
-        depth[mask] = d
-        trees_rows.append((base, tx, ths))
+    # forest: rows of conifers
+    trees_rows = []
+    if terrain == "forest" or (terrain in ("hills", "plains", "mountains") and rng.random() < 0.3):
+        nrows = 3 if terrain == "forest" else 1
+        for r in range(nrows):
+            d = [0.7, 0.45, 0.22][r] if terrain == "forest" else 0.6
+            base = hy + [0.0, 0.01, 0.04][r] if terrain == "forest" else hy
+            th = [0.05, 0.08, 0.14][r] if terrain == "forest" else 0.05
+            nt = int([70, 45, 22][r] * rng.uniform(0.8, 1.2))
+            tx = rng.uniform(-0.05, 1.05, nt)
+            if terrain != "forest":
+                tx = tx[(tx > rng.uniform(0, 0.5)) & (tx < rng.uniform(0.5, 1.0))]
+            ths = th * rng.uniform(0.6, 1.2, len(tx))
+            line = np.zeros(N, np.float32)
+            for x0, hh in zip(tx, ths):
+                line = np.maximum(line, hh - np.abs(xs - x0) * 4.0)
+            mask = (Y >= (base - line)[None, :]) & (Y < base + 0.004) & (line[None, :] > 0)
+            tcol = {"summer": np.array([0.06, 0.18, 0.08]), "autumn": np.array([0.40, 0.18, 0.05]),
+                    "winter": np.array([0.10, 0.16, 0.12]), "desert": np.array([0.2, 0.25, 0.1])}[season]
+            if season == "autumn" and rng.random() < 0.5:
+                tcol = np.array([0.08, 0.2, 0.08])  # evergreen pines in autumn
+            tcol = np.broadcast_to(tcol.astype(np.float32), (N, N, 3))
+            if season == "winter":
+                snowy = (fbm2d(rng, 20, 1) > 0.55)[..., None]
+                tcol = np.where(snowy, np.array([0.8, 0.82, 0.86], np.float32), tcol)
+            shade_term = np.clip((X - tx.mean()) * 0, -1, 1) + 0.2
+            lit = light(tcol, shade_term)
+            hz = 1 - np.exp(-d * 1.2)
+            lit = lit * (1 - hz * 0.5) + haze_col * (hz * 0.5)
+            img[:] = np.where(mask[..., None], lit, img)
+            depth[mask] = d
+            trees_rows.append((base, tx, ths))
 
     # --- near ground and water -----------------------------------------------------------------
     below = Y >= hy

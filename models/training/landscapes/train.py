@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # options: --runs DIR (default models/training/runs) --count 52000 --threads 2 --unet-ch 64,96,144
-    #          --vae-minutes 30 --unet-minutes 90
+    #          --vae-minutes 30 --unet-minutes 68
 """
 import argparse
 import json
@@ -271,7 +271,7 @@ def main():
     ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)), help="UNet channels at 16², 8², 4²")
     ap.add_argument("--count", type=int, default=52000)
     ap.add_argument("--vae-minutes", type=float, default=30)
-    ap.add_argument("--unet-minutes", type=float, default=90)
+    ap.add_argument("--unet-minutes", type=float, default=68)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
