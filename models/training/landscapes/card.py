@@ -37,6 +37,9 @@ def main():
         rows.append(f"| {k} | {v['generated']:.1%} | {v['real_ceiling']:.1%} | {v['ratio']:.2f} |")
     m = ev["adherence_mean"]
     rows.append(f"| **mean** | **{m['generated']:.1%}** | **{m['real_ceiling']:.1%}** | **{m['ratio']:.2f}** |")
+    r = ev["realism"]
+    realism = (f"Fréchet distance **{r['frechet_distance']:.0f}** (two sets of real renders of the same vectors: "
+               f"{r['frechet_floor']:.0f}); fine detail **{r['detail_ratio']:.2f}** of the renders'.")
     d = ev["diversity"]
     div = (f"generated {d['generated']:.3f}, real {d['real']:.3f}, **ratio {d['ratio']:.2f}**.")
     s = ev["pytorch_eager_ms"]
@@ -74,16 +77,17 @@ def main():
         "TRAIN_DETAIL": a.train_detail or f"{ev['training_steps']} UNet steps at batch 64.",
         "ADHERENCE": "\n".join(rows) + (f"\n\nMean brightness (0–255) of the generated images: night prompts "
                                         f"{b['night_prompts']}, midday prompts {b['midday_prompts']}."),
-        "DIVERSITY": div, "SPEED": speed, "LIMITS": a.limits,
+        "DIVERSITY": div, "REALISM": realism, "SPEED": speed, "LIMITS": a.limits,
     }
     import glob
-    sweep = ["| steps | guidance | guided from | adherence (mean) | ÷ ceiling | terrain | diversity ratio |",
-             "|---|---|---|---|---|---|---|"]
+    sweep = ["| steps | guidance | guided from | adherence (mean) | ÷ ceiling | terrain | diversity ratio "
+             "| Fréchet distance | fine detail |", "|---|---|---|---|---|---|---|---|---|"]
     found = [json.load(open(p)) for p in glob.glob(os.path.join(a.runs, "eval_s*_g*.json"))]
     for e in sorted(found, key=lambda e: (e["steps"], e.get("guidance_start", 0), e["guidance"])):
         sweep.append(f"| {e['steps']} | {e['guidance']:g} | {e.get('guidance_start', 0):g} | "
                      f"{e['adherence_mean']['generated']:.1%} | {e['adherence_mean']['ratio']:.2f} | "
-                     f"{e['adherence']['terrain']['generated']:.1%} | {e['diversity']['ratio']:.2f} |")
+                     f"{e['adherence']['terrain']['generated']:.1%} | {e['diversity']['ratio']:.2f} | "
+                     f"{e['realism']['frechet_distance']:.0f} | {e['realism']['detail_ratio']:.2f} |")
     rep["SWEEP"] = "\n".join(sweep) if found else "(no sweep measured)"
     t = open(os.path.join(here, "model_card.md.in")).read()
     for k, v in rep.items():

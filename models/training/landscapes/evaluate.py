@@ -13,7 +13,11 @@
 3. Diversity: 24 of those prompts x 8 seeds; mean pairwise L2 distance of the classifier's
    penultimate features among the 8 generated images, divided by the same for 8 real renders of
    the prompt's attribute vector.
-4. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps) for one image,
+4. Realism: the Frechet distance between the classifier's penultimate features of the 240 generated
+   images and of the 240 real renders (FID's formula on this classifier's features; the floor is the
+   same distance between two sets of real renders of the same vectors), and fine detail: the mean
+   |Laplacian| of the generated images divided by the renders' (1.0 = as crisp as the data).
+5. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps) for one image,
    and of the whole text -> 128x128 image pipeline; then the TypeScript engine on the exported
    model in <out> (bench/engine.ts, same threads) and the whole `npx lumen generate` command at
    512x512 (bench/cli.ts, as a user runs it); `--no-engine-speed` skips those two.
@@ -28,6 +32,7 @@ import time
 
 import numpy as np
 import torch
+from scipy import linalg
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
@@ -150,6 +155,19 @@ def mean_pairwise(f):
     return d.sum() / (k * (k - 1))
 
 
+def frechet(f1, f2):
+    """Frechet distance between Gaussians fitted to two feature sets (the formula of FID)."""
+    c1, c2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
+    return float(((f1.mean(0) - f2.mean(0)) ** 2).sum() + np.trace(c1 + c2 - 2 * linalg.sqrtm(c1 @ c2).real))
+
+
+def detail(u8):
+    """Mean |Laplacian| of the grey image, in 0..255 units: how much fine detail a set of images has."""
+    x = u8.astype(np.float32).mean(-1)
+    lap = 4 * x[:, 1:-1, 1:-1] - x[:, :-2, 1:-1] - x[:, 2:, 1:-1] - x[:, 1:-1, :-2] - x[:, 1:-1, 2:]
+    return float(np.abs(lap).mean())
+
+
 def engine_speed(a, pytorch_denoise_ms):
     """The TypeScript engine and the CLI on the exported model, through the project's benchmarks."""
     root = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -222,6 +240,8 @@ def main():
     real = np.stack([render.render(REAL_SEED0 + i, v)[0] for i, v in enumerate(vecs)])
     pg, fg = classify(clf, prep(gen), feats=True)
     pr, fr = classify(clf, prep(real), feats=True)
+    real2 = np.stack([render.render(REAL_SEED0 + 500000 + i, v)[0] for i, v in enumerate(vecs)])
+    _, fr2 = classify(clf, prep(real2), feats=True)
     acc_gen = (pg == vecs).mean(0)
     acc_real = (pr == vecs).mean(0)
     # brightness check: night prompts darker than midday prompts
@@ -268,6 +288,8 @@ def main():
                            "ratio": round(float(acc_gen.mean() / acc_real.mean()), 3)},
         "diversity": {"generated": round(float(dg), 3), "real": round(float(dr), 3),
                       "ratio": round(float(dg / dr), 3)},
+        "realism": {"frechet_distance": round(frechet(fg, fr), 1), "frechet_floor": round(frechet(fr2, fr), 1),
+                    "detail_ratio": round(detail(gen) / detail(real), 3)},
         "mean_brightness": {"night_prompts": None if night is None else round(float(night), 1),
                             "midday_prompts": None if midday is None else round(float(midday), 1)},
         "pytorch_eager_ms": {"threads": a.threads,
