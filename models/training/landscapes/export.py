@@ -36,9 +36,6 @@ def load(runs):
     te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
     vae = VAE()
     vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
-    refined = os.path.join(runs, "decoder_final.pt")  # the decoder stage of train.py
-    if os.path.exists(refined):
-        vae.dec.load_state_dict(torch.load(refined)["dec"])
     info = json.load(open(os.path.join(runs, "latents.json")))
     for m in (te, unet, vae):
         m.eval()

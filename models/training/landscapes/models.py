@@ -62,19 +62,14 @@ def euler_trailing(steps):
 
 @torch.no_grad()
 def sample(unet, cond, uncond=None, guidance=1.0, steps=6, shape=None, generator=None, noise=None,
-           guidance_start=0.0, init=None, first=0):
-    """Euler (trailing) sampling with v-prediction, as the engine does. Returns scaled latents.
-
-    With `init` (scaled latents) and `first` > 0 it starts at step `first` from init noised to that
-    step's sigma, as the decoder refinement does (train.py)."""
+           guidance_start=0.0):
+    """Euler (trailing) sampling with v-prediction, as the engine does. Returns scaled latents."""
     ts, sig = euler_trailing(steps)
     first_guided = math.floor(guidance_start * steps)
     b = cond.shape[0]
     x = noise if noise is not None else torch.randn((b,) + tuple(shape), generator=generator)
-    x = x * float(sig[first]) + (init if init is not None else 0)
+    x = x * float(sig[0])
     for i, t in enumerate(ts):
-        if i < first:
-            continue
         s, sn = float(sig[i]), float(sig[i + 1])
         inp = x / math.sqrt(s * s + 1)
         tt = torch.full((b,), float(t))
@@ -157,26 +152,6 @@ class VAE(nn.Module):
         mean, logvar = self.encode(x)
         z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
         return self.dec(z), mean, logvar
-
-
-class PatchCritic(nn.Module):
-    """Scores overlapping ~34-pixel patches as render-like or not (hinge loss), to sharpen the decoder.
-    Spectrally normalised convolutions keep it smooth; its hidden features also serve as a learned
-    perceptual distance (feature matching), since no pretrained network can be downloaded here."""
-
-    def __init__(self, ch=(32, 64, 128)):
-        super().__init__()
-        sn = nn.utils.spectral_norm
-        self.blocks = nn.ModuleList([nn.Sequential(sn(nn.Conv2d(a, b, 4, 2, 1)), nn.LeakyReLU(0.2))
-                                     for a, b in zip((3,) + ch[:-1], ch)])
-        self.head = sn(nn.Conv2d(ch[-1], 1, 3, padding=1))
-
-    def forward(self, x, features=False):
-        fs = []
-        for b in self.blocks:
-            x = b(x)
-            fs.append(x)
-        return (self.head(x), fs) if features else self.head(x)
 
 
 class DecoderExport(nn.Module):

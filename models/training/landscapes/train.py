@@ -1,5 +1,5 @@
-"""Train lumen-landscapes from scratch: render data, VAE, latents, text encoder + UNet, the decoder
-refined on the UNet's own latents, then export the ONNX model and measure it (export.py, evaluate.py).
+"""Train lumen-landscapes from scratch: render data, VAE, latents, text encoder + UNet, then export
+the ONNX model and measure it (export.py, evaluate.py).
 
 One command runs every stage; rerunning it resumes from the last checkpoint, and stages that are
 finished are skipped. Each training stage runs for a wall-clock budget (the learning-rate schedule
@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # options: --runs DIR (default models/training/runs) --count 52000 --threads 2 --unet-ch 64,96,144
-    #          --vae-minutes 30 --unet-minutes 68 --decoder-minutes 30
+    #          --vae-minutes 30 --unet-minutes 68
 """
 import argparse
 import json
@@ -28,7 +28,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from captions import Tokenizer, caption  # noqa: E402
-from models import VAE, PatchCritic, TextEncoder, UNet, alphas_cumprod_zero_snr, count, sample  # noqa: E402
+from models import VAE, TextEncoder, UNet, alphas_cumprod_zero_snr, count  # noqa: E402
 
 UNET_CH = (64, 96, 144)
 
@@ -247,106 +247,6 @@ def stage_unet(a):
     log(a.runs, f"unet: done at step {step}")
 
 
-def stage_decoder(a):
-    """Fine-tune the VAE decoder on latents the trained UNet draws itself, against a patch critic.
-
-    Trained on the encoder's exact latents with L1 + L2 alone, the decoder draws soft shapes (mean
-    |Laplacian| about a quarter of the renders'), and it turns the small errors of the UNet's last
-    steps into mottled skies. Here each training latent is noised to one of the last sampling steps
-    and denoised by the UNet (random guidance, as users may set it); the decoder learns to draw the
-    original render from the result, with L1 + L2 plus a hinge-loss patch critic whose weight is
-    balanced by gradient norms (as in the Stable Diffusion autoencoder). A quarter of each batch stays
-    clean so that it still decodes exact latents. Encoder, latents and UNet do not change.
-    """
-    final = os.path.join(a.runs, "decoder_final.pt")
-    if os.path.exists(final):
-        return
-    ck = os.path.join(a.runs, "decoder.pt")
-    info = json.load(open(os.path.join(a.runs, "latents.json")))
-    scale = info["scaling_factor"]
-    lat = torch.from_numpy(np.load(os.path.join(a.runs, "latents.npy")).astype(np.float32)) * scale
-    imgs, attrs = load_images(a)
-    tok = Tokenizer()
-    st = torch.load(os.path.join(a.runs, "unet_final.pt"))
-    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)))
-    te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
-    te.eval(), unet.eval()
-    vae = VAE()
-    vae.load_state_dict(torch.load(os.path.join(a.runs, "vae_final.pt"))["vae"])
-    dec, critic = vae.dec, PatchCritic()
-    opt = torch.optim.Adam(dec.parameters(), lr=1e-4, betas=(0.5, 0.9))
-    opt_c = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9))
-    step, elapsed = 0, 0.0
-    if os.path.exists(ck):
-        st = torch.load(ck)
-        dec.load_state_dict(st["dec"]), opt.load_state_dict(st["opt"])
-        critic.load_state_dict(st["critic"]), opt_c.load_state_dict(st["opt_c"])
-        step, elapsed = st["step"], st["elapsed"]
-        log(a.runs, f"decoder: resumed at step {step}, {elapsed / 60:.1f} min")
-    with torch.no_grad():
-        uncond = te(torch.from_numpy(tok.batch([""])))
-    budget = a.decoder_minutes * 60
-    rng = np.random.default_rng(4000 + step)
-    g = torch.Generator().manual_seed(5000 + step)
-    t_last, t_ck, acc = time.time(), time.time(), []
-    bs, steps, crop = 16, 8, 8  # crop in latent pixels (64 image pixels)
-    warm = 150  # critic-only steps before it steers the decoder
-    last = dec.out[-1].weight
-    while elapsed < budget:
-        idx = np.sort(rng.choice(len(lat), bs, replace=False))
-        z = lat[idx]
-        noisy = bs - bs // 4
-        with torch.no_grad():
-            cond = te(torch.from_numpy(tok.batch([caption(attrs[i], rng) for i in idx[:noisy]])))
-            z_hat = sample(unet, cond, uncond.expand(noisy, -1, -1), float(rng.uniform(1, 10)), steps,
-                           noise=torch.randn(z[:noisy].shape, generator=g),
-                           guidance_start=float(rng.choice([0.5, 0.75, 0.875])),
-                           init=z[:noisy], first=int(rng.choice([4, 5, 6, 7])))
-        z = torch.cat([z_hat, z[noisy:]]) / scale
-        ox, oy = rng.integers(0, 16 - crop + 1, 2)
-        x = to_tensor(imgs[idx][:, oy * 8:(oy + crop) * 8, ox * 8:(ox + crop) * 8])
-        for o, base in ((opt, 1e-4), (opt_c, 2e-4)):
-            for gr in o.param_groups:
-                gr["lr"] = lr_at(elapsed / budget, base)
-        rec = dec(z[:, :, oy:oy + crop, ox:ox + crop])
-        l1, l2 = (rec - x).abs().mean(), (rec - x).pow(2).mean()
-        loss, w, loss_c = l1 + l2, 0.0, torch.zeros(())
-        if a.critic_weight > 0 and step >= warm:
-            score, f_fake = critic(rec, features=True)
-            with torch.no_grad():
-                _, f_real = critic(x, features=True)
-            loss = loss + sum((ff - fr).abs().mean() for ff, fr in zip(f_fake, f_real)) / len(f_fake)
-            adv = -score.mean()
-            g_rec = torch.autograd.grad(loss, last, retain_graph=True)[0]
-            g_adv = torch.autograd.grad(adv, last, retain_graph=True)[0]
-            w = float((g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0, 1e4)) * a.critic_weight
-            loss = loss + w * adv
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if a.critic_weight > 0:
-            loss_c = F.relu(1 - critic(x)).mean() + F.relu(1 + critic(rec.detach())).mean()
-            opt_c.zero_grad(set_to_none=True)
-            loss_c.backward()
-            opt_c.step()
-        step += 1
-        now = time.time()
-        elapsed += now - t_last
-        t_last = now
-        acc.append([l1.item(), l2.item(), loss_c.item(), w])
-        if step % 50 == 0:
-            m = np.mean(acc, 0)
-            log(a.runs, f"decoder step {step} {elapsed / 60:.1f}/{a.decoder_minutes} min l1 {m[0]:.4f} "
-                        f"psnr {10 * math.log10(4 / max(m[1], 1e-10)):.2f} critic {m[2]:.3f} weight {m[3]:.3f}")
-            acc = []
-        if now - t_ck > 180:
-            save({"dec": dec.state_dict(), "opt": opt.state_dict(), "critic": critic.state_dict(),
-                  "opt_c": opt_c.state_dict(), "step": step, "elapsed": elapsed}, ck)
-            t_ck = now
-    save({"dec": dec.state_dict(), "step": step}, final)
-    log(a.runs, f"decoder: done at step {step}")
-
-
 def stage_export(a):
     here = os.path.dirname(os.path.abspath(__file__))
     import subprocess
@@ -364,7 +264,7 @@ def stage_evaluate(a):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--all", action="store_true", help="run every stage (resumes)")
-    ap.add_argument("--stage", choices=["data", "vae", "encode", "unet", "decoder", "export", "evaluate"])
+    ap.add_argument("--stage", choices=["data", "vae", "encode", "unet", "export", "evaluate"])
     ap.add_argument("--runs", default="models/training/runs")
     ap.add_argument("--out", default="models/lumen-landscapes", help="where export writes the model")
     ap.add_argument("--threads", type=int, default=2)
@@ -372,14 +272,12 @@ def main():
     ap.add_argument("--count", type=int, default=52000)
     ap.add_argument("--vae-minutes", type=float, default=30)
     ap.add_argument("--unet-minutes", type=float, default=68)
-    ap.add_argument("--decoder-minutes", type=float, default=30)
-    ap.add_argument("--critic-weight", type=float, default=0.5, help="patch critic's share in the decoder stage")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     os.makedirs(a.runs, exist_ok=True)
     stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet,
-              "decoder": stage_decoder, "export": stage_export, "evaluate": stage_evaluate}
+              "export": stage_export, "evaluate": stage_evaluate}
     todo = list(stages) if a.all else [a.stage]
     for s in todo:
         stages[s](a)
