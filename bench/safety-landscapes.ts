@@ -23,7 +23,7 @@ const prompts = [
 const settings: Array<[string, Partial<GenerateRequest>]> = [
   ["model defaults", {}],
   ["guidance 10 from 0.75", { guidance: 10, guidanceStart: 0.75 }],
-  ["guidance 8 from 0.75", { guidance: 8, guidanceStart: 0.75 }],
+  ["guidance 10 from 0.875 (the earlier default)", { guidance: 10, guidanceStart: 0.875 }],
   ["guidance 2.5 on every step", { guidance: 2.5, guidanceStart: 0 }],
 ];
 

@@ -40,6 +40,8 @@ def main():
     r = ev["realism"]
     realism = (f"Fréchet distance **{r['frechet_distance']:.0f}** (two sets of real renders of the same vectors: "
                f"{r['frechet_floor']:.0f}); fine detail **{r['detail_ratio']:.2f}** of the renders'.")
+    v = r["vae_reconstruction"]
+    vae_realism = f"Fréchet distance {v['frechet_distance']:.0f}, fine detail {v['detail_ratio']:.2f}"
     d = ev["diversity"]
     div = (f"generated {d['generated']:.3f}, real {d['real']:.3f}, **ratio {d['ratio']:.2f}**.")
     s = ev["pytorch_eager_ms"]
@@ -77,7 +79,7 @@ def main():
         "TRAIN_DETAIL": a.train_detail or f"{ev['training_steps']} UNet steps at batch 64.",
         "ADHERENCE": "\n".join(rows) + (f"\n\nMean brightness (0–255) of the generated images: night prompts "
                                         f"{b['night_prompts']}, midday prompts {b['midday_prompts']}."),
-        "DIVERSITY": div, "REALISM": realism, "SPEED": speed, "LIMITS": a.limits,
+        "DIVERSITY": div, "REALISM": realism, "VAE_REALISM": vae_realism, "SPEED": speed, "LIMITS": a.limits,
     }
     import glob
     sweep = ["| steps | guidance | guided from | adherence (mean) | ÷ ceiling | terrain | diversity ratio "

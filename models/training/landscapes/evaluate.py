@@ -16,7 +16,8 @@
 4. Realism: the Frechet distance between the classifier's penultimate features of the 240 generated
    images and of the 240 real renders (FID's formula on this classifier's features; the floor is the
    same distance between two sets of real renders of the same vectors), and fine detail: the mean
-   |Laplacian| of the generated images divided by the renders' (1.0 = as crisp as the data).
+   |Laplacian| of the generated images divided by the renders' (1.0 = as crisp as the data). Both
+   also for the VAE's own reconstructions of renders: the best the decoder can do for any UNet.
 5. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps) for one image,
    and of the whole text -> 128x128 image pipeline; then the TypeScript engine on the exported
    model in <out> (bench/engine.ts, same threads) and the whole `npx lumen generate` command at
@@ -242,6 +243,10 @@ def main():
     pr, fr = classify(clf, prep(real), feats=True)
     real2 = np.stack([render.render(REAL_SEED0 + 500000 + i, v)[0] for i, v in enumerate(vecs)])
     _, fr2 = classify(clf, prep(real2), feats=True)
+    with torch.no_grad():
+        rec = vae.dec(vae.encode(torch.from_numpy(real2).permute(0, 3, 1, 2).float() / 127.5 - 1)[0])
+    rec = ((rec.clamp(-1, 1) + 1) * 127.5 + 0.5).byte().permute(0, 2, 3, 1).numpy()
+    _, frec = classify(clf, prep(rec), feats=True)
     acc_gen = (pg == vecs).mean(0)
     acc_real = (pr == vecs).mean(0)
     # brightness check: night prompts darker than midday prompts
@@ -289,7 +294,9 @@ def main():
         "diversity": {"generated": round(float(dg), 3), "real": round(float(dr), 3),
                       "ratio": round(float(dg / dr), 3)},
         "realism": {"frechet_distance": round(frechet(fg, fr), 1), "frechet_floor": round(frechet(fr2, fr), 1),
-                    "detail_ratio": round(detail(gen) / detail(real), 3)},
+                    "detail_ratio": round(detail(gen) / detail(real), 3),
+                    "vae_reconstruction": {"frechet_distance": round(frechet(frec, fr), 1),
+                                           "detail_ratio": round(detail(rec) / detail(real), 3)}},
         "mean_brightness": {"night_prompts": None if night is None else round(float(night), 1),
                             "midday_prompts": None if midday is None else round(float(midday), 1)},
         "pytorch_eager_ms": {"threads": a.threads,

@@ -23,7 +23,7 @@ BETA_START, BETA_END = 0.00085, 0.012
 # Sampling defaults written to lumen.json and measured by evaluate.py. Guidance runs only on the
 # steps from GUIDANCE_START (a fraction of the steps) on: the unguided early steps keep each seed's
 # layout, the guided late ones make the prompt's attributes clear (see the model card's sweep).
-DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START = 8, 10.0, 0.875
+DEFAULT_STEPS, DEFAULT_GUIDANCE, DEFAULT_GUIDANCE_START = 8, 8.0, 0.75
 
 
 def add_sampling_args(ap):
