@@ -136,7 +136,7 @@ def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance
     for i in range(0, len(prompts), batch):
         ps, ss = prompts[i:i + batch], seeds[i:i + batch]
         cond = te(torch.from_numpy(tok.batch(ps)))
-        noise = torch.stack([torch.randn((4, 16, 16), generator=torch.Generator().manual_seed(int(s)))
+        noise = torch.stack([torch.randn((vae.z, 16, 16), generator=torch.Generator().manual_seed(int(s)))
                              for s in ss])
         lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise,
                      guidance_start=guidance_start)
@@ -272,13 +272,13 @@ def main():
     with torch.no_grad():
         for r in range(11):
             t0 = time.perf_counter()
-            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16),
+            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, vae.z, 16, 16),
                    guidance_start=a.guidance_start)
             dn.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             c = te(torch.from_numpy(tok.batch(["a misty lake at sunrise"])))
             u = te(torch.from_numpy(tok.batch([""])))
-            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, 4, 16, 16),
+            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, vae.z, 16, 16),
                          guidance_start=a.guidance_start)
             vae.dec(lat / info["scaling_factor"])
             full.append(time.perf_counter() - t0)

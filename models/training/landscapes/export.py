@@ -32,11 +32,12 @@ def load(runs):
     if not os.path.exists(path):
         path = os.path.join(runs, "unet.pt")
     st = torch.load(path)
-    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)))
-    te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
-    vae = VAE()
-    vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
     info = json.load(open(os.path.join(runs, "latents.json")))
+    z = info.get("latent_channels", 4)
+    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)), z=z)
+    te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
+    vae = VAE(z=z)
+    vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
     for m in (te, unet, vae):
         m.eval()
     return tok, te, unet, vae, info, st["step"], path
@@ -46,7 +47,7 @@ def load(runs):
 def write_sampling_reference(tok, te, unet, a):
     prompt = "a misty lake at sunrise with reflections of pine-covered hills"
     ts, sig = euler_trailing(a.steps)
-    noise = torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(3))
+    noise = torch.randn(1, unet.inp.in_channels, 16, 16, generator=torch.Generator().manual_seed(3))
     cond, uncond = te(torch.from_numpy(tok.batch([prompt]))), te(torch.from_numpy(tok.batch([""])))
     final = sample(unet, cond, uncond, a.guidance, a.steps, noise=noise, guidance_start=a.guidance_start)
     ref = {"prompt": prompt, "inputIds": tok(prompt), "steps": a.steps, "guidance": a.guidance,
@@ -88,7 +89,7 @@ def main():
                                         "last_hidden_state": {0: "batch", 1: "sequence"}},
                           opset_version=OPSET, do_constant_folding=True)
         ctx = te(ids)
-        x = torch.randn(2, 4, 16, 16, generator=torch.Generator().manual_seed(0))
+        x = torch.randn(2, vae.z, 16, 16, generator=torch.Generator().manual_seed(0))
         t = torch.tensor([999.0, 499.0])
         torch.onnx.export(unet, (x, t, ctx), os.path.join(out, "unet", "model.onnx"),
                           input_names=["sample", "timestep", "encoder_hidden_states"],
@@ -100,14 +101,14 @@ def main():
                           opset_version=OPSET, do_constant_folding=True)
         v = unet(x, t, ctx)
         dec = DecoderExport(vae.dec)
-        z = torch.randn(1, 4, 16, 16, generator=torch.Generator().manual_seed(1))
+        z = torch.randn(1, vae.z, 16, 16, generator=torch.Generator().manual_seed(1))
         torch.onnx.export(dec, (z,), os.path.join(out, "vae_decoder", "model.onnx"),
                           input_names=["latent_sample"], output_names=["sample"],
                           dynamic_axes={"latent_sample": {0: "batch", 2: "height", 3: "width"},
                                         "sample": {0: "batch", 2: "height", 3: "width"}},
                           opset_version=OPSET, do_constant_folding=True)
         img = dec(z)
-    dump({"scaling_factor": info["scaling_factor"], "latent_channels": 4, "sample_size": 128},
+    dump({"scaling_factor": info["scaling_factor"], "latent_channels": vae.z, "sample_size": 128},
          "vae_decoder", "config.json")
     dump({"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.27.0",
           "num_train_timesteps": NUM_TRAIN_TIMESTEPS, "beta_start": BETA_START, "beta_end": BETA_END,

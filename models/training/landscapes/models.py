@@ -140,9 +140,10 @@ class Decoder(nn.Module):
 
 
 class VAE(nn.Module):
-    def __init__(self):
+    def __init__(self, z=4):
         super().__init__()
-        self.enc, self.dec = Encoder(), Decoder()
+        self.z = z
+        self.enc, self.dec = Encoder(z=z), Decoder(z=z)
 
     def encode(self, x):
         mean, logvar = self.enc(x).chunk(2, dim=1)

@@ -79,7 +79,7 @@ def stage_vae(a):
     ck = os.path.join(a.runs, "vae.pt")
     imgs, _ = load_images(a)
     n = len(imgs)
-    vae = VAE()
+    vae = VAE(z=a.latent_channels)
     opt = torch.optim.AdamW(vae.parameters(), lr=1e-3, weight_decay=0.0)
     step, elapsed = 0, 0.0
     if os.path.exists(ck):
@@ -88,7 +88,7 @@ def stage_vae(a):
         step, elapsed = st["step"], st["elapsed"]
         log(a.runs, f"vae: resumed at step {step}, {elapsed / 60:.1f} min")
     else:
-        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters")
+        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters, {vae.z} latent channels")
     budget = a.vae_minutes * 60
     rng = np.random.default_rng(1000 + step)
     t_last, t_ck, acc = time.time(), time.time(), []
@@ -122,9 +122,9 @@ def stage_vae(a):
                         f"psnr {psnr:.2f} kl {m[2]:.3f}")
             acc = []
         if now - t_ck > 180:
-            save({"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed}, ck)
+            save({"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z}, ck)
             t_ck = now
-    save({"vae": vae.state_dict(), "step": step}, final)
+    save({"vae": vae.state_dict(), "step": step, "z": vae.z}, final)
     log(a.runs, f"vae: done at step {step}")
 
 
@@ -135,11 +135,12 @@ def stage_encode(a):
     if os.path.exists(meta):
         return
     imgs, _ = load_images(a)
-    vae = VAE()
-    vae.load_state_dict(torch.load(os.path.join(a.runs, "vae_final.pt"))["vae"])
+    st = torch.load(os.path.join(a.runs, "vae_final.pt"))
+    vae = VAE(z=st.get("z", 4))
+    vae.load_state_dict(st["vae"])
     vae.eval()
-    n = len(imgs)
-    lat = np.zeros((n, 4, 16, 16), np.float16)
+    n, z = len(imgs), vae.z
+    lat = np.zeros((n, z, 16, 16), np.float16)
     rgb_x, rgb_y = [], []
     se = 0.0
     t0 = time.time()
@@ -151,7 +152,7 @@ def stage_encode(a):
             rec = vae.dec(mean)
             se += (rec.clamp(-1, 1) - x).pow(2).mean().item() * len(x)
             patch = F.avg_pool2d((x + 1) / 2, 8)  # [b,3,16,16]
-            rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, 4).numpy())
+            rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).numpy())
             rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).numpy())
     std = float(lat.astype(np.float32).std())
     scale = 1.0 / std
@@ -162,8 +163,8 @@ def stage_encode(a):
     Xb = np.concatenate([X, np.ones((len(X), 1), np.float32)], 1)
     coef, *_ = np.linalg.lstsq(Xb, Y, rcond=None)
     np.save(out, lat)
-    info = {"scaling_factor": scale, "latent_std": std, "vae_psnr_db": psnr,
-            "latent_rgb": coef[:4].tolist(), "latent_rgb_bias": coef[4].tolist(),
+    info = {"latent_channels": z, "scaling_factor": scale, "latent_std": std, "vae_psnr_db": psnr,
+            "latent_rgb": coef[:z].tolist(), "latent_rgb_bias": coef[z].tolist(),
             "latent_rgb_r2": float(1 - ((Xb @ coef - Y) ** 2).sum() / ((Y - Y.mean(0)) ** 2).sum())}
     with open(meta, "w") as f:
         json.dump(info, f, indent=1)
@@ -182,8 +183,9 @@ def stage_unet(a):
     tok = Tokenizer()
     st = torch.load(ck) if os.path.exists(ck) else None  # a resumed run keeps its own channels
     ch = tuple(st["unet_ch"]) if st else tuple(int(c) for c in a.unet_ch.split(","))
-    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=ch)
-    ema_te, ema_unet = TextEncoder(len(tok.vocab)), UNet(ch=ch)
+    z = info.get("latent_channels", 4)
+    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=ch, z=z)
+    ema_te, ema_unet = TextEncoder(len(tok.vocab)), UNet(ch=ch, z=z)
     ema_te.load_state_dict(te.state_dict()), ema_unet.load_state_dict(unet.state_dict())
     params = list(te.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
@@ -270,6 +272,7 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)), help="UNet channels at 16², 8², 4²")
     ap.add_argument("--count", type=int, default=52000)
+    ap.add_argument("--latent-channels", type=int, default=4, help="VAE latent channels (8x downsampling)")
     ap.add_argument("--vae-minutes", type=float, default=30)
     ap.add_argument("--unet-minutes", type=float, default=68)
     a = ap.parse_args()
