@@ -32,8 +32,8 @@ import sys
 import time
 
 import numpy as np
-import torch
 from scipy import linalg
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from render import ATTRS  # noqa: E402
 from captions import attribute_prompt  # noqa: E402
-from models import sample, add_sampling_args  # noqa: E402
+from models import add_sampling_args, sample, to_tensor, to_u8  # noqa: E402
 from export import load  # noqa: E402
 
 SIZES = [len(v) for _, v in ATTRS]
@@ -70,8 +70,7 @@ class Classifier(nn.Module):
 
 def prep(u8):
     """uint8 [n,128,128,3] -> float [n,3,64,64] in [-1,1]"""
-    x = torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 127.5 - 1
-    return F.avg_pool2d(x, 2)
+    return F.avg_pool2d(to_tensor(u8), 2)
 
 
 def build_classifier(runs, n=10000, minutes=5.0):
@@ -140,8 +139,7 @@ def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance
                              for s in ss])
         lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise,
                      guidance_start=guidance_start)
-        img = vae.dec(lat / info["scaling_factor"]).clamp(-1, 1)
-        out.append(((img + 1) * 127.5 + 0.5).clamp(0, 255).byte().permute(0, 2, 3, 1).numpy())
+        out.append(to_u8(vae.dec(lat / info["scaling_factor"])))
     return np.concatenate(out)
 
 
@@ -244,8 +242,7 @@ def main():
     real2 = np.stack([render.render(REAL_SEED0 + 500000 + i, v)[0] for i, v in enumerate(vecs)])
     _, fr2 = classify(clf, prep(real2), feats=True)
     with torch.no_grad():
-        rec = vae.dec(vae.encode(torch.from_numpy(real2).permute(0, 3, 1, 2).float() / 127.5 - 1)[0])
-    rec = ((rec.clamp(-1, 1) + 1) * 127.5 + 0.5).byte().permute(0, 2, 3, 1).numpy()
+        rec = to_u8(vae.dec(vae.encode(to_tensor(real2))[0]))
     _, frec = classify(clf, prep(rec), feats=True)
     acc_gen = (pg == vecs).mean(0)
     acc_real = (pr == vecs).mean(0)

@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, MAX_LEN  # noqa: E402
-from models import (VAE, DecoderExport, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
+from models import (DecoderExport, load_vae, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
                     NUM_TRAIN_TIMESTEPS, add_sampling_args, count)
 from train import UNET_CH  # noqa: E402
 
@@ -32,13 +32,11 @@ def load(runs):
     if not os.path.exists(path):
         path = os.path.join(runs, "unet.pt")
     st = torch.load(path)
-    info = json.load(open(os.path.join(runs, "latents.json")))
-    z = info.get("latent_channels", 4)
-    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)), z=z)
+    vae = load_vae(os.path.join(runs, "vae_final.pt"))
+    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)), z=vae.z)
     te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
-    vae = VAE(z=z)
-    vae.load_state_dict(torch.load(os.path.join(runs, "vae_final.pt"))["vae"])
-    for m in (te, unet, vae):
+    info = json.load(open(os.path.join(runs, "latents.json")))
+    for m in (te, unet):
         m.eval()
     return tok, te, unet, vae, info, st["step"], path
 

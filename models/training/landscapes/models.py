@@ -155,6 +155,24 @@ class VAE(nn.Module):
         return self.dec(z), mean, logvar
 
 
+def load_vae(path):
+    """A trained VAE checkpoint (vae_final.pt) with its own latent width, in eval mode."""
+    st = torch.load(path)
+    vae = VAE(z=st.get("z", 4))
+    vae.load_state_dict(st["vae"])
+    return vae.eval()
+
+
+def to_tensor(u8):
+    """uint8 images [n, h, w, 3] -> float [n, 3, h, w] in [-1, 1]"""
+    return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 127.5 - 1
+
+
+def to_u8(img):
+    """Decoder output [n, 3, h, w] (about [-1, 1]) -> uint8 images [n, h, w, 3]"""
+    return ((img.clamp(-1, 1) + 1) * 127.5 + 0.5).clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+
+
 class DecoderExport(nn.Module):
     """latent_sample (already divided by scaling_factor) -> image in [-1, 1]"""
 

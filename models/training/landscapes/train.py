@@ -28,7 +28,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from captions import Tokenizer, caption  # noqa: E402
-from models import VAE, TextEncoder, UNet, alphas_cumprod_zero_snr, count  # noqa: E402
+from models import VAE, TextEncoder, UNet, alphas_cumprod_zero_snr, count, load_vae, to_tensor  # noqa: E402
 
 UNET_CH = (64, 96, 144)
 
@@ -66,10 +66,6 @@ def stage_data(a):
 def load_images(a):
     prefix = os.path.join(a.runs, "data", "train")
     return np.load(prefix + "_images.npy", mmap_mode="r"), np.load(prefix + "_attrs.npy")
-
-
-def to_tensor(u8):
-    return torch.from_numpy(np.ascontiguousarray(u8)).permute(0, 3, 1, 2).float() / 127.5 - 1
 
 
 def stage_vae(a):
@@ -135,10 +131,7 @@ def stage_encode(a):
     if os.path.exists(meta):
         return
     imgs, _ = load_images(a)
-    st = torch.load(os.path.join(a.runs, "vae_final.pt"))
-    vae = VAE(z=st.get("z", 4))
-    vae.load_state_dict(st["vae"])
-    vae.eval()
+    vae = load_vae(os.path.join(a.runs, "vae_final.pt"))
     n, z = len(imgs), vae.z
     lat = np.zeros((n, z, 16, 16), np.float16)
     rgb_x, rgb_y = [], []
