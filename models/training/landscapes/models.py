@@ -155,6 +155,25 @@ class VAE(nn.Module):
         return self.dec(z), mean, logvar
 
 
+class PatchCritic(nn.Module):
+    """Judges 8x8-pixel patches as rendered or reconstructed, for the VAE's adversarial loss. Spectral
+    norm keeps it smooth; the generator also matches its features (more stable than the score alone)."""
+
+    def __init__(self, ch=(32, 64, 128)):
+        super().__init__()
+        sn = nn.utils.spectral_norm
+        self.blocks = nn.ModuleList(nn.Sequential(sn(nn.Conv2d(a, b, 4, 2, 1)), nn.LeakyReLU(0.2))
+                                    for a, b in zip((3,) + ch[:-1], ch))
+        self.head = sn(nn.Conv2d(ch[-1], 1, 3, padding=1))
+
+    def forward(self, x):
+        feats = []
+        for b in self.blocks:
+            x = b(x)
+            feats.append(x)
+        return self.head(x), feats
+
+
 def load_vae(path):
     """A trained VAE checkpoint (vae_final.pt) with its own latent width, in eval mode."""
     st = torch.load(path)

@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # options: --runs DIR (default models/training/runs) --count 52000 --threads 2 --unet-ch 64,96,144
-    #          --vae-minutes 30 --unet-minutes 68 --latent-channels 4
+    #          --vae-minutes 30 --unet-minutes 68 --latent-channels 4 --vae-critic 0
 """
 import argparse
 import json
@@ -28,7 +28,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from captions import Tokenizer, caption  # noqa: E402
-from models import VAE, TextEncoder, UNet, alphas_cumprod_zero_snr, count, load_vae, to_tensor  # noqa: E402
+from models import VAE, PatchCritic, TextEncoder, UNet, alphas_cumprod_zero_snr, count, load_vae, to_tensor  # noqa: E402
 
 UNET_CH = (64, 96, 144)
 
@@ -69,27 +69,38 @@ def load_images(a):
 
 
 def stage_vae(a):
+    """L1 + L2 + a small KL. With --vae-critic W, the second half of the budget adds a patch critic
+    (hinge loss, weight W x the gradient-balanced weight) and feature matching: L1 + L2 alone trade
+    texture for PSNR, so foliage, ripples and snow come out smooth; the critic makes the encoder put
+    that texture into the latents, where the UNet can learn it."""
     final = os.path.join(a.runs, "vae_final.pt")
     if os.path.exists(final):
         return
     ck = os.path.join(a.runs, "vae.pt")
     imgs, _ = load_images(a)
     n = len(imgs)
-    vae = VAE(z=a.latent_channels)
-    opt = torch.optim.AdamW(vae.parameters(), lr=1e-3, weight_decay=0.0)
+    vae, critic = VAE(z=a.latent_channels), PatchCritic()
+    betas = (0.5, 0.9) if a.vae_critic else (0.9, 0.999)  # GAN-style momentum once a critic plays
+    opt = torch.optim.Adam(vae.parameters(), lr=1e-3, betas=betas)
+    opt_c = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9))
     step, elapsed = 0, 0.0
     if os.path.exists(ck):
         st = torch.load(ck)
         vae.load_state_dict(st["vae"]), opt.load_state_dict(st["opt"])
+        if "critic" in st:
+            critic.load_state_dict(st["critic"]), opt_c.load_state_dict(st["opt_c"])
         step, elapsed = st["step"], st["elapsed"]
         log(a.runs, f"vae: resumed at step {step}, {elapsed / 60:.1f} min")
     else:
-        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters, {vae.z} latent channels")
+        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters, {vae.z} latent channels, "
+                    f"critic weight {a.vae_critic}")
     budget = a.vae_minutes * 60
     rng = np.random.default_rng(1000 + step)
     t_last, t_ck, acc = time.time(), time.time(), []
     crop, bs = 64, 32
+    last = vae.dec.out[-1].weight
     while elapsed < budget:
+        frac = elapsed / budget
         idx = np.sort(rng.choice(n, bs, replace=False))
         batch = imgs[idx]
         ox, oy = rng.integers(0, 128 - crop + 1, 2) // 8 * 8
@@ -97,28 +108,44 @@ def stage_vae(a):
         if rng.random() < 0.5:
             x = x.flip(3)
         for g in opt.param_groups:
-            g["lr"] = lr_at(elapsed / budget, 1e-3)
+            g["lr"] = lr_at(frac, 1e-3)
         rec, mean, logvar = vae(x)
         kl = 0.5 * (mean.pow(2) + logvar.exp() - 1 - logvar).mean()
         l1 = (rec - x).abs().mean()
         l2 = (rec - x).pow(2).mean()
-        loss = l1 + l2 + 1e-4 * kl
+        loss, w = l1 + l2 + 1e-4 * kl, 0.0
+        if a.vae_critic and frac >= 0.5:
+            score, fake = critic(rec)
+            with torch.no_grad():
+                _, real = critic(x)
+            loss = loss + sum((f - r).abs().mean() for f, r in zip(fake, real)) / len(fake)
+            # balance the critic's gradient against the reconstruction's at the decoder's last layer
+            g_rec = torch.autograd.grad(loss, last, retain_graph=True)[0]
+            g_adv = torch.autograd.grad(-score.mean(), last, retain_graph=True)[0]
+            w = a.vae_critic * float((g_rec.norm() / (g_adv.norm() + 1e-4)).clamp(0, 1e4))
+            loss = loss - w * score.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        if a.vae_critic and frac >= 0.45:  # the critic starts a little before it is used
+            lc = F.relu(1 - critic(x)[0]).mean() + F.relu(1 + critic(rec.detach())[0]).mean()
+            opt_c.zero_grad(set_to_none=True)
+            lc.backward()
+            opt_c.step()
         step += 1
         now = time.time()
         elapsed += now - t_last
         t_last = now
-        acc.append([l1.item(), l2.item(), kl.item()])
+        acc.append([l1.item(), l2.item(), kl.item(), w])
         if step % 100 == 0:
             m = np.mean(acc, 0)
             psnr = 10 * math.log10(4 / max(m[1], 1e-10))
             log(a.runs, f"vae step {step} {elapsed / 60:.1f}/{a.vae_minutes} min l1 {m[0]:.4f} "
-                        f"psnr {psnr:.2f} kl {m[2]:.3f}")
+                        f"psnr {psnr:.2f} kl {m[2]:.3f} critic weight {m[3]:.3f}")
             acc = []
         if now - t_ck > 180:
-            save({"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z}, ck)
+            save({"vae": vae.state_dict(), "opt": opt.state_dict(), "critic": critic.state_dict(),
+                  "opt_c": opt_c.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z}, ck)
             t_ck = now
     save({"vae": vae.state_dict(), "step": step, "z": vae.z}, final)
     log(a.runs, f"vae: done at step {step}")
@@ -266,6 +293,8 @@ def main():
     ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)), help="UNet channels at 16², 8², 4²")
     ap.add_argument("--count", type=int, default=52000)
     ap.add_argument("--latent-channels", type=int, default=4, help="VAE latent channels (8x downsampling)")
+    ap.add_argument("--vae-critic", type=float, default=0.0,
+                    help="weight of the VAE's patch critic in the second half of its stage (0 = L1 + L2 only)")
     ap.add_argument("--vae-minutes", type=float, default=30)
     ap.add_argument("--unet-minutes", type=float, default=68)
     a = ap.parse_args()
