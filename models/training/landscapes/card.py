@@ -70,7 +70,7 @@ def main():
     rep = {
         "STEPS": str(lj["defaults"]["steps"]), "GUIDANCE": f"{lj['defaults']['guidance']:g}",
         "GUIDANCE_START": f"{lj['defaults'].get('guidanceStart', 0):g}",
-        "SAMPLE_PROMPTS": sp, "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
+        "SAMPLE_PROMPTS": sp, "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
         "UNET_CH": " / ".join(map(str, unet.ch)),
