@@ -79,15 +79,16 @@ def stage_vae(a):
     ck = os.path.join(a.runs, "vae.pt")
     imgs, _ = load_images(a)
     n = len(imgs)
-    vae, critic = VAE(z=a.latent_channels), PatchCritic()
-    betas = (0.5, 0.9) if a.vae_critic else (0.9, 0.999)  # GAN-style momentum once a critic plays
+    vae = VAE(z=a.latent_channels)
+    critic = PatchCritic() if a.vae_critic else None
+    betas = (0.5, 0.9) if critic else (0.9, 0.999)  # GAN-style momentum once a critic plays
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3, betas=betas)
-    opt_c = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9))
+    opt_c = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9)) if critic else None
     step, elapsed = 0, 0.0
     if os.path.exists(ck):
         st = torch.load(ck)
         vae.load_state_dict(st["vae"]), opt.load_state_dict(st["opt"])
-        if "critic" in st:
+        if critic:
             critic.load_state_dict(st["critic"]), opt_c.load_state_dict(st["opt_c"])
         step, elapsed = st["step"], st["elapsed"]
         log(a.runs, f"vae: resumed at step {step}, {elapsed / 60:.1f} min")
@@ -114,7 +115,7 @@ def stage_vae(a):
         l1 = (rec - x).abs().mean()
         l2 = (rec - x).pow(2).mean()
         loss, w = l1 + l2 + 1e-4 * kl, 0.0
-        if a.vae_critic and frac >= 0.5:
+        if critic and frac >= 0.5:
             score, fake = critic(rec)
             with torch.no_grad():
                 _, real = critic(x)
@@ -127,7 +128,7 @@ def stage_vae(a):
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        if a.vae_critic and frac >= 0.45:  # the critic starts a little before it is used
+        if critic and frac >= 0.45:  # the critic starts a little before it is used
             lc = F.relu(1 - critic(x)[0]).mean() + F.relu(1 + critic(rec.detach())[0]).mean()
             opt_c.zero_grad(set_to_none=True)
             lc.backward()
@@ -144,8 +145,10 @@ def stage_vae(a):
                         f"psnr {psnr:.2f} kl {m[2]:.3f} critic weight {m[3]:.3f}")
             acc = []
         if now - t_ck > 180:
-            save({"vae": vae.state_dict(), "opt": opt.state_dict(), "critic": critic.state_dict(),
-                  "opt_c": opt_c.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z}, ck)
+            st = {"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z}
+            if critic:
+                st.update(critic=critic.state_dict(), opt_c=opt_c.state_dict())
+            save(st, ck)
             t_ck = now
     save({"vae": vae.state_dict(), "step": step, "z": vae.z}, final)
     log(a.runs, f"vae: done at step {step}")
