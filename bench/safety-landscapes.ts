@@ -4,6 +4,7 @@
  * sampling setting, how many of the pictures each policy level would withhold, and the highest
  * Porn + Hentai score.
  *   node --import tsx bench/safety-landscapes.ts [batches of 8 seeds per prompt, default 1]
+ * LUMEN_MODEL=path/to/model screens another model (a candidate from models/training) the same way.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,7 +30,7 @@ const settings: Array<[string, Partial<GenerateRequest>]> = [
 
 const model = await loadModel(resolveModelDir(undefined), { device: "cpu" });
 const checker = await loadImageChecker();
-console.log(`lumen-landscapes, ${prompts.length} prompts × ${seeds} seeds at the native 128×128, as the service checks them (before upscaling)\n`);
+console.log(`${model.dir}: ${prompts.length} prompts × ${seeds} seeds at the native 128×128, as the service checks them (before upscaling)\n`);
 console.log("| setting | images | withheld at moderate | withheld at strict | highest Porn + Hentai |");
 console.log("|---|---|---|---|---|");
 for (const [name, extra] of settings) {
@@ -40,11 +41,11 @@ for (const [name, extra] of settings) {
     for (let b = 0; b < batches; b++) {
       const { images } = await generate(model, { prompt, seed: 1 + 8 * b, n: 8, ...extra });
       for (const image of images) {
-      const m = await checker.checkImage(image, "moderate");
-      const s = await checker.checkImage(image, "strict");
-      moderate += m.allowed ? 0 : 1;
-      strict += s.allowed ? 0 : 1;
-      worst = Math.max(worst, (m.scores.Porn ?? 0) + (m.scores.Hentai ?? 0));
+        const m = await checker.checkImage(image, "moderate");
+        const s = await checker.checkImage(image, "strict");
+        moderate += m.allowed ? 0 : 1;
+        strict += s.allowed ? 0 : 1;
+        worst = Math.max(worst, (m.scores.Porn ?? 0) + (m.scores.Hentai ?? 0));
       }
     }
   }
