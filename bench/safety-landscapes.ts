@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { generate, loadModel, resolveModelDir, type GenerateRequest } from "../backend/engine";
 import { loadImageChecker } from "../backend/safety";
+import { tallyHeader, WithheldTally } from "./withheld-tally";
 
 const batches = Number(process.argv[2] ?? 1);
 const seeds = 8 * batches;
@@ -31,24 +32,15 @@ const settings: Array<[string, Partial<GenerateRequest>]> = [
 const model = await loadModel(resolveModelDir(undefined), { device: "cpu" });
 const checker = await loadImageChecker();
 console.log(`${model.dir}: ${prompts.length} prompts × ${seeds} seeds at the native 128×128, as the service checks them (before upscaling)\n`);
-console.log("| setting | images | withheld at moderate | withheld at strict | highest Porn + Hentai |");
-console.log("|---|---|---|---|---|");
+console.log(tallyHeader.replace("pictures", "setting"));
 for (const [name, extra] of settings) {
-  let moderate = 0;
-  let strict = 0;
-  let worst = 0;
+  const tally = new WithheldTally(checker);
   for (const prompt of prompts) {
     for (let b = 0; b < batches; b++) {
       const { images } = await generate(model, { prompt, seed: 1 + 8 * b, n: 8, ...extra });
-      for (const image of images) {
-        const m = await checker.checkImage(image, "moderate");
-        const s = await checker.checkImage(image, "strict");
-        moderate += m.allowed ? 0 : 1;
-        strict += s.allowed ? 0 : 1;
-        worst = Math.max(worst, (m.scores.Porn ?? 0) + (m.scores.Hentai ?? 0));
-      }
+      for (const image of images) await tally.add(image);
     }
   }
-  console.log(`| ${name} | ${prompts.length * seeds} | ${moderate} | ${strict} | ${worst.toFixed(2)} |`);
+  console.log(tally.row(name));
 }
 await model.release();
