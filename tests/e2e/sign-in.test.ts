@@ -128,7 +128,7 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
 
     await page.getByRole("textbox", { name: "Describe your image" }).fill("northern lights over a frozen lake");
     await page.getByRole("combobox", { name: "Images" }).selectOption("2");
-    await useSeed(page); // the strict filter withholds about one in eight of this model's pictures
+    await useSeed(page); // the strict filter withholds about one in eleven of this model's pictures
     const progress = await watchProgress(page);
     await generateButton(page).click();
     const results = page.getByTestId("result");

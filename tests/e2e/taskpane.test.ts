@@ -106,9 +106,11 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     const body = JSON.parse((await again).postData() ?? "{}");
     assert.strictEqual(body.prompt, "northern lights over a frozen lake");
     assert.strictEqual(body.seed, undefined, "new seeds");
+    // New seeds draw new pictures; the image filter withholds a few of this model's (docs/SAFETY.md),
+    // and then the banner says so instead of a new result.
     await page.waitForFunction((label) => {
       const card = document.querySelector("[data-testid=result]");
-      return card && card.getAttribute("aria-label") !== label;
+      return (card && card.getAttribute("aria-label") !== label) || document.querySelector("[data-testid=status-blocked]");
     }, firstLabel);
     await page.close();
   });

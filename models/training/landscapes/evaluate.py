@@ -1,7 +1,7 @@
 """Measure lumen-landscapes: prompt adherence, diversity, PyTorch denoising time; draw samples.
 
     /usr/bin/python3 models/training/landscapes/evaluate.py [--runs models/training/runs]
-        [--out models/lumen-landscapes] [--steps 8] [--guidance 10] [--guidance-start 0.875]
+        [--out models/lumen-landscapes] [--steps 8] [--guidance 8] [--guidance-start 0.75]
 
 1. An attribute classifier (small CNN, one head per attribute) is trained on renders the generator
    never saw (seeds from 10,000,000; the generator was trained on seeds 0..count-1). Cached in

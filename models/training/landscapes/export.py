@@ -1,7 +1,7 @@
 """Export the trained lumen-landscapes model to models/lumen-landscapes/ (diffusers ONNX layout).
 
     /usr/bin/python3 models/training/landscapes/export.py [--runs models/training/runs]
-        [--out models/lumen-landscapes] [--steps 8] [--guidance 10] [--guidance-start 0.875]
+        [--out models/lumen-landscapes] [--steps 8] [--guidance 8] [--guidance-start 0.75]
 
 Uses the EMA weights of the latest text-encoder/UNet checkpoint (unet_final.pt, else unet.pt),
 the VAE decoder of vae_final.pt and the scaling factor / latent-to-RGB map of latents.json.

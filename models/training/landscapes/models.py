@@ -1,6 +1,6 @@
 """Networks of the lumen-landscapes latent diffusion model, and its noise schedule and sampler.
 
-- VAE: 128x128x3 <-> 16x16xz (8x downsampling; z = 4 unless --latent-channels says otherwise), small KL.
+- VAE: 128x128x3 <-> 16x16xz (8x downsampling; z = train.py --latent-channels, 8 by default), small KL.
 - Text encoder: a small bidirectional transformer over the word-level tokenizer, [B, 32] -> [B, 32, 128].
 - UNet: on 16x16xz latents, channels 64/128/192, cross-attention to the text at 8x8, 4x4 and the middle.
 - Schedule: scaled_linear betas (0.00085..0.012, 1000 steps) rescaled to zero terminal SNR,

@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # options: --runs DIR (default models/training/runs) --count 52000 --threads 2 --unet-ch 64,96,144
-    #          --vae-minutes 30 --unet-minutes 68 --latent-channels 4 --vae-critic 0
+    #          --vae-minutes 30 --unet-minutes 68 --latent-channels 8 --vae-critic 0.1
 """
 import argparse
 import json
@@ -295,8 +295,8 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)), help="UNet channels at 16², 8², 4²")
     ap.add_argument("--count", type=int, default=52000)
-    ap.add_argument("--latent-channels", type=int, default=4, help="VAE latent channels (8x downsampling)")
-    ap.add_argument("--vae-critic", type=float, default=0.0,
+    ap.add_argument("--latent-channels", type=int, default=8, help="VAE latent channels (8x downsampling)")
+    ap.add_argument("--vae-critic", type=float, default=0.1,
                     help="weight of the VAE's patch critic in the second half of its stage (0 = L1 + L2 only)")
     ap.add_argument("--vae-minutes", type=float, default=30)
     ap.add_argument("--unet-minutes", type=float, default=68)
