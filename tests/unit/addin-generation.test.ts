@@ -1,0 +1,44 @@
+// What the task pane makes of the image filter's verdicts on a running generation: some pictures
+// withheld still ends as a result, every picture withheld ends as a blocked generation.
+import { describe, it } from "node:test";
+import assert from "node:assert";
+import type { GenerationEvent } from "../../backend/api/contract";
+import { initialState, reducer, type GenerationState } from "../../addin/shared/generation";
+
+function run(events: GenerationEvent[]): GenerationState {
+  let state = reducer(initialState, { type: "submit", request: { prompt: "northern lights over a frozen lake", n: 2 } });
+  state = reducer(state, { type: "accepted", id: "g1", position: 0 });
+  for (const event of [{ type: "started", steps: 8, n: 2 } as const, ...events]) state = reducer(state, { type: "event", event });
+  return state;
+}
+
+const image = (index: number): GenerationEvent => ({
+  type: "image", id: `i${index}`, index, seed: 40 + index, url: `/api/images/i${index}`, width: 512, height: 512,
+});
+const withheld = (index: number): GenerationEvent => ({
+  type: "blocked", category: "sexual", index, message: "The generated image was withheld.",
+});
+
+describe("generation state and the image filter", () => {
+  it("ends done, with the images and a note of each withheld one, when some pass", () => {
+    const state = run([withheld(0), image(1), withheld(0), { type: "done", status: "done" }]);
+    assert.strictEqual(state.phase, "done");
+    assert.deepStrictEqual(state.images.map((i) => i.index), [1]);
+    assert.deepStrictEqual(state.withheld, [{ index: 0, category: "sexual" }], "a replayed verdict counts once");
+    assert.strictEqual(state.problem, undefined);
+  });
+
+  it("ends stopped as blocked, naming the category, when every image is withheld", () => {
+    const state = run([withheld(0), withheld(1), { type: "done", status: "blocked" }]);
+    assert.strictEqual(state.phase, "stopped");
+    assert.deepStrictEqual(state.problem, {
+      kind: "blocked", category: "sexual", message: "Every image was withheld by the content filter.",
+    });
+  });
+
+  it("stops as blocked at once when the prompt itself is refused", () => {
+    const state = run([{ type: "blocked", category: "violence", message: "The prompt was blocked." }]);
+    assert.strictEqual(state.phase, "stopped");
+    assert.deepStrictEqual(state.problem, { kind: "blocked", category: "violence", message: "The prompt was blocked." });
+  });
+});
