@@ -23,7 +23,7 @@ async function readImage(path: string): Promise<ImageInput> {
 }
 
 const checker = await loadImageChecker();
-console.log(tallyHeader);
+console.log(tallyHeader("folder"));
 for (const folder of folders) {
   const tally = new WithheldTally(checker);
   for (const file of readdirSync(folder).filter((f) => /\.(png|jpe?g|webp)$/i.test(f))) {

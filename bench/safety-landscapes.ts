@@ -32,7 +32,7 @@ const settings: Array<[string, Partial<GenerateRequest>]> = [
 const model = await loadModel(resolveModelDir(undefined), { device: "cpu" });
 const checker = await loadImageChecker();
 console.log(`${model.dir}: ${prompts.length} prompts × ${seeds} seeds at the native 128×128, as the service checks them (before upscaling)\n`);
-console.log(tallyHeader.replace("pictures", "setting"));
+console.log(tallyHeader("setting"));
 for (const [name, extra] of settings) {
   const tally = new WithheldTally(checker);
   for (const prompt of prompts) {

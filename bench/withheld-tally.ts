@@ -1,10 +1,10 @@
 /** Counts what the image checker withholds from a set of pictures at each policy level (for bench/safety-*.ts). */
 import type { ImageChecker, ImageInput } from "../backend/safety";
 
-export const tallyHeader = [
-  "| pictures | images | withheld at moderate | withheld at strict | highest Porn + Hentai |",
-  "|---|---|---|---|---|",
-].join("\n");
+/** The table's header; `what` names the first column (a folder, a sampling setting). */
+export function tallyHeader(what: string): string {
+  return `| ${what} | images | withheld at moderate | withheld at strict | highest Porn + Hentai |\n|---|---|---|---|---|`;
+}
 
 export class WithheldTally {
   images = 0;

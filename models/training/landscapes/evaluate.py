@@ -42,7 +42,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 from render import ATTRS  # noqa: E402
 from captions import attribute_prompt  # noqa: E402
-from models import add_sampling_args, sample, to_tensor, to_u8  # noqa: E402
+from models import add_sampling_args, reconstruct, sample, to_tensor, to_u8  # noqa: E402
 from export import load  # noqa: E402
 
 SIZES = [len(v) for _, v in ATTRS]
@@ -143,6 +143,11 @@ def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance
     return np.concatenate(out)
 
 
+def render_vectors(vecs, offset=0):
+    """Real renders of the fixed attribute vectors (offset 0: the ceiling; 500,000: a second set)."""
+    return np.stack([render.render(REAL_SEED0 + offset + i, v)[0] for i, v in enumerate(vecs)])
+
+
 def fixed_vectors(n=240):
     rng = np.random.default_rng(12345)
     return np.stack([render.sample_attributes(rng) for _ in range(n)])
@@ -236,13 +241,12 @@ def main():
     vecs = fixed_vectors(240)
     prompts = [attribute_prompt(v) for v in vecs]
     gen = generate(tok, te, unet, vae, info, prompts, list(range(len(vecs))), a.steps, a.guidance, a.guidance_start)
-    real = np.stack([render.render(REAL_SEED0 + i, v)[0] for i, v in enumerate(vecs)])
+    real = render_vectors(vecs)
     pg, fg = classify(clf, prep(gen), feats=True)
     pr, fr = classify(clf, prep(real), feats=True)
-    real2 = np.stack([render.render(REAL_SEED0 + 500000 + i, v)[0] for i, v in enumerate(vecs)])
+    real2 = render_vectors(vecs, 500000)
     _, fr2 = classify(clf, prep(real2), feats=True)
-    with torch.no_grad():
-        rec = to_u8(vae.dec(vae.encode(to_tensor(real2))[0]))
+    rec = reconstruct(vae, real2)
     _, frec = classify(clf, prep(rec), feats=True)
     acc_gen = (pg == vecs).mean(0)
     acc_real = (pr == vecs).mean(0)

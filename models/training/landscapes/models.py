@@ -2,7 +2,7 @@
 
 - VAE: 128x128x3 <-> 16x16xz (8x downsampling; z = train.py --latent-channels, 8 by default), small KL.
 - Text encoder: a small bidirectional transformer over the word-level tokenizer, [B, 32] -> [B, 32, 128].
-- UNet: on 16x16xz latents, channels 64/128/192, cross-attention to the text at 8x8, 4x4 and the middle.
+- UNet: on 16x16xz latents, channels 64/96/144 (train.py --unet-ch), cross-attention to the text at 8x8, 4x4 and the middle.
 - Schedule: scaled_linear betas (0.00085..0.012, 1000 steps) rescaled to zero terminal SNR,
   v-prediction; sampled with Euler and "trailing" timestep spacing exactly as diffusers'
   EulerDiscreteScheduler does (the TypeScript engine implements the same).
@@ -190,6 +190,13 @@ def to_tensor(u8):
 def to_u8(img):
     """Decoder output [n, 3, h, w] (about [-1, 1]) -> uint8 images [n, h, w, 3]"""
     return ((img.clamp(-1, 1) + 1) * 127.5 + 0.5).clamp(0, 255).byte().permute(0, 2, 3, 1).numpy()
+
+
+@torch.no_grad()
+def reconstruct(vae, u8, batch=64):
+    """uint8 images -> the VAE's reconstructions of them (encoder mean, then decoder), as uint8"""
+    return np.concatenate([to_u8(vae.dec(vae.encode(to_tensor(u8[i:i + batch]))[0]))
+                           for i in range(0, len(u8), batch)])
 
 
 class DecoderExport(nn.Module):

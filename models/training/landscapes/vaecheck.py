@@ -24,15 +24,9 @@ from PIL import Image
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import render  # noqa: E402
 import evaluate as E  # noqa: E402
-from models import load_vae, to_tensor, to_u8  # noqa: E402
+from models import load_vae, reconstruct  # noqa: E402
 
 SCREEN_SEED0, SCREEN_COUNT = 9_000_000, 384
-
-
-@torch.no_grad()
-def reconstruct(vae, u8, batch=64):
-    return np.concatenate([to_u8(vae.dec(vae.encode(to_tensor(u8[i:i + batch]))[0]))
-                           for i in range(0, len(u8), batch)])
 
 
 def save_pngs(folder, images):
@@ -51,8 +45,7 @@ def main():
     torch.set_num_threads(a.threads)
     clf = E.build_classifier(a.runs)
     vecs = E.fixed_vectors(240)
-    real = np.stack([render.render(E.REAL_SEED0 + i, v)[0] for i, v in enumerate(vecs)])
-    held = np.stack([render.render(E.REAL_SEED0 + 500000 + i, v)[0] for i, v in enumerate(vecs)])
+    real, held = E.render_vectors(vecs), E.render_vectors(vecs, 500000)
     _, f_real = E.classify(clf, E.prep(real), feats=True)
     screen = None
     if a.pngs:
