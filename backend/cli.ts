@@ -4,6 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { extname } from "node:path";
 import {
   CancelledError,
+  DEFAULT_MODEL,
   devices,
   encodeImage,
   formatFromPath,
@@ -11,6 +12,7 @@ import {
   listModels,
   loadModel,
   ModelError,
+  modelsDir,
   randomSeed,
   RequestError,
   resolveModelDir,
@@ -20,7 +22,7 @@ import {
 } from "./engine";
 import { loadTokenizer } from "./engine/tokenizer";
 import { GENERATOR } from "./provenance/parameters";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 function int(name: string) {
   return (value: string) => {
@@ -136,6 +138,9 @@ async function tokenizeCommand(text: string, flags: { model?: string }): Promise
   process.stdout.write(JSON.stringify(tokenizer.encode(text)) + "\n");
 }
 
+const fmtBytes = (n: number) =>
+  n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
+
 function modelsCommand(flags: { json?: boolean }): void {
   const models = listModels();
   if (flags.json) {
@@ -143,19 +148,118 @@ function modelsCommand(flags: { json?: boolean }): void {
     return;
   }
   if (models.length === 0) {
-    process.stdout.write("no models found\n");
+    process.stdout.write(`no models in ${modelsDir()}; add one with: lumen models pull <owner/name>\n`);
     return;
   }
   const rows = models.map((m) => [
     m.name,
     m.kind,
-    `${(m.bytes / 1e6).toFixed(1)} MB`,
+    m.precision,
+    fmtBytes(m.bytes),
+    m.devices.join(",") || "none known",
     m.defaults ? `${m.defaults.steps ?? "?"} steps, guidance ${m.defaults.guidance ?? "?"}${m.defaults.guidanceStart ? ` from ${m.defaults.guidanceStart}` : ""}, ${m.defaults.scheduler ?? "euler"}` : "",
     m.nativeSize ? `${m.nativeSize[0]}×${m.nativeSize[1]}` : "",
+    m.source ? `${m.source.repo}@${m.source.commit.slice(0, 7)}` : "",
   ]);
-  const header = ["name", "kind", "size", "defaults", "native"];
+  const header = ["name", "family", "precision", "size", "devices", "defaults", "native", "source"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n");
+}
+
+async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean }): Promise<void> {
+  const { defaultCacheDir, hubEndpoint, pullModel } = await import("./hub");
+  const say = (line: string) => process.stderr.write(`lumen: ${line}\n`);
+  const quiet = flags.quiet || !process.stderr.isTTY;
+  const cliProgress = quiet ? undefined : (await import("cli-progress")).default;
+  const bars = cliProgress
+    ? new cliProgress.MultiBar(
+        {
+          format: "{file} [{bar}] {percentage}% {done}/{size} {rate} {left}",
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+          barsize: 24,
+        },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
+  const log = (line: string) => (bars ? bars.log(`lumen: ${line}\n`) : say(line));
+  let bar: ReturnType<NonNullable<typeof bars>["create"]> | undefined;
+  // Bytes of each file on disk, their sum, and the rate of this run's own downloading.
+  const perFile = new Map<string, number>();
+  let total = 0;
+  let done = 0;
+  const started = performance.now();
+  let fetched = 0;
+  const show = (file: string) => {
+    const seconds = (performance.now() - started) / 1000;
+    const rate = seconds > 0.5 ? fetched / seconds : 0;
+    const left = rate > 0 ? (total - done) / rate : NaN;
+    bar?.update(done, {
+      file: file.length > 28 ? "…" + file.slice(-27) : file.padEnd(28),
+      done: fmtBytes(done),
+      size: fmtBytes(total),
+      rate: rate ? `${fmtBytes(rate)}/s` : "",
+      left: Number.isFinite(left) ? `${Math.floor(left / 60)}m${String(Math.round(left % 60)).padStart(2, "0")}s left` : "",
+    });
+  };
+  try {
+    const result = await pullModel({
+      ref,
+      name: flags.name,
+      modelsDir: modelsDir(),
+      cacheDir: join(defaultCacheDir(), "downloads"),
+      endpoint: hubEndpoint(),
+      token: process.env.HF_TOKEN,
+      onEvent: (e) => {
+        if (e.type === "resolved") {
+          total = e.bytes;
+          log(
+            `${e.repo}@${e.commit.slice(0, 12)} (${e.family}): ${e.files.length} files, ${fmtBytes(e.bytes)}` +
+              (e.skipped.length ? `; leaving ${e.skipped.length} files the engine does not use (${fmtBytes(e.skipped.reduce((s, f) => s + f.size, 0))})` : ""),
+          );
+          bar = bars?.create(total, 0, {});
+        } else if (e.type === "file") {
+          if (!bars) say(`downloading ${e.path} (${fmtBytes(e.size)})`);
+          perFile.set(e.path, 0);
+        } else if (e.type === "resume") {
+          // Bytes already on disk from an earlier run count as done, not as this run's download.
+          if (e.from < e.size && (perFile.get(e.path) ?? 0) === 0) log(`resuming ${e.path} at ${fmtBytes(e.from)} of ${fmtBytes(e.size)}`);
+          done += e.from - (perFile.get(e.path) ?? 0);
+          perFile.set(e.path, e.from);
+        } else if (e.type === "progress") {
+          const delta = e.bytes - (perFile.get(e.path) ?? 0);
+          fetched += delta;
+          done += delta;
+          perFile.set(e.path, e.bytes);
+          show(e.path);
+        } else if (e.type === "retry") {
+          log(`${e.path}: ${e.reason}; trying again (${e.attempt + 1})`);
+        }
+      },
+    });
+    bars?.stop();
+    const seconds = (performance.now() - started) / 1000;
+    say(`downloaded ${fmtBytes(fetched)} in ${seconds.toFixed(1)} s`);
+    process.stdout.write(
+      `installed ${result.name} (${result.repo}@${result.commit.slice(0, 12)}, ${result.family}, ${fmtBytes(result.bytes)}) in ${result.dir}\n` +
+        (result.license ? `licence: ${result.license}; read it at ${hubEndpoint()}/${result.repo} before you use the model\n` : "") +
+        "use it:\n" +
+        `  npx lumen generate --model ${result.name} --prompt "a lighthouse at dusk" --out lighthouse.png\n` +
+        `  LUMEN_MODEL=${result.name} npm start\n`,
+    );
+  } finally {
+    bars?.stop();
+  }
+}
+
+async function removeCommand(name: string): Promise<void> {
+  const { removeModel } = await import("./hub");
+  const dir = modelsDir();
+  // The embedded model ships in the repository's own models/ and is the service's default.
+  const own = dir === resolve(join(import.meta.dirname, "..", "models"));
+  const removed = removeModel(dir, name, { protect: own ? [DEFAULT_MODEL] : [] });
+  process.stdout.write(`removed ${removed.name} (${fmtBytes(removed.bytes)}) from ${dir}\n`);
 }
 
 async function serveCommand(flags: { port?: number; http?: boolean; host?: string }): Promise<void> {
@@ -273,11 +377,19 @@ export function buildProgram(): Command {
     .requiredOption("-o, --out <file>", "where to write the manifest")
     .action(manifestCommand);
 
-  program
+  const models = program
     .command("models")
-    .description("list the models under models/")
+    .description("list the installed models (models/ or LUMEN_MODELS_DIR); pull or remove one")
     .option("--json", "machine-readable output")
     .action(modelsCommand);
+  models
+    .command("pull")
+    .description("download a diffusers ONNX model from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN) into models/")
+    .argument("<repo>", "owner/name, optionally @revision (branch, tag or commit)")
+    .option("--name <name>", "folder name under models/ (default: the repository's name)")
+    .option("-q, --quiet", "no progress bar")
+    .action(pullCommand);
+  models.command("rm").description("remove an installed model").argument("<name>").action(removeCommand);
 
   return program;
 }
@@ -292,7 +404,7 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof ModelError ||
       e instanceof RequestError ||
       e instanceof CancelledError ||
-      ["ConfigError", "ManifestError"].includes((e as Error)?.name);
+      ["ConfigError", "ManifestError", "PullError"].includes((e as Error)?.name);
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
     return 1;
