@@ -1,13 +1,27 @@
 // Loaded models by name: each is opened once, on first use, and shared by all jobs.
+import { statSync } from "node:fs";
 import { ModelError } from "./errors";
 import { loadModel, type LoadedModel } from "./model";
 import type { RuntimeOptions } from "./providers";
-import { listModels, type ModelSummary } from "./registry";
+import { listModels, modelsDir, type ModelSummary } from "./registry";
+
+/** Changes when a model folder is added to or taken from the directory (both rename into it). */
+function folderStamp(dir: string): number {
+  try {
+    return statSync(dir).mtimeMs;
+  } catch {
+    return -1;
+  }
+}
 
 export class ModelPool {
   private readonly loaded = new Map<string, Promise<LoadedModel>>();
-  /** Listing reads every model folder, so it is done once and again only for an unknown name. */
+  /**
+   * Listing reads every model folder, so it is done again only when the models directory changed
+   * (a model pulled or removed while the server runs) or an unknown name is asked for.
+   */
   private listing?: ModelSummary[];
+  private stamp = -1;
 
   constructor(
     private readonly runtime: RuntimeOptions,
@@ -15,7 +29,12 @@ export class ModelPool {
   ) {}
 
   available(): ModelSummary[] {
-    return (this.listing ??= listModels(this.root));
+    const stamp = folderStamp(this.root ?? modelsDir());
+    if (!this.listing || stamp !== this.stamp) {
+      this.listing = listModels(this.root);
+      this.stamp = stamp;
+    }
+    return this.listing;
   }
 
   private find(name: string): ModelSummary | undefined {

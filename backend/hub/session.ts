@@ -66,11 +66,11 @@ export class HubSession {
     // cut midway ends with "terminated"; WebBlob rethrows stream failures as bare strings.
     const cause = (err?.cause as { code?: string; message?: string } | undefined) ?? undefined;
     const text = typeof error === "string" ? error : String(err?.message ?? error);
-    if (cause?.code === "ENOTFOUND" || cause?.code === "ECONNREFUSED" || cause?.code === "EAI_AGAIN") {
-      return { message: `cannot reach ${this.endpoint} (${cause.code}); set HF_ENDPOINT for a mirror`, transient: true };
-    }
-    if (/terminated|other side closed|ECONNRESET|socket|network|fetch failed|connection closed/i.test(`${text} ${cause?.message ?? ""}`)) {
+    if (/terminated|other side closed|ECONNRESET|connection closed/i.test(`${text} ${cause?.code ?? ""} ${cause?.message ?? ""}`)) {
       return { message: `the connection to ${this.endpoint} dropped (${cause?.message ?? text})`, transient: true };
+    }
+    if (/fetch failed/i.test(text)) {
+      return { message: `cannot reach ${this.endpoint} (${cause?.code ?? cause?.message ?? text}); set HF_ENDPOINT for a mirror`, transient: true };
     }
     return { message: text.split("\n")[0], transient: false };
   }

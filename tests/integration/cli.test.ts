@@ -93,14 +93,24 @@ describe("lumen tokenize", () => {
 });
 
 describe("lumen models", () => {
-  it("lists the model folders with kind, size and defaults", async () => {
+  it("lists the model folders with family, precision, size and devices", async () => {
     const run = await lumen(["models"], { LUMEN_MODELS_DIR: fixturesDir });
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split("\n");
-    assert.match(lines[0], /^name\s+kind\s+size/);
-    assert.deepEqual(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 2)), [["sd15", "sd"], ["sd21", "sd"], ["sdxl", "sdxl"]]);
+    assert.match(lines[0], /^name\s+family\s+precision\s+size\s+devices/);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.split(/\s{2,}/).filter((c) => !/MB|kB/.test(c)).slice(0, 4)),
+      [["sd15", "sd", "fp32", "cpu,cuda,webgpu"], ["sd21", "sd", "fp32", "cpu,cuda,webgpu"], ["sdxl", "sdxl", "fp16", "cpu,cuda,webgpu"]],
+    );
     const json = JSON.parse((await lumen(["models", "--json"], { LUMEN_MODELS_DIR: fixturesDir })).stdout);
     assert.ok(json.every((m: { bytes: number }) => m.bytes > 0));
+  });
+
+  it("says where models go and how to add one when there are none", async () => {
+    const empty = join(work, "no-models");
+    const run = await lumen(["models"], { LUMEN_MODELS_DIR: empty });
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.stdout, `no models in ${empty}; add one with: lumen models pull <owner/name>\n`);
   });
 });
 

@@ -19,6 +19,9 @@ export function systemRoutes(deps: {
     const models = deps.pool.available().filter((m) => allowed(m.name)).map((m) => ({
       name: m.name,
       kind: m.kind,
+      precision: m.precision,
+      devices: m.devices,
+      source: m.source ?? null,
       description: m.description ?? null,
       default: m.name === deps.defaultModel,
       defaults: m.defaults ?? null,
