@@ -185,23 +185,28 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
     : undefined;
   const log = (line: string) => (bars ? bars.log(`lumen: ${line}\n`) : say(line));
   let bar: ReturnType<NonNullable<typeof bars>["create"]> | undefined;
-  // Bytes of each file on disk, their sum, and the rate of this run's own downloading.
+  // Bytes of each file on disk and their sum; this run's own downloading, sampled for the rate.
   const perFile = new Map<string, number>();
   let total = 0;
   let done = 0;
-  const started = performance.now();
   let fetched = 0;
-  const show = (file: string) => {
-    const seconds = (performance.now() - started) / 1000;
-    const rate = seconds > 0.5 ? fetched / seconds : 0;
+  const started = performance.now();
+  const samples: Array<[number, number]> = [];
+  const payload = (file: string) => {
+    const now = performance.now();
+    samples.push([now, fetched]);
+    while (samples.length > 2 && now - samples[0][0] > 5000) samples.shift();
+    const [t0, b0] = samples[0];
+    // The rate of the last five seconds, once there is a second of it to go by.
+    const rate = now - t0 >= 1000 ? ((fetched - b0) * 1000) / (now - t0) : 0;
     const left = rate > 0 ? (total - done) / rate : NaN;
-    bar?.update(done, {
+    return {
       file: file.length > 28 ? "…" + file.slice(-27) : file.padEnd(28),
       done: fmtBytes(done),
       size: fmtBytes(total),
       rate: rate ? `${fmtBytes(rate)}/s` : "",
       left: Number.isFinite(left) ? `${Math.floor(left / 60)}m${String(Math.round(left % 60)).padStart(2, "0")}s left` : "",
-    });
+    };
   };
   try {
     const result = await pullModel({
@@ -218,7 +223,7 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
             `${e.repo}@${e.commit.slice(0, 12)} (${e.family}): ${e.files.length} files, ${fmtBytes(e.bytes)}` +
               (e.skipped.length ? `; leaving ${e.skipped.length} files the engine does not use (${fmtBytes(e.skipped.reduce((s, f) => s + f.size, 0))})` : ""),
           );
-          bar = bars?.create(total, 0, {});
+          bar = bars?.create(total, 0, payload(""));
         } else if (e.type === "file") {
           if (!bars) say(`downloading ${e.path} (${fmtBytes(e.size)})`);
           perFile.set(e.path, 0);
@@ -232,7 +237,7 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
           fetched += delta;
           done += delta;
           perFile.set(e.path, e.bytes);
-          show(e.path);
+          bar?.update(done, payload(e.path));
         } else if (e.type === "retry") {
           log(`${e.path}: ${e.reason}; trying again (${e.attempt + 1})`);
         }
