@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { downloadFile } from "@huggingface/hub";
 import type { HubSession } from "./session";
 import { PullError } from "./errors";
+import { isAlive } from "./pids";
 import type { RepoFile } from "./layout";
 
 export interface Digest {
@@ -53,13 +54,7 @@ function lock(path: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number(readFileSync(path, "utf8"));
-      let alive = false;
-      try {
-        alive = Number.isInteger(pid) && pid > 0 && process.kill(pid, 0);
-      } catch {
-        alive = false;
-      }
-      if (alive) throw new PullError(`another lumen models pull (pid ${pid}) is downloading the same file; wait for it to finish`);
+      if (isAlive(pid)) throw new PullError(`another lumen models pull (pid ${pid}) is downloading the same file; wait for it to finish`);
       rmSync(path, { force: true });
     }
   }

@@ -1,10 +1,11 @@
 // Putting a downloaded model into models/<name>/ and taking one out. Both go through a hidden
 // folder beside the models (the listing skips names that start with "."), so a model is either
 // there whole or not at all, whatever happens midway.
-import { copyFileSync, linkSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { listModels, type ModelSummary } from "../engine/registry";
 import { PullError } from "./errors";
+import { isAlive } from "./pids";
 
 /** source.json: where a pulled model came from, and the digest of every file as the Hub listed it. */
 export interface ModelSource {
@@ -18,12 +19,22 @@ export interface ModelSource {
 
 export const SOURCE_FILE = "source.json";
 
+/** Removes what an install or removal that was killed midway left: `.incoming-*` / `.removing-*` of dead processes. */
+function removeLeftovers(modelsDir: string): void {
+  if (!existsSync(modelsDir)) return;
+  for (const name of readdirSync(modelsDir)) {
+    const m = /^\.(incoming|removing)-.+-(\d+)$/.exec(name);
+    if (m && !isAlive(Number(m[2]))) rmSync(join(modelsDir, name), { recursive: true, force: true });
+  }
+}
+
 /**
  * Creates `target` from cached files (repository path → cached copy). The copies are hard-linked
  * (copied across file systems) into a staging folder that is renamed into place; the cache's
  * entries are removed only once the model is installed.
  */
 export function installFolder(files: Map<string, string>, target: string, source: ModelSource): void {
+  removeLeftovers(dirname(target));
   const staging = join(dirname(target), `.incoming-${basename(target)}-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
@@ -53,6 +64,7 @@ export function installFolder(files: Map<string, string>, target: string, source
 
 /** Removes the model called `name` (its lumen.json name or its folder's) from `modelsDir`. */
 export function removeModel(modelsDir: string, name: string, options: { protect?: string[] } = {}): ModelSummary {
+  removeLeftovers(modelsDir);
   const models = listModels(modelsDir);
   const model = models.find((m) => m.name === name) ?? models.find((m) => basename(m.dir) === name);
   if (!model) {
