@@ -6,19 +6,16 @@
 // 3. Download each file into the cache (resumable, verified; see download.ts).
 // 4. Check every ONNX graph's external data files are there, then link the files into a hidden
 //    staging folder under models/ and rename it into place: the model appears whole or not at all.
-import { statfsSync } from "node:fs";
-import { mkdirSync, readFileSync } from "node:fs";
-import { existsSync } from "node:fs";
-import { posix } from "node:path";
+import { existsSync, mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { join, posix } from "node:path";
 import { listFiles, modelInfo } from "@huggingface/hub";
-import { downloadToCache } from "./download";
+import { readOnnxInfo } from "../engine/onnx-info";
+import { downloadToCache, expectedDigest } from "./download";
 import { PullError } from "./errors";
 import { installFolder } from "./install";
 import { selectFiles, type Family, type RepoFile } from "./layout";
 import { checkModelName, defaultModelName, parseRepoRef } from "./repo-ref";
 import { DEFAULT_ENDPOINT, HubSession } from "./session";
-import { readOnnxInfo } from "../engine/onnx-info";
-import { join } from "node:path";
 
 export interface PullOptions {
   /** owner/name[@revision] */
@@ -139,14 +136,9 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   const free = freeBytes(options.cacheDir);
   if (free !== undefined && free < selection.bytes) {
     // Files already in the cache count as downloaded; only a shortfall after them stops the pull.
-    const cached = selection.files.filter((f) => {
-      try {
-        return existsSync(join(options.cacheDir, f.lfs?.oid ?? f.oid ?? ""));
-      } catch {
-        return false;
-      }
-    });
-    const needed = selection.bytes - cached.reduce((s, f) => s + f.size, 0);
+    const needed = selection.files
+      .filter((f) => !existsSync(join(options.cacheDir, expectedDigest(f).hex)))
+      .reduce((sum, f) => sum + f.size, 0);
     if (free < needed) throw new PullError(`${repo} needs ${fmtBytes(needed)} in ${options.cacheDir}, which has ${fmtBytes(free)} free`);
   }
 

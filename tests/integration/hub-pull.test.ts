@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
 import { fixtureModel, fixturesDir } from "../helpers/fixtures";
+import { downloadFile, fileDownloadInfo, listFiles, pathsInfo } from "@huggingface/hub";
 import { repoFromFolder, startHubStandIn, type HubStandIn } from "../helpers/hub-stand-in";
 import { readEvents, startTestServer } from "../helpers/server";
 
@@ -326,6 +327,10 @@ describe("repositories that cannot be pulled", () => {
 
   it("says when a repository or revision does not exist", async () => {
     assert.match(errorLine(await lumen(["models", "pull", "lumen-test/nothing-here"], p.env)), /lumen-test\/nothing-here was not found on http:\/\/127\.0\.0\.1:\d+ \(if it is private or gated, set HF_TOKEN\)/);
+    const mark = hub.requests.length;
+    const withToken = errorLine(await lumen(["models", "pull", "lumen-test/nothing-here"], { ...p.env, HF_TOKEN: GOOD_TOKEN }));
+    assert.match(withToken, /lumen-test\/nothing-here was not found on http:\/\/127\.0\.0\.1:\d+, or HF_TOKEN has no access to it/);
+    assert.deepEqual(since(mark).map((r) => r.status), [404]);
     assert.match(errorLine(await lumen(["models", "pull", "lumen-test/sd15@v9"], p.env)), /lumen-test\/sd15 has no revision "v9" \(Invalid rev id: v9\)/);
     assert.match(errorLine(await lumen(["models", "pull", "not a repo"], p.env)), /"not a repo" is not a Hugging Face repository id/);
   });
@@ -338,5 +343,33 @@ describe("repositories that cannot be pulled", () => {
     await new Promise((r) => closed.close(r));
     const line = errorLine(await lumen(["models", "pull", "lumen-test/sd15"], { ...p.env, HF_ENDPOINT: `http://127.0.0.1:${port}` }));
     assert.match(line, new RegExp(`cannot reach http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\); set HF_ENDPOINT for a mirror`));
+  });
+});
+
+describe("the Hub stand-in, read by the official client", () => {
+  const repo = "lumen-test/sd15";
+
+  it("pages a recursive listing and gives LFS files their SHA-256 object id", async () => {
+    const entries = [];
+    for await (const e of listFiles({ repo, recursive: true, hubUrl: hub.url })) entries.push(e);
+    const data = entries.find((e) => e.path === DATA_PATH)!;
+    assert.deepEqual(data.lfs?.oid, createHash("sha256").update(dataBytes).digest("hex"));
+    assert.equal(data.size, dataBytes.length);
+    assert.ok(entries.some((e) => e.type === "directory" && e.path === "unet"));
+    const vocab = entries.find((e) => e.path === "tokenizer/vocab.json")!;
+    assert.equal(vocab.lfs, undefined);
+    assert.equal(vocab.oid, createHash("sha1").update(Buffer.concat([Buffer.from(`blob ${vocab.size}\0`), readFileSync(join(fixtureModel("sd15"), "tokenizer", "vocab.json"))])).digest("hex"));
+  });
+
+  it("answers paths-info and resolve as the client expects, with null for a missing file", async () => {
+    const [info] = await pathsInfo({ repo, paths: [DATA_PATH, "nothing.json"], hubUrl: hub.url });
+    assert.equal(info.path, DATA_PATH);
+    assert.equal(info.lfs?.size, dataBytes.length);
+    const download = await fileDownloadInfo({ repo, path: DATA_PATH, hubUrl: hub.url });
+    assert.equal(download?.size, dataBytes.length);
+    assert.ok(download?.url.startsWith(hub.cdnUrl), "the signed CDN address, as for CloudFront");
+    assert.equal(await downloadFile({ repo, path: "nothing.json", hubUrl: hub.url }), null);
+    const blob = await downloadFile({ repo, path: DATA_PATH, hubUrl: hub.url, xet: false });
+    assert.ok(Buffer.from(await blob!.slice(1000, 2000).arrayBuffer()).equals(dataBytes.subarray(1000, 2000)));
   });
 });
