@@ -6,7 +6,7 @@
 // 3. Download each file into the cache (resumable, verified; see download.ts).
 // 4. Check every ONNX graph's external data files are there, then link the files into a hidden
 //    staging folder under models/ and rename it into place: the model appears whole or not at all.
-import { existsSync, mkdirSync, readFileSync, statfsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statfsSync } from "node:fs";
 import { join, posix } from "node:path";
 import { listFiles, modelInfo } from "@huggingface/hub";
 import { readOnnxInfo } from "../engine/onnx-info";
@@ -124,13 +124,19 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   if (!indexFile) throw new PullError(`${repo} cannot run in Lumen: it is not a diffusers pipeline (no model_index.json)`);
   mkdirSync(options.cacheDir, { recursive: true });
   const indexPath = await downloadToCache(session, indexFile, options.cacheDir);
-  let index: Record<string, unknown>;
+  let selection: ReturnType<typeof selectFiles>;
   try {
-    index = JSON.parse(readFileSync(indexPath, "utf8"));
+    let index: Record<string, unknown>;
+    try {
+      index = JSON.parse(readFileSync(indexPath, "utf8"));
+    } catch (e) {
+      throw new PullError(`${repo}'s model_index.json is not valid JSON: ${(e as Error).message}`);
+    }
+    selection = selectFiles(repo, listing, index);
   } catch (e) {
-    throw new PullError(`${repo}'s model_index.json is not valid JSON: ${(e as Error).message}`);
+    rmSync(indexPath, { force: true }); // a refused repository leaves nothing behind
+    throw e;
   }
-  const selection = selectFiles(repo, listing, index);
   emit({ type: "resolved", repo, revision, commit: session.commit, family: selection.family, files: selection.files, bytes: selection.bytes, skipped: selection.skipped });
 
   const free = freeBytes(options.cacheDir);

@@ -295,7 +295,8 @@ describe("repositories that cannot be pulled", () => {
     assert.match(line, /lumen-test\/sd-pytorch cannot run in Lumen: text_encoder\/, unet\/, vae\/ hold PyTorch weights, not ONNX \(export the model with `optimum-cli export onnx`, see docs\/MODELS\.md\)/);
     assert.deepEqual(largeRequests(mark), [], "only model_index.json was fetched");
     assert.ok(since(mark).some((r) => r.url.endsWith("/model_index.json")));
-    assert.deepEqual(readdirSync(p.models, { withFileTypes: true }).length, 0);
+    assert.deepEqual(readdirSync(p.models), []);
+    assert.deepEqual(listAll(p.cache), [], "nor in the download cache");
   });
 
   it("asks for a token for a gated repository, and says when a token is rejected", async () => {
