@@ -17,6 +17,7 @@ import {
   RequestError,
   resolveModelDir,
   schedulerNames,
+  unknownWordsNotice,
   type Device,
   type SchedulerName,
 } from "./engine";
@@ -77,6 +78,8 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
     log: (m) => process.stderr.write(`lumen: ${m}\n`),
   });
   const loadMs = performance.now() - started;
+  const notice = unknownWordsNotice(model, flags.prompt);
+  if (notice) process.stderr.write(`lumen: ${notice.message}\n`);
   // Only a terminal shows the bar, so only then is its library loaded.
   const cliProgress = quiet ? undefined : (await import("cli-progress")).default;
   const bar = !cliProgress

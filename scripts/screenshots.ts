@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { launchBrowser, modelOptions, root, startAddinServer } from "../tests/e2e/support";
 
 const out = join(root, "docs", "images");
-const PROMPT = "a misty lake at sunrise with pine-covered hills reflected in still water";
+const PROMPT = "a misty lake at sunrise with pine-covered hills reflecting in still water";
 
 mkdirSync(out, { recursive: true });
 const server = await startAddinServer();
@@ -24,7 +24,7 @@ try {
 
   const creator = await browser.newPage({ width: 1280, height: 900 });
   await creator.goto(`${server.url}/creator.html`);
-  await creator.getByRole("button", { name: "Northern lights" }).click();
+  await creator.getByRole("button", { name: "Moonlit lake" }).click();
   await creator.getByRole("radio", { name: /Landscape, 4:3/ }).click();
   await creator.getByRole("button", { name: "Create" }).click();
   await creator.getByTestId("result").nth(3).waitFor({ timeout: 120_000 });

@@ -1,7 +1,7 @@
 // Typed client of the Lumen HTTP API (docs/API.md). The add-in is served by the same server,
 // so paths are relative to the page's origin unless a base URL is given. With sign-in on, every
 // call but GET /api/policy carries the token provider's bearer token, event streams and images too.
-import type { ErrorBody, ErrorCode, FeedbackRequest, GenerationEvent, GenerationRequest, Policy } from "../../backend/api/contract";
+import type { ErrorBody, ErrorCode, FeedbackRequest, GenerationAccepted, GenerationEvent, GenerationRequest, Notice, Policy } from "../../backend/api/contract";
 import { followEventStream } from "./events";
 
 /** A refusal or failure the server described with its error shape. */
@@ -28,6 +28,8 @@ export class UnreachableError extends Error {
 export interface CreatedGeneration {
   id: string;
   position: number;
+  /** What the server wants the user to know about the prompt (words the model cannot read). */
+  notices: Notice[];
 }
 
 export type ImageFormat = "png" | "jpeg" | "webp";
@@ -134,8 +136,8 @@ export class LumenClient {
 
   async createGeneration(request: GenerationRequest): Promise<CreatedGeneration> {
     const response = await this.json("/api/generations", request);
-    const { id, position } = await response.json();
-    return { id, position: position ?? 0 };
+    const { id, position, notices } = (await response.json()) as Partial<GenerationAccepted> & { id: string };
+    return { id, position: position ?? 0, notices: notices ?? [] };
   }
 
   async cancelGeneration(id: string): Promise<void> {

@@ -10,6 +10,7 @@ import { GenerateButton } from "../shared/components/GenerateButton";
 import { LiveRegion } from "../shared/components/LiveRegion";
 import { ProgressPanel } from "../shared/components/ProgressPanel";
 import { PromptField } from "../shared/components/PromptField";
+import { PromptNotices } from "../shared/components/PromptNotices";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
 import { SignInBanner } from "../shared/components/SignInBanner";
@@ -109,6 +110,7 @@ export function Creator() {
             <AdvancedOptions value={options} onChange={update} errors={errors} choices={choices} />
           </form>
 
+          <PromptNotices notices={state.notices} />
           <StatusBanner state={state} onRetry={form.retry} />
           {active && <ProgressPanel state={state} onCancel={generation.cancel} columns={4} previews={form.previews} />}
           {!active && shown && (

@@ -1,6 +1,6 @@
 // One generation's life as a reducer: submit → queued → running (steps, previews) → images →
 // done, or one of the ways it can stop (blocked, cancelled, busy, unreachable, failed).
-import type { GenerationEvent, GenerationRequest } from "../../backend/api/contract";
+import type { GenerationEvent, GenerationRequest, Notice } from "../../backend/api/contract";
 import { ApiError, UnreachableError, isSignInRefusal } from "../api/client";
 import { SignInError } from "../auth/errors";
 
@@ -37,14 +37,16 @@ export interface GenerationState {
   images: ResultImage[];
   /** Images the image filter withheld: index and category. */
   withheld: { index: number; category: string }[];
+  /** What the server said about the prompt, e.g. words the model cannot read. */
+  notices: Notice[];
   problem?: Problem;
 }
 
-export const initialState: GenerationState = { phase: "idle", position: 0, step: 0, steps: 0, previews: [], images: [], withheld: [] };
+export const initialState: GenerationState = { phase: "idle", position: 0, step: 0, steps: 0, previews: [], images: [], withheld: [], notices: [] };
 
 export type Action =
   | { type: "submit"; request: GenerationRequest }
-  | { type: "accepted"; id: string; position: number }
+  | { type: "accepted"; id: string; position: number; notices?: Notice[] }
   | { type: "event"; event: GenerationEvent }
   | { type: "cancelling" }
   | { type: "problem"; problem: Problem }
@@ -114,6 +116,8 @@ function onEvent(state: GenerationState, event: GenerationEvent): GenerationStat
       if (state.withheld.some((w) => w.index === event.index)) return state;
       return { ...state, withheld: [...state.withheld, { index: event.index, category: event.category }] };
     case "done":
+      // The done event repeats the 202 answer's notices; either one is enough to show them.
+      if (event.notices?.length) state = { ...state, notices: event.notices };
       if (event.status === "cancelled") return { ...state, phase: "cancelled" };
       if (state.images.length === 0 && state.withheld.length > 0) {
         const category = state.withheld[0].category;
@@ -133,7 +137,13 @@ export function reducer(state: GenerationState, action: Action): GenerationState
     case "submit":
       return { ...initialState, phase: "submitting", request: action.request };
     case "accepted":
-      return { ...state, id: action.id, position: action.position, phase: state.phase === "submitting" ? "queued" : state.phase };
+      return {
+        ...state,
+        id: action.id,
+        position: action.position,
+        notices: action.notices ?? [],
+        phase: state.phase === "submitting" ? "queued" : state.phase,
+      };
     case "event":
       return isActive(state.phase) ? onEvent(state, action.event) : state;
     case "cancelling":
@@ -165,7 +175,9 @@ export function announcement(state: GenerationState): string {
     case "done": {
       const ready = state.images.length === 1 ? "1 image is ready." : `${state.images.length} images are ready.`;
       const withheld = state.withheld.length ? ` ${state.withheld.length} withheld by the content filter.` : "";
-      return ready + withheld;
+      // Said with the result, the moment it explains; the notice bar shows it from the start.
+      const notices = state.notices.map((n) => ` ${n.message}`).join("");
+      return ready + withheld + notices;
     }
     case "stopped":
       if (state.problem?.kind === "blocked") return `Blocked: ${categoryName(state.problem.category)}. No image was generated.`;

@@ -40,8 +40,8 @@ export function useGeneration(onFinished?: (state: GenerationState) => void): Ge
       stopListening.current();
       dispatch({ type: "submit", request });
       try {
-        const { id, position } = await client.createGeneration(request);
-        dispatch({ type: "accepted", id, position });
+        const { id, position, notices } = await client.createGeneration(request);
+        dispatch({ type: "accepted", id, position, notices });
         stopListening.current = client.followGeneration(
           id,
           (event) => dispatch({ type: "event", event }),

@@ -9,6 +9,7 @@ import { GenerateButton } from "../shared/components/GenerateButton";
 import { LiveRegion } from "../shared/components/LiveRegion";
 import { ProgressPanel } from "../shared/components/ProgressPanel";
 import { PromptField } from "../shared/components/PromptField";
+import { PromptNotices } from "../shared/components/PromptNotices";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
 import { SignInBanner } from "../shared/components/SignInBanner";
@@ -80,6 +81,7 @@ export function TaskPane() {
         <GenerateButton className={styles.generate} active={active} ready={form.ready} label="Generate" activeLabel="Generating…" />
       </form>
 
+      <PromptNotices notices={state.notices} />
       <StatusBanner state={state} onRetry={form.retry} />
       {active && (
         <div ref={progressRef}>

@@ -33,6 +33,27 @@ export const GenerationRequest = z
 export type GenerationRequest = z.input<typeof GenerationRequest>;
 export type ParsedGenerationRequest = z.output<typeof GenerationRequest>;
 
+/**
+ * Something the user should know about a generation that does not stop it. `unknown_words`: the
+ * prompt has words the model's tokenizer cannot read, so they will not shape the picture.
+ */
+export const Notice = z.object({
+  code: z.literal("unknown_words"),
+  words: z.array(z.string()).min(1).describe("the words, as the tokenizer normalises them, each once"),
+  message: z.string().describe("one sentence for people: what the model paints and the words it doesn't know"),
+});
+export type Notice = z.infer<typeof Notice>;
+
+/** The 202 answer of POST /api/generations. */
+export const GenerationAccepted = z.object({
+  id: z.string(),
+  status: z.literal("queued"),
+  position: z.number().int().min(0),
+  links: z.object({ self: z.string(), events: z.string() }),
+  notices: z.array(Notice).optional().describe("absent when there is nothing to say"),
+});
+export type GenerationAccepted = z.infer<typeof GenerationAccepted>;
+
 export const generationStatuses = ["queued", "running", "done", "blocked", "cancelled", "failed"] as const;
 export type GenerationStatus = (typeof generationStatuses)[number];
 
@@ -68,7 +89,7 @@ export type GenerationEvent =
   | { type: "step"; step: number; steps: number; previews?: string[] /* data: URLs, small */ }
   | { type: "image"; id: string; index: number; seed: number; url: string; width: number; height: number }
   | { type: "blocked"; category: string; index?: number; message: string }
-  | { type: "done"; status: GenerationStatus }
+  | { type: "done"; status: GenerationStatus; notices?: Notice[] }
   | { type: "error"; code: string; message: string };
 
 /** GET /api/policy: what this organisation allows; the task pane hides the rest. */

@@ -3,13 +3,13 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config";
-import { batchKey, RequestError, randomSeed, resolveRequest, type LoadedModel, type ModelPool } from "../engine";
+import { batchKey, RequestError, randomSeed, resolveRequest, unknownWordsNotice, type LoadedModel, type ModelPool } from "../engine";
 import type { GenerationJob, JobQueue } from "../jobs/types";
 import { QueueFullError } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import type { PromptFilter } from "../safety";
 import { promptHash, type Store } from "../store";
-import type { ParsedGenerationRequest } from "./contract";
+import type { Notice, ParsedGenerationRequest } from "./contract";
 import { ApiError } from "./errors";
 
 interface StylePreset {
@@ -36,6 +36,12 @@ export function sizeForAspect(aspect: keyof typeof ASPECT_RATIOS, base: number, 
   const width = ratio >= 1 ? base : base * ratio;
   const height = ratio >= 1 ? base / ratio : base;
   return [round(width), round(height)];
+}
+
+/** What the user should know about a prompt for this model: the words it cannot read. */
+export function promptNotices(model: LoadedModel, prompt: string): Notice[] {
+  const notice = unknownWordsNotice(model, prompt);
+  return notice ? [{ code: "unknown_words", ...notice }] : [];
 }
 
 export interface ServiceDeps {
@@ -70,11 +76,24 @@ export class GenerationService {
     });
   }
 
+  /**
+   * The notices of a finished generation whose events are no longer held, from its stored prompt;
+   * none when prompts are not stored or the model is gone.
+   */
+  async storedNotices(modelName: string, prompt: string | null): Promise<Notice[]> {
+    if (prompt === null || !this.deps.pool.has(modelName)) return [];
+    try {
+      return promptNotices(await this.deps.pool.get(modelName), prompt);
+    } catch {
+      return [];
+    }
+  }
+
   async create(
     input: ParsedGenerationRequest,
     clientId: string,
     requestId: string,
-  ): Promise<{ id: string; position: number }> {
+  ): Promise<{ id: string; position: number; notices: Notice[] }> {
     const { config, pool, store, queue } = this.deps;
     const modelName = input.model ?? config.model;
     if (!pool.has(modelName)) {
@@ -131,6 +150,7 @@ export class GenerationService {
     if (depth.waiting >= config.maxQueue) {
       throw new ApiError("queue_full", "the generation queue is full; try again shortly", { retryAfterSeconds: 5 });
     }
+    const notices = promptNotices(model, input.prompt);
     const id = randomUUID();
     const job: GenerationJob = {
       id,
@@ -142,6 +162,7 @@ export class GenerationService {
       userPrompt: input.prompt,
       enqueuedAt: Date.now(),
       batchKey: key,
+      ...(notices.length ? { notices } : {}),
     };
     store.createGeneration({
       id,
@@ -163,7 +184,7 @@ export class GenerationService {
     });
     try {
       const { position } = await queue.submit(job);
-      return { id, position };
+      return { id, position, notices };
     } catch (e) {
       if (e instanceof QueueFullError) {
         store.setStatus(id, "failed", { error: "queue full" });

@@ -1,11 +1,12 @@
 // The OpenAPI 3.1 description of the HTTP API, served at /api/openapi.json. Request bodies come
 // from the same zod schemas the routes validate with, so they cannot drift apart.
 import { z } from "zod";
-import { FeedbackRequest, GenerationRequest, OpenAIImageRequest, errorCodes } from "./contract";
+import { FeedbackRequest, GenerationAccepted, GenerationRequest, Notice, OpenAIImageRequest, errorCodes } from "./contract";
 
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const body = (schema: z.ZodType) => ({ required: true, ...json(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" })) });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const schemaOf = (schema: z.ZodType) => z.toJSONSchema(schema, { io: "output", unrepresentable: "any" });
 const error = (description: string) => ({ description, ...json(ref("Error")) });
 const idParam = (name = "id") => ({ name, in: "path", required: true, schema: { type: "string" } });
 
@@ -25,7 +26,10 @@ export function openApiDocument() {
           summary: "Queue a generation",
           requestBody: body(GenerationRequest),
           responses: {
-            "202": { description: "Queued; follow links.events for progress" },
+            "202": {
+              description: "Queued; follow links.events for progress. `notices` says what the user should know, e.g. words the model cannot read",
+              ...json(schemaOf(GenerationAccepted)),
+            },
             "400": error("Invalid request, unknown model, or content_policy_violation (with category)"),
             "413": error("Body too large"),
             "429": error("Rate limited; see Retry-After"),
@@ -51,7 +55,7 @@ export function openApiDocument() {
       },
       "/api/generations/{id}/events": {
         get: {
-          summary: "Progress as Server-Sent Events: queued, started, step, image, blocked, done, error",
+          summary: "Progress as Server-Sent Events: queued, started, step, image, blocked, done (with the 202 answer's notices), error",
           parameters: [idParam()],
           responses: { "200": { description: "text/event-stream" }, "404": error("Unknown id") },
         },
@@ -96,6 +100,7 @@ export function openApiDocument() {
     },
     components: {
       schemas: {
+        Notice: schemaOf(Notice),
         Error: {
           type: "object",
           required: ["error"],

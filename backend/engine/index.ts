@@ -22,4 +22,5 @@ export { randomSeed } from "./rng";
 export { schedulerNames, type SchedulerName } from "./schedulers";
 export { Timings } from "./timings";
 export { ModelPool } from "./pool";
+export { unknownWordsNotice } from "./vocabulary";
 export { DEFAULT_MODEL, listModels, modelsDir, resolveModelDir, type ModelSummary } from "./registry";

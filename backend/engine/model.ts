@@ -11,6 +11,7 @@ import { openFirstSession, openSession, type Provider, type RuntimeOptions } fro
 import { defaultSchedulerName, type SchedulerConfig, type SchedulerName } from "./schedulers";
 import type { FloatType } from "./tensors";
 import { loadTokenizer, type PromptTokenizer } from "./tokenizer";
+import { unknownToAll } from "./vocabulary";
 
 export type ModelKind = "sd" | "sdxl";
 
@@ -28,6 +29,8 @@ export interface ModelDefaults {
 export interface LumenModelFile {
   name?: string;
   description?: string;
+  /** What the model paints, for messages: "landscapes and light". */
+  domain?: string;
   defaults?: Partial<ModelDefaults>;
   nativeSize?: [number, number];
   /** Sides the UNet accepts are multiples of this many pixels (default 64, safe for SD exports). */
@@ -72,6 +75,10 @@ export interface LoadedModel {
   sizeMultiple: number;
   latentRgb: { weights: number[][]; bias: number[] };
   forceZerosForEmptyNegative: boolean;
+  /** lumen.json's domain: what the model paints. */
+  domain?: string;
+  /** The prompt's words that no text encoder of the model can read (see vocabulary.ts). */
+  unknownWords(text: string): string[];
   release(): Promise<void>;
 }
 
@@ -263,6 +270,8 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
             ? SDXL_LATENT_RGB
             : SD_LATENT_RGB,
       forceZerosForEmptyNegative: kind === "sdxl" && index.force_zeros_for_empty_negative_prompt !== false,
+      domain: lumen.domain,
+      unknownWords: (text) => unknownToAll(encoders.map((e) => e.tokenizer.unknownWords), text),
       release: async () => {
         await Promise.all(opened.map((s) => s.release()));
       },

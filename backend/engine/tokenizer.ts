@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { ModelError } from "./errors";
+import { unknownWordsOf } from "./vocabulary";
 
 export interface TokenizerConfig {
   model_max_length?: number;
@@ -21,6 +22,8 @@ export interface PromptTokenizer {
   encode(text: string): number[];
   readonly maxLength: number;
   readonly padId: number;
+  /** The prompt's words this tokenizer's vocabulary cannot read (never any for byte-level BPE). */
+  unknownWords(text: string): string[];
 }
 
 // CLIP's own pre-tokenizer split, as shipped in openai/clip-vit-large-patch14's tokenizer.json.
@@ -124,6 +127,7 @@ export async function loadTokenizer(dir: string, component = "tokenizer"): Promi
   return {
     maxLength,
     padId,
+    unknownWords: unknownWordsOf(json, tokenizer, cleanPrompt),
     encode(text: string): number[] {
       const body = tokenizer.encode(cleanPrompt(text), { add_special_tokens: false }).ids.slice(0, maxLength - 2);
       const ids = [bos, ...body, eos];

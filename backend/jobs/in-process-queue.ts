@@ -2,7 +2,7 @@
 // micro-batching of compatible waiting jobs (same batchKey) into the job that starts.
 import type { GenerationEvent } from "../api/contract";
 import { EventLog } from "./event-log";
-import { QueueFullError, type EventListener, type GenerationJob, type JobQueue, type JobRunner } from "./types";
+import { doneEvent, QueueFullError, type EventListener, type GenerationJob, type JobQueue, type JobRunner } from "./types";
 
 export interface InProcessQueueOptions {
   maxQueue: number;
@@ -56,7 +56,7 @@ export class InProcessQueue implements JobQueue {
     if (index >= 0) {
       const [w] = this.waiting.splice(index, 1);
       this.runner.cancelledWhileWaiting(w.job);
-      this.emit(id, { type: "done", status: "cancelled" });
+      this.emit(id, doneEvent(w.job, "cancelled"));
       this.updatePositions();
       return true;
     }
@@ -78,7 +78,7 @@ export class InProcessQueue implements JobQueue {
     this.closed = true;
     for (const w of this.waiting.splice(0)) {
       this.runner.cancelledWhileWaiting(w.job);
-      this.emit(w.job.id, { type: "done", status: "cancelled" });
+      this.emit(w.job.id, doneEvent(w.job, "cancelled"));
     }
     const all = Promise.allSettled([...this.inFlight]);
     let timeout: NodeJS.Timeout | undefined;

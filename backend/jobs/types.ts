@@ -1,4 +1,4 @@
-import type { GenerationEvent } from "../api/contract";
+import type { GenerationEvent, GenerationStatus, Notice } from "../api/contract";
 import type { GenerateRequest } from "../engine";
 
 /** What a worker needs to run one accepted generation; plain data, so a Redis queue can carry it. */
@@ -17,6 +17,8 @@ export interface GenerationJob {
   enqueuedAt: number;
   /** Jobs with equal keys may share one UNet batch (engine's batchKey). */
   batchKey: string;
+  /** What the 202 answer told the user about the prompt; the done event repeats it. */
+  notices?: Notice[];
 }
 
 export class QueueFullError extends Error {
@@ -57,6 +59,11 @@ export interface JobQueue {
   depth(): { waiting: number; running: number };
   /** Stops taking jobs, cancels waiting ones, waits for running ones up to graceMs, then cancels them. */
   close(graceMs?: number): Promise<void>;
+}
+
+/** The event that ends a job; it repeats the notices of the 202 answer. */
+export function doneEvent(job: GenerationJob, status: GenerationStatus): GenerationEvent {
+  return { type: "done", status, ...(job.notices?.length ? { notices: job.notices } : {}) };
 }
 
 export const isTerminal = (e: GenerationEvent) => e.type === "done" || e.type === "error";

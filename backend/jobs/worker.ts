@@ -8,7 +8,7 @@ import type { Logger } from "../observability/logger";
 import { encodeWithProvenance, type GenerationInfo } from "../provenance";
 import type { ImageChecker, PolicyLevel } from "../safety";
 import { promptHash, type Store } from "../store";
-import { isTerminal, type GenerationJob, type RunningJob } from "./types";
+import { doneEvent, isTerminal, type GenerationJob, type RunningJob } from "./types";
 
 export interface WorkerContext {
   getModel(name: string): Promise<LoadedModel>;
@@ -199,7 +199,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       { reqId: b.job.requestId, generation: b.job.id, status, images: delivered, blocked: result.images.length - delivered, batch: batch.length },
       "generation finished",
     );
-    b.emit({ type: "done", status });
+    b.emit(doneEvent(b.job, status));
   }
 }
 
@@ -209,7 +209,7 @@ function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSignal): 
   if (!timedOut) {
     ctx.store.setStatus(b.job.id, "cancelled");
     ctx.metrics.generations.inc({ status: "cancelled" });
-    b.emit({ type: "done", status: "cancelled" });
+    b.emit(doneEvent(b.job, "cancelled"));
     return;
   }
   const message = `generation took longer than ${ctx.jobTimeoutMs} ms and was stopped`;

@@ -25,7 +25,7 @@ describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
 
     await page.getByRole("button", { name: "Alpine sunset" }).click();
     const prompt = await page.getByRole("textbox", { name: "Describe your image" }).inputValue();
-    assert.match(prompt, /snow-capped mountains at sunset/);
+    assert.match(prompt, /snow-covered mountains at sunset/);
     await page.getByRole("radio", { name: /Landscape, 4:3/ }).click();
     await useSeed(page);
     await page.getByRole("button", { name: "Create" }).click();
@@ -40,7 +40,7 @@ describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
 
     const download = page.waitForEvent("download");
     await results.first().getByRole("button", { name: "Download" }).click();
-    assert.match((await download).suggestedFilename(), /^snow-capped-mountains-at-sunset.*\.png$/);
+    assert.match((await download).suggestedFilename(), /^snow-covered-mountains-at-sunset.*\.png$/);
 
     // A second creation, then a reload: both are in the history, newest first, and reopen.
     await page.getByRole("textbox", { name: "Describe your image" }).fill("a frozen lake under the stars");

@@ -30,7 +30,7 @@ export const PromptField = forwardRef<HTMLTextAreaElement, PromptFieldProps>(fun
         rows={rows}
         resize="vertical"
         maxLength={MAX_PROMPT_LENGTH}
-        placeholder="A misty lake at sunrise, pine-covered hills reflected in still water"
+        placeholder="A misty lake at sunrise, pine-covered hills reflecting in still water"
         onChange={(_, data) => onChange(data.value)}
         onKeyDown={(event) => {
           if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {

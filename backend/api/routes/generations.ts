@@ -2,7 +2,7 @@
 import { Router, type Request } from "express";
 import type { Store } from "../../store";
 import type { JobQueue } from "../../jobs/types";
-import { GenerationRequest, type Generation, type GenerationEvent } from "../contract";
+import { GenerationRequest, type Generation, type GenerationAccepted, type GenerationEvent, type Notice } from "../contract";
 import { ApiError } from "../errors";
 import type { GenerationService } from "../generation-service";
 import { openEventStream, writeEvent } from "../sse";
@@ -35,7 +35,7 @@ export function toGeneration(g: StoredGeneration): Generation {
 }
 
 /** The events a finished generation would have sent, rebuilt from the store. */
-function replayFromStore(g: StoredGeneration): GenerationEvent[] {
+function replayFromStore(g: StoredGeneration, notices: Notice[]): GenerationEvent[] {
   const events: GenerationEvent[] = [];
   for (const img of g.images) {
     events.push(
@@ -45,7 +45,7 @@ function replayFromStore(g: StoredGeneration): GenerationEvent[] {
     );
   }
   if (g.status === "failed") events.push({ type: "error", code: "internal_error", message: g.error ?? "generation failed" });
-  else events.push({ type: "done", status: g.status });
+  else events.push({ type: "done", status: g.status, ...(notices.length ? { notices } : {}) });
   return events;
 }
 
@@ -67,11 +67,15 @@ export function generationRoutes(deps: {
 
   router.post("/api/generations", deps.rateLimit, async (req, res) => {
     const input = GenerationRequest.parse(req.body ?? {});
-    const { id, position } = await service.create(input, deps.clientId(req), String(res.getHeader("x-request-id")));
-    res
-      .status(202)
-      .location(`/api/generations/${id}`)
-      .json({ id, status: "queued", position, links: { self: `/api/generations/${id}`, events: `/api/generations/${id}/events` } });
+    const { id, position, notices } = await service.create(input, deps.clientId(req), String(res.getHeader("x-request-id")));
+    const body: GenerationAccepted = {
+      id,
+      status: "queued",
+      position,
+      links: { self: `/api/generations/${id}`, events: `/api/generations/${id}/events` },
+      ...(notices.length ? { notices } : {}),
+    };
+    res.status(202).location(`/api/generations/${id}`).json(body);
   });
 
   router.get("/api/generations", (req, res) => {
@@ -85,7 +89,7 @@ export function generationRoutes(deps: {
     res.json(toGeneration(find(req.params.id)));
   });
 
-  router.get("/api/generations/:id/events", (req, res) => {
+  router.get("/api/generations/:id/events", async (req, res) => {
     const stored = find(req.params.id);
     openEventStream(res);
     let count = 0;
@@ -95,7 +99,8 @@ export function generationRoutes(deps: {
     };
     const unsubscribe = queue.subscribe(stored.id, send);
     if (!unsubscribe) {
-      replayFromStore(stored).forEach(send);
+      // The queue no longer holds its events: rebuilt from the store, the notices from the stored prompt.
+      replayFromStore(stored, await service.storedNotices(stored.model, stored.prompt)).forEach(send);
       return;
     }
     // Comments keep idle proxies from closing the stream during long queues.

@@ -126,6 +126,8 @@ def main():
           "description": "Small text-to-image latent diffusion model of landscapes and light "
                          "(time of day, sky, terrain, water, season, weather), trained from scratch "
                          "on procedural renders. 128x128 native.",
+          # The engine names the domain when a prompt has words the tokenizer cannot read.
+          "domain": "landscapes and light",
           "defaults": {"steps": a.steps, "guidance": a.guidance, "guidanceStart": a.guidance_start,
                        "scheduler": "euler",
                        "width": 128, "height": 128},
