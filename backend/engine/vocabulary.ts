@@ -8,14 +8,27 @@
 // "ram ##en"). Byte-level BPE (CLIP: SD 1.x, 2.x, XL) and Unigram spell any text from known pieces,
 // so their models never report a word.
 import type { Tokenizer } from "@huggingface/tokenizers";
-import { eng as englishStopwords } from "stopword";
 import { DEFAULT_MODEL } from "./registry";
 
 /**
- * Function words ("the", "through", "from") are not what a prompt asks to be painted; naming them
- * would make every notice noisy. Negations stay: a model that cannot read "never" paints the opposite.
+ * Grammar that never changes what is painted: articles, pronouns, auxiliaries, conjunctions and the
+ * most grammatical prepositions. Naming them would make every notice noisy. Written here rather than
+ * taken from a search stop-word list (stopword, NLTK), because those also silence words a picture
+ * shows or a composition needs ("well", "way", "over", "under", "through", "behind"), and negations,
+ * which a model that cannot read them paints the opposite of; those are named.
  */
-const FUNCTION_WORDS = new Set(englishStopwords.filter((w) => !["never", "no", "not", "nor", "without"].includes(w)));
+const FUNCTION_WORDS = new Set(
+  (
+    "a an the this that these those some any each every either neither both all such " +
+    "i me my mine we us our ours you your yours he him his she her hers it its they them their theirs " +
+    "is are was were be been being am do does did has have had having " +
+    "will would shall should can could may might must " +
+    "and or but so yet if then than as because while whether " +
+    "what which who whom whose where when why how " +
+    "of to for from by with at in on onto upon into about " +
+    "there here also just only very too quite rather really"
+  ).split(" "),
+);
 
 /** A word worth naming has two letters or more; numbers, punctuation and the s of "lake's" are not. */
 const NAMEABLE = /\p{L}.*\p{L}/u;
@@ -43,7 +56,11 @@ export function unknownWordsOf(json: TokenizerFile, tokenizer: Tokenizer, clean:
     let result = known.get(word);
     if (result === undefined) {
       const pieces = tokenizer.tokenize(word);
-      result = pieces.length > 0 && !pieces.includes(unk) && !(prefix && pieces.some((p) => p.startsWith(prefix)));
+      // A piece outside the vocabulary counts like the unknown token itself (the library passes
+      // WordLevel words through unchanged).
+      result =
+        pieces.length > 0 &&
+        pieces.every((p) => p !== unk && tokenizer.token_to_id(p) !== undefined && !(prefix && p.startsWith(prefix)));
       if (known.size < 10_000) known.set(word, result);
     }
     return result;

@@ -38,8 +38,8 @@ describe("unknown words on the built-in model's tokenizer", () => {
     assert.deepEqual(tokenizer.unknownWords("  \t\n "), []);
   });
 
-  it("leaves out function words and numbers, which are not what a prompt asks to be painted", () => {
-    assert.deepEqual(tokenizer.unknownWords("a sports car through the fog, 1982"), ["sports", "car"]);
+  it("leaves out grammar and numbers, which are not what a prompt asks to be painted", () => {
+    assert.deepEqual(tokenizer.unknownWords("a sports car and its driver in the fog, 1982"), ["sports", "car", "driver"]);
   });
 
   it("holds every example prompt the task pane offers", () => {
