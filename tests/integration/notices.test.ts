@@ -77,6 +77,13 @@ describe("unknown-words notice in the API (built-in model)", () => {
     await readEvents(await server.api(accepted.links.events));
   });
 
+  it("is described in the OpenAPI document", async () => {
+    const doc = await (await server.api("/api/openapi.json")).json();
+    const accepted = doc.paths["/api/generations"].post.responses["202"].content["application/json"].schema;
+    assert.deepEqual(accepted.properties.notices.items.properties.code, { type: "string", const: "unknown_words" });
+    assert.deepEqual(doc.components.schemas.Notice.required, ["code", "words", "message"]);
+  });
+
   it("adds nothing to the OpenAI-compatible answer", async () => {
     const res = await server.api("/v1/images/generations", { method: "POST", json: { prompt: OUT_OF_DOMAIN, size: "128x128" } });
     assert.equal(res.status, 200, await res.clone().text());

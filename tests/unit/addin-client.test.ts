@@ -59,7 +59,7 @@ describe("API client with sign-in", () => {
     });
     const client = new LumenClient("https://lumen.test", new FakeTokens());
 
-    assert.deepStrictEqual(await client.createGeneration({ prompt: "a lake", n: 1 }), { id: "g1", position: 1 });
+    assert.deepStrictEqual(await client.createGeneration({ prompt: "a lake", n: 1 }), { id: "g1", position: 1, notices: [] });
     const { events } = await follow(client, "g1");
     await client.cancelGeneration("g1");
     await client.sendFeedback({ imageId: "img1", rating: "up" });
