@@ -117,7 +117,7 @@ export class GenerationService {
       });
     }
 
-    const multiple = model.kind === "sdxl" ? 64 : 8;
+    const multiple = model.family.requestMultiple;
     const [width, height] =
       input.width !== undefined && input.height !== undefined
         ? [input.width, input.height]

@@ -2,6 +2,7 @@
 // benchmarks all drive it through these functions.
 export { CancelledError, ModelError, RequestError } from "./errors";
 export { encodeImage, formatFromPath, imageFormats, type ImageFormat } from "./image";
+export { families, familyOf, type ModelFamily } from "./families";
 export { loadModel, type LoadedModel, type ModelDefaults } from "./model";
 export {
   batchKey,

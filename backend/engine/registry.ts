@@ -6,7 +6,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { expectedDevices } from "./device-support";
-import type { LumenModelFile, ModelKind } from "./model";
+import { familyOf } from "./families";
+import type { LumenModelFile } from "./model";
 import { readOnnxInfo } from "./onnx-info";
 import type { Provider } from "./providers";
 
@@ -20,7 +21,8 @@ export const DEFAULT_MODEL = "lumen-landscapes";
 export interface ModelSummary {
   name: string;
   dir: string;
-  kind: ModelKind;
+  /** The model's family ("sd", "sdxl"), or "unsupported" when no family recognises it. */
+  kind: string;
   /** fp32, fp16 or bf16 from the UNet's sample input; int8 when its graph is quantised. */
   precision: string;
   /** Execution providers with kernels for every operator the model's graphs use. */
@@ -82,7 +84,7 @@ export function describeModel(dir: string): ModelSummary {
   const lumenPath = join(dir, "lumen.json");
   const lumen: LumenModelFile = existsSync(lumenPath) ? JSON.parse(readFileSync(lumenPath, "utf8")) : {};
   const index = JSON.parse(readFileSync(join(dir, "model_index.json"), "utf8"));
-  const kind: ModelKind = existsSync(join(dir, "text_encoder_2")) || /XL/.test(String(index._class_name)) ? "sdxl" : "sd";
+  const kind = familyOf(index)?.name ?? "unsupported";
   return {
     name: lumen.name ?? dir.split("/").pop()!,
     dir,

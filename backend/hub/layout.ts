@@ -2,8 +2,9 @@
 // decided from the file listing and model_index.json alone: a repository the engine cannot run
 // is refused before any large file is downloaded.
 //
-// The components and tokenizers per family mirror what engine/model.ts opens.
+// The family, its components and tokenizers are the engine's own (engine/families/).
 import { posix } from "node:path";
+import { familyOf as engineFamily, type ModelFamily } from "../engine/families";
 import { PullError } from "./errors";
 
 export interface RepoFile {
@@ -15,12 +16,8 @@ export interface RepoFile {
   lfs?: { oid: string; size: number };
 }
 
-export type Family = "sd" | "sdxl";
-
-const REQUIRED: Record<Family, { components: string[]; tokenizers: string[] }> = {
-  sd: { components: ["text_encoder", "unet", "vae_decoder"], tokenizers: ["tokenizer"] },
-  sdxl: { components: ["text_encoder", "text_encoder_2", "unet", "vae_decoder"], tokenizers: ["tokenizer", "tokenizer_2"] },
-};
+/** The engine's name of a model family ("sd", "sdxl"). */
+export type Family = string;
 /** Fetched when present: image-to-image will use the encoder. */
 const OPTIONAL_COMPONENTS = ["vae_encoder"];
 
@@ -31,21 +28,18 @@ const ROOT_DOCS = /^(README\.md|LICEN[CS]E(\.md|\.txt)?)$/i;
 const DOC_LIMIT = 1_000_000;
 
 /**
- * The family a model_index.json describes, from its pipeline class (`_class_name`), or a reason
- * why Lumen cannot run it. Exporters prefix the diffusers class (OnnxStableDiffusionPipeline,
+ * The engine's family for a model_index.json's pipeline class (`_class_name`), or a reason why
+ * Lumen cannot run it. Exporters prefix the diffusers class (OnnxStableDiffusionPipeline,
  * ORTStableDiffusionXLPipeline); a diffusers repository that carries an ONNX export beside its
  * PyTorch weights (stabilityai/sdxl-turbo) keeps the plain class.
  */
-export function familyOf(index: Record<string, unknown>): Family | { reason: string } {
+export function familyOf(index: Record<string, unknown>): ModelFamily | { reason: string } {
   const cls = typeof index._class_name === "string" ? index._class_name : "";
   if (!cls) return { reason: "model_index.json names no pipeline class (_class_name)" };
   if (/^OV/.test(cls)) return { reason: `it is an OpenVINO export (${cls}), not ONNX` };
   if (/^Neuron/.test(cls)) return { reason: `it is an AWS Neuron export (${cls}), not ONNX` };
   if (/^Flax/.test(cls)) return { reason: `it is a Flax checkpoint (${cls}), not ONNX` };
-  const base = cls.replace(/^(Onnx|ORT)/, "").replace(/Pipeline$/, "");
-  if (base === "StableDiffusion" || base === "StableDiffusionImg2Img") return "sd";
-  if (base === "StableDiffusionXL" || base === "StableDiffusionXLImg2Img") return "sdxl";
-  return { reason: `its pipeline ${cls} is not one Lumen runs (Stable Diffusion 1.x/2.x and SDXL, as ONNX exports)` };
+  return engineFamily(index) ?? { reason: `its pipeline ${cls} is not one Lumen runs (Stable Diffusion 1.x/2.x and SDXL, as ONNX exports)` };
 }
 
 export interface Selection {
@@ -84,7 +78,7 @@ function isComponentFile(name: string): boolean {
  */
 export function selectFiles(repo: string, listing: RepoFile[], index: Record<string, unknown>): Selection {
   const family = familyOf(index);
-  if (typeof family !== "string") throw new PullError(`${repo} cannot run in Lumen: ${family.reason}`);
+  if ("reason" in family) throw new PullError(`${repo} cannot run in Lumen: ${family.reason}`);
   const byDir = new Map<string, RepoFile[]>();
   for (const f of listing) {
     const dir = dirOf(f.path);
@@ -96,8 +90,8 @@ export function selectFiles(repo: string, listing: RepoFile[], index: Record<str
 
   const problems: string[] = [];
   const pytorchOnly: string[] = [];
-  const required = REQUIRED[family];
-  for (const component of required.components) {
+  const required = family;
+  for (const component of [...required.components].sort()) {
     if (has(`${component}/model.onnx`)) continue;
     // diffusers keeps one "vae" folder; ONNX exports split it into vae_encoder/ and vae_decoder/.
     const pytorchDir = component === "vae_decoder" ? "vae" : component;
@@ -131,7 +125,7 @@ export function selectFiles(repo: string, listing: RepoFile[], index: Record<str
   // Small files first, so that a failing repository fails before the large downloads.
   const files = listing.filter(wanted).sort((a, b) => a.size - b.size || a.path.localeCompare(b.path));
   return {
-    family,
+    family: family.name,
     files,
     bytes: files.reduce((sum, f) => sum + f.size, 0),
     skipped: listing.filter((f) => !wanted(f)),

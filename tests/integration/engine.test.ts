@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -156,12 +156,48 @@ describe("pipeline", () => {
 
   it("runs an fp16 SDXL export with both text encoders", async () => {
     const model = await openFixture("sdxl");
-    assert.equal(model.kind, "sdxl");
+    assert.equal(model.family.name, "sdxl");
     assert.equal(model.floatType, "float16");
     assert.equal(model.encoders.length, 2);
     const result = await generate(model, { ...request, guidance: 5 });
     assert.equal(result.images[0].width, 64);
     assert.ok(result.latents.every(Number.isFinite));
+  });
+});
+
+describe("model defaults", () => {
+  const copies: string[] = [];
+  after(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  /** sd15 under a folder named like a Turbo export, with scheduler config changes. */
+  const turboNamed = (scheduler: Record<string, unknown>) => {
+    const root = mkdtempSync(join(tmpdir(), "lumen-defaults-"));
+    copies.push(root);
+    const dir = join(root, "sd-turbo");
+    cpSync(fixtureModel("sd15"), dir, { recursive: true });
+    const path = join(dir, "scheduler", "scheduler_config.json");
+    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, "utf8")), ...scheduler }));
+    return dir;
+  };
+  const defaultsOf = async (dir: string) => {
+    const model = await loadModel(dir, { device: "cpu" });
+    await model.release();
+    return model.defaults;
+  };
+
+  it("takes few-step settings from a trailing scheduler config, not from the folder's name", async () => {
+    const plain = await defaultsOf(turboNamed({}));
+    assert.deepEqual([plain.steps, plain.guidance, plain.scheduler], [25, 7.5, "euler"]);
+    const turbo = await defaultsOf(turboNamed({ _class_name: "EulerAncestralDiscreteScheduler", timestep_spacing: "trailing" }));
+    assert.deepEqual([turbo.steps, turbo.guidance, turbo.scheduler, turbo.width], [1, 0, "euler_a", 512]);
+    const zeroSnr = await defaultsOf(turboNamed({ timestep_spacing: "trailing", rescale_betas_zero_snr: true }));
+    assert.deepEqual([zeroSnr.steps, zeroSnr.guidance], [25, 7.5]);
+  });
+
+  it("lets lumen.json override the family's defaults", async () => {
+    const dir = turboNamed({ timestep_spacing: "trailing" });
+    writeFileSync(join(dir, "lumen.json"), JSON.stringify({ defaults: { steps: 4, guidance: 1.5 } }));
+    const d = await defaultsOf(dir);
+    assert.deepEqual([d.steps, d.guidance], [4, 1.5]);
   });
 });
 
@@ -195,6 +231,13 @@ describe("model loading errors", () => {
     const dir = copyFixture();
     cpSync(join(dir, "vae_decoder", "model.onnx"), join(dir, "unet", "model.onnx"));
     await expectError(dir, /^unet: unexpected inputs \[latent_sample\]/);
+  });
+
+  it("refuses a pipeline class no family runs, before opening any session", async () => {
+    const dir = copyFixture();
+    writeFileSync(join(dir, "model_index.json"), JSON.stringify({ _class_name: "StableDiffusion3Pipeline" }));
+    rmSync(join(dir, "unet", "model.onnx"));
+    await expectError(dir, /^model_index\.json: _class_name "StableDiffusion3Pipeline" is not a pipeline Lumen runs/);
   });
 
   it("names a missing tokenizer", async () => {

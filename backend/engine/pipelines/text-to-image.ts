@@ -1,8 +1,11 @@
-// Text-to-image: tokenize → text encoder(s) → denoising loop (scheduler + UNet with
-// classifier-free guidance) → VAE decode. One pipeline serves SD 1.x/2.x, Turbo, SDXL and the
-// embedded model; every model-specific fact comes from the LoadedModel.
+// Text-to-image: prompt conditioning → denoising loop (scheduler + denoiser with
+// classifier-free guidance) → decode. The loop is the same for every family (SD 1.x/2.x, Turbo,
+// SDXL, the embedded model); what differs per family comes from `model.family`, and every other
+// model-specific fact from the LoadedModel.
 import type * as ort from "onnxruntime-node";
 import { CancelledError, RequestError } from "../errors";
+import type { Conditioning } from "../families";
+import { repeatRows } from "../families/conditioning";
 import type { LoadedModel } from "../model";
 import { seededNoise } from "../rng";
 import { createScheduler, schedulerNames, type NoiseSource, type SchedulerName } from "../schedulers";
@@ -87,7 +90,7 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
     n: req.n ?? 1,
     seed: req.seed,
   };
-  const multiple = model.kind === "sdxl" ? 64 : 8;
+  const multiple = model.family.requestMultiple;
   for (const side of ["width", "height"] as const) {
     const v = r[side];
     if (!Number.isInteger(v) || v < multiple || v > MAX_SIDE || v % multiple !== 0) {
@@ -132,73 +135,6 @@ export function generationSize(model: LoadedModel, width: number, height: number
   return [round(Math.sqrt(area * ratio)), round(Math.sqrt(area / ratio))];
 }
 
-function repeatRows(data: Float32Array, rows: number): Float32Array {
-  const out = new Float32Array(data.length * rows);
-  for (let i = 0; i < rows; i++) out.set(data, i * data.length);
-  return out;
-}
-
-interface Conditioning {
-  /** [rows, seq, dim] where rows = 1 (one prompt). */
-  hidden: Float32Array;
-  seq: number;
-  dim: number;
-  /** SDXL's pooled text embedding, [1, P]. */
-  pooled?: Float32Array;
-}
-
-async function encodePrompt(model: LoadedModel, text: string, timings: Timings): Promise<Conditioning> {
-  const parts: Float32Array[] = [];
-  let seq = 0;
-  const dims: number[] = [];
-  let pooled: Float32Array | undefined;
-  for (const enc of model.encoders) {
-    const ids = timings.measure("tokenize", () => enc.tokenizer.encode(text));
-    const fetches = enc.pooledOutput ? [enc.hiddenOutput, enc.pooledOutput] : [enc.hiddenOutput];
-    const out = await timings.run("text_encoder", enc.session, { input_ids: intTensor(enc.idsType, ids, [1, ids.length]) }, fetches);
-    const hidden = out[enc.hiddenOutput];
-    seq = hidden.dims[1];
-    dims.push(hidden.dims[2]);
-    parts.push(toFloat32(hidden));
-    if (enc.pooledOutput) pooled = toFloat32(out[enc.pooledOutput]);
-  }
-  // SDXL concatenates both encoders' hidden states along the feature axis.
-  const dim = dims.reduce((a, b) => a + b, 0);
-  const hidden = new Float32Array(seq * dim);
-  for (let s = 0; s < seq; s++) {
-    let offset = s * dim;
-    parts.forEach((p, i) => {
-      hidden.set(p.subarray(s * dims[i], (s + 1) * dims[i]), offset);
-      offset += dims[i];
-    });
-  }
-  return { hidden, seq, dim, pooled };
-}
-
-function zerosLike(c: Conditioning): Conditioning {
-  return { ...c, hidden: new Float32Array(c.hidden.length), pooled: c.pooled && new Float32Array(c.pooled.length) };
-}
-
-/** The UNet's text inputs for these conditioning rows, in order. */
-function conditioningFeeds(model: LoadedModel, rowsOf: Conditioning[], width: number, height: number): Record<string, ort.Tensor> {
-  const rows = rowsOf.length;
-  const { seq, dim } = rowsOf[0];
-  const hidden = new Float32Array(rows * seq * dim);
-  rowsOf.forEach((c, i) => hidden.set(c.hidden, i * seq * dim));
-  const feeds: Record<string, ort.Tensor> = {
-    encoder_hidden_states: floatTensor(model.floatType, hidden, [rows, seq, dim]),
-  };
-  if (model.kind === "sdxl") {
-    const pooledDim = rowsOf[0].pooled!.length;
-    const pooled = new Float32Array(rows * pooledDim);
-    rowsOf.forEach((c, i) => pooled.set(c.pooled!, i * pooledDim));
-    feeds.text_embeds = floatTensor(model.floatType, pooled, [rows, pooledDim]);
-    const timeIds = repeatRows(Float32Array.from([height, width, 0, 0, height, width]), rows);
-    feeds.time_ids = floatTensor(model.floatType, timeIds, [rows, 6]);
-  }
-  return feeds;
-}
-
 /** Per-image noise streams, so image k of a batch equals the same seed generated alone. */
 function batchNoise(seeds: number[]): NoiseSource {
   const streams = seeds.map(seededNoise);
@@ -217,19 +153,6 @@ function timestepTensor(model: LoadedModel, t: number, batch: number): ort.Tenso
   const values = new Array<number>(count).fill(t);
   if (spec.type === "int64" || spec.type === "int32") return intTensor(spec.type, values.map(Math.round), dims);
   return floatTensor(spec.type as "float32" | "float16", Float32Array.from(values), dims);
-}
-
-function toRgb(data: Float32Array, offset: number, width: number, height: number): RgbImage {
-  const plane = width * height;
-  const pixels = new Uint8Array(plane * 3);
-  for (let c = 0; c < 3; c++) {
-    const base = offset + c * plane;
-    for (let p = 0; p < plane; p++) {
-      const v = Math.round(((data[base + p] + 1) / 2) * 255);
-      pixels[p * 3 + c] = v < 0 ? 0 : v > 255 ? 255 : v;
-    }
-  }
-  return { width, height, pixels };
 }
 
 /** One request of a micro-batch, with its own progress callback and cancellation. */
@@ -295,23 +218,20 @@ export async function generateBatch(
 
   // Conditioning rows: [uncond of every image, cond of every image] with guidance, [cond …] without.
   const useCfg = first.guidance > 1;
+  const { family } = model;
   const condRows: Conditioning[] = [];
   const uncondRows: Conditioning[] = [];
   for (const r of resolved) {
-    const cond = await encodePrompt(model, r.prompt, timings);
-    let uncond: Conditioning | undefined;
-    if (useCfg) {
-      const zeroUncond = model.forceZerosForEmptyNegative && r.negativePrompt.trim() === "";
-      uncond = zeroUncond ? zerosLike(cond) : await encodePrompt(model, r.negativePrompt, timings);
-    }
+    const cond = await family.encodePrompt(model, r.prompt, timings);
+    const uncond = useCfg ? await family.negativeConditioning(model, r.negativePrompt, cond, timings) : undefined;
     for (let k = 0; k < r.n; k++) {
       condRows.push(cond);
       if (uncond) uncondRows.push(uncond);
     }
     checkAllCancelled();
   }
-  const cfgFeeds = useCfg ? conditioningFeeds(model, [...uncondRows, ...condRows], width, height) : undefined;
-  const condFeeds = conditioningFeeds(model, condRows, width, height);
+  const cfgFeeds = useCfg ? family.denoiserFeeds(model, [...uncondRows, ...condRows], width, height) : undefined;
+  const condFeeds = family.denoiserFeeds(model, condRows, width, height);
   const scheduler = createScheduler(first.scheduler, model.schedulerConfig);
   try {
     scheduler.setTimesteps(first.steps);
@@ -358,19 +278,13 @@ export async function generateBatch(
   }
   checkAllCancelled();
 
-  const inv = 1 / model.vaeScalingFactor;
   const results: BatchResult[] = [];
   for (let j = 0; j < items.length; j++) {
     const own = latents.slice(offsets[j] * latentSize, (offsets[j] + counts[j]) * latentSize);
     const images: RgbImage[] = [];
     const cancelled = isCancelled(j);
     for (let k = 0; k < counts[j] && !cancelled; k++) {
-      const z = own.subarray(k * latentSize, (k + 1) * latentSize).map((v) => v * inv);
-      const out = await timings.run("vae_decoder", model.vae, {
-        latent_sample: floatTensor(model.floatType, z, [1, model.latentChannels, h, w]),
-      });
-      const decoded = out[model.vae.outputNames[0]];
-      images.push(timings.measure("to_rgb", () => toRgb(toFloat32(decoded), 0, decoded.dims[3], decoded.dims[2])));
+      images.push(await family.decode(model, own.subarray(k * latentSize, (k + 1) * latentSize), h, w, timings));
     }
     results.push({ images, seeds: seeds[j], latents: own, width, height, timings, cancelled });
   }
