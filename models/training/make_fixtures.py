@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Build the engine's test fixtures: tiny random-weight Stable Diffusion models and reference runs.
 
-    /usr/bin/python3 models/training/make_fixtures.py [--out tests/fixtures] [--clip-dir DIR]
+    /usr/bin/python3 models/training/make_fixtures.py --diffusers-src DIR [--out tests/fixtures]
+        [--clip-dir DIR]
 
 Writes, deterministically (fixed seeds), under tests/fixtures/:
 
@@ -11,12 +12,15 @@ Writes, deterministically (fixed seeds), under tests/fixtures/:
   sdxl/   like an SDXL export in float16 (two text encoders with hidden_states.* outputs, UNet with
           text_embeds and time_ids, timestep a 0-d float16)
   reference/<case>.json   complete runs of each sampler (see models/training/README.md)
+  schedulers/diffusers_cases.json   84 scheduler-only cases (scheduler_cases.py)
   clip_reference_ids.json, CLIP_LICENSE
 
 The models have the exact input/output names, dtypes and ranks of real exports, in the diffusers
 ONNX folder layout, with real CLIP tokenizer files, but hidden sizes of a few dozen and random
-weights (token embeddings index `input_ids mod 1000`). The reference runs use this file's own NumPy
-implementation of the samplers, calling the PyTorch modules that were exported.
+weights (token embeddings index `input_ids mod 1000`). The samplers of the reference runs and the
+scheduler cases are diffusers' own scheduler code, read from a diffusers source tree given with
+--diffusers-src (or DIFFUSERS_SRC) and run by diffusers_oracle.py; the reference runs call the
+PyTorch modules that were exported.
 """
 
 from __future__ import annotations
@@ -39,6 +43,8 @@ from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clip_vocab  # noqa: E402
+import scheduler_cases  # noqa: E402
+from diffusers_oracle import DiffusersOracle  # noqa: E402
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 OPSET = 14
@@ -381,90 +387,7 @@ def convert_to_float16(model: onnx.ModelProto, fp32_scopes: tuple[str, ...]) -> 
     return model
 
 
-# ----------------------------------------------------------------------------------------------
-# Samplers (NumPy, float64), following the formulas in models/training/README.md
-# ----------------------------------------------------------------------------------------------
-
-T = 1000
-
-
-def alphas_cumprod() -> np.ndarray:
-    betas = np.linspace(math.sqrt(0.00085), math.sqrt(0.012), T, dtype=np.float64) ** 2
-    return np.cumprod(1.0 - betas)
-
-
-def spaced_timesteps(n: int, spacing: str, steps_offset: int = 1) -> np.ndarray:
-    if spacing == "leading":
-        return (np.arange(n) * (T // n))[::-1].astype(np.int64) + steps_offset
-    if spacing == "trailing":
-        return np.round(np.arange(T, 0, -T / n)).astype(np.int64) - 1
-    if spacing == "linspace":
-        return np.linspace(0, T - 1, n)[::-1].copy()
-    raise ValueError(spacing)
-
-
-class Sampler:
-    def __init__(self, kind: str, spacing: str, prediction: str, steps: int):
-        self.kind, self.spacing, self.prediction = kind, spacing, prediction
-        self.ac = alphas_cumprod()
-        if kind == "lcm":
-            origin = np.arange(1, 51) * (T // 50) - 1
-            skip = len(origin) // steps
-            self.timesteps = origin[::-1][::skip][:steps].astype(np.int64)
-        else:
-            ts = spaced_timesteps(steps, spacing)
-            if kind == "ddim" and spacing == "linspace":
-                ts = np.round(ts).astype(np.int64)
-            self.timesteps = ts
-        self.sigmas = None
-        if kind in ("euler", "euler_a"):
-            all_sigmas = np.sqrt((1 - self.ac) / self.ac)
-            s = [float(np.interp(t, np.arange(T), all_sigmas)) for t in self.timesteps]
-            self.sigmas = np.array(s + [0.0])
-            smax = float(self.sigmas.max())
-            self.init_noise_sigma = smax if spacing in ("linspace", "trailing") else math.sqrt(
-                smax ** 2 + 1)
-        else:
-            self.init_noise_sigma = 1.0
-
-    def scale_model_input(self, x: np.ndarray, i: int) -> np.ndarray:
-        if self.sigmas is None:
-            return x
-        return x / math.sqrt(self.sigmas[i] ** 2 + 1)
-
-    def _x0_eps(self, out: np.ndarray, x: np.ndarray, a: float) -> tuple[np.ndarray, np.ndarray]:
-        if self.prediction == "epsilon":
-            return (x - math.sqrt(1 - a) * out) / math.sqrt(a), out
-        return math.sqrt(a) * x - math.sqrt(1 - a) * out, math.sqrt(a) * out + math.sqrt(1 - a) * x
-
-    def step(self, out: np.ndarray, i: int, x: np.ndarray, noise: np.ndarray | None) -> np.ndarray:
-        last = i == len(self.timesteps) - 1
-        if self.kind in ("euler", "euler_a"):
-            sigma, sigma_next = self.sigmas[i], self.sigmas[i + 1]
-            if self.prediction == "epsilon":
-                x0 = x - sigma * out
-            else:
-                x0 = out * (-sigma / math.sqrt(sigma ** 2 + 1)) + x / (sigma ** 2 + 1)
-            d = (x - x0) / sigma
-            if self.kind == "euler":
-                return x + d * (sigma_next - sigma)
-            sigma_up = math.sqrt(sigma_next ** 2 * (sigma ** 2 - sigma_next ** 2) / sigma ** 2)
-            sigma_down = math.sqrt(sigma_next ** 2 - sigma_up ** 2)
-            return x + d * (sigma_down - sigma) + noise * sigma_up
-        t = int(self.timesteps[i])
-        a = self.ac[t]
-        a_prev = self.ac[0] if last else self.ac[int(self.timesteps[i + 1])]
-        x0, eps = self._x0_eps(out, x, a)
-        if self.kind == "ddim":
-            return math.sqrt(a_prev) * x0 + math.sqrt(1 - a_prev) * eps
-        if self.kind == "lcm":
-            c_skip = 0.25 / ((10 * t) ** 2 + 0.25)
-            c_out = 10 * t / math.sqrt((10 * t) ** 2 + 0.25)
-            denoised = c_out * x0 + c_skip * x
-            if last:
-                return denoised
-            return math.sqrt(a_prev) * denoised + math.sqrt(1 - a_prev) * noise
-        raise ValueError(self.kind)
+T = 1000  # training timesteps of every fixture's noise schedule
 
 
 # ----------------------------------------------------------------------------------------------
@@ -641,7 +564,7 @@ class Fixture:
             index = {
                 "_class_name": "ORTStableDiffusionXLPipeline",
                 "_diffusers_version": DIFFUSERS_VERSION,
-                "force_zeros_for_empty_negative_prompt": True,
+                "force_zeros_for_empty_prompt": True,
                 "requires_aesthetics_score": False,
                 "scheduler": ["diffusers", "EulerDiscreteScheduler"],
                 "text_encoder": ["transformers", "CLIPTextModel"],
@@ -666,8 +589,17 @@ class Fixture:
                 "vae_decoder": ["diffusers", "OnnxRuntimeModel"],
             }
         write_json(os.path.join(folder, "model_index.json"), index)
+        write_json(os.path.join(folder, "scheduler", "scheduler_config.json"), self.scheduler_config())
+        vae = {"_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION,
+               "latent_channels": 4, "in_channels": 3, "out_channels": 3,
+               "scaling_factor": self.scaling_factor}
+        if self.name == "sdxl":
+            vae["force_upcast"] = True
+        write_json(os.path.join(folder, "vae_decoder", "config.json"), vae)
+
+    def scheduler_config(self) -> dict:
         sched = {
-            "_class_name": index["scheduler"][1],
+            "_class_name": "PNDMScheduler" if self.name == "sd15" else "EulerDiscreteScheduler",
             "_diffusers_version": DIFFUSERS_VERSION,
             "beta_end": 0.012,
             "beta_schedule": "scaled_linear",
@@ -684,13 +616,7 @@ class Fixture:
             sched["skip_prk_steps"] = True
         else:
             sched.update(interpolation_type="linear", use_karras_sigmas=False)
-        write_json(os.path.join(folder, "scheduler", "scheduler_config.json"), sched)
-        vae = {"_class_name": "AutoencoderKL", "_diffusers_version": DIFFUSERS_VERSION,
-               "latent_channels": 4, "in_channels": 3, "out_channels": 3,
-               "scaling_factor": self.scaling_factor}
-        if self.name == "sdxl":
-            vae["force_upcast"] = True
-        write_json(os.path.join(folder, "vae_decoder", "config.json"), vae)
+        return sched
 
 
 # ----------------------------------------------------------------------------------------------
@@ -722,11 +648,17 @@ def input_ids(bpe_ids: list[int], pad: int) -> list[int]:
     return ids + [pad] * (SEQ - len(ids))
 
 
-def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]]) -> dict:
+def f32(arr: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(arr, dtype=np.float32))
+
+
+def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]], oracle: DiffusersOracle) -> dict:
     steps, g, batch = case["steps"], case["guidance"], case.get("batch", 1)
     width = height = 64
     cfg = g > 1.0
-    sampler = Sampler(case["scheduler"], fx.spacing, fx.prediction, steps)
+    sched = oracle.scheduler(case["scheduler"], fx.scheduler_config())
+    sched.set_timesteps(steps)
+    init_noise_sigma = float(sched.init_noise_sigma)
     rng = np.random.default_rng(case["seed"])
 
     prompt, negative = case["prompt"], case.get("negativePrompt") if cfg else None
@@ -754,22 +686,25 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]]) -> dict:
         time_ids = np.array([[height, width, 0, 0, height, width]] * ehs.shape[0], np.float64)
 
     shape = (batch, 4, height // 8, width // 8)
-    x = stored(rng.standard_normal(shape) * sampler.init_noise_sigma)
+    x = stored(rng.standard_normal(shape) * init_noise_sigma)
     init_latents = x.copy()
     noises = []
-    for i, t in enumerate(sampler.timesteps):
-        noise = None
+    for t in sched.timesteps:
+        # Euler ancestral and LCM draw one noise array a step (LCM none at the last): drawn here
+        # from the case's seed, stored, and handed to diffusers' step() as its randn_tensor.
+        noise = []
         if case["scheduler"] in ("euler_a", "lcm"):
-            noise = stored(rng.standard_normal(shape))
-            noises.append(noise)
-        xin = sampler.scale_model_input(x, i)
+            noise = [stored(rng.standard_normal(shape))]
+            noises.append(noise[0])
+        xin = sched.scale_model_input(f32(x), t).double().numpy()
         if cfg:
             xin = np.concatenate([xin, xin], 0)
         out = fx.run_unet(xin, float(t), ehs, text_embeds, time_ids)
         if cfg:
             unc_out, cond_out = out[:batch], out[batch:]
             out = unc_out + g * (cond_out - unc_out)
-        x = sampler.step(out, i, x, noise)
+        with oracle.given_noise(*map(f32, noise)):
+            x = sched.step(f32(out), t, f32(x)).prev_sample.double().numpy()
     image = fx.decode(x / fx.scaling_factor)
 
     ref = {
@@ -783,8 +718,9 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]]) -> dict:
         ref["inputIds2"] = ids[1]
         ref["negativeInputIds2"] = neg_ids[1] if cfg else None
         ref["timeIds"] = time_ids[0].astype(int).tolist()
-    ts = sampler.timesteps
+    ts = sched.timesteps.tolist()
     ref.update({
+        "oracle": f"diffusers {oracle.version}" + (f" ({oracle.commit[:12]})" if oracle.commit else ""),
         "scheduler": case["scheduler"],
         "timestepSpacing": fx.spacing,
         "predictionType": fx.prediction,
@@ -796,8 +732,8 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]]) -> dict:
         "seed": case["seed"],
         "scalingFactor": fx.scaling_factor,
         "timesteps": [int(v) if float(v).is_integer() else float(v) for v in ts],
-        "sigmas": flat(sampler.sigmas, 10) if sampler.sigmas is not None else None,
-        "initNoiseSigma": float(f"{sampler.init_noise_sigma:.10g}"),
+        "sigmas": flat(sched.sigmas.numpy(), 10) if case["scheduler"] in ("euler", "euler_a") else None,
+        "initNoiseSigma": float(f"{init_noise_sigma:.10g}"),
         "latentShape": list(shape),
         "initLatents": flat(init_latents),
         "stepNoise": [flat(n) for n in noises] if noises else None,
@@ -893,12 +829,19 @@ def main() -> None:
     ap.add_argument("--out", default=os.path.join(ROOT, "tests", "fixtures"))
     ap.add_argument("--clip-dir", default=os.path.join(ROOT, "..", "shared", "data", "clip"),
                     help="folder with bpe_simple_vocab_16e6.txt.gz, LICENSE, reference_ids.json")
+    ap.add_argument("--diffusers-src", default=os.environ.get("DIFFUSERS_SRC"),
+                    help="a huggingface/diffusers checkout or git repository, whose scheduler code "
+                         "computes the reference runs (default: $DIFFUSERS_SRC)")
     opts = ap.parse_args()
+    if not opts.diffusers_src:
+        ap.error("--diffusers-src DIR (or DIFFUSERS_SRC) is needed: a clone of "
+                 "https://github.com/huggingface/diffusers; see models/training/README.md")
+    oracle = DiffusersOracle(opts.diffusers_src)
     start = time.time()
     torch.set_num_threads(1)
     torch.manual_seed(0)
     out = os.path.abspath(opts.out)
-    for sub in ("sd15", "sd21", "sdxl", "reference"):
+    for sub in ("sd15", "sd21", "sdxl", "reference", "schedulers"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
     os.makedirs(out, exist_ok=True)
 
@@ -937,10 +880,14 @@ def main() -> None:
                 "negativePrompt": "a photo of a dog", **case}
         if fx.name == "sdxl":
             spec["tolerance"] = SDXL_TOLERANCE
-        ref = run_case(fx, spec, prompts)
+        ref = run_case(fx, spec, prompts, oracle)
         write_json(os.path.join(out, "reference", f"{case['name']}.json"), ref, compact=True)
         print(f"reference/{case['name']}.json: final latents |max| "
               f"{max(abs(v) for v in ref['finalLatents']):.3g}")
+
+    cases = scheduler_cases.build(oracle)
+    write_json(os.path.join(out, "schedulers", "diffusers_cases.json"), cases, compact=True)
+    print(f"schedulers/diffusers_cases.json: {len(cases['cases'])} cases from {cases['source']}")
 
     size = du(out)
     print(f"{out}: {size / 1e6:.2f} MB in {time.time() - start:.1f}s")

@@ -1,4 +1,5 @@
-// The engine against the fixture script's own NumPy/PyTorch run of each sampler: same weights,
+// The engine against the fixture script's PyTorch run of each sampler with diffusers' own
+// scheduler code (models/training/diffusers_oracle.py): same weights,
 // same initial latents and per-step noise, so the final latents and decoded pixels must agree.
 import { strict as assert } from "node:assert";
 import { after, describe, it } from "node:test";

@@ -114,6 +114,16 @@ describe("Euler ancestral", () => {
 });
 
 describe("DDIM", () => {
+  it("steps to t − T // n for every spacing, as diffusers does", () => {
+    // linspace, 4 steps: timesteps 9, 6, 3, 0 (rounded); from 9 DDIM goes to 9 − 10 // 4 = 7, not 6.
+    const s = createScheduler("ddim", toy({ timestep_spacing: "linspace" }));
+    s.setTimesteps(4);
+    assert.deepEqual(s.timesteps, [9, 6, 3, 0]);
+    const a = (t: number) => 0.9 ** (t + 1);
+    const x0 = (1 - Math.sqrt(1 - a(9)) * 0.5) / Math.sqrt(a(9));
+    close(s.step(one(0.5), 0, one(1), noNoise)[0], Math.sqrt(a(7)) * x0 + Math.sqrt(1 - a(7)) * 0.5);
+  });
+
   it("steps with epsilon prediction to the next timestep", () => {
     const s = createScheduler("ddim", toy());
     s.setTimesteps(2);
@@ -129,10 +139,12 @@ describe("DDIM", () => {
 });
 
 describe("LCM", () => {
-  it("skips evenly through the distillation schedule", () => {
+  it("takes floor(linspace(0, 50, n, endpoint=False)) of the 50-step distillation schedule, as diffusers does", () => {
     const sd = createScheduler("lcm", { ...defaultSchedulerConfig });
     sd.setTimesteps(4);
-    assert.deepEqual(sd.timesteps, [999, 759, 519, 279]);
+    assert.deepEqual(sd.timesteps, [999, 759, 499, 259]); // indices 0, 12, 25, 37
+    sd.setTimesteps(8);
+    assert.deepEqual(sd.timesteps, [999, 879, 759, 639, 499, 379, 259, 139]);
     const s = createScheduler("lcm", toy());
     s.setTimesteps(2);
     assert.deepEqual(s.timesteps, [9, 5]);

@@ -23,6 +23,11 @@ export abstract class AlphaScheduler implements Scheduler {
   /** Cumulative alpha of the timestep after step i, or the final one after the last step. */
   protected previousAlpha(i: number): number {
     if (i + 1 < this.timesteps.length) return this.alphas[this.timesteps[i + 1]];
+    return this.finalAlpha();
+  }
+
+  /** ᾱ after the last step: 1, or ᾱ_0 when set_alpha_to_one is false. */
+  protected finalAlpha(): number {
     return this.config.set_alpha_to_one ? 1 : this.alphas[0];
   }
 }

@@ -10,8 +10,12 @@ export class DdimScheduler extends AlphaScheduler {
   }
 
   step(out: Float32Array, i: number, x: Float32Array): Float32Array {
-    const a = this.alphas[this.timesteps[i]];
-    const aPrev = this.previousAlpha(i);
+    const t = this.timesteps[i];
+    const a = this.alphas[t];
+    // diffusers steps to t − T // n whatever the spacing (with "linspace" that is not the next
+    // timestep of the schedule); below 0, to the final alpha.
+    const prev = t - Math.floor(this.config.num_train_timesteps / this.timesteps.length);
+    const aPrev = prev >= 0 ? this.alphas[prev] : this.finalAlpha();
     const { x0, eps } = predictOriginalAndNoise(this.config, out, x, a);
     const sa = Math.sqrt(aPrev);
     const sb = Math.sqrt(1 - aPrev);

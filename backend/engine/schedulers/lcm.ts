@@ -10,7 +10,11 @@ const TIMESTEP_SCALING = 10;
 export class LcmScheduler extends AlphaScheduler {
   readonly name = "lcm";
 
-  /** Evenly skips through the distillation schedule of `original_inference_steps` timesteps. */
+  /**
+   * Picks `steps` timesteps from the distillation schedule of `original_inference_steps` as
+   * diffusers does: the indices floor(linspace(0, original, steps, endpoint=False)) into it, highest
+   * first (4 of 50: 999, 759, 499, 259).
+   */
   setTimesteps(steps: number): void {
     const T = this.config.num_train_timesteps;
     const original = this.config.original_inference_steps;
@@ -19,8 +23,9 @@ export class LcmScheduler extends AlphaScheduler {
     }
     const ratio = Math.floor(T / original);
     const origin = Array.from({ length: original }, (_, i) => (original - i) * ratio - 1);
-    const skip = Math.floor(original / steps);
-    this.timesteps = Array.from({ length: steps }, (_, i) => origin[i * skip]);
+    // i · (original / steps), as NumPy's linspace computes it, so the floor agrees with it exactly.
+    const spacing = original / steps;
+    this.timesteps = Array.from({ length: steps }, (_, i) => origin[Math.floor(i * spacing)]);
   }
 
   step(out: Float32Array, i: number, x: Float32Array, noise: NoiseSource): Float32Array {
