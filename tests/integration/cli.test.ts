@@ -71,6 +71,9 @@ describe("lumen generate", () => {
     ["a missing component", ["generate", "--model", fixturesDir, "--prompt", "x"], /model_index\.json is missing/],
     ["a bad size", ["generate", "--model", fixtureModel("sd15"), "--prompt", "x", "--width", "100", "--device", "cpu"], /width must be a multiple of 8/],
     ["a non-numeric option", ["generate", "--prompt", "x", "--steps", "many"], /--steps must be an integer/],
+    // DirectML is only in the Windows build, CoreML only in the macOS one.
+    ["a device this platform's build lacks", ["generate", "--model", fixtureModel("sd15"), "--prompt", "x", "--device", process.platform === "win32" ? "coreml" : "dml"],
+      /(dml|coreml) execution provider unavailable: (DirectML|CoreML) is only in onnxruntime-node's (Windows|macOS) build/],
   ] as const) {
     it(`fails with one line and a non-zero exit for ${what}`, async () => {
       const run = await lumen([...args]);
@@ -100,7 +103,7 @@ describe("lumen models", () => {
     assert.match(lines[0], /^name\s+family\s+precision\s+size\s+devices/);
     assert.deepEqual(
       lines.slice(1).map((l) => l.split(/\s{2,}/).filter((c) => !/MB|kB/.test(c)).slice(0, 4)),
-      [["sd15", "sd", "fp32", "cpu,cuda,webgpu"], ["sd21", "sd", "fp32", "cpu,cuda,webgpu"], ["sdxl", "sdxl", "fp16", "cpu,cuda,webgpu"]],
+      [["sd15", "sd", "fp32", "cpu,cuda,webgpu,dml,coreml"], ["sd21", "sd", "fp32", "cpu,cuda,webgpu,dml,coreml"], ["sdxl", "sdxl", "fp16", "cpu,cuda,webgpu,dml,coreml"]],
     );
     const json = JSON.parse((await lumen(["models", "--json"], { LUMEN_MODELS_DIR: fixturesDir })).stdout);
     assert.ok(json.every((m: { bytes: number }) => m.bytes > 0));

@@ -161,10 +161,10 @@ describe("lumen models pull", () => {
     assert.equal(run.code, 0, run.stderr);
     const [header, row] = run.stdout.trim().split("\n");
     assert.match(header, /^name\s+family\s+precision\s+size\s+devices/);
-    assert.match(row, /^sd15hub\s+sd\s+fp32\s+1\.9 MB\s+cpu,cuda,webgpu\s+.*lumen-test\/sd15@[0-9a-f]{7}$/);
+    assert.match(row, /^sd15hub\s+sd\s+fp32\s+1\.9 MB\s+cpu,cuda,webgpu,dml,coreml\s+.*lumen-test\/sd15@[0-9a-f]{7}$/);
     const [json] = JSON.parse((await lumen(["models", "--json"], main.env)).stdout);
     assert.equal(json.precision, "fp32");
-    assert.deepEqual(json.devices, ["cpu", "cuda", "webgpu"]);
+    assert.deepEqual(json.devices, ["cpu", "cuda", "webgpu", "dml", "coreml"]);
     assert.equal(json.bytes, listAll(join(main.models, "sd15hub")).reduce((s, f) => s + statSync(join(main.models, "sd15hub", f)).size, 0));
   });
 
@@ -188,7 +188,7 @@ describe("lumen models pull", () => {
       assert.ok(listed, JSON.stringify(models));
       assert.equal(listed.default, true);
       assert.equal(listed.precision, "fp32");
-      assert.deepEqual(listed.devices, ["cpu", "cuda", "webgpu"]);
+      assert.deepEqual(listed.devices, ["cpu", "cuda", "webgpu", "dml", "coreml"]);
       const created = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dawn", width: 64, height: 64, steps: 2, seed: 1 } });
       assert.equal(created.status, 202, await created.clone().text());
       const events = await readEvents(await server.api((await created.json()).links.events));

@@ -57,17 +57,17 @@ describe("readOnnxInfo", () => {
 
 describe("expectedDevices", () => {
   it("runs standard operators everywhere", () => {
-    assert.deepEqual(expectedDevices(["ai.onnx:Conv", "ai.onnx:MatMul", "ai.onnx:Softmax"]), ["cpu", "cuda", "webgpu"]);
+    assert.deepEqual(expectedDevices(["ai.onnx:Conv", "ai.onnx:MatMul", "ai.onnx:Softmax"]), ["cpu", "cuda", "webgpu", "dml", "coreml"]);
   });
 
-  it("keeps CUDA-only contrib operators (GroupNorm, NhwcConv) to CUDA", () => {
-    assert.deepEqual(expectedDevices(["ai.onnx:Conv", "com.microsoft:GroupNorm"]), ["cuda"]);
+  it("keeps GPU-only contrib operators to the providers that have them (GroupNorm: CUDA, DirectML; NhwcConv: CUDA)", () => {
+    assert.deepEqual(expectedDevices(["ai.onnx:Conv", "com.microsoft:GroupNorm"]), ["cuda", "dml"]);
     assert.deepEqual(expectedDevices(["com.microsoft:NhwcConv", "com.microsoft:MultiHeadAttention"]), ["cuda"]);
   });
 
   it("lets a GPU provider lean on CPU kernels and WebGPU run its own", () => {
-    assert.deepEqual(expectedDevices(["com.microsoft:MultiHeadAttention", "com.microsoft:SkipLayerNormalization"]), ["cpu", "cuda", "webgpu"]);
-    assert.deepEqual(expectedDevices(["com.microsoft:BiasSplitGelu", "com.microsoft:BiasAdd"]), ["cuda", "webgpu"]);
+    assert.deepEqual(expectedDevices(["com.microsoft:MultiHeadAttention", "com.microsoft:SkipLayerNormalization"]), ["cpu", "cuda", "webgpu", "dml", "coreml"]);
+    assert.deepEqual(expectedDevices(["com.microsoft:BiasSplitGelu", "com.microsoft:BiasAdd"]), ["cuda", "webgpu", "dml"]);
   });
 
   it("knows no provider for operators of other domains", () => {
