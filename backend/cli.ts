@@ -6,7 +6,6 @@ import {
   CancelledError,
   DEFAULT_MODEL,
   devices,
-  encodeImage,
   formatFromPath,
   generate,
   listModels,
@@ -22,6 +21,7 @@ import {
   type SchedulerName,
 } from "./engine";
 import { loadTokenizer } from "./engine/tokenizer";
+import { encodeWithProvenance, generationInfo } from "./provenance";
 import { GENERATOR } from "./provenance/parameters";
 import { join, resolve } from "node:path";
 
@@ -116,7 +116,13 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
     const paths = outputPaths(flags.out ?? `lumen-${seed}.png`, result.images.length);
     const encodeStart = performance.now();
     for (let i = 0; i < paths.length; i++) {
-      const bytes = await encodeImage(result.images[i], { format: formatFromPath(paths[i]), width, height });
+      // The same provenance (XMP, and for PNG the parameters text) as the service writes.
+      const info = generationInfo(
+        model,
+        { prompt: flags.prompt, negativePrompt: flags.negative, steps: flags.steps, guidance: flags.guidance, scheduler: flags.scheduler },
+        { seed: result.seeds[i], width, height },
+      );
+      const bytes = await encodeWithProvenance(result.images[i], info, { format: formatFromPath(paths[i]), width, height });
       await writeFile(paths[i], bytes);
     }
     const encodeMs = performance.now() - encodeStart;
@@ -412,7 +418,7 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof ModelError ||
       e instanceof RequestError ||
       e instanceof CancelledError ||
-      ["ConfigError", "ManifestError", "PullError"].includes((e as Error)?.name);
+      ["ConfigError", "ManifestError", "PullError", "StorageError"].includes((e as Error)?.name);
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
     return 1;

@@ -43,6 +43,17 @@ export const ConfigSchema = z
     bodyLimit: z.string().default("64kb"),
     /** Largest request header block in bytes. */
     maxHeaderSize: int(1024, 65536).default(16384),
+    /**
+     * Time a client has to send a whole request (headers and body); half-sent requests are closed
+     * with 408. Answers may take longer: event streams and the OpenAI route stay open while a job runs.
+     */
+    requestTimeoutMs: int(1000, 600_000).default(30_000),
+    /** The address users reach the service at (https://images.example.org); absolute links are built on it. */
+    publicUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), "must be an http or https URL")
+      .optional(),
     /** Sign-in: "none" for local development, "entra" to require a Microsoft Entra ID token. */
     auth: z.enum(["none", "entra"]).default("none"),
     /** Accepted token audiences: the API's application ID URI and/or client id. */

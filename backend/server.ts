@@ -8,12 +8,13 @@ import { GenerationService } from "./api/generation-service";
 import type { Config } from "./config";
 import { generate, ModelPool } from "./engine";
 import { InProcessQueue } from "./jobs/in-process-queue";
+import { recoverJobs } from "./jobs/recovery";
 import type { JobQueue } from "./jobs/types";
 import { runBatch, type WorkerContext } from "./jobs/worker";
 import { createLogger, type Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
 import { loadImageChecker, loadPromptFilter, type ImageChecker } from "./safety";
-import { openStore } from "./store";
+import { openStore, StorageHealth } from "./store";
 import { loadTlsFiles } from "./tls";
 
 export interface RunningServer {
@@ -29,12 +30,19 @@ export interface RunningServer {
 const DAY_MS = 86_400_000;
 
 export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
-  const logger = options.logger ?? createLogger(config.logLevel);
   const metrics = createMetrics();
+  const logger = options.logger ?? createLogger(config.logLevel, { onDrop: () => metrics.logLinesDropped.inc() });
+  // Throws a StorageError naming the directory and the cause when it cannot be written.
   const store = openStore(config.dataDir);
+
   const purge = () => {
-    const removed = store.purgeOlderThan(config.retentionDays);
-    if (removed) logger.info({ removed, retentionDays: config.retentionDays }, "purged old generations");
+    try {
+      const removed = store.purgeOlderThan(config.retentionDays);
+      if (removed) logger.info({ removed, retentionDays: config.retentionDays }, "purged old generations");
+    } catch (err) {
+      // A disk that cannot be written today is no reason to stop serving; tomorrow's purge catches up.
+      logger.error({ err }, "purging old generations failed");
+    }
   };
   purge();
   const purgeTimer = setInterval(purge, DAY_MS).unref();
@@ -48,6 +56,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const names = pool.available().map((m) => m.name);
     throw new Error(`model "${config.model}" is not installed (available: ${names.join(", ") || "none"})`);
   }
+  const storage = new StorageHealth(store.dirs, 2000, (problem) =>
+    problem
+      ? logger.error({ problem: problem.message }, "the data directory cannot be written: not ready")
+      : logger.info("the data directory can be written again"),
+  ).start();
   const promptFilter = loadPromptFilter();
   const imageChecker = loadImageChecker();
   // Jobs wait for the image filter rather than failing while it loads.
@@ -61,11 +74,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     metrics,
     logger,
     jobTimeoutMs: config.jobTimeoutMs,
+    onStorageError: (err) => storage.report({ message: err.message, reason: err.reason }),
   };
   const queue = new InProcessQueue(
     {
       run: (batch) => runBatch(batch, ctx),
-      cancelledWhileWaiting: (job) => store.setStatus(job.id, "cancelled"),
+      cancelledWhileWaiting: (job, eventSeq) => store.setStatus(job.id, "cancelled", { eventSeq }),
     },
     {
       maxQueue: config.maxQueue,
@@ -82,7 +96,17 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     queue,
     metrics,
     onModelError: (model, err) => logger.error({ err, model }, "model failed to load"),
+    storageProblem: () => storage.problem?.message,
   });
+
+  // Work that was in flight when the last process ended: queued again, or ended as failed.
+  const recovered = await recoverJobs({ store, queue, hasModel: (name) => pool.has(name), logger });
+  if (recovered.requeued.length + recovered.completed.length + recovered.failed.length) {
+    logger.info(
+      { requeued: recovered.requeued.length, completed: recovered.completed.length, failed: recovered.failed.length },
+      "recovered generations interrupted by a restart",
+    );
+  }
 
   let readiness = { ready: false, detail: `loading model ${config.model}` };
   const ready = (async () => {
@@ -100,23 +124,36 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     logger.error({ err }, "start-up failed");
   });
 
-  const app = createApp({ config, logger, metrics, pool, store, queue, service, ready: () => readiness });
+  const readyNow = () => {
+    const problem = storage.problem;
+    if (problem && readiness.ready) return { ready: false, detail: `the data directory cannot be written: ${problem.message}`, status: "storage_unavailable" };
+    return readiness;
+  };
+  let url = "";
+  const app = createApp({ config, logger, metrics, pool, store, queue, service, ready: readyNow, selfUrl: () => url });
+  // requestTimeout bounds the time to *receive* a request (headers and body), not the answer:
+  // event streams and the OpenAI route stay open while a job runs. Expired requests get 408 and
+  // are closed; connections are checked every second rather than Node's default 30.
+  const httpOptions = {
+    maxHeaderSize: config.maxHeaderSize,
+    requestTimeout: config.requestTimeoutMs,
+    headersTimeout: Math.min(30_000, config.requestTimeoutMs),
+    connectionsCheckingInterval: 1000,
+  };
   let server: Server;
   if (config.http) {
-    server = createHttpServer({ maxHeaderSize: config.maxHeaderSize }, app);
+    server = createHttpServer(httpOptions, app);
   } else {
     const tls = await loadTlsFiles(config);
     if (tls.hint) logger.warn(tls.hint);
-    server = createHttpsServer({ cert: tls.cert, key: tls.key, maxHeaderSize: config.maxHeaderSize }, app);
+    server = createHttpsServer({ cert: tls.cert, key: tls.key, ...httpOptions }, app);
   }
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0; // SSE streams and the OpenAI route stay open as long as a generation runs
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(config.port, config.host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const url = `${config.http ? "http" : "https"}://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
+  url = `${config.http ? "http" : "https"}://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`;
   logger.info({ url }, "listening");
 
   let closing: Promise<void> | undefined;
@@ -126,10 +163,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       await queue.close(graceMs);
+      // One turn of the event loop lets requests that were waiting for a job (the OpenAI route)
+      // send their answer before the connections go.
+      await new Promise((resolve) => setImmediate(resolve));
       server.closeAllConnections();
       await stopped;
       await ready.catch(() => undefined);
       clearInterval(purgeTimer);
+      storage.stop();
       store.close();
       await pool.close();
     })());

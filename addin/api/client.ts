@@ -183,7 +183,11 @@ export class LumenClient {
   followGeneration(id: string, onEvent: (event: GenerationEvent) => void, onLost: (error?: unknown) => void): () => void {
     const path = `/api/generations/${encodeURIComponent(id)}/events`;
     return followEventStream({
-      open: (signal) => this.request(path, { signal, headers: { accept: "text/event-stream" } }),
+      open: (signal, lastEventId) =>
+        this.request(path, {
+          signal,
+          headers: { accept: "text/event-stream", ...(lastEventId !== undefined ? { "last-event-id": lastEventId } : {}) },
+        }),
       onMessage: (message) => {
         if (!message.event || !EVENT_TYPES.has(message.event)) return false;
         const event = { type: message.event, ...JSON.parse(message.data) } as GenerationEvent;

@@ -1,11 +1,15 @@
 // Server-Sent Events over fetch, so the request can carry an Authorization header (EventSource
 // cannot). Like EventSource it reconnects after a dropped connection, waiting the server's
-// `retry:` interval, and gives up after a few failed attempts in a row.
+// `retry:` interval, sending the id of the last event it received (Last-Event-ID) so that only
+// later events come again, and gives up after a few failed attempts in a row.
 import { EventSourceParserStream, type EventSourceMessage } from "eventsource-parser/stream";
 
 export interface EventStreamOptions {
-  /** Opens the stream; throws for an HTTP error (the caller's client decides what that means). */
-  open(signal: AbortSignal): Promise<Response>;
+  /**
+   * Opens the stream; throws for an HTTP error (the caller's client decides what that means).
+   * `lastEventId`, on a reconnect after an event with an id, goes in the Last-Event-ID header.
+   */
+  open(signal: AbortSignal, lastEventId?: string): Promise<Response>;
   /** Receives each event; returns true for the last one (the stream is then closed). */
   onMessage(message: EventSourceMessage): boolean;
   /** Called once when the stream can't be (re)opened; `error` is the last failure, if any. */
@@ -35,13 +39,15 @@ export function followEventStream(options: EventStreamOptions): () => void {
   const { signal } = controller;
   const maxAttempts = options.maxAttempts ?? 3;
   let retryMs = options.retryMs ?? 2000;
+  // As EventSource's "last event ID buffer": an event without an id leaves it as it was.
+  let lastEventId: string | undefined;
 
   const run = async () => {
     let failures = 0;
     let lastError: unknown;
     while (!signal.aborted) {
       try {
-        const response = await options.open(signal);
+        const response = await options.open(signal, lastEventId);
         if (!response.body) throw new Error("The event stream has no body.");
         const reader = response.body
           .pipeThrough(new TextDecoderStream())
@@ -51,6 +57,7 @@ export function followEventStream(options: EventStreamOptions): () => void {
           const { done, value } = await reader.read();
           if (done || signal.aborted) break;
           failures = 0;
+          if (value.id !== undefined) lastEventId = value.id;
           if (options.onMessage(value)) {
             controller.abort();
             return;

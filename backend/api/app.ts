@@ -14,9 +14,10 @@ import type { ModelPool } from "../engine";
 import type { JobQueue } from "../jobs/types";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
-import type { Store } from "../store";
+import type { Owner, Store } from "../store";
 import { ApiError, errorHandler, sendError } from "./errors";
 import type { GenerationService } from "./generation-service";
+import { linkOrigin } from "./links";
 import { openApiDocument } from "./openapi";
 import { feedbackRoutes } from "./routes/feedback";
 import { generationRoutes } from "./routes/generations";
@@ -33,7 +34,9 @@ export interface AppDeps {
   store: Store;
   queue: JobQueue;
   service: GenerationService;
-  ready(): { ready: boolean; detail: string };
+  ready(): { ready: boolean; detail: string; status?: string };
+  /** The address the server listens on, for links when no public URL is configured. */
+  selfUrl?: () => string;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -42,6 +45,49 @@ const REQUEST_ID = /^[\w.:-]{1,100}$/;
 export function clientId(req: Request): string {
   const identity = identityOf(req);
   return identity ? `${identity.tenantId}:${identity.userId}` : ipKeyGenerator(req.ip ?? "unknown");
+}
+
+/**
+ * Who owns what the request creates and may see what it names: the signed-in user of a tenant.
+ * Undefined when sign-in is off: there are no users then, and an id is all it takes.
+ */
+export function ownerOf(req: Request): Owner | undefined {
+  const identity = identityOf(req);
+  return identity ? { tenantId: identity.tenantId, userId: identity.userId } : undefined;
+}
+
+/**
+ * JSON can spell a lone UTF-16 surrogate ("\ud800"), which is no character: stored, it becomes
+ * invalid UTF-8. Refused here for every string of every body, naming the field.
+ */
+function rejectLoneSurrogates(): RequestHandler {
+  // A high surrogate not followed by a low one, or a low one not preceded by a high one.
+  const LONE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  const find = (value: unknown, path: string): string | undefined => {
+    if (typeof value === "string") return LONE.test(value) ? path : undefined;
+    if (Array.isArray(value)) {
+      for (const [i, item] of value.entries()) {
+        const found = find(item, `${path}[${i}]`);
+        if (found !== undefined) return found;
+      }
+    } else if (value && typeof value === "object") {
+      for (const [key, item] of Object.entries(value)) {
+        if (LONE.test(key)) return path ? `${path}.(key)` : "(key)";
+        const found = find(item, path ? `${path}.${key}` : key);
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  };
+  return (req, _res, next) => {
+    const field = find(req.body, "");
+    if (field !== undefined) {
+      throw new ApiError("invalid_request", `${field || "body"}: text contains a lone surrogate (\\uD800–\\uDFFF without its pair), which is not a character`, {
+        param: field || null,
+      });
+    }
+    next();
+  };
 }
 
 /** Hosts that frame the task pane in Office on the web. */
@@ -108,6 +154,8 @@ export function createApp(deps: AppDeps) {
       genReqId: (_req, res) => String(res.getHeader("X-Request-Id")),
       // Probes and scrapes would drown the log; /readyz answers 503 by design while starting.
       autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
+      // Bearer tokens and cookies would let anyone who reads the log act as the user.
+      redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
     }),
   );
   app.use(securityHeaders());
@@ -121,6 +169,7 @@ export function createApp(deps: AppDeps) {
     app.use(["/api", "/v1"], (req, res, next) => (PUBLIC_API.has(req.originalUrl.split("?")[0]) ? next() : guard(req, res, next)));
   }
   app.use(express.json({ limit: config.bodyLimit }));
+  app.use(rejectLoneSurrogates());
 
   const limiter = rateLimit({
     windowMs: config.rateLimitWindowMs,
@@ -135,11 +184,12 @@ export function createApp(deps: AppDeps) {
     },
   });
 
-  const routeDeps = { service: deps.service, store: deps.store, queue: deps.queue, clientId, rateLimit: limiter };
+  const selfUrl = deps.selfUrl ?? (() => `${config.http ? "http" : "https"}://${config.host}:${config.port}`);
+  const routeDeps = { service: deps.service, store: deps.store, queue: deps.queue, clientId, ownerOf, rateLimit: limiter };
   app.use(generationRoutes(routeDeps));
-  app.use(openaiRoutes(routeDeps));
-  app.use(imageRoutes(deps.store));
-  app.use(feedbackRoutes(deps.store, clientId));
+  app.use(openaiRoutes({ ...routeDeps, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
+  app.use(imageRoutes(deps.store, ownerOf));
+  app.use(feedbackRoutes(deps.store, clientId, ownerOf));
   app.use(policyRoutes(config, deps.pool));
   app.use(
     systemRoutes({

@@ -7,7 +7,14 @@ export const styles = ["none", "photo", "cinematic", "illustration"] as const;
 export const imageFormats = ["png", "jpeg", "webp"] as const;
 export const MAX_PROMPT_LENGTH = 2000;
 
-const prompt = z.string().trim().min(1, "prompt must not be empty").max(MAX_PROMPT_LENGTH, `prompt must be at most ${MAX_PROMPT_LENGTH} characters`);
+/** A letter, digit, punctuation mark or symbol: what makes a prompt more than spaces, zero-width or control characters. */
+const VISIBLE = /[\p{L}\p{N}\p{P}\p{S}]/u;
+const prompt = z
+  .string()
+  .trim()
+  .min(1, "prompt must not be empty")
+  .max(MAX_PROMPT_LENGTH, `prompt must be at most ${MAX_PROMPT_LENGTH} characters`)
+  .refine((text) => VISIBLE.test(text), "prompt must contain a visible character");
 const side = z.number().int().min(64).max(2048);
 
 export const GenerationRequest = z
@@ -148,6 +155,8 @@ export const errorCodes = {
   queue_full: 503,
   not_ready: 503,
   model_unavailable: 503,
+  storage_unavailable: 503,
+  interrupted: 503,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof errorCodes;

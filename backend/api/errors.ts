@@ -2,6 +2,7 @@
 // handler at the end of the app turns anything else into a 500 without internals.
 import type { ErrorRequestHandler, Response } from "express";
 import { ZodError } from "zod";
+import { StorageError } from "../store";
 import { errorCodes, type ErrorCode } from "./contract";
 
 export class ApiError extends Error {
@@ -59,6 +60,10 @@ export function errorHandler(log: (error: unknown, req: unknown) => void): Error
       apiError = new ApiError("invalid_request", "request body is not valid JSON");
     } else if (error?.type === "encoding.unsupported" || error?.status === 415) {
       apiError = new ApiError("invalid_request", "unsupported content encoding");
+    } else if (error instanceof StorageError) {
+      // The disk, not the request: the cause (with its path) goes to the log, the client may retry.
+      log(error, req);
+      apiError = new ApiError("storage_unavailable", "the server cannot store data right now; try again later", { retryAfterSeconds: 30 });
     } else if (typeof error?.status === "number" && error.status >= 400 && error.status < 500) {
       apiError = new ApiError("invalid_request", String(error.message ?? "bad request").split("\n")[0]);
     } else {

@@ -4,11 +4,10 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config";
 import { batchKey, RequestError, randomSeed, resolveRequest, unknownWordsNotice, type LoadedModel, type ModelPool } from "../engine";
-import type { GenerationJob, JobQueue } from "../jobs/types";
-import { QueueFullError } from "../jobs/types";
+import { QueueClosedError, QueueFullError, type GenerationJob, type JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import type { PromptFilter } from "../safety";
-import { promptHash, type Store } from "../store";
+import { promptHash, type Owner, type Store } from "../store";
 import type { Notice, ParsedGenerationRequest } from "./contract";
 import { ApiError } from "./errors";
 
@@ -52,7 +51,22 @@ export interface ServiceDeps {
   queue: JobQueue;
   metrics: Metrics;
   onModelError?: (model: string, error: unknown) => void;
+  /** Why the data directory cannot be written right now, if it cannot. */
+  storageProblem?: () => string | undefined;
 }
+
+/** Who asked, for the history row, the rate limit's audit trail and ownership. */
+export interface Requester {
+  clientId: string;
+  /** The signed-in user and tenant; undefined when sign-in is off. */
+  owner?: Owner;
+  requestId: string;
+  /** "openai" when the request waits for the result itself (see GenerationJob.origin). */
+  origin?: GenerationJob["origin"];
+}
+
+/** Seconds a client should wait before trying again when images cannot be stored. */
+export const STORAGE_RETRY_SECONDS = 30;
 
 export class GenerationService {
   constructor(private readonly deps: ServiceDeps) {}
@@ -89,12 +103,9 @@ export class GenerationService {
     }
   }
 
-  async create(
-    input: ParsedGenerationRequest,
-    clientId: string,
-    requestId: string,
-  ): Promise<{ id: string; position: number; notices: Notice[] }> {
+  async create(input: ParsedGenerationRequest, requester: Requester): Promise<{ id: string; position: number; notices: Notice[] }> {
     const { config, pool, store, queue } = this.deps;
+    const { clientId, requestId } = requester;
     const modelName = input.model ?? config.model;
     if (!pool.has(modelName)) {
       throw new ApiError("invalid_request", `model: unknown model "${modelName}"; see GET /api/models`, { param: "model" });
@@ -150,6 +161,12 @@ export class GenerationService {
     if (depth.waiting >= config.maxQueue) {
       throw new ApiError("queue_full", "the generation queue is full; try again shortly", { retryAfterSeconds: 5 });
     }
+    // Refused before any work: its images could not be kept (the cause is in /readyz and the log).
+    if (this.deps.storageProblem?.()) {
+      throw new ApiError("storage_unavailable", "the server cannot store images right now; try again later", {
+        retryAfterSeconds: STORAGE_RETRY_SECONDS,
+      });
+    }
     const notices = promptNotices(model, input.prompt);
     const id = randomUUID();
     const job: GenerationJob = {
@@ -163,10 +180,14 @@ export class GenerationService {
       enqueuedAt: Date.now(),
       batchKey: key,
       ...(notices.length ? { notices } : {}),
+      origin: requester.origin ?? "api",
     };
     store.createGeneration({
       id,
       clientId,
+      owner: requester.owner,
+      // Kept while unfinished so a restart can queue it again; it holds the prompt, so only when prompts may be stored.
+      job: config.storePrompts ? job : undefined,
       prompt: config.storePrompts ? input.prompt : null,
       promptHash: promptHash(input.prompt),
       negativePrompt: config.storePrompts ? (input.negativePrompt ?? null) : null,
@@ -187,8 +208,12 @@ export class GenerationService {
       return { id, position, notices };
     } catch (e) {
       if (e instanceof QueueFullError) {
-        store.setStatus(id, "failed", { error: "queue full" });
+        store.setStatus(id, "failed", { error: "queue full", errorCode: "queue_full" });
         throw new ApiError("queue_full", e.message, { retryAfterSeconds: e.retryAfterSeconds });
+      }
+      if (e instanceof QueueClosedError) {
+        store.setStatus(id, "failed", { error: "the server was shutting down", errorCode: "interrupted" });
+        throw new ApiError("not_ready", "the server is shutting down; try again shortly", { retryAfterSeconds: 5 });
       }
       throw e;
     }

@@ -1,11 +1,15 @@
-// Per-job event history with live listeners: a client that connects late (or reconnects)
-// still sees every event. Finished jobs are forgotten after a while; the store has the result.
+// Per-job event history with live listeners: a client that connects late (or reconnects) still
+// sees every event, or with Last-Event-ID only those after the one it had. Each event gets the
+// next number of its job's sequence; finished jobs are forgotten after a while, and the store
+// (which keeps the ids of image and final events) answers for them.
 import type { GenerationEvent } from "../api/contract";
-import { isTerminal, type EventListener } from "./types";
+import { isTerminal, type EventListener, type SequencedEvent, type Subscription } from "./types";
 
 interface Entry {
-  events: GenerationEvent[];
+  events: SequencedEvent[];
   listeners: Set<EventListener>;
+  seq: number;
+  ended: boolean;
 }
 
 export class EventLog {
@@ -13,8 +17,11 @@ export class EventLog {
 
   constructor(private readonly keepFinishedMs = 10 * 60_000) {}
 
-  open(id: string): void {
-    this.entries.set(id, { events: [], listeners: new Set() });
+  /** Starts a job's log; a run after a restart numbers from `seqBase` and replays `earlier` first. */
+  open(id: string, options: { seqBase?: number; earlier?: SequencedEvent[] } = {}): void {
+    const earlier = [...(options.earlier ?? [])].sort((a, b) => a.seq - b.seq);
+    const seq = Math.max(options.seqBase ?? 0, earlier.at(-1)?.seq ?? 0);
+    this.entries.set(id, { events: earlier, listeners: new Set(), seq, ended: false });
   }
 
   has(id: string): boolean {
@@ -23,29 +30,39 @@ export class EventLog {
 
   finished(id: string): boolean {
     const entry = this.entries.get(id);
-    return !entry || entry.events.some(isTerminal);
+    return !entry || entry.ended;
   }
 
-  emit(id: string, event: GenerationEvent): void {
+  /** The id the job's next event will get (0 for an unknown job). */
+  nextSeq(id: string): number {
     const entry = this.entries.get(id);
-    if (!entry || entry.events.some(isTerminal)) return;
+    return entry ? entry.seq + 1 : 0;
+  }
+
+  /** Records and publishes an event; returns its id (0 when the job is unknown or finished). */
+  emit(id: string, event: GenerationEvent): number {
+    const entry = this.entries.get(id);
+    if (!entry || entry.ended) return 0;
+    const seq = ++entry.seq;
     // Step events carry previews; only the latest is worth replaying.
     const last = entry.events[entry.events.length - 1];
-    if (event.type === "step" && last?.type === "step") entry.events[entry.events.length - 1] = event;
-    else entry.events.push(event);
-    for (const listener of entry.listeners) listener(event);
+    if (event.type === "step" && last?.event.type === "step") entry.events[entry.events.length - 1] = { seq, event };
+    else entry.events.push({ seq, event });
+    for (const listener of entry.listeners) listener(event, seq);
     if (isTerminal(event)) {
+      entry.ended = true;
       entry.listeners.clear();
       setTimeout(() => this.entries.delete(id), this.keepFinishedMs).unref();
     }
+    return seq;
   }
 
-  subscribe(id: string, listener: EventListener): (() => void) | undefined {
+  subscribe(id: string, listener: EventListener, after = 0): Subscription | undefined {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    for (const event of entry.events) listener(event);
-    if (entry.events.some(isTerminal)) return () => undefined;
+    for (const { seq, event } of entry.events) if (seq > after) listener(event, seq);
+    if (entry.ended) return { close: () => undefined, ended: true };
     entry.listeners.add(listener);
-    return () => entry.listeners.delete(listener);
+    return { close: () => void entry.listeners.delete(listener), ended: false };
   }
 }

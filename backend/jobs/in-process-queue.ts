@@ -2,7 +2,17 @@
 // micro-batching of compatible waiting jobs (same batchKey) into the job that starts.
 import type { GenerationEvent } from "../api/contract";
 import { EventLog } from "./event-log";
-import { doneEvent, QueueFullError, type EventListener, type GenerationJob, type JobQueue, type JobRunner } from "./types";
+import {
+  doneEvent,
+  QueueClosedError,
+  QueueFullError,
+  type EventListener,
+  type GenerationJob,
+  type JobQueue,
+  type JobRunner,
+  type SequencedEvent,
+  type Subscription,
+} from "./types";
 
 export interface InProcessQueueOptions {
   maxQueue: number;
@@ -18,12 +28,7 @@ interface Waiting {
   position: number;
 }
 
-export class QueueClosedError extends Error {
-  override name = "QueueClosedError";
-  constructor() {
-    super("the server is shutting down");
-  }
-}
+export { QueueClosedError } from "./types";
 
 export class InProcessQueue implements JobQueue {
   private readonly waiting: Waiting[] = [];
@@ -40,10 +45,10 @@ export class InProcessQueue implements JobQueue {
     private readonly options: InProcessQueueOptions,
   ) {}
 
-  async submit(job: GenerationJob): Promise<{ position: number }> {
+  async submit(job: GenerationJob, earlier: SequencedEvent[] = []): Promise<{ position: number }> {
     if (this.closed) throw new QueueClosedError();
     if (this.waiting.length >= this.options.maxQueue) throw new QueueFullError(this.retryAfterSeconds());
-    this.log.open(job.id);
+    this.log.open(job.id, { seqBase: job.seqBase, earlier });
     const position = this.waiting.filter((w) => w.job.model === job.model).length + 1;
     this.waiting.push({ job, controller: new AbortController(), position });
     this.emit(job.id, { type: "queued", position });
@@ -55,8 +60,7 @@ export class InProcessQueue implements JobQueue {
     const index = this.waiting.findIndex((w) => w.job.id === id);
     if (index >= 0) {
       const [w] = this.waiting.splice(index, 1);
-      this.runner.cancelledWhileWaiting(w.job);
-      this.emit(id, doneEvent(w.job, "cancelled"));
+      this.cancelWaiting(w);
       this.updatePositions();
       return true;
     }
@@ -66,8 +70,8 @@ export class InProcessQueue implements JobQueue {
     return true;
   }
 
-  subscribe(id: string, listener: EventListener): (() => void) | undefined {
-    return this.log.subscribe(id, listener);
+  subscribe(id: string, listener: EventListener, after = 0): Subscription | undefined {
+    return this.log.subscribe(id, listener, after);
   }
 
   depth(): { waiting: number; running: number } {
@@ -76,10 +80,7 @@ export class InProcessQueue implements JobQueue {
 
   async close(graceMs = 10_000): Promise<void> {
     this.closed = true;
-    for (const w of this.waiting.splice(0)) {
-      this.runner.cancelledWhileWaiting(w.job);
-      this.emit(w.job.id, doneEvent(w.job, "cancelled"));
-    }
+    for (const w of this.waiting.splice(0)) this.cancelWaiting(w);
     const all = Promise.allSettled([...this.inFlight]);
     let timeout: NodeJS.Timeout | undefined;
     const timer = new Promise((resolve) => (timeout = setTimeout(resolve, graceMs)));
@@ -89,8 +90,18 @@ export class InProcessQueue implements JobQueue {
     await all;
   }
 
-  private emit(id: string, event: GenerationEvent): void {
-    this.log.emit(id, event);
+  private emit(id: string, event: GenerationEvent): number {
+    return this.log.emit(id, event);
+  }
+
+  /** Records the cancellation (with the id its final event will get), then publishes it. */
+  private cancelWaiting(w: Waiting): void {
+    try {
+      this.runner.cancelledWhileWaiting(w.job, this.log.nextSeq(w.job.id));
+    } catch (error) {
+      this.options.onError?.(error); // the store could not record it; the stream still ends
+    }
+    this.emit(w.job.id, doneEvent(w.job, "cancelled"));
   }
 
   private retryAfterSeconds(): number {
@@ -148,7 +159,14 @@ export class InProcessQueue implements JobQueue {
     for (const w of batch) this.running.set(w.job.id, w.controller);
     const started = performance.now();
     const promise = this.runner
-      .run(batch.map((w) => ({ job: w.job, signal: w.controller.signal, emit: (e: GenerationEvent) => this.emit(w.job.id, e) })))
+      .run(
+        batch.map((w) => ({
+          job: w.job,
+          signal: w.controller.signal,
+          emit: (e: GenerationEvent) => this.emit(w.job.id, e),
+          nextSeq: () => this.log.nextSeq(w.job.id),
+        })),
+      )
       .catch((error) => {
         for (const w of batch) {
           this.emit(w.job.id, { type: "error", code: "internal_error", message: "generation failed" });

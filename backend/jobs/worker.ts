@@ -5,10 +5,10 @@ import type { GenerationEvent } from "../api/contract";
 import { CancelledError, generateBatch, type BatchItem, type LoadedModel, type RgbImage } from "../engine";
 import type { Metrics } from "../observability/metrics";
 import type { Logger } from "../observability/logger";
-import { encodeWithProvenance, type GenerationInfo } from "../provenance";
+import { encodeWithProvenance, generationInfo } from "../provenance";
 import type { ImageChecker, PolicyLevel } from "../safety";
-import { promptHash, type Store } from "../store";
-import { doneEvent, isTerminal, type GenerationJob, type RunningJob } from "./types";
+import { promptHash, StorageError, type Store } from "../store";
+import { doneEvent, isTerminal, type RunningJob } from "./types";
 
 export interface WorkerContext {
   getModel(name: string): Promise<LoadedModel>;
@@ -18,7 +18,15 @@ export interface WorkerContext {
   metrics: Metrics;
   logger: Logger;
   jobTimeoutMs: number;
+  /** A write to the data directory failed: readiness should say so until it can be written again. */
+  onStorageError?(error: StorageError): void;
 }
+
+/** What a client is told when a job fails; the log has the details under the job's request id. */
+const FAILURES = {
+  storage: { code: "storage_unavailable", error: "images could not be stored", message: "the server cannot store images right now; try again later" },
+  other: { code: "internal_error", error: "generation failed", message: "generation failed; the server log has details" },
+} as const;
 
 const PREVIEW_MAX_SIDE = 32;
 
@@ -40,21 +48,6 @@ async function previewUrls(images: RgbImage[]): Promise<string[]> {
   );
 }
 
-function provenanceInfo(job: GenerationJob, model: LoadedModel, seed: number): GenerationInfo {
-  const r = job.request;
-  return {
-    prompt: r.prompt,
-    negativePrompt: r.negativePrompt ?? "",
-    steps: r.steps ?? model.defaults.steps,
-    sampler: r.scheduler ?? model.defaults.scheduler,
-    guidance: r.guidance ?? model.defaults.guidance,
-    seed,
-    width: job.output.width,
-    height: job.output.height,
-    model: model.name,
-  };
-}
-
 /**
  * Runs a batch and guarantees every job ends with a terminal event and a final status, even when
  * the model fails to load or a stage throws.
@@ -65,7 +58,7 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
     ...b,
     emit: (event: GenerationEvent) => {
       if (isTerminal(event)) finished.add(b.job.id);
-      b.emit(event);
+      return b.emit(event);
     },
   }));
   // A plain timer, not AbortSignal.timeout(): inside AbortSignal.any() that signal is held only weakly
@@ -77,11 +70,19 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
     await generateAndDeliver(tracked, ctx, deadline.signal);
   } catch (err) {
     ctx.logger.error({ err, jobs: batch.map((b) => b.job.id), reqIds: batch.map((b) => b.job.requestId) }, "generation failed");
+    const failure = err instanceof StorageError ? FAILURES.storage : FAILURES.other;
+    if (err instanceof StorageError) ctx.onStorageError?.(err);
     for (const b of tracked) {
       if (finished.has(b.job.id)) continue;
-      ctx.store.setStatus(b.job.id, "failed", { error: "generation failed" });
+      try {
+        // "failed" also removes what the job stored so far: no partial result is kept.
+        ctx.store.setStatus(b.job.id, "failed", { error: failure.error, errorCode: failure.code, eventSeq: b.nextSeq() });
+      } catch (e) {
+        // The database cannot be written either: the row stays unfinished and the next start recovers it.
+        ctx.logger.error({ err: e, generation: b.job.id }, "could not record the failure");
+      }
       ctx.metrics.generations.inc({ status: "failed" });
-      b.emit({ type: "error", code: "internal_error", message: "generation failed; the server log has details" });
+      b.emit({ type: "error", code: failure.code, message: failure.message });
     }
   } finally {
     clearTimeout(timer);
@@ -98,7 +99,9 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
   for (const b of batch) {
     store.setStatus(b.job.id, "running");
     metrics.stageDuration.observe({ stage: "queue_wait" }, (Date.now() - b.job.enqueuedAt) / 1000);
-    b.emit({ type: "started", steps: b.job.request.steps ?? model.defaults.steps, n: b.job.request.n ?? 1 });
+    // n counts the images an earlier run stored too (a job resumed after a restart).
+    const n = (b.job.firstIndex ?? 0) + (b.job.request.n ?? 1);
+    b.emit({ type: "started", steps: b.job.request.steps ?? model.defaults.steps, n });
   }
 
   // Preview encoding is async; chaining keeps each job's events in order.
@@ -139,10 +142,13 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       finishStopped(b, ctx, signals[j]);
       continue;
     }
-    let delivered = 0;
+    const first = b.job.firstIndex ?? 0;
+    // Images an earlier run delivered before a restart count towards "done" too.
+    let delivered = first > 0 ? (store.getGeneration(b.job.id)?.images.filter((i) => !i.blocked).length ?? 0) : 0;
     let lastCategory: string | undefined;
     for (const [k, image] of result.images.entries()) {
-      const imageId = `${b.job.id}-${k}`;
+      const index = first + k;
+      const imageId = `${b.job.id}-${index}`;
       const seed = result.seeds[k];
       const safetyStart = performance.now();
       const verdict = await ctx.imageChecker.checkImage(image, ctx.safetyLevel);
@@ -151,7 +157,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
         const category = verdict.category ?? "sexual";
         lastCategory = category;
         const { width, height } = b.job.output;
-        store.addBlockedImage({ id: imageId, generationId: b.job.id, index: k, seed, category, width, height });
+        store.addBlockedImage({ id: imageId, generationId: b.job.id, index, seed, category, width, height, eventSeq: b.nextSeq() });
         store.addAudit({
           clientId: b.job.clientId,
           kind: "image",
@@ -161,31 +167,30 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
           generationId: b.job.id,
         });
         metrics.safetyBlocks.inc({ kind: "image", category });
-        b.emit({ type: "blocked", category, index: k, message: verdict.reason ?? "This image was withheld by the content filter." });
+        b.emit({ type: "blocked", category, index, message: verdict.reason ?? "This image was withheld by the content filter." });
         continue;
       }
       const encodeStart = performance.now();
-      const png = await encodeWithProvenance(image, provenanceInfo(b.job, model, seed), {
-        format: "png",
-        width: b.job.output.width,
-        height: b.job.output.height,
-      });
+      const info = generationInfo(model, b.job.request, { seed, width: b.job.output.width, height: b.job.output.height });
+      const png = await encodeWithProvenance(image, info, { format: "png", width: b.job.output.width, height: b.job.output.height });
       metrics.stageDuration.observe({ stage: "encode" }, (performance.now() - encodeStart) / 1000);
+      // Stored, then announced with the id kept in its row: a client never sees an image it cannot fetch.
       store.addImage({
         id: imageId,
         generationId: b.job.id,
-        index: k,
+        index,
         seed,
         width: b.job.output.width,
         height: b.job.output.height,
         png,
+        eventSeq: b.nextSeq(),
       });
       delivered++;
       metrics.imagesGenerated.inc({ model: model.name });
       b.emit({
         type: "image",
         id: imageId,
-        index: k,
+        index,
         seed,
         url: `/api/images/${imageId}.png`,
         width: b.job.output.width,
@@ -193,7 +198,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       });
     }
     const status = delivered === 0 && lastCategory ? "blocked" : "done";
-    store.setStatus(b.job.id, status, lastCategory && status === "blocked" ? { category: lastCategory } : undefined);
+    store.setStatus(b.job.id, status, { ...(status === "blocked" ? { category: lastCategory } : {}), eventSeq: b.nextSeq() });
     metrics.generations.inc({ status });
     ctx.logger.info(
       { reqId: b.job.requestId, generation: b.job.id, status, images: delivered, blocked: result.images.length - delivered, batch: batch.length },
@@ -207,13 +212,13 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
 function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSignal): void {
   const timedOut = !b.signal.aborted && signal.aborted;
   if (!timedOut) {
-    ctx.store.setStatus(b.job.id, "cancelled");
+    ctx.store.setStatus(b.job.id, "cancelled", { eventSeq: b.nextSeq() });
     ctx.metrics.generations.inc({ status: "cancelled" });
     b.emit(doneEvent(b.job, "cancelled"));
     return;
   }
   const message = `generation took longer than ${ctx.jobTimeoutMs} ms and was stopped`;
-  ctx.store.setStatus(b.job.id, "failed", { error: message });
+  ctx.store.setStatus(b.job.id, "failed", { error: message, errorCode: "timeout", eventSeq: b.nextSeq() });
   ctx.metrics.generations.inc({ status: "failed" });
   b.emit({ type: "error", code: "timeout", message });
 }

@@ -51,6 +51,11 @@ export function createMetrics() {
       labelNames: ["kind", "category"] as const,
       registers,
     }),
+    logLinesDropped: new Counter({
+      name: "lumen_log_lines_dropped_total",
+      help: "Log lines dropped because the log destination was full, failing or too slow",
+      registers,
+    }),
     generations: new Counter({
       name: "lumen_generations_total",
       help: "Finished generations by status",

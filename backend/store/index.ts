@@ -1,9 +1,11 @@
 // The store: generation history, image files, feedback and the safety audit, under one data directory.
-export { NotFoundError } from "./errors";
+export { asStorageError, NotFoundError, StorageError } from "./errors";
+export { probeWritable, StorageHealth, type StorageProblem } from "./health";
 export { promptHash } from "./prompt-hash";
 export { SchemaVersionError } from "./schema";
 export { openStore, type StoreOptions } from "./sqlite-store";
 export {
+  finishedStatuses,
   generationStatuses,
   type AuditRecord,
   type FeedbackRecord,
@@ -11,5 +13,7 @@ export {
   type GenerationStatus,
   type ImageRecord,
   type ImageSummary,
+  type Owner,
   type Store,
+  type UnfinishedGeneration,
 } from "./records";

@@ -13,6 +13,17 @@ export interface ImageSummary {
   height: number | null;
   blocked: boolean;
   category: string | null;
+  /** Id of the image's event in the generation's event stream; null for rows written before ids were kept. */
+  eventSeq: number | null;
+}
+
+/**
+ * Who a generation belongs to when sign-in is on: the user and the tenant of the token. With
+ * sign-in off there is no owner and every caller who knows an id may use it.
+ */
+export interface Owner {
+  tenantId: string;
+  userId: string;
 }
 
 export interface GenerationRecord {
@@ -24,13 +35,27 @@ export interface GenerationRecord {
   params: Record<string, unknown>;
   model: string;
   status: GenerationStatus;
+  owner: Owner | null;
   error: string | null;
+  /** Code of the error event of a failed generation (internal_error, timeout, storage_unavailable, interrupted). */
+  errorCode: string | null;
   category: string | null;
+  /** Id of the final event in the event stream; null while unfinished. */
+  eventSeq: number | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
   /** In index order. */
   images: ImageSummary[];
+}
+
+/** A generation found queued or running when the store opens: what restart recovery works from. */
+export interface UnfinishedGeneration extends GenerationRecord {
+  /** The job as it was queued (JSON), or null when it was not kept (prompts are not stored). */
+  job: unknown;
+  /** How often it started running, and how often a restart queued it again. */
+  runs: number;
+  recoveries: number;
 }
 
 /** A delivered image and its file. */
@@ -68,21 +93,36 @@ export interface AuditRecord {
 }
 
 export interface Store {
-  /** A new generation with status "queued". */
-  createGeneration(g: Pick<GenerationRecord, "id" | "clientId" | "prompt" | "promptHash" | "negativePrompt" | "params" | "model">): void;
-  /** "running" sets startedAt, a finished status sets finishedAt; error and category are kept unless given. Throws NotFoundError. */
-  setStatus(id: string, status: GenerationStatus, detail?: { error?: string; category?: string }): void;
-  getGeneration(id: string): GenerationRecord | undefined;
+  /** A new generation with status "queued"; `job` (kept until it finishes) lets a restart queue it again. */
+  createGeneration(
+    g: Pick<GenerationRecord, "id" | "clientId" | "prompt" | "promptHash" | "negativePrompt" | "params" | "model"> & {
+      owner?: Owner | null;
+      job?: unknown;
+    },
+  ): void;
+  /**
+   * "running" sets startedAt and counts a run, a finished status sets finishedAt and drops the kept
+   * job; error, errorCode and category are kept unless given. "failed" also removes the
+   * generation's images (rows and unreferenced files): a failed generation keeps no partial result.
+   * Throws NotFoundError.
+   */
+  setStatus(id: string, status: GenerationStatus, detail?: { error?: string; errorCode?: string; category?: string; eventSeq?: number }): void;
+  /** With an owner, only a generation of that owner (others are "not found"). */
+  getGeneration(id: string, owner?: Owner): GenerationRecord | undefined;
   /** Newest first; `before` is a generation id (the last one of the previous page); limit 1–1000, default 50. */
-  listGenerations(options?: { clientId?: string; limit?: number; before?: string }): GenerationRecord[];
+  listGenerations(options?: { clientId?: string; owner?: Owner; limit?: number; before?: string }): GenerationRecord[];
+  /** Queued or running generations, oldest first: after a crash, the work that was in flight. */
+  unfinishedGenerations(): UnfinishedGeneration[];
+  /** Marks an unfinished generation queued again after a restart; returns its new recovery count. Throws NotFoundError. */
+  requeue(id: string): number;
   /** Stores the file content-addressed (same bytes, one file) and its row. Throws NotFoundError for an unknown generation. */
-  addImage(img: { id: string; generationId: string; index: number; seed: number; width: number; height: number; png: Buffer }): ImageRecord;
+  addImage(img: { id: string; generationId: string; index: number; seed: number; width: number; height: number; png: Buffer; eventSeq?: number }): ImageRecord;
   /** A withheld image: a row with its category, no file. */
-  addBlockedImage(img: { id: string; generationId: string; index: number; seed: number; category: string; width?: number; height?: number }): void;
-  /** A delivered image with the path of its PNG; undefined for unknown and blocked images. */
-  getImage(id: string): (ImageRecord & { path: string }) | undefined;
-  /** Stored with the image's generation. Throws NotFoundError for an unknown or blocked image. */
-  addFeedback(f: { imageId: string; rating: "up" | "down"; comment?: string; clientId: string }): FeedbackRecord;
+  addBlockedImage(img: { id: string; generationId: string; index: number; seed: number; category: string; width?: number; height?: number; eventSeq?: number }): void;
+  /** A delivered image with the path of its PNG; undefined for unknown and blocked images, and with an owner, for others' images. */
+  getImage(id: string, owner?: Owner): (ImageRecord & { path: string }) | undefined;
+  /** Stored with the image's generation. Throws NotFoundError for an unknown or blocked image, or one of another owner. */
+  addFeedback(f: { imageId: string; rating: "up" | "down"; comment?: string; clientId: string; owner?: Owner }): FeedbackRecord;
   addAudit(a: { clientId: string; kind: "prompt" | "image"; category: string; promptHash: string; prompt: string | null; generationId?: string }): void;
   /** Newest first; limit 1–1000, default 100. */
   listAudit(options?: { limit?: number }): AuditRecord[];
@@ -90,5 +130,7 @@ export interface Store {
   counts(): { generations: number; images: number; feedback: number; audit: number };
   /** Deletes generations created more than `days` before `now`, with their images, feedback and unreferenced files; returns how many generations went. Audit rows stay. */
   purgeOlderThan(days: number, now?: Date): number;
+  /** The directories the store writes to, for the writability probe. */
+  readonly dirs: readonly string[];
   close(): void;
 }

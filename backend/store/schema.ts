@@ -64,6 +64,25 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX audit_by_time ON audit (created_at);
   `,
+  // Ownership, restart recovery and resumable event streams.
+  `
+  -- Who may see the generation: the signed-in user and tenant; NULL when sign-in is off.
+  ALTER TABLE generations ADD COLUMN owner_tenant TEXT;
+  ALTER TABLE generations ADD COLUMN owner_user TEXT;
+  -- The queued job (JSON) while the generation is unfinished, so a restart can queue it again.
+  ALTER TABLE generations ADD COLUMN job TEXT;
+  -- Times it started running, and times a restart queued it again.
+  ALTER TABLE generations ADD COLUMN runs INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE generations ADD COLUMN recoveries INTEGER NOT NULL DEFAULT 0;
+  -- The error event's code of a failed generation (internal_error, timeout, storage_unavailable, interrupted).
+  ALTER TABLE generations ADD COLUMN error_code TEXT;
+  -- Event-stream ids of the final event and of each image's event, so a replay from the store
+  -- carries the ids the live stream sent and Last-Event-ID works after the job is forgotten.
+  ALTER TABLE generations ADD COLUMN event_seq INTEGER;
+  ALTER TABLE images ADD COLUMN event_seq INTEGER;
+  CREATE INDEX generations_by_owner ON generations (owner_tenant, owner_user, created_at);
+  CREATE INDEX generations_unfinished ON generations (created_at) WHERE status IN ('queued', 'running');
+  `,
 ];
 
 export class SchemaVersionError extends Error {

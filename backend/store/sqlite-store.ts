@@ -3,11 +3,22 @@
 // is prepared once when the store opens.
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { NotFoundError } from "./errors";
+import { asStorageError, NotFoundError, StorageError } from "./errors";
+import { probeWritableSync } from "./health";
 import { ImageFiles } from "./image-files";
-import type { AuditRecord, FeedbackRecord, GenerationRecord, GenerationStatus, ImageRecord, ImageSummary, Store } from "./records";
+import type {
+  AuditRecord,
+  FeedbackRecord,
+  GenerationRecord,
+  GenerationStatus,
+  ImageRecord,
+  ImageSummary,
+  Owner,
+  Store,
+  UnfinishedGeneration,
+} from "./records";
 import { finishedStatuses } from "./records";
 import { migrate } from "./schema";
 
@@ -20,14 +31,22 @@ const DAY_MS = 86_400_000;
 
 const generationColumns = `
   id, client_id AS clientId, prompt, prompt_hash AS promptHash, negative_prompt AS negativePrompt,
-  params, model, status, error, category, created_at AS createdAt, started_at AS startedAt,
-  finished_at AS finishedAt`;
-const summaryColumns = `id, generation_id AS generationId, idx AS "index", seed, width, height, blocked, category`;
+  params, model, status, owner_tenant AS ownerTenant, owner_user AS ownerUser, error, error_code AS errorCode,
+  category, event_seq AS eventSeq, created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt`;
+const summaryColumns = `id, generation_id AS generationId, idx AS "index", seed, width, height, blocked, category, event_seq AS eventSeq`;
 const imageColumns = `
   id, generation_id AS generationId, idx AS "index", seed, width, height, sha256, bytes,
   created_at AS createdAt`;
 
-type GenerationRow = Omit<GenerationRecord, "params" | "images"> & { params: string };
+type GenerationRow = Omit<GenerationRecord, "params" | "images" | "owner"> & {
+  params: string;
+  ownerTenant: string | null;
+  ownerUser: string | null;
+};
+type UnfinishedRow = GenerationRow & { job: string | null; runs: number; recoveries: number };
+/** Named parameters of the owner check: both null means "any owner" (sign-in off). */
+const ownerParams = (owner: Owner | undefined) => ({ ownerTenant: owner?.tenantId ?? null, ownerUser: owner?.userId ?? null });
+const OWNED_BY = `(@ownerTenant IS NULL OR (owner_tenant = @ownerTenant AND owner_user = @ownerUser))`;
 type SummaryRow = Omit<ImageSummary, "blocked"> & { generationId: string; blocked: number };
 
 const clampLimit = (limit: number | undefined, fallback: number) =>
@@ -37,13 +56,27 @@ function isForeignKeyError(e: unknown): boolean {
   return e instanceof Database.SqliteError && e.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
 }
 
-export function openStore(dataDir: string, options: StoreOptions = {}): Store {
+export function openStore(dataDirIn: string, options: StoreOptions = {}): Store {
   const clock = options.now ?? (() => new Date());
   const timestamp = () => clock().toISOString();
-  mkdirSync(dataDir, { recursive: true });
-  const files = new ImageFiles(join(dataDir, "images"));
-  const db = new Database(join(dataDir, "lumen.db"));
-  db.pragma("journal_mode = WAL");
+  const dataDir = resolve(dataDirIn);
+  const imagesDir = join(dataDir, "images");
+  // Start-up failures name the path and the cause: "unable to open database file" alone says neither.
+  try {
+    mkdirSync(imagesDir, { recursive: true });
+  } catch (e) {
+    throw asStorageError(e, `cannot create the data directory ${dataDir}`) ?? e;
+  }
+  const problem = probeWritableSync([dataDir, imagesDir]);
+  if (problem) throw new StorageError(`the data directory cannot be written: ${problem.message}`, problem.reason);
+  const files = new ImageFiles(imagesDir);
+  let db: Database.Database;
+  try {
+    db = new Database(join(dataDir, "lumen.db"));
+    db.pragma("journal_mode = WAL");
+  } catch (e) {
+    throw asStorageError(e, `cannot open the database ${join(dataDir, "lumen.db")}`) ?? e;
+  }
   db.pragma("synchronous = NORMAL"); // durable at each checkpoint, and safe from corruption, in WAL mode
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
@@ -51,32 +84,54 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
 
   const sql = {
     insertGeneration: db.prepare(`
-      INSERT INTO generations (id, client_id, prompt, prompt_hash, negative_prompt, params, model, status, created_at)
-      VALUES (@id, @clientId, @prompt, @promptHash, @negativePrompt, @params, @model, 'queued', @now)`),
+      INSERT INTO generations (id, client_id, prompt, prompt_hash, negative_prompt, params, model, status, owner_tenant, owner_user, job, created_at)
+      VALUES (@id, @clientId, @prompt, @promptHash, @negativePrompt, @params, @model, 'queued', @ownerTenant, @ownerUser, @job, @now)`),
     setStatus: db.prepare(`
       UPDATE generations SET
         status = @status,
         error = COALESCE(@error, error),
+        error_code = COALESCE(@errorCode, error_code),
         category = COALESCE(@category, category),
+        event_seq = COALESCE(@eventSeq, event_seq),
+        runs = runs + (@status = 'running'),
+        job = CASE WHEN @finished THEN NULL ELSE job END,
         started_at = CASE WHEN @status = 'running' THEN COALESCE(started_at, @now) ELSE started_at END,
         finished_at = CASE WHEN @finished THEN @now ELSE finished_at END
       WHERE id = @id`),
-    getGeneration: db.prepare<[string], GenerationRow>(`SELECT ${generationColumns} FROM generations WHERE id = ?`),
-    listGenerations: db.prepare<{ clientId: string | null; before: string | null; limit: number }, GenerationRow>(`
+    imageHashesOf: db.prepare<[string], { sha256: string }>(`SELECT DISTINCT sha256 FROM images WHERE generation_id = ? AND sha256 IS NOT NULL`),
+    deleteImagesOf: db.prepare(`DELETE FROM images WHERE generation_id = ?`),
+    getGeneration: db.prepare<{ id: string; ownerTenant: string | null; ownerUser: string | null }, GenerationRow>(
+      `SELECT ${generationColumns} FROM generations WHERE id = @id AND ${OWNED_BY}`,
+    ),
+    listGenerations: db.prepare<
+      { clientId: string | null; ownerTenant: string | null; ownerUser: string | null; before: string | null; limit: number },
+      GenerationRow
+    >(`
       SELECT ${generationColumns} FROM generations
-      WHERE (@clientId IS NULL OR client_id = @clientId)
+      WHERE (@clientId IS NULL OR client_id = @clientId) AND ${OWNED_BY}
         AND (@before IS NULL OR (created_at, rowid) < (SELECT created_at, rowid FROM generations WHERE id = @before))
       ORDER BY created_at DESC, rowid DESC
       LIMIT @limit`),
+    unfinished: db.prepare<[], UnfinishedRow>(`
+      SELECT ${generationColumns}, job, runs, recoveries FROM generations
+      WHERE status IN ('queued', 'running') ORDER BY created_at, rowid`),
+    requeue: db.prepare<[string], { recoveries: number }>(`
+      UPDATE generations SET status = 'queued', recoveries = recoveries + 1, started_at = NULL
+      WHERE id = ? AND status IN ('queued', 'running')
+      RETURNING recoveries`),
     // The images of several generations at once: their ids as one JSON array.
     imagesOf: db.prepare<[string], SummaryRow>(`
       SELECT ${summaryColumns} FROM images
       WHERE generation_id IN (SELECT value FROM json_each(?))
       ORDER BY generation_id, idx`),
     insertImage: db.prepare(`
-      INSERT INTO images (id, generation_id, idx, seed, width, height, sha256, bytes, blocked, category, created_at)
-      VALUES (@id, @generationId, @index, @seed, @width, @height, @sha256, @bytes, @blocked, @category, @now)`),
-    getImage: db.prepare<[string], ImageRecord>(`SELECT ${imageColumns} FROM images WHERE id = ? AND blocked = 0`),
+      INSERT INTO images (id, generation_id, idx, seed, width, height, sha256, bytes, blocked, category, event_seq, created_at)
+      VALUES (@id, @generationId, @index, @seed, @width, @height, @sha256, @bytes, @blocked, @category, @eventSeq, @now)`),
+    getImage: db.prepare<{ id: string; ownerTenant: string | null; ownerUser: string | null }, ImageRecord>(`
+      SELECT ${imageColumns} FROM images
+      WHERE id = @id AND blocked = 0
+        AND (@ownerTenant IS NULL OR generation_id IN (
+          SELECT id FROM generations WHERE owner_tenant = @ownerTenant AND owner_user = @ownerUser))`),
     hashInUse: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM images WHERE sha256 = ? LIMIT 1`),
     insertFeedback: db.prepare<
       { imageId: string; generationId: string; rating: string; comment: string | null; clientId: string; now: string },
@@ -107,13 +162,18 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     for (const { generationId, blocked, ...image } of sql.imagesOf.all(JSON.stringify(rows.map((r) => r.id)))) {
       byGeneration.get(generationId)!.push({ ...image, blocked: blocked === 1 });
     }
-    return rows.map((row) => ({ ...row, params: JSON.parse(row.params), images: byGeneration.get(row.id)! }));
+    return rows.map(({ ownerTenant, ownerUser, ...row }) => ({
+      ...row,
+      params: JSON.parse(row.params),
+      owner: ownerTenant !== null && ownerUser !== null ? { tenantId: ownerTenant, userId: ownerUser } : null,
+      images: byGeneration.get(row.id)!,
+    }));
   }
 
   const hashInUse = (sha256: string) => sql.hashInUse.get(sha256) !== undefined;
 
   const addFeedback = db.transaction((f: Parameters<Store["addFeedback"]>[0]): FeedbackRecord => {
-    const image = sql.getImage.get(f.imageId);
+    const image = sql.getImage.get({ id: f.imageId, ...ownerParams(f.owner) });
     if (!image) throw new NotFoundError("image", f.imageId);
     const record = {
       imageId: f.imageId,
@@ -135,25 +195,45 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
     return { removed, orphans: hashes.filter((h) => !hashInUse(h)) };
   });
 
-  return {
-    createGeneration(g) {
-      sql.insertGeneration.run({ ...g, params: JSON.stringify(g.params), now: timestamp() });
+  // A status change, and for "failed" the removal of the generation's images, in one transaction;
+  // the files that lost their last reference are removed after it commits.
+  const setStatusRows = db.transaction((params: Record<string, unknown> & { id: string; status: GenerationStatus }) => {
+    const failed = params.status === "failed";
+    const hashes = failed ? sql.imageHashesOf.all(params.id).map((r) => r.sha256) : [];
+    if (failed) sql.deleteImagesOf.run(params.id);
+    if (sql.setStatus.run(params).changes === 0) throw new NotFoundError("generation", params.id);
+    return hashes.filter((h) => !hashInUse(h));
+  });
+
+  const store: Store = {
+    dirs: [dataDir, imagesDir],
+
+    createGeneration({ owner, job, ...g }) {
+      sql.insertGeneration.run({
+        ...g,
+        ...ownerParams(owner ?? undefined),
+        params: JSON.stringify(g.params),
+        job: job === undefined ? null : JSON.stringify(job),
+        now: timestamp(),
+      });
     },
 
     setStatus(id, status: GenerationStatus, detail = {}) {
-      const result = sql.setStatus.run({
+      const orphans = setStatusRows({
         id,
         status,
         error: detail.error ?? null,
+        errorCode: detail.errorCode ?? null,
         category: detail.category ?? null,
+        eventSeq: detail.eventSeq ?? null,
         finished: finishedStatuses.includes(status) ? 1 : 0,
         now: timestamp(),
       });
-      if (result.changes === 0) throw new NotFoundError("generation", id);
+      for (const sha256 of orphans) files.remove(sha256);
     },
 
-    getGeneration(id) {
-      const row = sql.getGeneration.get(id);
+    getGeneration(id, owner) {
+      const row = sql.getGeneration.get({ id, ...ownerParams(owner) });
       return row && withImages([row])[0];
     },
 
@@ -161,10 +241,26 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       return withImages(
         sql.listGenerations.all({
           clientId: options.clientId ?? null,
+          ...ownerParams(options.owner),
           before: options.before ?? null,
           limit: clampLimit(options.limit, 50),
         }),
       );
+    },
+
+    unfinishedGenerations() {
+      const rows = sql.unfinished.all();
+      const records = withImages(rows);
+      return records.map((record, i): UnfinishedGeneration => {
+        const { job, runs, recoveries } = rows[i];
+        return { ...record, job: job === null ? null : JSON.parse(job), runs, recoveries };
+      });
+    },
+
+    requeue(id) {
+      const row = sql.requeue.get(id);
+      if (!row) throw new NotFoundError("generation", id);
+      return row.recoveries;
     },
 
     addImage(img) {
@@ -183,7 +279,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
         createdAt,
       };
       try {
-        sql.insertImage.run({ ...record, blocked: 0, category: null, now: createdAt });
+        sql.insertImage.run({ ...record, blocked: 0, category: null, eventSeq: img.eventSeq ?? null, now: createdAt });
       } catch (e) {
         if (wrote && !hashInUse(sha256)) files.remove(sha256);
         if (isForeignKeyError(e)) throw new NotFoundError("generation", img.generationId);
@@ -205,6 +301,7 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
           bytes: null,
           blocked: 1,
           category: img.category,
+          eventSeq: img.eventSeq ?? null,
           now: timestamp(),
         });
       } catch (e) {
@@ -213,8 +310,8 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       }
     },
 
-    getImage(id) {
-      const image = sql.getImage.get(id);
+    getImage(id, owner) {
+      const image = sql.getImage.get({ id, ...ownerParams(owner) });
       return image && { ...image, path: files.pathFor(image.sha256) };
     },
 
@@ -245,4 +342,24 @@ export function openStore(dataDir: string, options: StoreOptions = {}): Store {
       if (db.open) db.close();
     },
   };
+  return withStorageErrors(store, dataDir);
+}
+
+/**
+ * The store with every failure of the disk or database under it turned into a StorageError that
+ * names the data directory and the cause, so callers can tell "the disk is full" from a bug.
+ */
+function withStorageErrors(store: Store, dataDir: string): Store {
+  const guarded = { ...store };
+  for (const [key, value] of Object.entries(store)) {
+    if (typeof value !== "function") continue;
+    (guarded as Record<string, unknown>)[key] = (...args: unknown[]) => {
+      try {
+        return value(...args);
+      } catch (e) {
+        throw asStorageError(e, `data directory ${dataDir}`) ?? e;
+      }
+    };
+  }
+  return guarded;
 }

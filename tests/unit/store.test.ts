@@ -63,8 +63,8 @@ describe("store", () => {
     assert.equal(g.startedAt, "2026-01-01T00:00:00.000Z");
     assert.equal(g.finishedAt, new Date(Date.parse("2026-01-01") + 8640).toISOString());
     assert.deepEqual(g.images, [
-      { id: "g1-0", index: 0, seed: 7, width: 512, height: 512, blocked: false, category: null },
-      { id: "g1-1", index: 1, seed: 8, width: null, height: null, blocked: true, category: "violence" },
+      { id: "g1-0", index: 0, seed: 7, width: 512, height: 512, blocked: false, category: null, eventSeq: null },
+      { id: "g1-1", index: 1, seed: 8, width: null, height: null, blocked: true, category: "violence", eventSeq: null },
     ]);
     const image = store.getImage("g1-0")!;
     assert.deepEqual(readFileSync(image.path), png(1));

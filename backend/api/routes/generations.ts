@@ -1,8 +1,10 @@
-// /api/generations: create, read, follow (SSE) and cancel generations.
+// /api/generations: create, read, follow (SSE) and cancel generations. With sign-in on, a
+// generation belongs to the user and tenant that made it; to anyone else its id is unknown (404).
 import { Router, type Request } from "express";
-import type { Store } from "../../store";
+import { storedEvents } from "../../jobs/replay";
 import type { JobQueue } from "../../jobs/types";
-import { GenerationRequest, type Generation, type GenerationAccepted, type GenerationEvent, type Notice } from "../contract";
+import type { Owner, Store } from "../../store";
+import { GenerationRequest, type Generation, type GenerationAccepted, type GenerationEvent } from "../contract";
 import { ApiError } from "../errors";
 import type { GenerationService } from "../generation-service";
 import { openEventStream, writeEvent } from "../sse";
@@ -34,19 +36,14 @@ export function toGeneration(g: StoredGeneration): Generation {
   };
 }
 
-/** The events a finished generation would have sent, rebuilt from the store. */
-function replayFromStore(g: StoredGeneration, notices: Notice[]): GenerationEvent[] {
-  const events: GenerationEvent[] = [];
-  for (const img of g.images) {
-    events.push(
-      img.blocked
-        ? { type: "blocked", category: img.category ?? "sexual", index: img.index, message: "This image was withheld by the content filter." }
-        : { type: "image", id: img.id, index: img.index, seed: img.seed, url: `/api/images/${img.id}.png`, width: img.width ?? 0, height: img.height ?? 0 },
-    );
+/** The id of the last event a reconnecting client received (EventSource sends it by itself). */
+function lastEventId(req: Request): number {
+  const header = req.get("last-event-id");
+  if (header === undefined || header.trim() === "") return 0;
+  if (!/^\d{1,15}$/.test(header.trim())) {
+    throw new ApiError("invalid_request", "Last-Event-ID must be the id of an event from this stream", { param: "Last-Event-ID" });
   }
-  if (g.status === "failed") events.push({ type: "error", code: "internal_error", message: g.error ?? "generation failed" });
-  else events.push({ type: "done", status: g.status, ...(notices.length ? { notices } : {}) });
-  return events;
+  return Number(header.trim());
 }
 
 export function generationRoutes(deps: {
@@ -54,20 +51,25 @@ export function generationRoutes(deps: {
   store: Store;
   queue: JobQueue;
   clientId(req: Request): string;
+  ownerOf(req: Request): Owner | undefined;
   rateLimit: import("express").RequestHandler;
 }): Router {
   const { service, store, queue } = deps;
   const router = Router();
 
-  const find = (id: string) => {
-    const g = store.getGeneration(id);
+  const find = (req: Request, id: string) => {
+    const g = store.getGeneration(id, deps.ownerOf(req));
     if (!g) throw new ApiError("not_found", `no generation with id "${id}"`);
     return g;
   };
 
   router.post("/api/generations", deps.rateLimit, async (req, res) => {
     const input = GenerationRequest.parse(req.body ?? {});
-    const { id, position, notices } = await service.create(input, deps.clientId(req), String(res.getHeader("x-request-id")));
+    const { id, position, notices } = await service.create(input, {
+      clientId: deps.clientId(req),
+      owner: deps.ownerOf(req),
+      requestId: String(res.getHeader("x-request-id")),
+    });
     const body: GenerationAccepted = {
       id,
       status: "queued",
@@ -81,38 +83,51 @@ export function generationRoutes(deps: {
   router.get("/api/generations", (req, res) => {
     const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20));
     const before = typeof req.query.before === "string" ? req.query.before : undefined;
-    const items = store.listGenerations({ clientId: deps.clientId(req), limit, before }).map(toGeneration);
+    const owner = deps.ownerOf(req);
+    if (before !== undefined && !store.getGeneration(before, owner)) {
+      throw new ApiError("invalid_request", `before: no generation with id "${before}"; pass the id of the last item of the previous page`, {
+        param: "before",
+      });
+    }
+    // Signed in: the user's own generations; otherwise this client's (its address).
+    const items = store.listGenerations({ ...(owner ? { owner } : { clientId: deps.clientId(req) }), limit, before }).map(toGeneration);
     res.json({ items });
   });
 
   router.get("/api/generations/:id", (req, res) => {
-    res.json(toGeneration(find(req.params.id)));
+    res.json(toGeneration(find(req, req.params.id)));
   });
 
   router.get("/api/generations/:id/events", async (req, res) => {
-    const stored = find(req.params.id);
+    const stored = find(req, req.params.id);
+    const after = lastEventId(req);
     openEventStream(res);
-    let count = 0;
-    const send = (event: GenerationEvent) => {
-      writeEvent(res, event, ++count);
+    const send = (event: GenerationEvent, seq: number) => {
+      if (res.writableEnded) return;
+      writeEvent(res, event, seq);
       if (event.type === "done" || event.type === "error") res.end();
     };
-    const unsubscribe = queue.subscribe(stored.id, send);
-    if (!unsubscribe) {
-      // The queue no longer holds its events: rebuilt from the store, the notices from the stored prompt.
-      replayFromStore(stored, await service.storedNotices(stored.model, stored.prompt)).forEach(send);
+    const subscription = queue.subscribe(stored.id, send, after);
+    if (!subscription || subscription.ended) {
+      // Not (or no longer) in the queue's log: the store has the outcome and the ids it was sent
+      // with, the notices come from the stored prompt.
+      if (!subscription) {
+        const notices = await service.storedNotices(stored.model, stored.prompt);
+        for (const { seq, event } of storedEvents(stored, notices)) if (seq > after) send(event, seq);
+      }
+      if (!res.writableEnded) res.end();
       return;
     }
     // Comments keep idle proxies from closing the stream during long queues.
     const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), 15_000);
     res.on("close", () => {
       clearInterval(heartbeat);
-      unsubscribe();
+      subscription.close();
     });
   });
 
   router.delete("/api/generations/:id", async (req, res) => {
-    const g = find(req.params.id);
+    const g = find(req, req.params.id);
     const cancelled = await queue.cancel(g.id);
     if (!cancelled) {
       throw new ApiError("invalid_request", `generation "${g.id}" has already finished (${g.status})`);

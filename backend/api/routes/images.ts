@@ -1,8 +1,8 @@
 // /api/images/:id — stored PNGs, converted on request to JPEG or WebP, or shrunk to a thumbnail.
-import { Router } from "express";
+import { Router, type Request } from "express";
 import { readFile } from "node:fs/promises";
 import { transcode } from "../../provenance";
-import type { Store } from "../../store";
+import type { Owner, Store } from "../../store";
 import { imageFormats } from "../contract";
 import { ApiError } from "../errors";
 
@@ -10,13 +10,14 @@ type Format = (typeof imageFormats)[number];
 const EXTENSIONS: Record<string, Format> = { png: "png", jpg: "jpeg", jpeg: "jpeg", webp: "webp" };
 const MIME: Record<Format, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
 
-export function imageRoutes(store: Store): Router {
+/** With sign-in on, only the images of the caller's own generations exist for it (others: 404). */
+export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | undefined): Router {
   const router = Router();
   router.get("/api/images/:file", async (req, res) => {
     const match = /^([\w-]+?)(?:\.(png|jpe?g|webp))?$/i.exec(req.params.file);
     if (!match) throw new ApiError("not_found", `no image "${req.params.file}"`);
     const [, id, ext] = match;
-    const image = store.getImage(id);
+    const image = store.getImage(id, ownerOf(req));
     if (!image) throw new ApiError("not_found", `no image with id "${id}"`);
 
     let format: Format = "png";

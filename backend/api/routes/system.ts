@@ -9,7 +9,8 @@ export function systemRoutes(deps: {
   /** Empty: every installed model. */
   allowedModels: string[];
   metrics: Metrics;
-  ready(): { ready: boolean; detail: string };
+  /** status: "ready", "starting", or "storage_unavailable" while the data directory cannot be written. */
+  ready(): { ready: boolean; detail: string; status?: string };
   queueDepth(): { waiting: number; running: number };
 }): Router {
   const router = Router();
@@ -36,8 +37,8 @@ export function systemRoutes(deps: {
   });
 
   router.get("/readyz", (_req, res) => {
-    const { ready, detail } = deps.ready();
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "starting", detail, queue: deps.queueDepth() });
+    const { ready, detail, status } = deps.ready();
+    res.status(ready ? 200 : 503).json({ status: status ?? (ready ? "ready" : "starting"), detail, queue: deps.queueDepth() });
   });
 
   router.get("/metrics", async (_req, res) => {
