@@ -161,6 +161,14 @@ describe("event stream over fetch", () => {
     assert.deepStrictEqual(fetchStub.requests.map((r) => r.authorization), ["Bearer t1", "Bearer t1"]);
   });
 
+  it("sends the id of the last event it received when it reconnects, so only later events come", async () => {
+    fetchStub = stubFetch((_r, i) => (i === 0 ? sse(DONE.slice(0, 2), { retry: 5 }) : sse(DONE.slice(2), { firstId: 3 })));
+    const { events, lost } = await follow(new LumenClient("", new FakeTokens()), "g1");
+    assert.strictEqual(lost, undefined);
+    assert.deepStrictEqual(fetchStub.requests.map((r) => r.lastEventId), [null, "2"]);
+    assert.deepStrictEqual(events.map((e) => e.type), ["queued", "image", "done"]);
+  });
+
   it("reports the connection lost after three failed attempts in a row", async () => {
     fetchStub = stubFetch((_r, i) => (i === 0 ? sse([], { retry: 5 }) : Promise.reject(new TypeError("network down"))));
     const { events, lost } = await follow(new LumenClient("", new FakeTokens()), "g1");

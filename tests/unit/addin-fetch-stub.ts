@@ -6,6 +6,7 @@ export interface SentRequest {
   method: string;
   authorization: string | null;
   accept: string | null;
+  lastEventId: string | null;
   body?: string;
 }
 
@@ -26,6 +27,7 @@ export function stubFetch(handler: Handler): FetchStub {
       method: init.method ?? "GET",
       authorization: headers.get("authorization"),
       accept: headers.get("accept"),
+      lastEventId: headers.get("last-event-id"),
       body: typeof init.body === "string" ? init.body : undefined,
     };
     requests.push(request);
@@ -44,7 +46,9 @@ export function apiError(status: number, code: string, message: string, param?: 
 }
 
 /** An SSE response with these events (name + data), optionally a retry interval first. */
-export function sse(events: [string, unknown][], { retry }: { retry?: number } = {}): Response {
-  const text = (retry ? `retry: ${retry}\n\n` : "") + events.map(([event, data], i) => `id: ${i + 1}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join("");
+export function sse(events: [string, unknown][], { retry, firstId = 1 }: { retry?: number; firstId?: number } = {}): Response {
+  const text =
+    (retry ? `retry: ${retry}\n\n` : "") +
+    events.map(([event, data], i) => `id: ${firstId + i}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join("");
   return new Response(text, { headers: { "content-type": "text/event-stream" } });
 }

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import type { GenerationEvent } from "../../backend/api/contract";
 import { InProcessQueue } from "../../backend/jobs/in-process-queue";
-import { QueueFullError, type GenerationJob, type JobRunner, type RunningJob } from "../../backend/jobs/types";
+import { QueueFullError, type GenerationJob, type JobRunner, type RunningJob, type SequencedEvent } from "../../backend/jobs/types";
 
 let counter = 0;
 const job = (over: Partial<GenerationJob> = {}): GenerationJob => ({
@@ -22,6 +22,7 @@ const job = (over: Partial<GenerationJob> = {}): GenerationJob => ({
 function controlledRunner() {
   const batches: Array<{ jobs: RunningJob[]; finish(): void }> = [];
   const cancelled: string[] = [];
+  const cancelledSeqs: number[] = [];
   const runner: JobRunner = {
     run: (jobs) =>
       new Promise<void>((resolve) => {
@@ -32,12 +33,21 @@ function controlledRunner() {
         batches.push({ jobs, finish });
         for (const j of jobs) j.signal.addEventListener("abort", finish);
       }),
-    cancelledWhileWaiting: (j) => void cancelled.push(j.id),
+    cancelledWhileWaiting: (j, seq) => {
+      cancelled.push(j.id);
+      cancelledSeqs.push(seq);
+    },
   };
-  return { runner, batches, cancelled };
+  return { runner, batches, cancelled, cancelledSeqs };
 }
 
 const tick = () => new Promise((r) => setImmediate(r));
+/** Every event with its id, from `after` on. */
+const sequenced = (q: InProcessQueue, id: string, after = 0) => {
+  const seen: SequencedEvent[] = [];
+  const subscription = q.subscribe(id, (event, seq) => seen.push({ seq, event }), after);
+  return { seen, subscription };
+};
 const events = (q: InProcessQueue, id: string) => {
   const seen: GenerationEvent[] = [];
   q.subscribe(id, (e) => seen.push(e));
@@ -147,5 +157,57 @@ describe("in-process queue", () => {
     await tick();
     await q.close(20);
     assert.equal(batches[0].jobs[0].signal.aborted, true);
+  });
+
+  it("numbers each job's events from 1, replays only those after a given id, and says when nothing more will come", async () => {
+    const { runner, batches } = controlledRunner();
+    const q = new InProcessQueue(runner, { maxQueue: 10, concurrency: 1, maxBatchImages: 1 });
+    const [a, b] = [job(), job()];
+    await q.submit(a);
+    await q.submit(b);
+    await tick();
+    const run = batches[0].jobs[0];
+    assert.equal(run.nextSeq(), 2);
+    assert.equal(run.emit({ type: "started", steps: 2, n: 1 }), 2);
+    run.emit({ type: "step", step: 1, steps: 2 });
+    run.emit({ type: "step", step: 2, steps: 2 }); // replaces step 1 in the replay
+    run.emit({ type: "image", id: "x-0", index: 0, seed: 1, url: "/api/images/x-0.png", width: 64, height: 64 });
+
+    const all = sequenced(q, a.id);
+    assert.deepEqual(all.seen.map((e) => [e.seq, e.event.type]), [[1, "queued"], [2, "started"], [4, "step"], [5, "image"]]);
+    const later = sequenced(q, a.id, 4);
+    assert.deepEqual(later.seen.map((e) => e.seq), [5]);
+    assert.equal(later.subscription?.ended, false);
+    batches[0].finish();
+    assert.deepEqual(later.seen.map((e) => [e.seq, e.event.type]), [[5, "image"], [6, "done"]]);
+    const afterEnd = sequenced(q, a.id, 6);
+    assert.deepEqual([afterEnd.seen, afterEnd.subscription?.ended], [[], true], "a client that had the last event gets nothing and is told so");
+    // Another job has its own sequence.
+    assert.deepEqual(sequenced(q, b.id).seen.map((e) => [e.seq, e.event.type]), [[1, "queued"]]);
+  });
+
+  it("numbers a job resumed after a restart above its seqBase, after the earlier run's events", async () => {
+    const { runner, batches } = controlledRunner();
+    const q = new InProcessQueue(runner, { maxQueue: 10, concurrency: 1, maxBatchImages: 1 });
+    const earlier: SequencedEvent[] = [{ seq: 9, event: { type: "image", id: "r-0", index: 0, seed: 1, url: "/api/images/r-0.png", width: 8, height: 8 } }];
+    const resumed = job({ seqBase: 1_000_000, firstIndex: 1 });
+    await q.submit(resumed, earlier);
+    await tick();
+    batches[0].finish();
+    assert.deepEqual(sequenced(q, resumed.id).seen.map((e) => [e.seq, e.event.type]), [[9, "image"], [1_000_001, "queued"], [1_000_002, "done"]]);
+    assert.deepEqual(sequenced(q, resumed.id, 9).seen.map((e) => e.seq), [1_000_001, 1_000_002], "a client that saw the first image before the restart");
+  });
+
+  it("gives a job cancelled while waiting the id its final event gets", async () => {
+    const { runner, cancelledSeqs } = controlledRunner();
+    const q = new InProcessQueue(runner, { maxQueue: 10, concurrency: 1, maxBatchImages: 1 });
+    const [a, b] = [job(), job()];
+    await q.submit(a);
+    await q.submit(b);
+    await tick();
+    await q.cancel(b.id);
+    const done = sequenced(q, b.id).seen.at(-1)!;
+    assert.deepEqual(done.event, { type: "done", status: "cancelled" });
+    assert.deepEqual(cancelledSeqs, [done.seq]);
   });
 });

@@ -1,10 +1,10 @@
 import { strict as assert } from "node:assert";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { NotFoundError, openStore, promptHash, type Store } from "../../backend/store";
+import { NotFoundError, openStore, promptHash, StorageError, type Owner, type Store } from "../../backend/store";
 import { migrations } from "../../backend/store/schema";
 
 const dirs: string[] = [];
@@ -219,5 +219,108 @@ describe("store", () => {
     db.pragma(`user_version = ${migrations.length + 1}`);
     db.close();
     assert.throws(() => openStore(dir), /newer than this version of Lumen/);
+  });
+
+  it("keeps a generation to its owner: others (another user, another tenant) find nothing", () => {
+    const store = openStore(tempDir());
+    const ada: Owner = { tenantId: "t1", userId: "ada" };
+    const bob: Owner = { tenantId: "t1", userId: "bob" };
+    const adaElsewhere: Owner = { tenantId: "t2", userId: "ada" };
+    store.createGeneration({ id: "g1", clientId: "t1:ada", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "m", owner: ada });
+    store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: png(1) });
+
+    assert.deepEqual(store.getGeneration("g1", ada)?.owner, ada);
+    assert.ok(store.getGeneration("g1"), "without an owner to check (sign-in off) the id is enough");
+    for (const other of [bob, adaElsewhere]) {
+      assert.equal(store.getGeneration("g1", other), undefined);
+      assert.equal(store.getImage("g1-0", other), undefined);
+      assert.deepEqual(store.listGenerations({ owner: other }), []);
+      assert.throws(() => store.addFeedback({ imageId: "g1-0", rating: "down", clientId: "x", owner: other }), NotFoundError);
+    }
+    assert.ok(store.getImage("g1-0", ada));
+    assert.deepEqual(store.listGenerations({ owner: ada }).map((g) => g.id), ["g1"]);
+    assert.equal(store.addFeedback({ imageId: "g1-0", rating: "up", clientId: "t1:ada", owner: ada }).generationId, "g1");
+    assert.equal(store.counts().feedback, 1);
+    store.close();
+  });
+
+  it("keeps no images of a failed generation: rows and unshared files go, a file another generation uses stays", () => {
+    const dir = tempDir();
+    const store = openStore(dir);
+    newGeneration(store, "g1");
+    newGeneration(store, "g2");
+    store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: png(1) });
+    store.addImage({ id: "g1-1", generationId: "g1", index: 1, seed: 2, width: 8, height: 8, png: png(2) });
+    store.addBlockedImage({ id: "g1-2", generationId: "g1", index: 2, seed: 3, category: "gore" });
+    const shared = store.addImage({ id: "g2-0", generationId: "g2", index: 0, seed: 1, width: 8, height: 8, png: png(1) });
+    const only = store.getImage("g1-1")!.path;
+
+    store.setStatus("g1", "failed", { error: "images could not be stored", errorCode: "storage_unavailable", eventSeq: 9 });
+    const g = store.getGeneration("g1")!;
+    assert.deepEqual([g.status, g.error, g.errorCode, g.eventSeq, g.images], ["failed", "images could not be stored", "storage_unavailable", 9, []]);
+    assert.ok(!existsSync(only));
+    assert.ok(existsSync(store.getImage("g2-0")!.path));
+    assert.deepEqual(imageFiles(dir), [`${shared.sha256}.png`]);
+    store.close();
+  });
+
+  it("keeps the job of an unfinished generation for recovery, counts runs and recoveries, and drops the job when it finishes", () => {
+    const clock = manualClock();
+    const store = openStore(tempDir(), clock);
+    const job = { id: "g1", request: { prompt: "a lake", seed: 5, n: 2 } };
+    store.createGeneration({ id: "g1", clientId: "c", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "m", job });
+    clock.advanceDays(0.001);
+    newGeneration(store, "g2");
+    clock.advanceDays(0.001);
+    newGeneration(store, "g3");
+    store.setStatus("g1", "running");
+    store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 5, width: 8, height: 8, png: png(1), eventSeq: 7 });
+    store.setStatus("g3", "done", { eventSeq: 4 });
+
+    const unfinished = store.unfinishedGenerations();
+    assert.deepEqual(unfinished.map((g) => [g.id, g.status, g.runs, g.recoveries]), [["g1", "running", 1, 0], ["g2", "queued", 0, 0]]);
+    assert.deepEqual(unfinished[0].job, job);
+    assert.equal(unfinished[1].job, null, "no job was kept for g2");
+    assert.deepEqual(unfinished[0].images.map((i) => [i.id, i.eventSeq]), [["g1-0", 7]]);
+
+    assert.equal(store.requeue("g1"), 1);
+    assert.equal(store.getGeneration("g1")!.status, "queued");
+    assert.equal(store.getGeneration("g1")!.startedAt, null);
+    assert.throws(() => store.requeue("g3"), NotFoundError, "a finished generation is not queued again");
+    store.setStatus("g1", "running");
+    assert.deepEqual(store.unfinishedGenerations().map((g) => [g.id, g.runs, g.recoveries]), [["g1", 2, 1], ["g2", 0, 0]]);
+    store.setStatus("g1", "done", { eventSeq: 12 });
+    assert.deepEqual(store.unfinishedGenerations().map((g) => g.id), ["g2"]);
+    assert.equal(store.getGeneration("g1")!.eventSeq, 12);
+    store.close();
+  });
+
+  it("upgrades a database of the first schema version, keeping its rows", () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, "lumen.db"));
+    db.exec(migrations[0]);
+    db.pragma("user_version = 1");
+    db.prepare(`INSERT INTO generations (id, client_id, prompt_hash, params, model, status, created_at) VALUES ('old', 'c', 'h', '{}', 'm', 'running', '2026-01-01T00:00:00.000Z')`).run();
+    db.close();
+    const store = openStore(dir);
+    const [old] = store.unfinishedGenerations();
+    assert.deepEqual([old.id, old.status, old.job, old.owner, old.runs, old.eventSeq], ["old", "running", null, null, 0, null]);
+    store.close();
+  });
+
+  it("fails to open with a StorageError that names the directory and the cause", () => {
+    // A file where a directory of the path should be: mkdir fails with ENOTDIR, as it would on a
+    // data directory path that points into a file by mistake.
+    const file = join(tempDir(), "not-a-directory");
+    writeFileSync(file, "");
+    assert.throws(
+      () => openStore(join(file, "data")),
+      (e: unknown) => {
+        assert.ok(e instanceof StorageError, String(e));
+        assert.equal(e.reason, "ENOTDIR");
+        assert.match(e.message, new RegExp(`${join(file, "data")}: a part of the path is not a directory \\(ENOTDIR\\)`));
+        return true;
+      },
+    );
   });
 });
