@@ -58,12 +58,17 @@ export interface ReceivedEvent {
 
 /** Reads an SSE response to its end (the server closes it after done/error). */
 export async function readEvents(response: Response): Promise<ReceivedEvent[]> {
-  const events: ReceivedEvent[] = [];
+  return (await readEventsWithIds(response)).map(({ type, data }) => ({ type, data }));
+}
+
+/** The same, with each event's `id:` field (what a reconnect sends back as Last-Event-ID). */
+export async function readEventsWithIds(response: Response): Promise<Array<ReceivedEvent & { id: string | undefined }>> {
+  const events: Array<ReceivedEvent & { id: string | undefined }> = [];
   const stream = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) return events;
-    events.push({ type: value.event ?? "message", data: JSON.parse(value.data) });
+    events.push({ id: value.id, type: value.event ?? "message", data: JSON.parse(value.data) });
   }
 }

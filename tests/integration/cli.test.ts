@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import sharp from "sharp";
+import { readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
 import { fixtureModel, fixturesDir } from "../helpers/fixtures";
+import { readEvents, startTestServer } from "../helpers/server";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 const work = mkdtempSync(join(tmpdir(), "lumen-cli-"));
@@ -83,6 +85,33 @@ describe("lumen generate", () => {
       assert.match(lines[0], pattern);
     });
   }
+});
+
+describe("lumen generate provenance", () => {
+  it("writes the same XMP and parameters text as the service does for the same request", async () => {
+    const run = await lumen(generateArgs(3, "prov.png"));
+    assert.equal(run.code, 0, run.stderr);
+    const jpeg = await lumen(generateArgs(3, "prov.jpg"));
+    assert.equal(jpeg.code, 0, jpeg.stderr);
+    const cli = await readProvenance(readFileSync(join(work, "prov.png")));
+    const cliJpeg = await readProvenance(readFileSync(join(work, "prov.jpg")));
+    assert.equal(cli.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
+    assert.match(cli.parameters!, /^a lake\nSteps: 3, Sampler: .*, Seed: 3, Size: 64x64, Model: sd15, Generator: Lumen /);
+
+    const server = await startTestServer();
+    try {
+      const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", seed: 3, width: 64, height: 64, steps: 3 } });
+      const { id } = await res.json();
+      await readEvents(await server.api(`/api/generations/${id}/events`));
+      const png = Buffer.from(await (await server.api(`/api/images/${id}-0.png`)).arrayBuffer());
+      const service = await readProvenance(png);
+      assert.deepEqual(cli, service, "PNG: XMP and parameters");
+      assert.equal(cliJpeg.xmp, service.xmp, "JPEG: the same XMP packet");
+      assert.equal(cliJpeg.parameters, service.parameters);
+    } finally {
+      await server.stop();
+    }
+  });
 });
 
 describe("lumen tokenize", () => {
