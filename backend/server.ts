@@ -74,7 +74,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     metrics,
     logger,
     jobTimeoutMs: config.jobTimeoutMs,
-    onStorageError: (err) => storage.report({ message: err.message, reason: err.reason }),
+    // Not ready at once; the probe then says which directory and why (or that it was passing).
+    onStorageError: (err) => {
+      storage.report({ message: err.message, reason: err.reason });
+      void storage.check();
+    },
   };
   const queue = new InProcessQueue(
     {

@@ -1,9 +1,9 @@
 // Whether the data directory can be written right now: a small file written and removed in each
-// directory the store writes to. It catches what a full, read-only or failing disk does to the
-// next image before a job finds out, so /readyz can turn load balancers away, and it notices
-// by itself when the disk is writable again.
+// directory the store writes to, and room left for images. It catches what a full, read-only or
+// failing disk does to the next image before a job finds out, so /readyz can turn load balancers
+// away, and it notices by itself when the disk is writable again.
 import { rmSync, writeFileSync } from "node:fs";
-import { rm, writeFile } from "node:fs/promises";
+import { rm, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describeCause, storageReason } from "./errors";
 
@@ -15,6 +15,12 @@ export interface StorageProblem {
 
 /** One file system block: a disk without room for it cannot take an image either. */
 const PROBE_BYTES = Buffer.alloc(4096);
+/**
+ * Free space below which the data directory counts as full: room for a few of the largest images
+ * (a 2048² PNG is up to ~12 MB) and the database's growth, so jobs are refused before they fail.
+ */
+export const MIN_FREE_BYTES = 32 * 1024 * 1024;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const probeName = () => `.lumen-probe-${process.pid}`;
 
 function problemOf(dir: string, error: unknown): StorageProblem {
@@ -22,6 +28,7 @@ function problemOf(dir: string, error: unknown): StorageProblem {
   return { message: `${dir}: ${describeCause(reason)}`, reason };
 }
 
+/** Whether a file can be written in each directory (start-up: a nearly full disk may still start). */
 export function probeWritableSync(dirs: readonly string[]): StorageProblem | undefined {
   for (const dir of dirs) {
     const file = join(dir, probeName());
@@ -36,11 +43,16 @@ export function probeWritableSync(dirs: readonly string[]): StorageProblem | und
   return undefined;
 }
 
-export async function probeWritable(dirs: readonly string[]): Promise<StorageProblem | undefined> {
+/** The synchronous probe above, plus the free space: at least minFreeBytes must be left. */
+export async function probeWritable(dirs: readonly string[], minFreeBytes = MIN_FREE_BYTES): Promise<StorageProblem | undefined> {
   for (const dir of dirs) {
     const file = join(dir, probeName());
     try {
       await writeFile(file, PROBE_BYTES);
+      const { bavail, bsize } = await statfs(dir);
+      if (bavail * bsize < minFreeBytes) {
+        return { message: `${dir}: ${describeCause("ENOSPC")}: ${mib(bavail * bsize)} free, less than the ${mib(minFreeBytes)} kept for images`, reason: "ENOSPC" };
+      }
     } catch (e) {
       return problemOf(dir, e);
     } finally {

@@ -19,7 +19,12 @@ export class ImageFiles {
   put(sha256: string, bytes: Uint8Array): boolean {
     const path = this.pathFor(sha256);
     if (existsSync(path)) return false;
-    mkdirSync(dirname(path), { recursive: true });
+    // Not recursive: the root exists, and a recursive mkdir reports ENOENT for a read-only disk.
+    try {
+      mkdirSync(dirname(path));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    }
     const temp = `${path}.${randomUUID()}.tmp`;
     try {
       const fd = openSync(temp, "wx");

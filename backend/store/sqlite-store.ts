@@ -62,13 +62,21 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
   const dataDir = resolve(dataDirIn);
   const imagesDir = join(dataDir, "images");
   // Start-up failures name the path and the cause: "unable to open database file" alone says neither.
+  // (A recursive mkdir reports ENOENT where the real cause is EROFS, so the probe goes first.)
   try {
-    mkdirSync(imagesDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true });
   } catch (e) {
     throw asStorageError(e, `cannot create the data directory ${dataDir}`) ?? e;
   }
-  const problem = probeWritableSync([dataDir, imagesDir]);
+  const problem = probeWritableSync([dataDir]);
   if (problem) throw new StorageError(`the data directory cannot be written: ${problem.message}`, problem.reason);
+  try {
+    mkdirSync(imagesDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw asStorageError(e, `cannot create ${imagesDir}`) ?? e;
+  }
+  const imagesProblem = probeWritableSync([imagesDir]);
+  if (imagesProblem) throw new StorageError(`the data directory cannot be written: ${imagesProblem.message}`, imagesProblem.reason);
   const files = new ImageFiles(imagesDir);
   let db: Database.Database;
   try {
@@ -357,7 +365,9 @@ function withStorageErrors(store: Store, dataDir: string): Store {
       try {
         return value(...args);
       } catch (e) {
-        throw asStorageError(e, `data directory ${dataDir}`) ?? e;
+        // A file system error names the file it was about; SQLite's are about the database.
+        const path = (e as NodeJS.ErrnoException).path ?? join(dataDir, "lumen.db");
+        throw asStorageError(e, path) ?? e;
       }
     };
   }
