@@ -80,12 +80,14 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
       const { json, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set("content-type", "application/json");
-      return fetch(url + path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      // A server that stopped answering fails the test instead of hanging it.
+      const signal = rest.signal ?? AbortSignal.timeout(60_000);
+      return fetch(url + path, { ...rest, headers, signal, body: json !== undefined ? JSON.stringify(json) : rest.body });
     },
     async waitReady(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const res = await fetch(`${url}/readyz`).catch(() => undefined);
+        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
         if (res?.status === 200) return;
         if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${res ? await res.text() : "no answer"}\n${stderr}`);
         await new Promise((r) => setTimeout(r, 100));
