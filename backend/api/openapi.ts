@@ -33,16 +33,16 @@ export function openApiDocument() {
             "400": error("Invalid request, unknown model, or content_policy_violation (with category)"),
             "413": error("Body too large"),
             "429": error("Rate limited; see Retry-After"),
-            "503": error("Queue full; see Retry-After"),
+            "503": error("Queue full, storage_unavailable or not_ready; see Retry-After"),
           },
         },
         get: {
-          summary: "This client's generations, newest first",
+          summary: "This client's generations (with sign-in on: this user's), newest first",
           parameters: [
             { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 100 } },
-            { name: "before", in: "query", schema: { type: "string", format: "date-time" } },
+            { name: "before", in: "query", description: "Id of the last generation of the previous page", schema: { type: "string" } },
           ],
-          responses: { "200": { description: "{items: Generation[]}" } },
+          responses: { "200": { description: "{items: Generation[]}" }, "400": error("Unknown before id") },
         },
       },
       "/api/generations/{id}": {
@@ -55,9 +55,12 @@ export function openApiDocument() {
       },
       "/api/generations/{id}/events": {
         get: {
-          summary: "Progress as Server-Sent Events: queued, started, step, image, blocked, done (with the 202 answer's notices), error",
-          parameters: [idParam()],
-          responses: { "200": { description: "text/event-stream" }, "404": error("Unknown id") },
+          summary: "Progress as Server-Sent Events: queued, started, step, image, blocked, done (with the 202 answer's notices), error; each event's id is its number in the job's sequence",
+          parameters: [
+            idParam(),
+            { name: "Last-Event-ID", in: "header", description: "Only the events after this id (a reconnect)", schema: { type: "string" } },
+          ],
+          responses: { "200": { description: "text/event-stream" }, "400": error("Last-Event-ID is not an event id"), "404": error("Unknown id") },
         },
       },
       "/api/images/{file}": {
@@ -82,7 +85,7 @@ export function openApiDocument() {
             "200": { description: "{created, data: [{b64_json} | {url}]}" },
             "400": error("Invalid request or content_policy_violation"),
             "429": error("Rate limited"),
-            "503": error("Queue full"),
+            "503": error("Queue full, storage_unavailable, or interrupted by a shutdown; see Retry-After"),
           },
         },
       },
@@ -95,7 +98,12 @@ export function openApiDocument() {
       "/api/models": { get: { summary: "Installed models", responses: { "200": { description: "{models: [...]}" } } } },
       "/api/openapi.json": { get: { summary: "This document", responses: { "200": { description: "OpenAPI 3.1" } } } },
       "/healthz": { get: { summary: "Liveness", responses: { "200": { description: "ok" } } } },
-      "/readyz": { get: { summary: "Readiness: model loaded and warmed", responses: { "200": { description: "ready" }, "503": { description: "starting" } } } },
+      "/readyz": {
+        get: {
+          summary: "Readiness: model loaded and warmed, data directory writable",
+          responses: { "200": { description: "ready" }, "503": { description: "starting, or storage_unavailable (detail names the directory and cause)" } },
+        },
+      },
       "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } } },
     },
     components: {
