@@ -87,9 +87,13 @@ describe("a read-only data directory at start-up", () => {
     } else {
       mkdirSync(dataDir);
       chmodSync(dataDir, 0o555);
-      // Root ignores permissions: the server then runs as nobody, whom they do stop.
-      if (isRoot) runAs = nobody();
-      if (isRoot && !runAs) return t.skip("root may not mount here and there is no user nobody to run as");
+      // Root ignores permissions: the server then runs as nobody, whom they do stop (and who must
+      // be able to reach the directory: mkdtemp made its parent private).
+      if (isRoot) {
+        runAs = nobody();
+        if (!runAs) return t.skip("root may not mount here and there is no user nobody to run as");
+        chmodSync(work, 0o755);
+      }
     }
     const run = await promisify(execFile)(process.execPath, [bin, "serve", "--http", "--port", "0", "--host", "127.0.0.1"], {
       env: serverEnv(dataDir),
