@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import { loadConfig, type Config } from "../../backend/config";
+import type { Logger } from "../../backend/observability/logger";
 import { startServer, type RunningServer } from "../../backend/server";
 import { fixturesDir } from "./fixtures";
 
@@ -14,7 +15,10 @@ export interface TestServer extends RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(options: Partial<Record<keyof Config, unknown>> = {}): Promise<TestServer> {
+export async function startTestServer(
+  options: Partial<Record<keyof Config, unknown>> = {},
+  parts: { logger?: Logger } = {},
+): Promise<TestServer> {
   const overrides = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const dataDir = (overrides.dataDir as string) ?? mkdtempSync(join(tmpdir(), "lumen-server-"));
   const config = loadConfig(
@@ -32,7 +36,7 @@ export async function startTestServer(options: Partial<Record<keyof Config, unkn
     },
     {},
   );
-  const server = await startServer(config);
+  const server = await startServer(config, parts);
   await server.ready;
   return {
     ...server,

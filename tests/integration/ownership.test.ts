@@ -2,7 +2,11 @@
 // to the user and tenant that made it. Another user of the same tenant, and the same user id in
 // another tenant, get the 404 an unknown id gets: the answer says nothing about whether it exists.
 import { strict as assert } from "node:assert";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { createLogger } from "../../backend/observability/logger";
 import { startFakeEntra, type FakeEntra } from "../helpers/entra";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 
@@ -107,3 +111,42 @@ describe("per-user access with sign-in on", () => {
     for (const [who, other] of others) assert.equal((await as(other, url.pathname)).status, 404, who);
   });
 });
+
+describe("the log with sign-in on", () => {
+  it("never holds a bearer token", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lumen-log-"));
+    const fd = openSync(join(dir, "lumen.log"), "a");
+    const entra = await startFakeEntra();
+    const server = await startTestServer(
+      { auth: "entra", authAudience: AUDIENCE, authTenants: T1, authJwksUrl: entra.jwksUrl },
+      { logger: createLogger("info", { fd }) },
+    );
+    try {
+      const bearer = await entra.bearer({ tid: T1, oid: "ada", aud: AUDIENCE });
+      const res = await server.api("/api/models", { headers: { authorization: bearer, cookie: "session=secret-cookie" } });
+      assert.equal(res.status, 200);
+    } finally {
+      await server.stop();
+      entra.close();
+    }
+    // The log is written asynchronously; it has the request once the server has closed.
+    const log = await until(() => {
+      const text = readFileSync(join(dir, "lumen.log"), "utf8");
+      return text.includes('"url":"/api/models"') ? text : undefined;
+    });
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+    assert.match(log, /"authorization":"\[redacted\]"/);
+    assert.doesNotMatch(log, /Bearer ey|secret-cookie/);
+  });
+});
+
+async function until<T>(probe: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("the log never showed the request");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
