@@ -14,9 +14,12 @@ function run(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: "ignore" }).status === 0;
 }
 
-/** Remounting read-only fails while a file is open for writing (the server's probe, a moment): try again. */
+/**
+ * Remounting read-only fails while a file is open for writing (the server's probe, for a moment,
+ * longer on a busy machine whose thread pool is full): try again for up to 20 s.
+ */
 function remount(path: string, mode: "ro" | "rw"): void {
-  for (let attempt = 0; attempt < 50; attempt++) {
+  for (let attempt = 0; attempt < 1000; attempt++) {
     if (run("mount", ["-o", `remount,${mode}`, path])) return;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
   }

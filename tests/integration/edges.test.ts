@@ -193,11 +193,12 @@ describe("the OpenAI endpoint at shutdown", () => {
   it("answers a job cancelled by the shutdown with 503 and Retry-After", async () => {
     const server = await startTestServer();
     try {
-      const pending = server.api("/v1/images/generations", { method: "POST", json: { prompt: "a slow lighthouse", size: "512x512" } });
+      const pending = server.api("/v1/images/generations", { method: "POST", json: { prompt: "a slow lighthouse", size: "2048x2048" } });
       // Wait until the job runs, then shut down without a grace period.
       for (;;) {
         const { items } = await (await server.api("/api/generations")).json();
         if (items[0]?.status === "running") break;
+        assert.ok(!items[0] || items[0].status === "queued", `the job ended before the shutdown: ${items[0]?.status}`);
         await new Promise((r) => setTimeout(r, 20));
       }
       const closed = server.close(0);

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
+import sharp from "sharp";
+import { readProvenance } from "../../backend/provenance";
 import { fixtureModel, fixturesDir } from "../helpers/fixtures";
 import { downloadFile, fileDownloadInfo, listFiles, pathsInfo } from "@huggingface/hub";
 import { repoFromFolder, startHubStandIn, type HubStandIn } from "../helpers/hub-stand-in";
@@ -175,7 +177,10 @@ describe("lumen models pull", () => {
     assert.match(pulled.stderr, /sd15hub on cpu/);
     const original = await lumen(args(fixtureModel("sd15"), "original.png"));
     assert.equal(original.code, 0, original.stderr);
-    assert.ok(readFileSync(join(work, "pulled.png")).equals(readFileSync(join(work, "original.png"))));
+    // The same pixels; the provenance in each file names the model it came from.
+    const [a, b] = await Promise.all(["pulled.png", "original.png"].map((f) => sharp(readFileSync(join(work, f))).raw().toBuffer()));
+    assert.ok(a.equals(b));
+    assert.match((await readProvenance(readFileSync(join(work, "pulled.png")))).parameters!, /Model: sd15hub/);
   });
 
   it("is served when the service's model is set to it, and /api/models lists it", async () => {
