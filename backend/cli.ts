@@ -5,6 +5,7 @@ import { extname } from "node:path";
 import {
   CancelledError,
   DEFAULT_MODEL,
+  decoderChoices,
   devices,
   formatFromPath,
   generate,
@@ -17,6 +18,7 @@ import {
   resolveModelDir,
   schedulerNames,
   unknownWordsNotice,
+  type DecoderChoice,
   type Device,
   type SchedulerName,
 } from "./engine";
@@ -64,6 +66,7 @@ interface GenerateFlags {
   scheduler?: SchedulerName;
   device: Device;
   threads?: number;
+  decoder: DecoderChoice;
   out?: string;
   quiet?: boolean;
 }
@@ -75,6 +78,7 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
   const model = await loadModel(resolveModelDir(flags.model), {
     device: flags.device,
     threads: flags.threads,
+    decoder: flags.decoder,
     log: (m) => process.stderr.write(`lumen: ${m}\n`),
   });
   const loadMs = performance.now() - started;
@@ -361,6 +365,11 @@ export function buildProgram(): Command {
     .addOption(new Option("--scheduler <name>", "sampler").choices(schedulerNames))
     .addOption(new Option("--device <device>", "execution provider").choices(devices).default("auto"))
     .option("--threads <n>", "CPU threads per operator", int("--threads"))
+    .addOption(
+      new Option("--decoder <which>", "latents → pixels: the full VAE, or the folder's tiny TAESD decoder (auto: tiny when present)")
+        .choices(decoderChoices)
+        .default("auto"),
+    )
     .option("-o, --out <file>", "output file (.png, .jpg or .webp); several images get -1, -2 …")
     .option("-q, --quiet", "no progress bar")
     .action(generateCommand);

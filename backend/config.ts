@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { decoderChoices } from "./engine/decoder";
 import { devices } from "./engine/providers";
 
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
@@ -25,6 +26,8 @@ export const ConfigSchema = z
     modelsDir: z.string().optional(),
     device: z.enum(devices).default("auto"),
     threads: int(1, 256).optional(),
+    /** Latents → pixels: "full" VAE, "tiny" (a model folder's taesd_decoder/), or "auto" (tiny when present). */
+    decoder: z.enum(decoderChoices).default("auto"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     safetyLevel: z.enum(["strict", "moderate"]).default("moderate"),
     /** Keep prompt text in the generation history (a hash is always kept). */

@@ -48,7 +48,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const purgeTimer = setInterval(purge, DAY_MS).unref();
 
   const pool = new ModelPool(
-    { device: config.device, threads: config.threads, log: (message) => logger.warn(message) },
+    { device: config.device, threads: config.threads, decoder: config.decoder, log: (message) => logger.warn(message) },
     config.modelsDir,
   );
   if (!pool.has(config.model)) {

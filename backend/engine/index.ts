@@ -1,5 +1,6 @@
 // The engine's public surface. It knows nothing of HTTP: the CLI, the job workers and the
 // benchmarks all drive it through these functions.
+export { decoderChoices, hasTinyDecoder, type DecoderChoice } from "./decoder";
 export { CancelledError, ModelError, RequestError } from "./errors";
 export { encodeImage, formatFromPath, imageFormats, type ImageFormat } from "./image";
 export { families, familyOf, type ModelFamily } from "./families";

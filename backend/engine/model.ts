@@ -7,6 +7,7 @@ import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
 import type * as ort from "onnxruntime-node";
+import { chooseDecoder, decoderScalingFactor, type DecoderComponent } from "./decoder";
 import { ModelError } from "./errors";
 import { isFewStepDistilled, recogniseFamily, type LatentRgb, type ModelFamily, type ModelIndex, type TextEncoder } from "./families";
 import { openFirstSession, openSession, type Provider, type RuntimeOptions } from "./providers";
@@ -50,8 +51,13 @@ export interface LoadedModel {
   provider: Provider;
   encoders: TextEncoder[];
   unet: ort.InferenceSession;
+  /** The decoder session: the full VAE's, or the tiny one's (see decoder.ts). */
   vae: ort.InferenceSession;
+  decoder: DecoderComponent;
+  /** The denoiser's float type (its inputs and the conditioning fed to it). */
   floatType: FloatType;
+  /** The decoder's own float type: a folder may pair a float32 UNet with a float16 decoder. */
+  vaeFloatType: FloatType;
   timestep: InputSpec;
   latentChannels: number;
   vaeScale: number;
@@ -96,7 +102,8 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     join(dir, "scheduler", "scheduler_config.json"),
   );
   if (!schedulerConfig) throw new ModelError(`scheduler: ${join(dir, "scheduler", "scheduler_config.json")} is missing`);
-  const vaeConfig = (await readJsonIfExists<{ scaling_factor?: number }>(join(dir, "vae_decoder", "config.json"))) ?? {};
+  const decoder = chooseDecoder(dir, runtime.decoder);
+  const vaeScalingFactor = await decoderScalingFactor(dir, decoder, family.vaeScalingFactor);
 
   // Every component file must be there before the first (slow) session is opened.
   const paths = new Map(family.components.map((c) => [c, componentFile(dir, c)]));
@@ -129,8 +136,8 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     if (!["float32", "float16", "int64", "int32"].includes(timestep.type)) {
       throw new ModelError(`unet: timestep is ${timestep.type}; expected a float or integer tensor`);
     }
-    const vae = await open("vae_decoder");
-    requireInputs("vae_decoder", vae, ["latent_sample"]);
+    const vae = await open(decoder);
+    const latentSample = requireInputs(decoder, vae, ["latent_sample"]).get("latent_sample")!;
     const encoders = await family.openEncoders({ dir, index, open });
 
     const channels = typeof sample.shape[1] === "number" ? sample.shape[1] : 4;
@@ -150,11 +157,13 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       encoders,
       unet,
       vae,
+      decoder,
       floatType: floatTypeOf("unet", sample),
+      vaeFloatType: floatTypeOf(decoder, latentSample),
       timestep,
       latentChannels: channels,
       vaeScale: 8,
-      vaeScalingFactor: vaeConfig.scaling_factor ?? family.vaeScalingFactor,
+      vaeScalingFactor,
       schedulerConfig,
       defaults,
       nativeSize: lumen.nativeSize,

@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as ort from "onnxruntime-node";
+import type { DecoderChoice } from "./decoder";
 
 export const devices = ["auto", "cpu", "cuda", "webgpu", "dml", "coreml"] as const;
 export type Device = (typeof devices)[number];
@@ -18,6 +19,8 @@ export interface RuntimeOptions {
   device?: Device;
   /** Threads inside one operator (CPU provider); default: ORT's choice (all cores). */
   threads?: number;
+  /** Full VAE decoder or the folder's tiny one (decoder.ts); default "auto". */
+  decoder?: DecoderChoice;
   log?: (message: string) => void;
 }
 

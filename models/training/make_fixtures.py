@@ -11,8 +11,11 @@ Writes, deterministically (fixed seeds), under tests/fixtures/:
           v_prediction, "trailing", prompts padded with 0)
   sdxl/   like an SDXL export in float16 (two text encoders with hidden_states.* outputs, UNet with
           text_embeds and time_ids, timestep a 0-d float16)
+  taesd/taesd_decoder/  a tiny autoencoder decoder in TAESD's layout (AutoencoderTiny's decoder,
+          float16, 8 channels instead of 64), to drop into a model folder as `taesd_decoder/`
   reference/<case>.json   complete runs of each sampler (see models/training/README.md)
   schedulers/diffusers_cases.json   84 scheduler-only cases (scheduler_cases.py)
+  reference/taesd_decode.json   latents and what the tiny decoder makes of them
   clip_reference_ids.json, CLIP_LICENSE
 
 The models have the exact input/output names, dtypes and ranks of real exports, in the diffusers
@@ -817,6 +820,62 @@ def check_sensitivity(fx: Fixture) -> None:
     assert 0.1 < float(img.std()) < 0.9 and float(img.abs().max()) < 1.0, float(img.std())
 
 
+TAESD_FIXTURE = {  # AutoencoderTiny's decoder with 8 channels and one block per level
+    "_class_name": "AutoencoderTiny",
+    "_diffusers_version": DIFFUSERS_VERSION,
+    "act_fn": "relu",
+    "decoder_block_out_channels": [8, 8, 8, 8],
+    "encoder_block_out_channels": [8, 8, 8, 8],
+    "force_upcast": False,
+    "in_channels": 3,
+    "latent_channels": 4,
+    "latent_magnitude": 3,
+    "latent_shift": 0.5,
+    "num_decoder_blocks": [1, 1, 1, 1],
+    "num_encoder_blocks": [1, 1, 1, 1],
+    "out_channels": 3,
+    "scaling_factor": 1.0,
+    "shift_factor": 0.0,
+    "upsample_fn": "nearest",
+    "upsampling_scaling_factor": 2,
+}
+TAESD_SEED = 4000
+
+
+@torch.no_grad()
+def build_taesd(out: str) -> None:
+    """The tiny decoder, exported by realsize.py's exporter (float16, as a half-precision export),
+    and a reference decode: seeded latents through the same weights in PyTorch (weights, input and
+    output rounded to float16, math in float32)."""
+    from sdonnx import arch, export as sdexport, weights as sdweights
+    folder = os.path.join(out, "taesd", "taesd_decoder")
+    with sdweights.no_init():
+        module = arch.AutoencoderTinyDecoder(TAESD_FIXTURE)
+    axes = {"latent_sample": {0: "batch_size", 2: "latent_height", 3: "latent_width"},
+            "sample": {0: "batch_size", 2: "latent_height * 8", 3: "latent_width * 8"}}
+    traced = sdexport.trace(module, (torch.randn(1, 4, 8, 8),), ["latent_sample"], ["sample"], axes)
+    sdexport.save(sdexport.to_fp16(traced), folder, TAESD_SEED, "lumen make_fixtures")
+    write_json(os.path.join(folder, "config.json"), TAESD_FIXTURE)
+    with sdweights.no_init():
+        module = arch.AutoencoderTinyDecoder(TAESD_FIXTURE)
+    sdweights.fill_weights(module, TAESD_SEED)
+    round_weights_to_fp16(module)
+    rng = np.random.default_rng(TAESD_SEED)
+    latents = stored(rng.standard_normal((1, 4, 8, 8)))
+    x = torch.from_numpy(latents.astype(np.float16).astype(np.float32))
+    image = module(x).numpy().astype(np.float16).astype(np.float64)
+    assert 0.2 < float(image.std()) and float(np.abs(latents).max()) > 1.0
+    write_json(os.path.join(out, "reference", "taesd_decode.json"), {
+        "decoder": "taesd_decoder",
+        "scalingFactor": TAESD_FIXTURE["scaling_factor"],
+        "latentShape": list(latents.shape),
+        "latents": flat(latents),
+        "imageShape": list(image.shape),
+        "image": flat(image),
+        "tolerance": SDXL_TOLERANCE,
+    }, compact=True)
+
+
 def du(path: str) -> int:
     return sum(os.path.getsize(os.path.join(dp, f)) for dp, _, fs in os.walk(path) for f in fs)
 
@@ -841,7 +900,7 @@ def main() -> None:
     torch.set_num_threads(1)
     torch.manual_seed(0)
     out = os.path.abspath(opts.out)
-    for sub in ("sd15", "sd21", "sdxl", "reference", "schedulers"):
+    for sub in ("sd15", "sd21", "sdxl", "taesd", "reference", "schedulers"):
         shutil.rmtree(os.path.join(out, sub), ignore_errors=True)
     os.makedirs(out, exist_ok=True)
 
@@ -888,6 +947,9 @@ def main() -> None:
     cases = scheduler_cases.build(oracle)
     write_json(os.path.join(out, "schedulers", "diffusers_cases.json"), cases, compact=True)
     print(f"schedulers/diffusers_cases.json: {len(cases['cases'])} cases from {cases['source']}")
+
+    build_taesd(out)
+    print(f"taesd/taesd_decoder and reference/taesd_decode.json ({time.time() - start:.1f}s)")
 
     size = du(out)
     print(f"{out}: {size / 1e6:.2f} MB in {time.time() - start:.1f}s")

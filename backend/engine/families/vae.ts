@@ -1,6 +1,6 @@
-// Latents → pixels through the `vae_decoder` component, as SD-family VAEs take them: divided by
-// the scaling factor, one image per run (a decoder's activations at 1024² are large), output in
-// −1..1 mapped to 8-bit RGB.
+// Latents → pixels through the model's decoder (the full VAE's or a tiny one, decoder.ts), as
+// SD-family decoders take them: divided by the decoder's scaling factor, one image per run (a
+// decoder's activations at 1024² are large), output in −1..1 mapped to 8-bit RGB.
 import type { LoadedModel } from "../model";
 import type { RgbImage } from "../pipelines/preview";
 import { floatTensor, toFloat32 } from "../tensors";
@@ -10,7 +10,7 @@ export async function decodeWithVae(model: LoadedModel, latents: Float32Array, h
   const inv = 1 / model.vaeScalingFactor;
   const z = latents.map((v) => v * inv);
   const out = await timings.run("vae_decoder", model.vae, {
-    latent_sample: floatTensor(model.floatType, z, [1, model.latentChannels, h, w]),
+    latent_sample: floatTensor(model.vaeFloatType, z, [1, model.latentChannels, h, w]),
   });
   const decoded = out[model.vae.outputNames[0]];
   return timings.measure("to_rgb", () => toRgb(toFloat32(decoded), decoded.dims[3], decoded.dims[2]));

@@ -294,6 +294,6 @@ export async function generateBatch(
 
 /** The VAE decoder's raw output for given latents (already divided by the scaling factor); for tests. */
 export async function decodeLatents(model: LoadedModel, z: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
-  const out = await model.vae.run({ latent_sample: floatTensor(model.floatType, z, [n, model.latentChannels, h, w]) });
+  const out = await model.vae.run({ latent_sample: floatTensor(model.vaeFloatType, z, [n, model.latentChannels, h, w]) });
   return toFloat32(out[model.vae.outputNames[0]]);
 }
