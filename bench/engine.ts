@@ -6,14 +6,15 @@
 //   npm run bench -- --runs 10 --device cpu --threads 2
 //   npm run bench -- --model-dir models/lumen-landscapes --json    one model folder, medians as JSON
 //   npm run bench -- --model-dir .cache/realsize/sd-turbo-fp32 --threads 1,2 --runs 2 --warmup 1
+//   npm run bench -- --model-dir DIR --decoder full     the full VAE even where a tiny decoder is
 // A folder built by models/training/realsize.py (it has realsize.json) is also compared with the
 // same weights' UNet step in PyTorch eager, on the same inputs and thread counts (--no-torch skips).
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { encodeImage, generate, listModels, loadModel, type Device } from "../backend/engine";
+import { decoderChoices, encodeImage, generate, listModels, loadModel, type DecoderChoice, type Device } from "../backend/engine";
 import { floatTensor, intTensor, toFloat32 } from "../backend/engine/tensors";
 import type * as ort from "onnxruntime-node";
 
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     warmup: { type: "string", default: "3" },
     device: { type: "string", default: "cpu" },
+    decoder: { type: "string", default: "auto" },
     threads: { type: "string" },
     size: { type: "string" },
     steps: { type: "string" },
@@ -46,6 +48,7 @@ interface Config {
   runs: number;
   warmup: number;
   device: Device;
+  decoder: DecoderChoice;
   /** Folder with a fixed UNet input and PyTorch's output for it (realsize.py torch-step). */
   checkDir?: string;
 }
@@ -53,13 +56,16 @@ interface Config {
 interface Result {
   model: string;
   threads: string;
+  decoder: string;
   size: number;
   steps: number;
   loadMs: number;
   medians: Record<string, number>;
   peakRssBytes: number;
   weightBytes: number;
-  unetCheck?: { medianMs: number; relError: number };
+  unetCheck?: { medianMs: number; cpuMs: number; relError: number };
+  /** Load average (1 min) when the configuration finished: other work on the machine. */
+  load: number;
 }
 
 const median = (xs: number[]) => {
@@ -68,13 +74,18 @@ const median = (xs: number[]) => {
 };
 const ms = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(0);
+/** CPU time of the whole process (every thread) since `start`, in ms. */
+const cpuMs = (start: NodeJS.CpuUsage) => {
+  const u = process.cpuUsage(start);
+  return (u.user + u.system) / 1000;
+};
 
 /** Bytes of the ONNX files of the components a generation loads. */
-function weightBytes(dir: string): number {
+function weightBytes(dir: string, decoder: string): number {
   let total = 0;
   for (const component of readdirSync(dir)) {
     const folder = join(dir, component);
-    if (!/^(text_encoder(_\d)?|unet|vae_decoder)$/.test(component) || !statSync(folder).isDirectory()) continue;
+    if (!(/^(text_encoder(_\d)?|unet)$/.test(component) || component === decoder) || !statSync(folder).isDirectory()) continue;
     for (const f of readdirSync(folder)) if (/\.onnx(_data)?$|\.pb$/.test(f)) total += statSync(join(folder, f)).size;
   }
   return total;
@@ -99,11 +110,16 @@ async function unetCheck(unet: ort.InferenceSession, checkDir: string, runs: num
         : floatTensor(meta.type as "float32" | "float16", data, dims);
   }
   const times: number[] = [];
+  const cpu: number[] = [];
   let out: Float32Array = new Float32Array();
   for (let i = 0; i < warmup + runs; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const result = await unet.run(feeds);
-    if (i >= warmup) times.push(performance.now() - t0);
+    if (i >= warmup) {
+      times.push(performance.now() - t0);
+      cpu.push(cpuMs(c0));
+    }
     out = toFloat32(result[unet.outputNames[0]]);
   }
   const ref = readF32(join(checkDir, spec.out_sample.file));
@@ -113,18 +129,19 @@ async function unetCheck(unet: ort.InferenceSession, checkDir: string, runs: num
     maxDiff = Math.max(maxDiff, Math.abs(out[i] - ref[i]));
     maxRef = Math.max(maxRef, Math.abs(ref[i]));
   }
-  return { medianMs: median(times), relError: maxDiff / maxRef };
+  return { medianMs: median(times), cpuMs: median(cpu), relError: maxDiff / maxRef };
 }
 
 async function measure(cfg: Config): Promise<Result> {
   const { target } = cfg;
   const t0 = performance.now();
-  const model = await loadModel(target.dir, { device: cfg.device, threads: cfg.threads });
+  const model = await loadModel(target.dir, { device: cfg.device, threads: cfg.threads, decoder: cfg.decoder });
   const loadMs = performance.now() - t0;
   const samples: Record<string, number[]> = {};
   const add = (k: string, v: number) => (samples[k] ??= []).push(v);
   for (let i = 0; i < cfg.warmup + cfg.runs; i++) {
     const start = performance.now();
+    const c0 = process.cpuUsage();
     const result = await generate(model, {
       prompt: "a misty lake at sunrise with reflections of pine-covered hills",
       seed: i,
@@ -136,7 +153,9 @@ async function measure(cfg: Config): Promise<Result> {
     await encodeImage(result.images[0], { width: target.size, height: target.size });
     const encode = performance.now() - e0;
     const wall = performance.now() - start;
+    const cpu = cpuMs(c0);
     if (i < cfg.warmup) continue;
+    add("cpu", cpu);
     const t = result.timings;
     add("tokenize", t.total("tokenize"));
     add("text", t.total("text_encoder"));
@@ -149,17 +168,20 @@ async function measure(cfg: Config): Promise<Result> {
     add("overhead", wall / t.sessionMs);
   }
   const unetChecked = cfg.checkDir ? await unetCheck(model.unet, cfg.checkDir, cfg.runs, 1) : undefined;
+  const decoder = model.decoder;
   await model.release();
   return {
     model: target.name,
     threads: String(cfg.threads ?? "default"),
+    decoder,
     size: target.size,
     steps: target.steps,
     loadMs,
     medians: Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, median(v)])),
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
-    weightBytes: weightBytes(target.dir),
+    weightBytes: weightBytes(target.dir, decoder),
     unetCheck: unetChecked,
+    load: loadavg()[0],
   };
 }
 
@@ -181,7 +203,7 @@ function runChild(cfg: Config): Promise<Result> {
 
 interface TorchResult {
   parameters: number;
-  threads: Record<string, { median_ms: number }>;
+  threads: Record<string, { median_ms: number; cpu_ms: number }>;
   torch: string;
   peak_rss_mb: number;
 }
@@ -216,6 +238,8 @@ if (values.one) {
 const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const device = values.device as Device;
+const decoder = values.decoder as DecoderChoice;
+if (!decoderChoices.includes(decoder)) throw new Error(`--decoder must be one of ${decoderChoices.join(", ")}`);
 const threadList: Array<number | undefined> = values.threads ? values.threads.split(",").map(Number) : [undefined];
 const modelDir = values["model-dir"] ? resolve(values["model-dir"]) : undefined;
 
@@ -247,7 +271,7 @@ for (const target of [...fixtures, ...installed]) {
   }
   try {
     for (const threads of threadList) {
-      results.push(await runChild({ target, threads, runs, warmup, device, checkDir }));
+      results.push(await runChild({ target, threads, runs, warmup, device, decoder, checkDir }));
     }
   } finally {
     if (checkDir) rmSync(checkDir, { recursive: true, force: true });
@@ -259,12 +283,12 @@ if (values.json) {
   process.exit(0);
 }
 
-console.log(`median of ${runs} runs after ${warmup} warm-up runs, milliseconds; device ${device}\n`);
+console.log(`median of ${runs} runs after ${warmup} warm-up runs, milliseconds; device ${device}; cpu = CPU time of all the process's threads per image, load = 1-minute load average\n`);
 console.log(table(
-  ["model", "threads", "size", "steps", "tokenize", "text enc", "unet/step", "scheduler", "vae", "encode", "total", "in ORT", "overhead"],
+  ["model", "threads", "size", "steps", "tokenize", "text enc", "unet/step", "scheduler", "decoder", "encode", "total", "in ORT", "overhead", "cpu", "load"],
   results.map((r) => {
     const m = r.medians;
-    return [r.model, r.threads, `${r.size}²`, String(r.steps), ms(m.tokenize), ms(m.text), ms(m.unet), ms(m.scheduler), ms(m.vae), ms(m.encode), ms(m.total), ms(m.ort), m.overhead.toFixed(3)];
+    return [r.decoder === "vae_decoder" ? r.model : `${r.model} (${r.decoder})`, r.threads, `${r.size}²`, String(r.steps), ms(m.tokenize), ms(m.text), ms(m.unet), ms(m.scheduler), ms(m.vae), ms(m.encode), ms(m.total), ms(m.ort), m.overhead.toFixed(3), ms(m.cpu), r.load.toFixed(1)];
   }),
 ));
 console.log("\nload and memory (peak RSS of the process; weights = the loaded components' ONNX files)\n");
@@ -274,12 +298,13 @@ console.log(table(
 ));
 const checked = results.filter((r) => r.unetCheck && torchResults.has(r.model));
 if (checked.length) {
-  console.log("\nUNet step on the same weights and input (batch 1), ONNX Runtime vs PyTorch eager\n");
+  console.log("\nUNet step on the same weights and input (batch 1), ONNX Runtime vs PyTorch eager: wall and CPU time, ms\n");
   console.log(table(
-    ["model", "threads", "ORT", "PyTorch eager", "eager ÷ ORT", "max |ORT − eager| ÷ max |eager|"],
+    ["model", "threads", "ORT", "ORT cpu", "PyTorch eager", "eager cpu", "eager ÷ ORT", "cpu: eager ÷ ORT", "max |ORT − eager| ÷ max |eager|"],
     checked.map((r) => {
-      const eager = torchResults.get(r.model)!.threads[r.threads === "default" ? "2" : r.threads].median_ms;
-      return [r.model, r.threads, ms(r.unetCheck!.medianMs), ms(eager), (eager / r.unetCheck!.medianMs).toFixed(2), r.unetCheck!.relError.toExponential(1)];
+      const eager = torchResults.get(r.model)!.threads[r.threads === "default" ? "2" : r.threads];
+      const u = r.unetCheck!;
+      return [r.model, r.threads, ms(u.medianMs), ms(u.cpuMs), ms(eager.median_ms), ms(eager.cpu_ms), (eager.median_ms / u.medianMs).toFixed(2), (eager.cpu_ms / u.cpuMs).toFixed(2), u.relError.toExponential(1)];
     }),
   ));
   for (const [name, t] of torchResults) console.log(`\n${name}: PyTorch ${t.torch}, ${t.parameters.toLocaleString("en")} UNet parameters, PyTorch peak RSS ${t.peak_rss_mb} MB`);

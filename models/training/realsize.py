@@ -203,13 +203,15 @@ def torch_step(opts) -> None:
     with torch.no_grad():
         for threads in [int(t) for t in opts.threads.split(",")]:
             torch.set_num_threads(threads)
-            times = []
+            times, cpu = [], []
             for i in range(opts.warmup + opts.runs):
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 out = unet(**tensors)
                 if i >= opts.warmup:
                     times.append((time.perf_counter() - t) * 1000)
+                    cpu.append((time.process_time() - c) * 1000)
             result["threads"][str(threads)] = {"median_ms": float(np.median(times)),
+                                               "cpu_ms": float(np.median(cpu)),
                                                "runs_ms": [round(v, 1) for v in times]}
             print(f"torch eager, {threads} thread(s): {np.median(times):.0f} ms", file=sys.stderr)
     if opts.check_dir:

