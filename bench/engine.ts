@@ -56,6 +56,7 @@ interface Config {
 interface Result {
   model: string;
   threads: string;
+  threadsAsked?: number;
   decoder: string;
   size: number;
   steps: number;
@@ -169,10 +170,12 @@ async function measure(cfg: Config): Promise<Result> {
   }
   const unetChecked = cfg.checkDir ? await unetCheck(model.unet, cfg.checkDir, cfg.runs, 1) : undefined;
   const decoder = model.decoder;
+  const threadsLabel = cfg.threads ? String(cfg.threads) : model.threads ? `${model.threads} (by size)` : "default";
   await model.release();
   return {
     model: target.name,
-    threads: String(cfg.threads ?? "default"),
+    threads: threadsLabel,
+    threadsAsked: cfg.threads,
     decoder,
     size: target.size,
     steps: target.steps,
@@ -302,7 +305,7 @@ if (checked.length) {
   console.log(table(
     ["model", "threads", "ORT", "ORT cpu", "PyTorch eager", "eager cpu", "eager ÷ ORT", "cpu: eager ÷ ORT", "max |ORT − eager| ÷ max |eager|"],
     checked.map((r) => {
-      const eager = torchResults.get(r.model)!.threads[r.threads === "default" ? "2" : r.threads];
+      const eager = torchResults.get(r.model)!.threads[String(r.threadsAsked ?? 2)];
       const u = r.unetCheck!;
       return [r.model, r.threads, ms(u.medianMs), ms(u.cpuMs), ms(eager.median_ms), ms(eager.cpu_ms), (eager.median_ms / u.medianMs).toFixed(2), (eager.cpu_ms / u.cpuMs).toFixed(2), u.relError.toExponential(1)];
     }),

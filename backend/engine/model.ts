@@ -13,6 +13,7 @@ import { isFewStepDistilled, recogniseFamily, type LatentRgb, type ModelFamily, 
 import { openFirstSession, openSession, type Provider, type RuntimeOptions } from "./providers";
 import { defaultSchedulerName, type SchedulerConfig, type SchedulerName } from "./schedulers";
 import { floatTypeOf, requireInputs, type InputSpec } from "./session-specs";
+import { componentBytes, defaultThreads } from "./threads";
 import type { FloatType } from "./tensors";
 import { unknownToAll } from "./vocabulary";
 
@@ -49,6 +50,8 @@ export interface LoadedModel {
   /** model_index.json as the folder has it. */
   index: ModelIndex;
   provider: Provider;
+  /** Intra-op threads of the CPU kernels: as asked, or chosen by the denoiser's size (threads.ts); undefined = ORT's own (every core). */
+  threads?: number;
   encoders: TextEncoder[];
   unet: ort.InferenceSession;
   /** The decoder session: the full VAE's, or the tiny one's (see decoder.ts). */
@@ -108,11 +111,12 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
   // Every component file must be there before the first (slow) session is opened.
   const paths = new Map(family.components.map((c) => [c, componentFile(dir, c)]));
   const opened: ort.InferenceSession[] = [];
+  const threads = runtime.threads ?? defaultThreads(componentBytes(dir, "unet"));
   // Open the UNet first: it is the largest, and the provider that opens it serves the rest.
   const unetPath = paths.get("unet")!;
   let first: Awaited<ReturnType<typeof openFirstSession>>;
   try {
-    first = await openFirstSession(unetPath, runtime);
+    first = await openFirstSession(unetPath, { ...runtime, threads });
   } catch (e) {
     const message = String((e as Error).message).split("\n")[0];
     throw new ModelError(/execution provider/.test(message) ? message : `unet: cannot load ${unetPath}: ${message}`);
@@ -122,7 +126,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
   const open = async (component: string) => {
     const path = paths.get(component) ?? componentFile(dir, component);
     try {
-      const s = await openSession(path, provider, runtime.threads);
+      const s = await openSession(path, provider, threads);
       opened.push(s);
       return s;
     } catch (e) {
@@ -154,6 +158,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       family,
       index,
       provider,
+      threads,
       encoders,
       unet,
       vae,

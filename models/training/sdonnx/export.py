@@ -80,7 +80,7 @@ def trace(module: nn.Module, args: tuple, input_names: list[str], output_names: 
     weights.zero_weights(module)
     module.eval()
     buf = io.BytesIO()
-    with torch.no_grad(), _shape_inference_without_parameters():
+    with torch.no_grad(), _shape_inference_without_parameters(), _no_placeholder_copies():
         torch.onnx.export(module, args, buf, input_names=input_names, output_names=output_names,
                           dynamic_axes=dynamic_axes, opset_version=OPSET, export_params=False,
                           do_constant_folding=False)
@@ -141,6 +141,26 @@ def _shape_inference_without_parameters():
     finally:
         torch._C._jit_pass_onnx_node_shape_type_inference = node
         torch._C._jit_pass_onnx_graph_shape_type_inference = graph
+
+
+@contextlib.contextmanager
+def _no_placeholder_copies():
+    """torch.jit's tracer (1.13) keeps a clone of every input and parameter for callers that ask
+    for the inputs back; torch.onnx does not. Cloning a zero-strided placeholder materialises the
+    whole parameter, so the clones alone would cost the network's float32 size (10 GB for SDXL's
+    UNet). Placeholders are handed back as they are; every other clone is untouched."""
+    clone = torch.Tensor.clone
+
+    def clone_unless_placeholder(self, *args, **kwargs):
+        if self.dim() > 0 and all(st == 0 for st in self.stride()):
+            return self
+        return clone(self, *args, **kwargs)
+
+    torch.Tensor.clone = clone_unless_placeholder
+    try:
+        yield
+    finally:
+        torch.Tensor.clone = clone
 
 
 def _add_initializer(ex: Exported, name: str, dtype: int, shape) -> TensorProto:
