@@ -7,6 +7,7 @@
 //   npm run bench -- --model-dir models/lumen-landscapes --json    one model folder, medians as JSON
 //   npm run bench -- --model-dir .cache/realsize/sd-turbo-fp32 --threads 1,2 --runs 2 --warmup 1
 //   npm run bench -- --model-dir DIR --decoder full     the full VAE even where a tiny decoder is
+//   npm run bench -- --model-dir DIR --mem-arena on     ORT's CPU memory arena on (default: by model size)
 // A folder built by models/training/realsize.py (it has realsize.json) is also compared with the
 // same weights' UNet step in PyTorch eager, on the same inputs and thread counts (--no-torch skips).
 import { spawn } from "node:child_process";
@@ -24,6 +25,7 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "3" },
     device: { type: "string", default: "cpu" },
     decoder: { type: "string", default: "auto" },
+    "mem-arena": { type: "string" },
     threads: { type: "string" },
     size: { type: "string" },
     steps: { type: "string" },
@@ -49,6 +51,7 @@ interface Config {
   warmup: number;
   device: Device;
   decoder: DecoderChoice;
+  memArena?: boolean;
   /** Folder with a fixed UNet input and PyTorch's output for it (realsize.py torch-step). */
   checkDir?: string;
 }
@@ -57,6 +60,7 @@ interface Result {
   model: string;
   threads: string;
   threadsAsked?: number;
+  memArena: boolean;
   decoder: string;
   size: number;
   steps: number;
@@ -136,7 +140,7 @@ async function unetCheck(unet: ort.InferenceSession, checkDir: string, runs: num
 async function measure(cfg: Config): Promise<Result> {
   const { target } = cfg;
   const t0 = performance.now();
-  const model = await loadModel(target.dir, { device: cfg.device, threads: cfg.threads, decoder: cfg.decoder });
+  const model = await loadModel(target.dir, { device: cfg.device, threads: cfg.threads, decoder: cfg.decoder, memArena: cfg.memArena });
   const loadMs = performance.now() - t0;
   const samples: Record<string, number[]> = {};
   const add = (k: string, v: number) => (samples[k] ??= []).push(v);
@@ -171,11 +175,13 @@ async function measure(cfg: Config): Promise<Result> {
   const unetChecked = cfg.checkDir ? await unetCheck(model.unet, cfg.checkDir, cfg.runs, 1) : undefined;
   const decoder = model.decoder;
   const threadsLabel = cfg.threads ? String(cfg.threads) : model.threads ? `${model.threads} (by size)` : "default";
+  const memArena = model.memArena;
   await model.release();
   return {
     model: target.name,
     threads: threadsLabel,
     threadsAsked: cfg.threads,
+    memArena,
     decoder,
     size: target.size,
     steps: target.steps,
@@ -243,6 +249,9 @@ const warmup = Number(values.warmup);
 const device = values.device as Device;
 const decoder = values.decoder as DecoderChoice;
 if (!decoderChoices.includes(decoder)) throw new Error(`--decoder must be one of ${decoderChoices.join(", ")}`);
+const arenaFlag = values["mem-arena"];
+if (arenaFlag !== undefined && arenaFlag !== "on" && arenaFlag !== "off") throw new Error("--mem-arena must be on or off");
+const memArena = arenaFlag === undefined ? undefined : arenaFlag === "on";
 const threadList: Array<number | undefined> = values.threads ? values.threads.split(",").map(Number) : [undefined];
 const modelDir = values["model-dir"] ? resolve(values["model-dir"]) : undefined;
 
@@ -274,7 +283,7 @@ for (const target of [...fixtures, ...installed]) {
   }
   try {
     for (const threads of threadList) {
-      results.push(await runChild({ target, threads, runs, warmup, device, decoder, checkDir }));
+      results.push(await runChild({ target, threads, runs, warmup, device, decoder, memArena, checkDir }));
     }
   } finally {
     if (checkDir) rmSync(checkDir, { recursive: true, force: true });
@@ -296,8 +305,8 @@ console.log(table(
 ));
 console.log("\nload and memory (peak RSS of the process; weights = the loaded components' ONNX files)\n");
 console.log(table(
-  ["model", "threads", "load s", "peak RSS MB", "weights MB", "RSS ÷ weights"],
-  results.map((r) => [r.model, r.threads, (r.loadMs / 1000).toFixed(1), mb(r.peakRssBytes), mb(r.weightBytes), (r.peakRssBytes / r.weightBytes).toFixed(2)]),
+  ["model", "threads", "memory arena", "load s", "peak RSS MB", "weights MB", "RSS ÷ weights"],
+  results.map((r) => [r.model, r.threads, r.memArena ? "on" : "off", (r.loadMs / 1000).toFixed(1), mb(r.peakRssBytes), mb(r.weightBytes), (r.peakRssBytes / r.weightBytes).toFixed(2)]),
 ));
 const checked = results.filter((r) => r.unetCheck && torchResults.has(r.model));
 if (checked.length) {

@@ -13,7 +13,7 @@ import { isFewStepDistilled, recogniseFamily, type LatentRgb, type ModelFamily, 
 import { openFirstSession, openSession, type Provider, type RuntimeOptions } from "./providers";
 import { defaultSchedulerName, type SchedulerConfig, type SchedulerName } from "./schedulers";
 import { floatTypeOf, requireInputs, type InputSpec } from "./session-specs";
-import { componentBytes, defaultThreads } from "./threads";
+import { componentBytes, cpuSettings } from "./cpu-settings";
 import type { FloatType } from "./tensors";
 import { unknownToAll } from "./vocabulary";
 
@@ -50,8 +50,10 @@ export interface LoadedModel {
   /** model_index.json as the folder has it. */
   index: ModelIndex;
   provider: Provider;
-  /** Intra-op threads of the CPU kernels: as asked, or chosen by the denoiser's size (threads.ts); undefined = ORT's own (every core). */
+  /** Intra-op threads of the CPU kernels: as asked, or chosen by the denoiser's size (cpu-settings.ts); undefined = ORT's own (every core). */
   threads?: number;
+  /** Whether ORT keeps each session's activation memory between runs (cpu-settings.ts). */
+  memArena: boolean;
   encoders: TextEncoder[];
   unet: ort.InferenceSession;
   /** The decoder session: the full VAE's, or the tiny one's (see decoder.ts). */
@@ -111,12 +113,15 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
   // Every component file must be there before the first (slow) session is opened.
   const paths = new Map(family.components.map((c) => [c, componentFile(dir, c)]));
   const opened: ort.InferenceSession[] = [];
-  const threads = runtime.threads ?? defaultThreads(componentBytes(dir, "unet"));
+  const bySize = cpuSettings(componentBytes(dir, "unet"));
+  const threads = runtime.threads ?? bySize.threads;
+  const memArena = runtime.memArena ?? bySize.memArena;
+  const settings = { threads, memArena };
   // Open the UNet first: it is the largest, and the provider that opens it serves the rest.
   const unetPath = paths.get("unet")!;
   let first: Awaited<ReturnType<typeof openFirstSession>>;
   try {
-    first = await openFirstSession(unetPath, { ...runtime, threads });
+    first = await openFirstSession(unetPath, { ...runtime, ...settings });
   } catch (e) {
     const message = String((e as Error).message).split("\n")[0];
     throw new ModelError(/execution provider/.test(message) ? message : `unet: cannot load ${unetPath}: ${message}`);
@@ -126,7 +131,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
   const open = async (component: string) => {
     const path = paths.get(component) ?? componentFile(dir, component);
     try {
-      const s = await openSession(path, provider, threads);
+      const s = await openSession(path, provider, settings);
       opened.push(s);
       return s;
     } catch (e) {
@@ -159,6 +164,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       index,
       provider,
       threads,
+      memArena,
       encoders,
       unet,
       vae,

@@ -21,6 +21,8 @@ export interface RuntimeOptions {
   threads?: number;
   /** Full VAE decoder or the folder's tiny one (decoder.ts); default "auto". */
   decoder?: DecoderChoice;
+  /** Keep ORT's CPU memory arena between runs; default: by the model's size (cpu-settings.ts). */
+  memArena?: boolean;
   log?: (message: string) => void;
 }
 
@@ -137,12 +139,19 @@ export function currentHost(): Host {
   };
 }
 
-export function sessionOptions(provider: Provider, threads?: number): ort.InferenceSession.SessionOptions {
+/** How each session of a model runs on the CPU (cpu-settings.ts chooses the defaults). */
+export interface SessionSettings {
+  threads?: number;
+  memArena?: boolean;
+}
+
+export function sessionOptions(provider: Provider, settings: SessionSettings = {}): ort.InferenceSession.SessionOptions {
   return {
     logSeverityLevel: 3,
     executionProviders: [provider],
     graphOptimizationLevel: "all",
-    ...(threads ? { intraOpNumThreads: threads } : {}),
+    ...(settings.threads ? { intraOpNumThreads: settings.threads } : {}),
+    ...(settings.memArena === false ? { enableCpuMemArena: false } : {}),
     interOpNumThreads: 1,
     // DirectML supports neither memory patterns nor parallel execution (ONNX Runtime's DirectML docs).
     ...(provider === "dml" ? { enableMemPattern: false, executionMode: "sequential" as const } : {}),
@@ -173,7 +182,7 @@ export async function openFirstSession(
   for (const p of passed) if (!p.quiet) options.log?.(`device auto: skipped ${p.provider}: ${p.reason}`);
   for (const provider of candidates) {
     try {
-      return { session: await ort.InferenceSession.create(path, sessionOptions(provider, options.threads)), provider };
+      return { session: await ort.InferenceSession.create(path, sessionOptions(provider, options)), provider };
     } catch (e) {
       const reason = firstLine(e);
       const hint = provider === "cuda" && /shared library|providers_cuda/i.test(reason) ? ` (${CUDA_INSTALL_HINT})` : "";
@@ -185,6 +194,6 @@ export async function openFirstSession(
   throw new Error("unreachable");
 }
 
-export function openSession(path: string, provider: Provider, threads?: number): Promise<ort.InferenceSession> {
-  return ort.InferenceSession.create(path, sessionOptions(provider, threads));
+export function openSession(path: string, provider: Provider, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
+  return ort.InferenceSession.create(path, sessionOptions(provider, settings));
 }

@@ -95,8 +95,8 @@ describe("session options", () => {
   it("turn off memory patterns and parallel execution for DirectML only", () => {
     assert.deepEqual([sessionOptions("dml").enableMemPattern, sessionOptions("dml").executionMode], [false, "sequential"]);
     assert.equal(sessionOptions("cpu").enableMemPattern, undefined);
-    assert.deepEqual(sessionOptions("coreml", 2).executionProviders, ["coreml"]);
-    assert.equal(sessionOptions("coreml", 2).intraOpNumThreads, 2);
+    assert.deepEqual(sessionOptions("coreml", { threads: 2 }).executionProviders, ["coreml"]);
+    assert.equal(sessionOptions("coreml", { threads: 2 }).intraOpNumThreads, 2);
   });
 
   it("look for provider libraries beside this machine's onnxruntime-node binding", () => {

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadModel } from "../../backend/engine";
-import { componentBytes, defaultThreads, SMALL_MODEL_BYTES } from "../../backend/engine/threads";
+import { componentBytes, cpuSettings, SMALL_MODEL_BYTES } from "../../backend/engine/cpu-settings";
 import { fixtureModel } from "../helpers/fixtures";
 
-describe("default CPU threads by model size", () => {
-  const dir = mkdtempSync(join(tmpdir(), "lumen-threads-"));
+describe("CPU settings by model size", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lumen-cpu-settings-"));
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it("counts a component's ONNX files with their external data, and nothing else", () => {
@@ -20,19 +20,21 @@ describe("default CPU threads by model size", () => {
     assert.equal(componentBytes(dir, "missing"), 0);
   });
 
-  it("gives small denoisers one thread and leaves real-size ones to ONNX Runtime (every core)", () => {
-    assert.equal(defaultThreads(19 * 2 ** 20), 1);
-    assert.equal(defaultThreads(SMALL_MODEL_BYTES - 1), 1);
-    assert.equal(defaultThreads(SMALL_MODEL_BYTES), undefined);
-    assert.equal(defaultThreads(3_465_703_031), undefined); // SD-Turbo's fp32 UNet
+  it("gives small denoisers one thread and the memory arena, real-size ones every core and none", () => {
+    assert.deepEqual(cpuSettings(19 * 2 ** 20), { threads: 1, memArena: true });
+    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES - 1), { threads: 1, memArena: true });
+    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES), { threads: undefined, memArena: false });
+    assert.deepEqual(cpuSettings(3_465_703_031), { threads: undefined, memArena: false }); // SD-Turbo's fp32 UNet
   });
 
-  it("applies when loading: a fixture runs on one thread unless asked for more", async () => {
+  it("applies when loading, unless asked otherwise", async () => {
     const small = await loadModel(fixtureModel("sd15"), { device: "cpu" });
-    const asked = await loadModel(fixtureModel("sd15"), { device: "cpu", threads: 2 });
+    const asked = await loadModel(fixtureModel("sd15"), { device: "cpu", threads: 2, memArena: false });
     try {
       assert.equal(small.threads, 1);
+      assert.equal(small.memArena, true);
       assert.equal(asked.threads, 2);
+      assert.equal(asked.memArena, false);
     } finally {
       await small.release();
       await asked.release();
