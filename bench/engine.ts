@@ -42,6 +42,7 @@ interface Target {
   dir: string;
   size: number;
   steps: number;
+  guidance?: number;
 }
 
 interface Config {
@@ -153,6 +154,7 @@ async function measure(cfg: Config): Promise<Result> {
       width: target.size,
       height: target.size,
       steps: target.steps,
+      guidance: target.guidance,
     });
     const e0 = performance.now();
     await encodeImage(result.images[0], { width: target.size, height: target.size });
@@ -260,6 +262,8 @@ const fixtures: Target[] = modelDir ? [] : ["sd15", "sd21", "sdxl"].map((name) =
   dir: join(import.meta.dirname, "..", "tests", "fixtures", name),
   size: 64,
   steps: 4,
+  // Guided, as the table has always measured them (sd21's trailing schedule would default to none).
+  guidance: 7.5,
 }));
 const installed: Target[] = listModels(modelDir ? dirname(modelDir) : undefined)
   .filter((m) => !modelDir || m.dir === modelDir)
