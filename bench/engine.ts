@@ -9,10 +9,12 @@
 //   npm run bench -- --model-dir DIR --decoder full     the full VAE even where a tiny decoder is
 //   npm run bench -- --model-dir DIR --mem-arena on     ORT's CPU memory arena on (default: by model size)
 // A folder built by models/training/realsize.py (it has realsize.json) is also compared with the
-// same weights' UNet step in PyTorch eager, on the same inputs and thread counts (--no-torch skips).
+// same weights' UNet step in PyTorch eager, on the same inputs and thread counts (--no-torch skips);
+// PyTorch's result is kept beside the folder (.torch-<family>-seed<seed>-<size>/) for the family's
+// other precisions.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { loadavg, tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { decoderChoices, encodeImage, generate, listModels, loadModel, type DecoderChoice, type Device } from "../backend/engine";
@@ -281,16 +283,23 @@ for (const target of [...fixtures, ...installed]) {
   let checkDir: string | undefined;
   const realsize = existsSync(join(target.dir, "realsize.json"));
   if (realsize && !values["no-torch"]) {
-    checkDir = mkdtempSync(join(tmpdir(), "lumen-bench-"));
+    // PyTorch's step and output depend only on the architecture, the seed and the size, so one
+    // run serves every precision of a family (each is then checked against float32 PyTorch).
+    const meta = JSON.parse(readFileSync(join(target.dir, "realsize.json"), "utf8")) as { family: string; seed: number };
     const threads = threadList.map((t) => t ?? 2);
-    torchResults.set(target.name, await runTorch(target.dir, threads, target.size, Number(values["torch-runs"]), checkDir));
-  }
-  try {
-    for (const threads of threadList) {
-      results.push(await runChild({ target, threads, runs, warmup, device, decoder, memArena, checkDir }));
+    checkDir = join(dirname(target.dir), `.torch-${meta.family}-seed${meta.seed}-${target.size}`);
+    const cached = join(checkDir, "torch.json");
+    const have = existsSync(cached) ? (JSON.parse(readFileSync(cached, "utf8")) as TorchResult) : undefined;
+    if (have && threads.every((t) => have.threads[String(t)])) {
+      torchResults.set(target.name, have);
+    } else {
+      const result = await runTorch(target.dir, threads, target.size, Number(values["torch-runs"]), checkDir);
+      writeFileSync(cached, JSON.stringify(result));
+      torchResults.set(target.name, result);
     }
-  } finally {
-    if (checkDir) rmSync(checkDir, { recursive: true, force: true });
+  }
+  for (const threads of threadList) {
+    results.push(await runChild({ target, threads, runs, warmup, device, decoder, memArena, checkDir }));
   }
 }
 
