@@ -8,6 +8,7 @@
 //   npm run bench -- --model-dir .cache/realsize/sd-turbo-fp32 --threads 1,2 --runs 2 --warmup 1
 //   npm run bench -- --model-dir DIR --decoder full     the full VAE even where a tiny decoder is
 //   npm run bench -- --model-dir DIR --mem-arena on     ORT's CPU memory arena on (default: by model size)
+//   npm run bench -- --model-dir DIR --steps 1 --guidance 0 --size 1024                 any setting
 // A folder built by models/training/realsize.py (it has realsize.json) is also compared with the
 // same weights' UNet step in PyTorch eager, on the same inputs and thread counts (--no-torch skips);
 // PyTorch's result is kept beside the folder (.torch-<family>-seed<seed>-<size>/) for the family's
@@ -31,6 +32,7 @@ const { values } = parseArgs({
     threads: { type: "string" },
     size: { type: "string" },
     steps: { type: "string" },
+    guidance: { type: "string" },
     "model-dir": { type: "string" },
     json: { type: "boolean", default: false },
     "no-torch": { type: "boolean", default: false },
@@ -274,6 +276,7 @@ const installed: Target[] = listModels(modelDir ? dirname(modelDir) : undefined)
     dir: m.dir,
     size: values.size ? Number(values.size) : (m.nativeSize?.[0] ?? m.defaults?.width ?? 512),
     steps: values.steps ? Number(values.steps) : (m.defaults?.steps ?? 4),
+    guidance: values.guidance ? Number(values.guidance) : undefined,
   }));
 if (modelDir && installed.length === 0) throw new Error(`${modelDir} is not a model folder (no model_index.json)`);
 
