@@ -15,7 +15,7 @@ Writes, deterministically (fixed seeds), under tests/fixtures/:
           float16, 8 channels instead of 64), to drop into a model folder as `taesd_decoder/`
   reference/<case>.json   complete runs of each sampler (see models/training/README.md)
   schedulers/diffusers_cases.json   84 scheduler-only cases (scheduler_cases.py)
-  reference/taesd_decode.json   latents and what the tiny decoder makes of them
+  taesd/taesd_decode.json       latents and what the tiny decoder makes of them
   clip_reference_ids.json, CLIP_LICENSE
 
 The models have the exact input/output names, dtypes and ranks of real exports, in the diffusers
@@ -865,7 +865,7 @@ def build_taesd(out: str) -> None:
     x = torch.from_numpy(latents.astype(np.float16).astype(np.float32))
     image = module(x).numpy().astype(np.float16).astype(np.float64)
     assert 0.2 < float(image.std()) and float(np.abs(latents).max()) > 1.0
-    write_json(os.path.join(out, "reference", "taesd_decode.json"), {
+    write_json(os.path.join(out, "taesd", "taesd_decode.json"), {
         "decoder": "taesd_decoder",
         "scalingFactor": TAESD_FIXTURE["scaling_factor"],
         "latentShape": list(latents.shape),
@@ -949,7 +949,7 @@ def main() -> None:
     print(f"schedulers/diffusers_cases.json: {len(cases['cases'])} cases from {cases['source']}")
 
     build_taesd(out)
-    print(f"taesd/taesd_decoder and reference/taesd_decode.json ({time.time() - start:.1f}s)")
+    print(f"taesd/taesd_decoder and taesd/taesd_decode.json ({time.time() - start:.1f}s)")
 
     size = du(out)
     print(f"{out}: {size / 1e6:.2f} MB in {time.time() - start:.1f}s")

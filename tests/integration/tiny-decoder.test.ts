@@ -17,7 +17,7 @@ interface TinyReference {
   tolerance: number;
 }
 
-const reference: TinyReference = JSON.parse(readFileSync(join(fixturesDir, "reference", "taesd_decode.json"), "utf8"));
+const reference: TinyReference = JSON.parse(readFileSync(join(fixturesDir, "taesd", "taesd_decode.json"), "utf8"));
 
 /** The sd21 fixture (float32) with the float16 tiny decoder fixture dropped in as taesd_decoder/. */
 function folderWithTinyDecoder(): string {
