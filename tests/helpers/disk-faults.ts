@@ -16,12 +16,13 @@ function run(command: string, args: string[]): boolean {
 
 /**
  * Remounting read-only fails while a file is open for writing (the server's probe, for a moment,
- * longer on a busy machine whose thread pool is full): try again for up to 20 s.
+ * longer on a busy machine whose thread pool is full): try again for up to 60 s.
  */
 function remount(path: string, mode: "ro" | "rw"): void {
-  for (let attempt = 0; attempt < 1000; attempt++) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
     if (run("mount", ["-o", `remount,${mode}`, path])) return;
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
   throw new Error(`cannot remount ${path} ${mode}`);
 }
