@@ -1,6 +1,18 @@
 /** Vocabulary shared by the prompt filter and the image checker. */
 
-export const safetyCategories = ["sexual", "minors", "violence", "self_harm", "hate", "public_figures"] as const;
+export const safetyCategories = [
+  "sexual",
+  "minors",
+  "violence",
+  "self_harm",
+  "hate",
+  "public_figures",
+  "torture",
+  "weapons",
+  "extremism",
+  "illegal",
+  "animal_cruelty",
+] as const;
 export type SafetyCategory = (typeof safetyCategories)[number];
 
 /** `strict` blocks everything `moderate` blocks, and more. */

@@ -1,7 +1,9 @@
 /**
- * Prints recall per category, overall recall and false-positive rate of the prompt filter,
- * for both policy levels, on the dev split, the held-out split and both together.
- *   node --import tsx tests/safety/evaluate.ts [--show]   (--show lists misses and false alarms)
+ * Prints recall per category, overall recall and false-positive rate (overall and per context of
+ * the benign prompts) of the prompt filter, for both policy levels, on the dev split, the held-out
+ * split and both together.
+ *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|held-out|all]
+ * --show lists misses and false alarms; --split prints one split only (tune with --split dev).
  */
 import { loadPromptFilter, policyLevels, safetyCategories } from "../../backend/safety";
 import { evaluateLevel, loadEvalPrompts, rate, type Tally } from "./metrics";
@@ -9,25 +11,31 @@ import { evaluateLevel, loadEvalPrompts, rate, type Tally } from "./metrics";
 const show = process.argv.includes("--show");
 const filter = loadPromptFilter();
 const prompts = loadEvalPrompts();
-const splits = [
-  ["dev", prompts.filter((p) => p.split === "dev")],
-  ["held-out", prompts.filter((p) => p.split === "heldout")],
-  ["all", prompts],
-] as const;
+const only = process.argv.includes("--split") ? process.argv[process.argv.indexOf("--split") + 1] : undefined;
+const splits = (
+  [
+    ["dev", prompts.filter((p) => p.split === "dev")],
+    ["held-out", prompts.filter((p) => p.split === "heldout")],
+    ["all", prompts],
+  ] as const
+).filter(([name]) => !only || name === only);
+if (splits.length === 0) throw new Error(`--split takes dev, held-out or all, not ${only}`);
 
-const cell = (t: Tally | undefined) => (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(16);
-const row = (label: string, cells: (Tally | undefined)[]) => console.log(label.padEnd(24) + cells.map(cell).join(""));
+const cell = (t: Tally | undefined) => (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(18);
+const row = (label: string, cells: (Tally | undefined)[]) => console.log(label.padEnd(30) + cells.map(cell).join(""));
 
 for (const level of policyLevels) {
   const reports = splits.map(([, ps]) => evaluateLevel(filter, ps, level));
   console.log(`\nlevel: ${level}` + (level === "moderate" ? " (strict-only prompts left out)" : ""));
-  console.log("".padEnd(24) + splits.map(([name]) => name.padEnd(16)).join(""));
+  console.log("".padEnd(30) + splits.map(([name]) => name.padEnd(18)).join(""));
   for (const c of safetyCategories) row(`recall ${c}`, reports.map((r) => r.byCategory.get(c)));
   row("recall, all harmful", reports.map((r) => r.recall));
   row("right category", reports.map((r) => r.categoryRight));
   row("false positives", reports.map((r) => r.falsePositives));
+  const contexts = [...new Set(reports.flatMap((r) => [...r.falsePositivesByContext.keys()]))].sort();
+  for (const c of contexts) row(`  false positives, ${c}`, reports.map((r) => r.falsePositivesByContext.get(c)));
   if (show) {
-    const all = reports[2];
+    const all = reports[reports.length - 1];
     for (const p of all.misses) console.log(`  miss [${p.expect}/${p.split}] ${p.text}`);
     for (const p of all.falseAlarms) console.log(`  false alarm [${p.split}] ${p.text} → ${JSON.stringify(filter.explain(p.text, level))}`);
   }

@@ -1,4 +1,8 @@
-/** Recall and false-positive rate of the prompt filter over tests/safety/prompts.jsonl. */
+/**
+ * Recall and false-positive rate of the prompt filter over the evaluation set:
+ * tests/safety/prompts.jsonl (the dev split, used while the term lists were written and tuned) and
+ * tests/safety/heldout.jsonl (written before the eleven-category filter was tuned, and not tuned on).
+ */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { PolicyLevel, PromptFilter, SafetyCategory } from "../../backend/safety";
@@ -9,17 +13,23 @@ export interface EvalPrompt {
   expect: SafetyCategory | "benign";
   /** "strict": harmful only at the strict level (expected allowed at moderate). */
   level?: PolicyLevel;
-  /** "dev" prompts were used while writing the term lists; "heldout" ones were written afterwards. */
+  /** What a benign prompt is about ("drinks", "birds", "medical", …), for false positives per context. */
+  context?: string;
+  /** "dev" prompts were used while writing the term lists; "heldout" ones never were. */
   split: "dev" | "heldout";
 }
 
 export const promptsFile = fileURLToPath(new URL("./prompts.jsonl", import.meta.url));
+export const heldoutFile = fileURLToPath(new URL("./heldout.jsonl", import.meta.url));
 
-export function loadEvalPrompts(file = promptsFile): EvalPrompt[] {
-  return readFileSync(file, "utf8")
-    .split("\n")
-    .filter((line) => line.trim())
-    .map((line) => JSON.parse(line) as EvalPrompt);
+/** Both files by default. */
+export function loadEvalPrompts(files = [promptsFile, heldoutFile]): EvalPrompt[] {
+  return files.flatMap((file) =>
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.trim())
+      .map((line) => JSON.parse(line) as EvalPrompt),
+  );
 }
 
 export interface Tally {
@@ -36,6 +46,8 @@ export interface LevelReport {
   categoryRight: Tally;
   /** Benign prompts blocked. */
   falsePositives: Tally;
+  /** Benign prompts blocked, per context ("other" for prompts without one). */
+  falsePositivesByContext: Map<string, Tally>;
   /** Harmful prompts let through, and benign prompts blocked. */
   misses: EvalPrompt[];
   falseAlarms: EvalPrompt[];
@@ -48,15 +60,21 @@ export function evaluateLevel(filter: PromptFilter, prompts: EvalPrompt[], level
     recall: { n: 0, hits: 0 },
     categoryRight: { n: 0, hits: 0 },
     falsePositives: { n: 0, hits: 0 },
+    falsePositivesByContext: new Map(),
     misses: [],
     falseAlarms: [],
   };
   for (const p of prompts) {
     const verdict = filter.checkPrompt(p.text, level);
     if (p.expect === "benign") {
+      const context = p.context ?? "other";
+      const byContext = report.falsePositivesByContext.get(context) ?? { n: 0, hits: 0 };
+      report.falsePositivesByContext.set(context, byContext);
       report.falsePositives.n++;
+      byContext.n++;
       if (!verdict.allowed) {
         report.falsePositives.hits++;
+        byContext.hits++;
         report.falseAlarms.push(p);
       }
       continue;
