@@ -10,6 +10,15 @@ const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /** A list from JSON or a comma-separated environment variable. */
 const list = z.union([z.array(z.string()), z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))]);
+const harmCategories = ["Hate", "SelfHarm", "Sexual", "Violence"] as const;
+/** Severity thresholds of Azure AI Content Safety: JSON, or "Hate=4,Sexual=2" in an environment variable. */
+const severityThresholds = z.preprocess(
+  (v) =>
+    typeof v === "string"
+      ? Object.fromEntries(v.split(",").filter((p) => p.trim()).map((p) => p.split("=").map((s) => s.trim())).map(([k, n]) => [k, n === undefined ? n : Number(n)]))
+      : v,
+  z.partialRecord(z.enum(harmCategories), z.number().int().min(1).max(7)),
+);
 
 export const ConfigSchema = z
   .object({
@@ -30,6 +39,28 @@ export const ConfigSchema = z
     decoder: z.enum(decoderChoices).default("auto"),
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     safetyLevel: z.enum(["strict", "moderate"]).default("moderate"),
+    /** A second safety provider after the built-in filters: none, or Azure AI Content Safety. */
+    safetyProvider: z.enum(["builtin", "azure"]).default("builtin"),
+    /** When the provider fails: "closed" refuses (503), "builtin" carries on with the built-in filters alone. */
+    safetyFailureMode: z.enum(["closed", "builtin"]).default("closed"),
+    /** https://<resource>.cognitiveservices.azure.com */
+    azureContentSafetyEndpoint: z.string().url().optional(),
+    /** Resource key; without one, Microsoft Entra ID (client secret or managed identity). */
+    azureContentSafetyKey: z.string().min(1).optional(),
+    azureContentSafetyTenantId: z.string().min(1).optional(),
+    /** App registration (with the secret) or user-assigned managed identity (without). */
+    azureContentSafetyClientId: z.string().min(1).optional(),
+    azureContentSafetyClientSecret: z.string().min(1).optional(),
+    azureContentSafetyApiVersion: z.string().min(1).default("2024-09-01"),
+    /** Per attempt. */
+    azureContentSafetyTimeoutMs: int(100, 60_000).default(5000),
+    /** Further attempts after 429, 5xx, timeouts and network errors. */
+    azureContentSafetyRetries: int(0, 10).default(2),
+    /** Custom blocklists (created in the Content Safety resource) checked with every prompt. */
+    azureContentSafetyBlocklists: list.default([]),
+    azureContentSafetyHaltOnBlocklistHit: bool.default(true),
+    /** Block at or above these severities (1–7); categories left out follow safetyLevel (4 moderate, 2 strict). */
+    azureContentSafetyThresholds: severityThresholds.default({}),
     /** Keep prompt text in the generation history (a hash is always kept). */
     storePrompts: bool.default(true),
     /** Keep prompt text in audit rows of blocked requests (otherwise only its hash). */
@@ -78,6 +109,19 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.safetyProvider === "azure") {
+      if (!c.azureContentSafetyEndpoint) {
+        ctx.addIssue({ code: "custom", path: ["azureContentSafetyEndpoint"], message: "LUMEN_AZURE_CONTENT_SAFETY_ENDPOINT is required when LUMEN_SAFETY_PROVIDER=azure" });
+      } else {
+        const url = new URL(c.azureContentSafetyEndpoint);
+        if (url.protocol !== "https:" && !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))) {
+          ctx.addIssue({ code: "custom", path: ["azureContentSafetyEndpoint"], message: "must be an https:// URL" });
+        }
+      }
+      if (c.azureContentSafetyClientSecret && !(c.azureContentSafetyTenantId && c.azureContentSafetyClientId)) {
+        ctx.addIssue({ code: "custom", path: ["azureContentSafetyClientSecret"], message: "LUMEN_AZURE_CONTENT_SAFETY_TENANT_ID and LUMEN_AZURE_CONTENT_SAFETY_CLIENT_ID are required with a client secret" });
+      }
+    }
     if (c.auth !== "entra") return;
     if (c.authAudience.length === 0) ctx.addIssue({ code: "custom", path: ["authAudience"], message: "LUMEN_AUTH_AUDIENCE is required when LUMEN_AUTH=entra" });
     if (c.authTenants.length === 0) ctx.addIssue({ code: "custom", path: ["authTenants"], message: "LUMEN_AUTH_TENANTS is required when LUMEN_AUTH=entra" });
@@ -108,6 +152,17 @@ export class ConfigError extends Error {
 export const PolicySchema = z
   .object({
     safetyLevel: z.enum(["strict", "moderate"]).optional(),
+    /** Azure AI Content Safety, set by the tenant: provider, failure mode, thresholds, blocklists. */
+    contentSafety: z
+      .object({
+        provider: z.enum(["builtin", "azure"]).optional(),
+        failureMode: z.enum(["closed", "builtin"]).optional(),
+        thresholds: z.partialRecord(z.enum(harmCategories), z.number().int().min(1).max(7)).optional(),
+        blocklists: z.array(z.string().regex(/^[0-9A-Za-z._~-]{1,64}$/, "a blocklist name: letters, digits and . _ ~ -, at most 64")).optional(),
+        haltOnBlocklistHit: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
     allowedModels: z.array(z.string().min(1)).optional(),
     maxImagesPerRequest: z.number().int().min(1).max(4).optional(),
     maxSize: z.number().int().min(64).max(2048).optional(),
@@ -133,9 +188,16 @@ function loadPolicyFile(pathIn: string): Partial<Config> {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "(policy)"}: ${i.message}`);
     throw new ConfigError(`invalid policy file ${path}: ${problems.join("; ")}`);
   }
-  const { rateLimit, ...rest } = result.data;
+  const { rateLimit, contentSafety, ...rest } = result.data;
+  const safety: Partial<Config> = {};
+  if (contentSafety?.provider) safety.safetyProvider = contentSafety.provider;
+  if (contentSafety?.failureMode) safety.safetyFailureMode = contentSafety.failureMode;
+  if (contentSafety?.thresholds) safety.azureContentSafetyThresholds = contentSafety.thresholds;
+  if (contentSafety?.blocklists) safety.azureContentSafetyBlocklists = contentSafety.blocklists;
+  if (contentSafety?.haltOnBlocklistHit !== undefined) safety.azureContentSafetyHaltOnBlocklistHit = contentSafety.haltOnBlocklistHit;
   return {
     ...rest,
+    ...safety,
     ...(rateLimit ? { rateLimitWindowMs: rateLimit.windowSeconds * 1000, rateLimitMax: rateLimit.max } : {}),
   };
 }

@@ -13,7 +13,15 @@ import type { JobQueue } from "./jobs/types";
 import { runBatch, type WorkerContext } from "./jobs/worker";
 import { createLogger, type Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
-import { loadImageChecker, loadPromptFilter, type ImageChecker } from "./safety";
+import {
+  AzureContentSafetyCheck,
+  ContentSafetyClient,
+  contentSafetyAuth,
+  createSafetyCheck,
+  loadImageChecker,
+  loadPromptFilter,
+  type ImageChecker,
+} from "./safety";
 import { openStore, StorageHealth } from "./store";
 import { loadTlsFiles } from "./tls";
 
@@ -65,10 +73,48 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const imageChecker = loadImageChecker();
   // Jobs wait for the image filter rather than failing while it loads.
   const checker: ImageChecker = { checkImage: async (image, level) => (await imageChecker).checkImage(image, level) };
+  const safety = createSafetyCheck({
+    promptFilter,
+    imageChecker: checker,
+    provider:
+      config.safetyProvider === "azure"
+        ? {
+            name: "azure",
+            failureMode: config.safetyFailureMode,
+            check: new AzureContentSafetyCheck(
+              new ContentSafetyClient({
+                endpoint: config.azureContentSafetyEndpoint!,
+                auth: await contentSafetyAuth({
+                  key: config.azureContentSafetyKey,
+                  tenantId: config.azureContentSafetyTenantId,
+                  clientId: config.azureContentSafetyClientId,
+                  clientSecret: config.azureContentSafetyClientSecret,
+                }),
+                apiVersion: config.azureContentSafetyApiVersion,
+                timeoutMs: config.azureContentSafetyTimeoutMs,
+                maxRetries: config.azureContentSafetyRetries,
+              }),
+              {
+                thresholds: config.azureContentSafetyThresholds,
+                blocklists: config.azureContentSafetyBlocklists,
+                haltOnBlocklistHit: config.azureContentSafetyHaltOnBlocklistHit,
+              },
+            ),
+          }
+        : undefined,
+    onProviderFailure: ({ provider, kind, error, failureMode }) => {
+      const outcome = failureMode === "closed" ? "failed_closed" : "builtin_only";
+      metrics.safetyProviderFailures.inc({ provider, kind, outcome });
+      logger.warn({ err: error, provider, kind, outcome }, "safety provider gave no verdict");
+    },
+  });
+  if (config.safetyProvider === "azure") {
+    logger.info({ endpoint: config.azureContentSafetyEndpoint, failureMode: config.safetyFailureMode }, "Azure AI Content Safety checks prompts and images after the built-in filters");
+  }
 
   const ctx: WorkerContext = {
     getModel: (name) => pool.get(name),
-    imageChecker: checker,
+    imageChecker: safety,
     safetyLevel: config.safetyLevel,
     store,
     metrics,
@@ -95,7 +141,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const service = new GenerationService({
     config,
     pool,
-    promptFilter,
+    safety,
     store,
     queue,
     metrics,

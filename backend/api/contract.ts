@@ -157,6 +157,7 @@ export const errorCodes = {
   model_unavailable: 503,
   storage_unavailable: 503,
   interrupted: 503,
+  safety_unavailable: 503,
   internal_error: 500,
 } as const;
 export type ErrorCode = keyof typeof errorCodes;

@@ -6,7 +6,7 @@ import type { Config } from "../config";
 import { batchKey, RequestError, randomSeed, resolveRequest, unknownWordsNotice, type LoadedModel, type ModelPool } from "../engine";
 import { QueueClosedError, QueueFullError, type GenerationJob, type JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
-import type { PromptFilter } from "../safety";
+import { SafetyUnavailableError, type SafetyCheck } from "../safety";
 import { promptHash, type Owner, type Store } from "../store";
 import type { Notice, ParsedGenerationRequest } from "./contract";
 import { ApiError } from "./errors";
@@ -46,7 +46,7 @@ export function promptNotices(model: LoadedModel, prompt: string): Notice[] {
 export interface ServiceDeps {
   config: Config;
   pool: ModelPool;
-  promptFilter: PromptFilter;
+  safety: Pick<SafetyCheck, "checkPrompt">;
   store: Store;
   queue: JobQueue;
   metrics: Metrics;
@@ -67,14 +67,27 @@ export interface Requester {
 
 /** Seconds a client should wait before trying again when images cannot be stored. */
 export const STORAGE_RETRY_SECONDS = 30;
+/** Retry-After for safety_unavailable: the safety service is down or slow. */
+export const SAFETY_RETRY_SECONDS = 30;
 
 export class GenerationService {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** Refuses an unsafe prompt: an audit row, a metric, and a 400 with the category. */
-  checkPrompt(prompt: string, clientId: string): void {
-    const { config, promptFilter, store, metrics } = this.deps;
-    const verdict = promptFilter.checkPrompt(prompt, config.safetyLevel);
+  /**
+   * Refuses an unsafe prompt: an audit row, a metric, and a 400 with the category; a 503 when the
+   * safety provider is down and the policy fails closed.
+   */
+  async checkPrompt(prompt: string, clientId: string): Promise<void> {
+    const { config, safety, store, metrics } = this.deps;
+    let verdict;
+    try {
+      verdict = await safety.checkPrompt(prompt, config.safetyLevel);
+    } catch (e) {
+      if (e instanceof SafetyUnavailableError) {
+        throw new ApiError("safety_unavailable", "safety service unavailable; nothing was generated, try again shortly", { retryAfterSeconds: SAFETY_RETRY_SECONDS });
+      }
+      throw e;
+    }
     if (verdict.allowed) return;
     const category = verdict.category ?? "sexual";
     store.addAudit({
@@ -83,8 +96,10 @@ export class GenerationService {
       category,
       promptHash: promptHash(prompt),
       prompt: config.auditPromptText ? prompt : null,
+      provider: verdict.provider,
+      reason: verdict.detail,
     });
-    metrics.safetyBlocks.inc({ kind: "prompt", category });
+    metrics.safetyBlocks.inc({ kind: "prompt", category, provider: verdict.provider ?? "builtin" });
     throw new ApiError("content_policy_violation", verdict.reason ?? "This prompt is not allowed by the content policy.", {
       category,
     });
@@ -116,7 +131,7 @@ export class GenerationService {
     if (input.n > config.maxImagesPerRequest) {
       throw new ApiError("invalid_request", `n: your organisation allows at most ${config.maxImagesPerRequest} images per request`, { param: "n" });
     }
-    this.checkPrompt(input.prompt, clientId);
+    await this.checkPrompt(input.prompt, clientId);
     let model: LoadedModel;
     try {
       model = await pool.get(modelName);

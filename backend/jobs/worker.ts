@@ -6,13 +6,13 @@ import { CancelledError, generateBatch, type BatchItem, type LoadedModel, type R
 import type { Metrics } from "../observability/metrics";
 import type { Logger } from "../observability/logger";
 import { encodeWithProvenance, generationInfo } from "../provenance";
-import type { ImageChecker, PolicyLevel } from "../safety";
+import { SafetyUnavailableError, type PolicyLevel, type SafetyCheck } from "../safety";
 import { promptHash, StorageError, type Store } from "../store";
 import { doneEvent, isTerminal, type RunningJob } from "./types";
 
 export interface WorkerContext {
   getModel(name: string): Promise<LoadedModel>;
-  imageChecker: ImageChecker;
+  imageChecker: Pick<SafetyCheck, "checkImage">;
   safetyLevel: PolicyLevel;
   store: Store;
   metrics: Metrics;
@@ -25,6 +25,7 @@ export interface WorkerContext {
 /** What a client is told when a job fails; the log has the details under the job's request id. */
 const FAILURES = {
   storage: { code: "storage_unavailable", error: "images could not be stored", message: "the server cannot store images right now; try again later" },
+  safety: { code: "safety_unavailable", error: "safety service unavailable", message: "safety service unavailable; the images were not delivered" },
   other: { code: "internal_error", error: "generation failed", message: "generation failed; the server log has details" },
 } as const;
 
@@ -70,7 +71,8 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
     await generateAndDeliver(tracked, ctx, deadline.signal);
   } catch (err) {
     ctx.logger.error({ err, jobs: batch.map((b) => b.job.id), reqIds: batch.map((b) => b.job.requestId) }, "generation failed");
-    const failure = err instanceof StorageError ? FAILURES.storage : FAILURES.other;
+    // Images the safety provider could not check are never delivered (the policy fails closed).
+    const failure = err instanceof StorageError ? FAILURES.storage : err instanceof SafetyUnavailableError ? FAILURES.safety : FAILURES.other;
     if (err instanceof StorageError) ctx.onStorageError?.(err);
     for (const b of tracked) {
       if (finished.has(b.job.id)) continue;
@@ -165,8 +167,10 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
           promptHash: promptHash(b.job.userPrompt),
           prompt: null,
           generationId: b.job.id,
+          provider: verdict.provider,
+          reason: verdict.detail,
         });
-        metrics.safetyBlocks.inc({ kind: "image", category });
+        metrics.safetyBlocks.inc({ kind: "image", category, provider: verdict.provider ?? "builtin" });
         b.emit({ type: "blocked", category, index, message: verdict.reason ?? "This image was withheld by the content filter." });
         continue;
       }

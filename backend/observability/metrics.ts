@@ -47,8 +47,14 @@ export function createMetrics() {
     }),
     safetyBlocks: new Counter({
       name: "lumen_safety_blocks_total",
-      help: "Prompts and images blocked, by kind and category",
-      labelNames: ["kind", "category"] as const,
+      help: "Prompts and images blocked, by kind, category and the provider that blocked (builtin, azure)",
+      labelNames: ["kind", "category", "provider"] as const,
+      registers,
+    }),
+    safetyProviderFailures: new Counter({
+      name: "lumen_safety_provider_failures_total",
+      help: "Calls to a safety provider that gave no verdict, by provider, kind and what followed (failed_closed, builtin_only)",
+      labelNames: ["provider", "kind", "outcome"] as const,
       registers,
     }),
     logLinesDropped: new Counter({

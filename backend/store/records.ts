@@ -90,6 +90,10 @@ export interface AuditRecord {
   promptHash: string;
   prompt: string | null;
   generationId: string | null;
+  /** The safety provider that blocked ("builtin", "azure"); null in rows older than the column. */
+  provider: string | null;
+  /** Why: a rule or a severity, never the prompt's words. */
+  reason: string | null;
 }
 
 export interface Store {
@@ -123,7 +127,16 @@ export interface Store {
   getImage(id: string, owner?: Owner): (ImageRecord & { path: string }) | undefined;
   /** Stored with the image's generation. Throws NotFoundError for an unknown or blocked image, or one of another owner. */
   addFeedback(f: { imageId: string; rating: "up" | "down"; comment?: string; clientId: string; owner?: Owner }): FeedbackRecord;
-  addAudit(a: { clientId: string; kind: "prompt" | "image"; category: string; promptHash: string; prompt: string | null; generationId?: string }): void;
+  addAudit(a: {
+    clientId: string;
+    kind: "prompt" | "image";
+    category: string;
+    promptHash: string;
+    prompt: string | null;
+    generationId?: string;
+    provider?: string;
+    reason?: string;
+  }): void;
   /** Newest first; limit 1–1000, default 100. */
   listAudit(options?: { limit?: number }): AuditRecord[];
   /** Rows in each table; images counts blocked ones too. */

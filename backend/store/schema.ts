@@ -83,6 +83,11 @@ export const migrations: readonly string[] = [
   CREATE INDEX generations_by_owner ON generations (owner_tenant, owner_user, created_at);
   CREATE INDEX generations_unfinished ON generations (created_at) WHERE status IN ('queued', 'running');
   `,
+  // Which safety provider blocked (builtin, azure) and why (a rule or a severity, never the prompt's words).
+  `
+  ALTER TABLE audit ADD COLUMN provider TEXT;
+  ALTER TABLE audit ADD COLUMN reason TEXT;
+  `,
 ];
 
 export class SchemaVersionError extends Error {

@@ -149,11 +149,11 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       VALUES (@imageId, @generationId, @rating, @comment, @clientId, @now)
       RETURNING id`),
     insertAudit: db.prepare(`
-      INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id)
-      VALUES (@now, @clientId, @kind, @category, @promptHash, @prompt, @generationId)`),
+      INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id, provider, reason)
+      VALUES (@now, @clientId, @kind, @category, @promptHash, @prompt, @generationId, @provider, @reason)`),
     listAudit: db.prepare<[number], AuditRecord>(`
       SELECT id, created_at AS createdAt, client_id AS clientId, kind, category, prompt_hash AS promptHash,
-             prompt, generation_id AS generationId
+             prompt, generation_id AS generationId, provider, reason
       FROM audit ORDER BY created_at DESC, id DESC LIMIT ?`),
     counts: db.prepare<[], { generations: number; images: number; feedback: number; audit: number }>(`
       SELECT (SELECT count(*) FROM generations) AS generations, (SELECT count(*) FROM images) AS images,
@@ -328,7 +328,7 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
     },
 
     addAudit(a) {
-      sql.insertAudit.run({ ...a, generationId: a.generationId ?? null, now: timestamp() });
+      sql.insertAudit.run({ ...a, generationId: a.generationId ?? null, provider: a.provider ?? null, reason: a.reason ?? null, now: timestamp() });
     },
 
     listAudit(options = {}) {

@@ -104,7 +104,7 @@ describe("generation API", () => {
     assert.ok(body.error.requestId);
     assert.equal((await (await server.api("/api/generations")).json()).items.length, before);
     const metrics = await (await server.api("/metrics")).text();
-    assert.match(metrics, /lumen_safety_blocks_total\{kind="prompt",category="sexual"\} [1-9]/);
+    assert.match(metrics, /lumen_safety_blocks_total\{kind="prompt",category="sexual",provider="builtin"\} [1-9]/);
   });
 
   it("stores feedback on an image, and refuses feedback on an unknown one", async () => {

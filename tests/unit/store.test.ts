@@ -189,18 +189,18 @@ describe("store", () => {
     store.close();
   });
 
-  it("keeps audit rows newest first, with prompt null when its text is not stored", () => {
+  it("keeps audit rows newest first, with prompt null when its text is not stored, and the provider that blocked", () => {
     const clock = manualClock();
     const store = openStore(tempDir(), clock);
     store.addAudit({ clientId: "alice", kind: "prompt", category: "violence", promptHash: promptHash("bad"), prompt: null });
     clock.advanceDays(1);
-    store.addAudit({ clientId: "bob", kind: "prompt", category: "hate", promptHash: promptHash("worse"), prompt: "worse" });
+    store.addAudit({ clientId: "bob", kind: "prompt", category: "hate", promptHash: promptHash("worse"), prompt: "worse", provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
     const rows = store.listAudit();
     assert.deepEqual(
       rows.map(({ id: _, ...r }) => r),
       [
-        { createdAt: "2026-01-02T00:00:00.000Z", clientId: "bob", kind: "prompt", category: "hate", promptHash: promptHash("worse"), prompt: "worse", generationId: null },
-        { createdAt: "2026-01-01T00:00:00.000Z", clientId: "alice", kind: "prompt", category: "violence", promptHash: promptHash("bad"), prompt: null, generationId: null },
+        { createdAt: "2026-01-02T00:00:00.000Z", clientId: "bob", kind: "prompt", category: "hate", promptHash: promptHash("worse"), prompt: "worse", generationId: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" },
+        { createdAt: "2026-01-01T00:00:00.000Z", clientId: "alice", kind: "prompt", category: "violence", promptHash: promptHash("bad"), prompt: null, generationId: null, provider: null, reason: null },
       ],
     );
     assert.equal(store.listAudit({ limit: 1 }).length, 1);

@@ -6,7 +6,7 @@ import type { JobQueue } from "../../jobs/types";
 import type { Owner, Store } from "../../store";
 import { OpenAIImageRequest, type GenerationEvent } from "../contract";
 import { ApiError } from "../errors";
-import { STORAGE_RETRY_SECONDS, type GenerationService } from "../generation-service";
+import { SAFETY_RETRY_SECONDS, STORAGE_RETRY_SECONDS, type GenerationService } from "../generation-service";
 
 /** OpenAI's own model names mean "the server's default model" here. */
 const OPENAI_MODEL = /^(dall-e|gpt-image)/;
@@ -30,6 +30,8 @@ function failureOf(event: Extract<GenerationEvent, { type: "error" }>): ApiError
       return new ApiError("storage_unavailable", event.message, { retryAfterSeconds: STORAGE_RETRY_SECONDS });
     case "interrupted":
       return new ApiError("interrupted", event.message, { retryAfterSeconds: INTERRUPTED_RETRY_SECONDS });
+    case "safety_unavailable":
+      return new ApiError("safety_unavailable", event.message, { retryAfterSeconds: SAFETY_RETRY_SECONDS });
     default:
       return new ApiError("internal_error", event.message);
   }
