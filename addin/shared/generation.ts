@@ -63,6 +63,12 @@ const CATEGORY_NAMES: Record<string, string> = {
   self_harm: "self-harm",
   hate: "hateful content",
   public_figures: "real public figures",
+  torture: "torture",
+  weapons: "making or using weapons",
+  extremism: "violent extremism",
+  illegal: "forged documents, counterfeits or drugs",
+  animal_cruelty: "cruelty to animals",
+  blocklist: "terms your organisation blocks",
 };
 
 export function categoryName(category: string): string {

@@ -23,11 +23,15 @@ export interface RecordedRequest {
   at: number;
 }
 
-/** One injected answer for the next request: a status with an error body, a delay, or a dropped connection. */
-export type Fault =
+/**
+ * One injected answer for the next request (to `only` that operation, when given): a status with
+ * an error body, a delay, or a dropped connection.
+ */
+export type Fault = (
   | { status: number; code?: string; message?: string; retryAfter?: string }
   | { delayMs: number }
-  | { drop: true };
+  | { drop: true }
+) & { only?: "/text:analyze" | "/image:analyze" };
 
 const analyzeText = z
   .object({
@@ -94,7 +98,9 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
     const recorded: RecordedRequest = { path: url.pathname, apiVersion: url.searchParams.get("api-version"), headers: req.headers, body, at: Date.now() };
     standIn.requests.push(recorded);
 
-    const fault = standIn.faults.shift();
+    const operation = url.pathname.replace(/^\/contentsafety/, "");
+    const index = standIn.faults.findIndex((f) => !f.only || f.only === operation);
+    const fault = index >= 0 ? standIn.faults.splice(index, 1)[0] : undefined;
     if (fault && "drop" in fault) return req.socket.destroy();
     if (fault && "delayMs" in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && "status" in fault) {
@@ -108,7 +114,6 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
     const authorised = (auth.key !== undefined && key === auth.key) || (auth.token !== undefined && bearer === auth.token);
     if (!authorised) return error(res, 401, "401", DENIED);
 
-    const operation = url.pathname.replace(/^\/contentsafety/, "");
     if (req.method !== "POST" || !["/text:analyze", "/image:analyze"].includes(operation) || recorded.apiVersion !== apiVersion) {
       return error(res, 404, "404", "Resource not found");
     }

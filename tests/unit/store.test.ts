@@ -212,6 +212,31 @@ describe("store", () => {
     assert.equal(promptHash("cafe\u0301"), promptHash("caf\u00e9"));
   });
 
+  it("upgrades a database of the first schema, and one of the schema before audit providers: audit rows keep their data, with no provider or reason", () => {
+    // Version 1 is the first release's schema; the version before the last is the one whose audit
+    // table has no provider or reason columns yet.
+    for (const version of [1, migrations.length - 1]) {
+      const dir = tempDir();
+      const db = new Database(join(dir, "lumen.db"));
+      for (const migration of migrations.slice(0, version)) db.exec(migration);
+      db.pragma(`user_version = ${version}`);
+      assert.equal(
+        (db.prepare("SELECT count(*) AS n FROM pragma_table_info('audit') WHERE name IN ('provider', 'reason')").get() as { n: number }).n,
+        0,
+      );
+      db.prepare(
+        "INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+      ).run("2025-12-31T00:00:00.000Z", "carol", "prompt", "sexual", promptHash("old"), null, null);
+      db.close();
+      const store = openStore(dir);
+      const [row] = store.listAudit();
+      assert.deepEqual([row.clientId, row.category, row.provider, row.reason], ["carol", "sexual", null, null], `from version ${version}`);
+      store.addAudit({ clientId: "dave", kind: "prompt", category: "hate", promptHash: promptHash("new"), prompt: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
+      assert.deepEqual(store.listAudit().map((r) => [r.clientId, r.provider]), [["dave", "azure"], ["carol", null]], `from version ${version}`);
+      store.close();
+    }
+  });
+
   it("refuses a database from a newer version of the schema", () => {
     const dir = tempDir();
     openStore(dir).close();
