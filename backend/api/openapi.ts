@@ -33,7 +33,7 @@ export function openApiDocument() {
             "400": error("Invalid request, unknown model, or content_policy_violation (with category)"),
             "413": error("Body too large"),
             "429": error("Rate limited; see Retry-After"),
-            "503": error("Queue full, storage_unavailable or not_ready; see Retry-After"),
+            "503": error("Queue full, storage_unavailable, safety_unavailable or not_ready; see Retry-After"),
           },
         },
         get: {
@@ -85,7 +85,7 @@ export function openApiDocument() {
             "200": { description: "{created, data: [{b64_json} | {url}]}" },
             "400": error("Invalid request or content_policy_violation"),
             "429": error("Rate limited"),
-            "503": error("Queue full, storage_unavailable, or interrupted by a shutdown; see Retry-After"),
+            "503": error("Queue full, storage_unavailable, safety_unavailable, or interrupted by a shutdown; see Retry-After"),
           },
         },
       },

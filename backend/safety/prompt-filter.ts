@@ -180,21 +180,30 @@ function compile(
     lists[name] = list;
   }
 
+  // Each list is expanded once: lists are shared by many rules and phrases.
+  const expanded = new Map<string, string[]>();
+  const listSources = (name: string, within: string[]): string[] | { error: string } => {
+    const named = lists[name];
+    if (!named) return { error: `no list named "${name}"` };
+    if (within.includes(name)) return { error: `lists.${name} refers to itself through ${within.join(" → ")}` };
+    let sources = expanded.get(name);
+    if (!sources) {
+      sources = sourcesOf(`lists.${name}`, named, [...within, name]);
+      expanded.set(name, sources);
+    }
+    return sources;
+  };
   const sourcesOf = (where: string, list: string[], within: string[] = []): string[] =>
     list.flatMap((term) => {
       if (term.startsWith("@") && !/\s/.test(term.trim())) {
-        const name = term.slice(1);
-        const named = lists[name];
-        if (!named) problems.push(`${where}: no list named "${name}"`);
-        if (within.includes(name)) problems.push(`lists.${name} refers to itself through ${within.join(" → ")}`);
-        return named && !within.includes(name) ? sourcesOf(`lists.${name}`, named, [...within, name]) : [];
+        const sources = listSources(term.slice(1), within);
+        if ("error" in sources) problems.push(`${where}: ${sources.error}`);
+        return "error" in sources ? [] : sources;
       }
       const compiled = termSource(term, confusables, (name) => {
-        const named = lists[name];
-        if (!named) return { error: `no list named "${name}"` };
-        if (within.includes(name)) return { error: `lists.${name} refers to itself through ${within.join(" → ")}` };
-        const inner = sourcesOf(`lists.${name}`, named, [...within, name]);
-        return { source: [...new Set(inner)].sort((a, b) => b.length - a.length).join("|") };
+        const sources = listSources(name, within);
+        if ("error" in sources) return sources;
+        return { source: [...new Set(sources)].sort((a, b) => b.length - a.length).join("|") };
       });
       if ("error" in compiled) problems.push(`${where}: ${compiled.error}`);
       return "source" in compiled ? [compiled.source] : [];
