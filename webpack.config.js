@@ -1,5 +1,5 @@
-// Builds the add-in (addin/) into dist/: taskpane.html, creator.html, commands.html, the icons
-// and the manifest. The Lumen server serves dist/ (https://localhost:3000 in development).
+// Builds the add-in (addin/) into dist/: taskpane.html, creator.html, arena.html, leaderboard.html,
+// commands.html, the icons and the manifest. The Lumen server serves dist/ (https://localhost:3000 in development).
 //
 //   webpack --mode production    office.js from Microsoft's CDN, as Office requires (npm run build)
 //   webpack --mode development   office.js from the server's /vendor/office-js copy (npm start)
@@ -15,6 +15,8 @@ const OFFICE_JS = {
 const pages = {
   taskpane: "addin/taskpane",
   creator: "addin/creator",
+  arena: "addin/arena",
+  leaderboard: "addin/leaderboard",
   commands: "addin/commands",
 };
 

@@ -5,9 +5,45 @@ import { resolve } from "node:path";
 import { z } from "zod";
 import { decoderChoices } from "./engine/decoder";
 import { devices } from "./engine/providers";
+import { schedulerNames } from "./engine/schedulers";
 
 const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * A contender of the arena: a model, or a named setting of one (steps, guidance, scheduler), so an
+ * organisation with one model can still compare ways of running it.
+ */
+export const ArenaContenderSchema = z
+  .object({
+    name: z.string().trim().min(1).max(60),
+    /** The model it runs; the default model when absent. */
+    model: z.string().min(1).max(100).optional(),
+    steps: z.number().int().min(1).max(50).optional(),
+    guidance: z.number().min(0).max(20).optional(),
+    scheduler: z.enum(schedulerNames).optional(),
+  })
+  .strict();
+export type ArenaContenderSetting = z.infer<typeof ArenaContenderSchema>;
+
+const contenderList = z
+  .array(ArenaContenderSchema)
+  .refine((list) => new Set(list.map((c) => c.name)).size === list.length, "contender names must be unique");
+/** Contenders from JSON, or a JSON array in an environment variable. */
+const contenders = z.union([
+  contenderList,
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be a JSON array such as [{"name": "fast", "steps": 4}]' });
+        return z.NEVER;
+      }
+    })
+    .pipe(contenderList),
+]);
+
 /** A list from JSON or a comma-separated environment variable. */
 const list = z.union([z.array(z.string()), z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))]);
 const harmCategories = ["Hate", "SelfHarm", "Sexual", "Violence"] as const;
@@ -106,6 +142,10 @@ export const ConfigSchema = z
     maxSize: int(64, 2048).default(2048),
     /** Origins allowed to call the API from a browser (CORS); the add-in's own origin needs none. */
     corsOrigins: list.default([]),
+    /** The arena (pairwise votes between contenders); it runs only where there are two or more. */
+    arena: bool.default(true),
+    /** Named settings to compare in the arena; empty means every installed (allowed) model. */
+    arenaContenders: contenders.default([]),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -170,6 +210,7 @@ export const PolicySchema = z
     storePrompts: z.boolean().optional(),
     retentionDays: z.number().int().min(1).max(3650).optional(),
     corsOrigins: z.array(z.string().url().refine((u) => new URL(u).origin === u, "must be an origin such as https://contoso.sharepoint.com")).optional(),
+    arena: z.object({ enabled: z.boolean().optional(), contenders: contenderList.optional() }).strict().optional(),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -188,7 +229,7 @@ function loadPolicyFile(pathIn: string): Partial<Config> {
     const problems = result.error.issues.map((i) => `${i.path.join(".") || "(policy)"}: ${i.message}`);
     throw new ConfigError(`invalid policy file ${path}: ${problems.join("; ")}`);
   }
-  const { rateLimit, contentSafety, ...rest } = result.data;
+  const { rateLimit, contentSafety, arena, ...rest } = result.data;
   const safety: Partial<Config> = {};
   if (contentSafety?.provider) safety.safetyProvider = contentSafety.provider;
   if (contentSafety?.failureMode) safety.safetyFailureMode = contentSafety.failureMode;
@@ -199,6 +240,8 @@ function loadPolicyFile(pathIn: string): Partial<Config> {
     ...rest,
     ...safety,
     ...(rateLimit ? { rateLimitWindowMs: rateLimit.windowSeconds * 1000, rateLimitMax: rateLimit.max } : {}),
+    ...(arena?.enabled !== undefined ? { arena: arena.enabled } : {}),
+    ...(arena?.contenders ? { arenaContenders: arena.contenders } : {}),
   };
 }
 

@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createApp } from "./api/app";
+import { contenderProblems } from "./arena/contenders";
 import { GenerationService } from "./api/generation-service";
 import type { Config } from "./config";
 import { generate, ModelPool } from "./engine";
@@ -63,6 +64,16 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     store.close();
     const names = pool.available().map((m) => m.name);
     throw new Error(`model "${config.model}" is not installed (available: ${names.join(", ") || "none"})`);
+  }
+  const problems = contenderProblems({
+    declared: config.arenaContenders,
+    defaultModel: config.model,
+    installed: pool.available().map((m) => m.name),
+    allowedModels: config.allowedModels,
+  });
+  if (problems.length) {
+    store.close();
+    throw new Error(problems.join("; "));
   }
   const storage = new StorageHealth(store.dirs, 2000, (problem) =>
     problem

@@ -1,7 +1,20 @@
 // Typed client of the Lumen HTTP API (docs/API.md). The add-in is served by the same server,
 // so paths are relative to the page's origin unless a base URL is given. With sign-in on, every
 // call but GET /api/policy carries the token provider's bearer token, event streams and images too.
-import type { ErrorBody, ErrorCode, FeedbackRequest, GenerationAccepted, GenerationEvent, GenerationRequest, Notice, Policy } from "../../backend/api/contract";
+import type {
+  ArenaBattle,
+  ArenaLeaderboard,
+  ArenaReveal,
+  ArenaWinner,
+  ErrorBody,
+  ErrorCode,
+  FeedbackRequest,
+  GenerationAccepted,
+  GenerationEvent,
+  GenerationRequest,
+  Notice,
+  Policy,
+} from "../../backend/api/contract";
 import { followEventStream } from "./events";
 
 /** A refusal or failure the server described with its error shape. */
@@ -146,6 +159,33 @@ export class LumenClient {
 
   async sendFeedback(feedback: FeedbackRequest): Promise<void> {
     await this.json("/api/feedback", feedback);
+  }
+
+  /** Two anonymous pictures of the prompt; resolves once both are painted. */
+  async createBattle(prompt: string, signal?: AbortSignal): Promise<ArenaBattle> {
+    const response = await this.request("/api/arena/battles", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt }),
+      signal,
+    });
+    return response.json();
+  }
+
+  async vote(battleId: string, winner: ArenaWinner): Promise<ArenaReveal> {
+    const response = await this.json(`/api/arena/battles/${encodeURIComponent(battleId)}/vote`, { winner });
+    return response.json();
+  }
+
+  async leaderboard(category?: string): Promise<ArenaLeaderboard> {
+    const response = await this.request(`/api/arena/leaderboard${category ? `?category=${encodeURIComponent(category)}` : ""}`);
+    return response.json();
+  }
+
+  /** Any image the server names by path (an arena picture), with the sign-in token. */
+  async blob(path: string, signal?: AbortSignal): Promise<Blob> {
+    const response = await this.request(path, { signal });
+    return response.blob();
   }
 
   async isReady(): Promise<boolean> {

@@ -15,4 +15,5 @@ export const DEFAULT_POLICY: Policy = {
   storePrompts: true,
   retentionDays: 30,
   auth: { required: false },
+  arena: { enabled: false },
 };

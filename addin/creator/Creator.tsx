@@ -16,6 +16,7 @@ import { CountSelect, StyleSelect } from "../shared/components/Selects";
 import { SignInBanner } from "../shared/components/SignInBanner";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { announcement, isActive, type GenerationState } from "../shared/generation";
+import { useSession } from "../shared/context";
 import { useCreateForm } from "../shared/useCreateForm";
 import { addToHistory, clearHistory, loadHistory, type HistoryEntry } from "./history";
 import { HistoryGallery } from "./HistoryGallery";
@@ -58,6 +59,7 @@ const useStyles = makeStyles({
     gap: tokens.spacingHorizontalL,
     alignItems: "start",
   },
+  links: { display: "flex", gap: tokens.spacingHorizontalL },
   backdrop: { backgroundColor: tokens.colorNeutralBackground2, flexGrow: 1 },
   resultsTitle: { marginBottom: tokens.spacingVerticalM, display: "block" },
 });
@@ -79,12 +81,16 @@ export function Creator() {
   const { options, choices, update, errors, generation } = form;
   const { state } = generation;
   const active = isActive(state.phase);
+  const { policy } = useSession();
 
   return (
     <div className={styles.page}>
       <header className={styles.header}>
         <Brand large tagline="Describe a scene; Lumen paints it on your own server." />
-        <Link href="taskpane.html">Task pane view</Link>
+        <nav aria-label="Lumen pages" className={styles.links}>
+          {policy.arena.enabled && <Link href="arena.html">Arena</Link>}
+          <Link href="taskpane.html">Task pane view</Link>
+        </nav>
       </header>
       <div className={styles.backdrop}>
         <main className={styles.main}>

@@ -31,9 +31,23 @@ function whenVisible(element: Element, signal: AbortSignal): Promise<void> {
 
 export function useImageSource(id: string, { format, size, lazyRef }: ImageSourceOptions = {}): { src?: string; failed: boolean } {
   const { client } = useLumen();
+  return useServerBlob(`${id}|${format ?? ""}|${size ?? ""}`, (signal) => client.imageBlob(id, { format, size, signal }), lazyRef);
+}
+
+/** An image the server names by path (an arena picture), as an object URL. */
+export function usePathSource(path: string): { src?: string; failed: boolean } {
+  const { client } = useLumen();
+  return useServerBlob(path, (signal) => client.blob(path, signal));
+}
+
+/** What both hooks share: fetch when `key` changes (and again after sign-in), revoke when done. */
+function useServerBlob(key: string, fetchBlob: (signal: AbortSignal) => Promise<Blob>, lazyRef?: RefObject<Element | null>): { src?: string; failed: boolean } {
+  const { client } = useLumen();
   const { signIn } = useSession();
   const [state, setState] = useState<{ src?: string; failed: boolean }>({ failed: false });
   const [attempt, setAttempt] = useState(0);
+  const fetcher = useRef(fetchBlob);
+  fetcher.current = fetchBlob;
 
   // An image that failed while sign-in had failed loads once Try again has signed in.
   const failed = useRef(false);
@@ -48,14 +62,14 @@ export function useImageSource(id: string, { format, size, lazyRef }: ImageSourc
     const load = async () => {
       if (lazyRef?.current) await whenVisible(lazyRef.current, controller.signal);
       if (controller.signal.aborted) return;
-      const blob = await client.imageBlob(id, { format, size, signal: controller.signal });
+      const blob = await fetcher.current(controller.signal);
       if (controller.signal.aborted) return;
       objectUrl = URL.createObjectURL(blob);
       setState({ src: objectUrl, failed: false });
     };
     load().catch((error) => {
       if (controller.signal.aborted) return;
-      console.warn(`Couldn't load image ${id}:`, error);
+      console.warn(`Couldn't load image ${key}:`, error);
       setState({ failed: true });
     });
     return () => {
@@ -63,7 +77,7 @@ export function useImageSource(id: string, { format, size, lazyRef }: ImageSourc
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       setState({ failed: false });
     };
-  }, [client, id, format, size, lazyRef, attempt]);
+  }, [client, key, lazyRef, attempt]);
 
   return state;
 }

@@ -15,10 +15,12 @@ import type { JobQueue } from "../jobs/types";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
 import type { Owner, Store } from "../store";
+import { ArenaService } from "./arena-service";
 import { ApiError, errorHandler, sendError } from "./errors";
 import type { GenerationService } from "./generation-service";
 import { linkOrigin } from "./links";
 import { openApiDocument } from "./openapi";
+import { arenaRoutes } from "./routes/arena";
 import { feedbackRoutes } from "./routes/feedback";
 import { generationRoutes } from "./routes/generations";
 import { imageRoutes } from "./routes/images";
@@ -37,6 +39,8 @@ export interface AppDeps {
   ready(): { ready: boolean; detail: string; status?: string };
   /** The address the server listens on, for links when no public URL is configured. */
   selfUrl?: () => string;
+  /** Uniform in [0, 1) for the arena's pairings; Math.random unless a test fixes it. */
+  random?: () => number;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -190,7 +194,9 @@ export function createApp(deps: AppDeps) {
   app.use(openaiRoutes({ ...routeDeps, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
   app.use(imageRoutes(deps.store, ownerOf));
   app.use(feedbackRoutes(deps.store, clientId, ownerOf));
-  app.use(policyRoutes(config, deps.pool));
+  const arena = new ArenaService({ config, pool: deps.pool, store: deps.store, queue: deps.queue, service: deps.service, random: deps.random });
+  app.use(arenaRoutes({ arena, clientId, ownerOf, rateLimit: limiter }));
+  app.use(policyRoutes(config, deps.pool, () => arena.status().enabled));
   app.use(
     systemRoutes({
       pool: deps.pool,

@@ -114,6 +114,8 @@ export interface Policy {
   storePrompts: boolean;
   retentionDays: number;
   auth: { required: false } | { required: true; provider: "entra"; clientId: string | null; audience: string };
+  /** The arena is on: the policy allows it and there are two or more contenders. */
+  arena: { enabled: boolean };
 }
 
 export const FeedbackRequest = z
@@ -124,6 +126,55 @@ export const FeedbackRequest = z
   })
   .strict();
 export type FeedbackRequest = z.input<typeof FeedbackRequest>;
+
+export const arenaWinners = ["left", "right", "tie", "both_bad"] as const;
+export type ArenaWinner = (typeof arenaWinners)[number];
+
+export const ArenaBattleRequest = z.object({ prompt }).strict();
+export type ArenaBattleRequest = z.input<typeof ArenaBattleRequest>;
+
+export const ArenaVoteRequest = z.object({ winner: z.enum(arenaWinners) }).strict();
+export type ArenaVoteRequest = z.input<typeof ArenaVoteRequest>;
+
+/** POST /api/arena/battles: two pictures of one prompt by two contenders, in random order, unnamed. */
+export interface ArenaBattle {
+  id: string;
+  left: { imageUrl: string };
+  right: { imageUrl: string };
+}
+
+/** POST /api/arena/battles/:id/vote: the vote taken, and who drew which picture. */
+export interface ArenaReveal {
+  id: string;
+  winner: ArenaWinner;
+  left: { contender: string };
+  right: { contender: string };
+}
+
+export interface ArenaStanding {
+  name: string;
+  /** Bradley–Terry score: 1000 + 400·log10(strength), the contenders' mean being 1000. */
+  score: number;
+  /** 95% bootstrap interval of the score. */
+  ci95: [number, number];
+  battles: number;
+  wins: number;
+  /** Ties and "both bad" votes, each half a win. */
+  ties: number;
+  losses: number;
+}
+
+/** GET /api/arena/leaderboard[?category=]: best first. */
+export interface ArenaLeaderboard {
+  contenders: ArenaStanding[];
+  votes: number;
+  /** Time of the last vote counted; null before the first. */
+  updatedAt: string | null;
+  /** The category shown; null for all prompts. */
+  category: string | null;
+  /** Every prompt category and its votes (all prompts, whatever the category shown). */
+  categories: { name: string; label: string; votes: number }[];
+}
 
 /** OpenAI Images API request (POST /v1/images/generations). */
 export const OpenAIImageRequest = z
@@ -150,6 +201,8 @@ export const errorCodes = {
   forbidden: 403,
   tenant_not_allowed: 403,
   not_found: 404,
+  already_voted: 409,
+  arena_unavailable: 409,
   payload_too_large: 413,
   rate_limited: 429,
   queue_full: 503,

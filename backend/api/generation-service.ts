@@ -3,7 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config";
-import { batchKey, RequestError, randomSeed, resolveRequest, unknownWordsNotice, type LoadedModel, type ModelPool } from "../engine";
+import { batchKey, RequestError, randomSeed, resolveRequest, unknownWordsNotice, type LoadedModel, type ModelPool, type SchedulerName } from "../engine";
 import { QueueClosedError, QueueFullError, type GenerationJob, type JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import { SafetyUnavailableError, type SafetyCheck } from "../safety";
@@ -118,7 +118,12 @@ export class GenerationService {
     }
   }
 
-  async create(input: ParsedGenerationRequest, requester: Requester): Promise<{ id: string; position: number; notices: Notice[] }> {
+  /** `settings` are engine settings the public request has no field for (the arena's contenders). */
+  async create(
+    input: ParsedGenerationRequest,
+    requester: Requester,
+    settings: { scheduler?: SchedulerName } = {},
+  ): Promise<{ id: string; position: number; notices: Notice[] }> {
     const { config, pool, store, queue } = this.deps;
     const { clientId, requestId } = requester;
     const modelName = input.model ?? config.model;
@@ -162,6 +167,7 @@ export class GenerationService {
       steps: input.steps,
       guidance: input.guidance,
       seed: input.seed ?? randomSeed(),
+      ...(settings.scheduler ? { scheduler: settings.scheduler } : {}),
     };
     let key: string;
     try {
@@ -213,6 +219,7 @@ export class GenerationService {
         steps: request.steps ?? model.defaults.steps,
         guidance: request.guidance ?? model.defaults.guidance,
         seed: request.seed,
+        ...(settings.scheduler ? { scheduler: settings.scheduler } : {}),
         style: input.style,
         aspect: input.aspect ?? null,
       },

@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 description of the HTTP API, served at /api/openapi.json. Request bodies come
 // from the same zod schemas the routes validate with, so they cannot drift apart.
 import { z } from "zod";
-import { FeedbackRequest, GenerationAccepted, GenerationRequest, Notice, OpenAIImageRequest, errorCodes } from "./contract";
+import { ArenaBattleRequest, ArenaVoteRequest, FeedbackRequest, GenerationAccepted, GenerationRequest, Notice, OpenAIImageRequest, errorCodes } from "./contract";
 
 const json = (schema: object) => ({ content: { "application/json": { schema } } });
 const body = (schema: z.ZodType) => ({ required: true, ...json(z.toJSONSchema(schema, { io: "input", unrepresentable: "any" })) });
@@ -76,6 +76,45 @@ export function openApiDocument() {
       },
       "/api/feedback": {
         post: { summary: "Rate an image", requestBody: body(FeedbackRequest), responses: { "201": { description: "Stored" }, "404": error("Unknown image") } },
+      },
+      "/api/arena/battles": {
+        post: {
+          summary: "A battle: two pictures of the prompt by two different contenders, anonymous and in random order (waits for both)",
+          requestBody: body(ArenaBattleRequest),
+          responses: {
+            "201": { description: "{id, left: {imageUrl}, right: {imageUrl}}" },
+            "400": error("Invalid request, or content_policy_violation (the prompt, or a picture withheld by the image filter)"),
+            "409": error("arena_unavailable: turned off by policy, or fewer than two contenders"),
+            "429": error("Rate limited; see Retry-After"),
+            "503": error("Queue full; see Retry-After"),
+          },
+        },
+      },
+      "/api/arena/battles/{id}/vote": {
+        post: {
+          summary: "Vote on a battle (once per user) and see which contender drew which picture",
+          parameters: [idParam()],
+          requestBody: body(ArenaVoteRequest),
+          responses: {
+            "200": { description: "{id, winner, left: {contender}, right: {contender}}" },
+            "404": error("Unknown battle"),
+            "409": error("already_voted: this user has voted on this battle"),
+          },
+        },
+      },
+      "/api/arena/battles/{id}/images/{side}": {
+        get: {
+          summary: "A battle's picture (PNG); side is left or right",
+          parameters: [idParam(), { name: "side", in: "path", required: true, schema: { enum: ["left", "right"] } }],
+          responses: { "200": { description: "image/png" }, "404": error("Unknown battle or side, or the picture is past retention") },
+        },
+      },
+      "/api/arena/leaderboard": {
+        get: {
+          summary: "Bradley–Terry scores (1000 + 400·log10 strength, mean 1000) with 95% bootstrap intervals, best first",
+          parameters: [{ name: "category", in: "query", schema: { type: "string" }, description: "A prompt category; all prompts when absent" }],
+          responses: { "200": { description: "{contenders: [{name, score, ci95, battles, wins, ties, losses}], votes, updatedAt, category, categories}" }, "400": error("Unknown category") },
+        },
       },
       "/v1/images/generations": {
         post: {

@@ -4,7 +4,7 @@ export class NotFoundError extends Error {
   readonly code = "not_found";
 
   constructor(
-    readonly entity: "generation" | "image",
+    readonly entity: "generation" | "image" | "battle",
     readonly id: string,
   ) {
     super(`${entity} ${id} not found`);
@@ -66,4 +66,12 @@ export function asStorageError(error: unknown, what: string): StorageError | und
   if (error instanceof StorageError) return error;
   const reason = storageReason(error);
   return reason ? new StorageError(`${what}: ${describeCause(reason)}`, reason, { cause: error }) : undefined;
+}
+/** A second vote of one user on one arena battle. */
+export class AlreadyVotedError extends Error {
+  override name = "AlreadyVotedError";
+
+  constructor(readonly battleId: string) {
+    super(`battle ${battleId} already has this user's vote`);
+  }
 }

@@ -1,12 +1,17 @@
 // The store: generation history, image files, feedback and the safety audit, under one data directory.
-export { asStorageError, NotFoundError, StorageError } from "./errors";
+export { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "./errors";
 export { probeWritable, StorageHealth, type StorageProblem } from "./health";
 export { promptHash } from "./prompt-hash";
 export { SchemaVersionError } from "./schema";
 export { openStore, type StoreOptions } from "./sqlite-store";
 export {
+  arenaWinners,
   finishedStatuses,
   generationStatuses,
+  type ArenaVoteRecord,
+  type ArenaWinner,
+  type BattleRecord,
+  type BattleSide,
   type AuditRecord,
   type FeedbackRecord,
   type GenerationRecord,

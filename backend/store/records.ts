@@ -96,6 +96,38 @@ export interface AuditRecord {
   reason: string | null;
 }
 
+export const arenaWinners = ["left", "right", "tie", "both_bad"] as const;
+export type ArenaWinner = (typeof arenaWinners)[number];
+
+/** One side of an arena battle: who ran it, with which settings, and its picture. */
+export interface BattleSide {
+  contender: string;
+  settings: Record<string, unknown>;
+  imageId: string;
+}
+
+export interface BattleRecord {
+  id: string;
+  clientId: string;
+  promptHash: string;
+  category: string;
+  left: BattleSide;
+  right: BattleSide;
+  createdAt: string;
+}
+
+/** A vote with what the leaderboard needs of its battle. */
+export interface ArenaVoteRecord {
+  id: number;
+  battleId: string;
+  clientId: string;
+  winner: ArenaWinner;
+  left: string;
+  right: string;
+  category: string;
+  createdAt: string;
+}
+
 export interface Store {
   /** A new generation with status "queued"; `job` (kept until it finishes) lets a restart queue it again. */
   createGeneration(
@@ -139,6 +171,12 @@ export interface Store {
   }): void;
   /** Newest first; limit 1–1000, default 100. */
   listAudit(options?: { limit?: number }): AuditRecord[];
+  addBattle(b: Omit<BattleRecord, "createdAt">): BattleRecord;
+  getBattle(id: string): BattleRecord | undefined;
+  /** Throws NotFoundError for an unknown battle and AlreadyVotedError for this client's second vote on it. */
+  addArenaVote(v: { battleId: string; clientId: string; winner: ArenaWinner }): ArenaVoteRecord;
+  /** Oldest first; only the battles of `category` when given. */
+  listArenaVotes(options?: { category?: string }): ArenaVoteRecord[];
   /** Rows in each table; images counts blocked ones too. */
   counts(): { generations: number; images: number; feedback: number; audit: number };
   /** Deletes generations created more than `days` before `now`, with their images, feedback and unreferenced files; returns how many generations went. Audit rows stay. */

@@ -88,6 +88,33 @@ export const migrations: readonly string[] = [
   ALTER TABLE audit ADD COLUMN provider TEXT;
   ALTER TABLE audit ADD COLUMN reason TEXT;
   `,
+  // The arena: battles between two anonymous contenders and the votes on them. No foreign keys to
+  // generations: the retention purge removes pictures, but the votes stay for the leaderboard.
+  `
+  CREATE TABLE arena_battles (
+    id              TEXT PRIMARY KEY,
+    client_id       TEXT NOT NULL,
+    prompt_hash     TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    left_contender  TEXT NOT NULL,
+    left_settings   TEXT NOT NULL,
+    left_image_id   TEXT NOT NULL,
+    right_contender TEXT NOT NULL,
+    right_settings  TEXT NOT NULL,
+    right_image_id  TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    CHECK (left_contender <> right_contender)
+  );
+
+  CREATE TABLE arena_votes (
+    id         INTEGER PRIMARY KEY,
+    battle_id  TEXT NOT NULL REFERENCES arena_battles (id) ON DELETE CASCADE,
+    client_id  TEXT NOT NULL,
+    winner     TEXT NOT NULL CHECK (winner IN ('left', 'right', 'tie', 'both_bad')),
+    created_at TEXT NOT NULL,
+    UNIQUE (battle_id, client_id)
+  );
+  `,
 ];
 
 export class SchemaVersionError extends Error {

@@ -5,11 +5,13 @@ import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
-import { asStorageError, NotFoundError, StorageError } from "./errors";
+import { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "./errors";
 import { probeWritableSync } from "./health";
 import { ImageFiles } from "./image-files";
 import type {
+  ArenaVoteRecord,
   AuditRecord,
+  BattleRecord,
   FeedbackRecord,
   GenerationRecord,
   GenerationStatus,
@@ -47,6 +49,37 @@ type UnfinishedRow = GenerationRow & { job: string | null; runs: number; recover
 /** Named parameters of the owner check: both null means "any owner" (sign-in off). */
 const ownerParams = (owner: Owner | undefined) => ({ ownerTenant: owner?.tenantId ?? null, ownerUser: owner?.userId ?? null });
 const OWNED_BY = `(@ownerTenant IS NULL OR (owner_tenant = @ownerTenant AND owner_user = @ownerUser))`;
+
+interface BattleRow {
+  id: string;
+  clientId: string;
+  promptHash: string;
+  category: string;
+  leftContender: string;
+  leftSettings: string;
+  leftImageId: string;
+  rightContender: string;
+  rightSettings: string;
+  rightImageId: string;
+  createdAt: string;
+}
+const battleColumns = `
+  id, client_id AS clientId, prompt_hash AS promptHash, category, left_contender AS leftContender,
+  left_settings AS leftSettings, left_image_id AS leftImageId, right_contender AS rightContender,
+  right_settings AS rightSettings, right_image_id AS rightImageId, created_at AS createdAt`;
+const voteColumns = `
+  v.id, v.battle_id AS battleId, v.client_id AS clientId, v.winner, b.left_contender AS "left",
+  b.right_contender AS "right", b.category, v.created_at AS createdAt`;
+
+const toBattle = (r: BattleRow): BattleRecord => ({
+  id: r.id,
+  clientId: r.clientId,
+  promptHash: r.promptHash,
+  category: r.category,
+  left: { contender: r.leftContender, settings: JSON.parse(r.leftSettings), imageId: r.leftImageId },
+  right: { contender: r.rightContender, settings: JSON.parse(r.rightSettings), imageId: r.rightImageId },
+  createdAt: r.createdAt,
+});
 type SummaryRow = Omit<ImageSummary, "blocked"> & { generationId: string; blocked: number };
 
 const clampLimit = (limit: number | undefined, fallback: number) =>
@@ -54,6 +87,10 @@ const clampLimit = (limit: number | undefined, fallback: number) =>
 
 function isForeignKeyError(e: unknown): boolean {
   return e instanceof Database.SqliteError && e.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+}
+
+function isUniqueError(e: unknown): boolean {
+  return e instanceof Database.SqliteError && e.code === "SQLITE_CONSTRAINT_UNIQUE";
 }
 
 export function openStore(dataDirIn: string, options: StoreOptions = {}): Store {
@@ -155,6 +192,21 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       SELECT id, created_at AS createdAt, client_id AS clientId, kind, category, prompt_hash AS promptHash,
              prompt, generation_id AS generationId, provider, reason
       FROM audit ORDER BY created_at DESC, id DESC LIMIT ?`),
+    insertBattle: db.prepare(`
+      INSERT INTO arena_battles (id, client_id, prompt_hash, category, left_contender, left_settings, left_image_id,
+                                 right_contender, right_settings, right_image_id, created_at)
+      VALUES (@id, @clientId, @promptHash, @category, @leftContender, @leftSettings, @leftImageId,
+              @rightContender, @rightSettings, @rightImageId, @createdAt)`),
+    getBattle: db.prepare<[string], BattleRow>(`SELECT ${battleColumns} FROM arena_battles WHERE id = ?`),
+    insertVote: db.prepare<{ battleId: string; clientId: string; winner: string; now: string }, { id: number }>(`
+      INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES (@battleId, @clientId, @winner, @now)
+      RETURNING id`),
+    getVote: db.prepare<[number], ArenaVoteRecord>(`
+      SELECT ${voteColumns} FROM arena_votes v JOIN arena_battles b ON b.id = v.battle_id WHERE v.id = ?`),
+    listVotes: db.prepare<{ category: string | null }, ArenaVoteRecord>(`
+      SELECT ${voteColumns} FROM arena_votes v JOIN arena_battles b ON b.id = v.battle_id
+      WHERE @category IS NULL OR b.category = @category
+      ORDER BY v.id`),
     counts: db.prepare<[], { generations: number; images: number; feedback: number; audit: number }>(`
       SELECT (SELECT count(*) FROM generations) AS generations, (SELECT count(*) FROM images) AS images,
              (SELECT count(*) FROM feedback) AS feedback, (SELECT count(*) FROM audit) AS audit`),
@@ -333,6 +385,45 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
 
     listAudit(options = {}) {
       return sql.listAudit.all(clampLimit(options.limit, 100));
+    },
+
+    addBattle(b) {
+      const record: BattleRecord = { ...b, createdAt: timestamp() };
+      sql.insertBattle.run({
+        id: b.id,
+        clientId: b.clientId,
+        promptHash: b.promptHash,
+        category: b.category,
+        leftContender: b.left.contender,
+        leftSettings: JSON.stringify(b.left.settings),
+        leftImageId: b.left.imageId,
+        rightContender: b.right.contender,
+        rightSettings: JSON.stringify(b.right.settings),
+        rightImageId: b.right.imageId,
+        createdAt: record.createdAt,
+      });
+      return record;
+    },
+
+    getBattle(id) {
+      const row = sql.getBattle.get(id);
+      return row && toBattle(row);
+    },
+
+    addArenaVote(v) {
+      let id: number;
+      try {
+        ({ id } = sql.insertVote.get({ ...v, now: timestamp() })!);
+      } catch (e) {
+        if (isForeignKeyError(e)) throw new NotFoundError("battle", v.battleId);
+        if (isUniqueError(e)) throw new AlreadyVotedError(v.battleId);
+        throw e;
+      }
+      return sql.getVote.get(id)!;
+    },
+
+    listArenaVotes(options = {}) {
+      return sql.listVotes.all({ category: options.category ?? null });
     },
 
     counts() {

@@ -213,9 +213,11 @@ describe("store", () => {
   });
 
   it("upgrades a database of the first schema, and one of the schema before audit providers: audit rows keep their data, with no provider or reason", () => {
-    // Version 1 is the first release's schema; the version before the last is the one whose audit
-    // table has no provider or reason columns yet.
-    for (const version of [1, migrations.length - 1]) {
+    // Version 1 is the first release's schema; the version before the migration that adds the
+    // audit's provider and reason columns is the last one without them.
+    const beforeProviders = migrations.findIndex((m) => m.includes("ALTER TABLE audit ADD COLUMN provider"));
+    assert.ok(beforeProviders > 1);
+    for (const version of [1, beforeProviders]) {
       const dir = tempDir();
       const db = new Database(join(dir, "lumen.db"));
       for (const migration of migrations.slice(0, version)) db.exec(migration);

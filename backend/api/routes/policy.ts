@@ -4,7 +4,7 @@ import type { Config } from "../../config";
 import type { ModelPool } from "../../engine";
 import { aspects, styles, type Policy } from "../contract";
 
-export function policyRoutes(config: Config, pool: ModelPool): Router {
+export function policyRoutes(config: Config, pool: ModelPool, arenaEnabled: () => boolean): Router {
   const router = Router();
   router.get("/api/policy", (_req, res) => {
     const installed = pool.available().map((m) => m.name);
@@ -25,6 +25,7 @@ export function policyRoutes(config: Config, pool: ModelPool): Router {
         config.auth === "entra"
           ? { required: true, provider: "entra", clientId: config.authClientId ?? null, audience: config.authAudience[0] }
           : { required: false },
+      arena: { enabled: arenaEnabled() },
     };
     res.json(policy);
   });

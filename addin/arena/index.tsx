@@ -1,0 +1,4 @@
+import { mount } from "../shared/mount";
+import { Arena } from "./Arena";
+
+void mount(Arena);

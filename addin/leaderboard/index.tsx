@@ -1,0 +1,4 @@
+import { mount } from "../shared/mount";
+import { Leaderboard } from "./Leaderboard";
+
+void mount(Leaderboard);

@@ -1,0 +1,135 @@
+// The arena in Chromium against the real server and model: from the Image Creator to a battle, a
+// keyboard-only vote and the reveal, then the leaderboard with its intervals and categories.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert";
+import type { Page } from "playwright-core";
+import type { TestServer } from "../helpers/server";
+import { launchBrowser, screenshot, skipBrowser, startAddinServer, type Browser } from "./support";
+
+/**
+ * Starts a battle and waits for both pictures. The image filter withholds a few of the embedded
+ * model's pictures (docs/SAFETY.md) and a battle's seed is random, so a withheld picture is met
+ * the way a person meets it: with Try again.
+ */
+async function paintBattle(page: Page, prompt: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Describe a picture for both sides" }).fill(prompt);
+  await page.keyboard.press("Control+Enter");
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const outcome = await Promise.race([
+      page.getByTestId("battle").waitFor({ timeout: 120_000 }).then(() => "battle" as const),
+      page.getByTestId("arena-blocked").waitFor({ timeout: 120_000 }).then(() => "blocked" as const),
+    ]);
+    if (outcome === "battle") {
+      await page.waitForFunction(() => {
+        const pictures = Array.from(document.querySelectorAll<HTMLImageElement>("[data-testid=battle] img"));
+        return pictures.length === 2 && pictures.every((i) => i.complete && i.naturalWidth > 0);
+      });
+      return;
+    }
+    await page.getByRole("button", { name: "Try again" }).click();
+  }
+  throw new Error("four battles in a row had a withheld picture");
+}
+
+describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    // One model: the admin declares two settings of it to compare.
+    server = await startAddinServer({
+      arenaContenders: [
+        { name: "quick", steps: 3 },
+        { name: "standard", steps: 8 },
+      ],
+    });
+    browser = await launchBrowser(server.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("battles from the Image Creator's link, votes with the keyboard alone, and reveals the contenders", async () => {
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/creator.html`);
+    await page.getByRole("link", { name: "Arena" }).click();
+    await page.getByRole("heading", { name: "Lumen Arena" }).waitFor();
+
+    // An empty prompt is refused on the page, with the reason beside the field.
+    await page.getByRole("button", { name: "Start battle" }).click();
+    await page.getByText("Describe a picture for both sides to paint.").waitFor();
+
+    await paintBattle(page, "a misty lake at sunrise");
+    const battle = page.getByTestId("battle");
+    assert.match(await page.getByTestId("live-region").textContent() ?? "", /Which one is better/);
+    assert.equal(await battle.getByText(/^by /).count(), 0, "no contender is named before the vote");
+    assert.deepEqual(await battle.locator("img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt"))), [
+      "Picture A of “a misty lake at sunrise”",
+      "Picture B of “a misty lake at sunrise”",
+    ]);
+    await screenshot(page, "arena-battle");
+
+    // Focus is on the question; the vote buttons follow it in tab order.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "battle-question");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), "A is better");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("reveal").waitFor();
+    const a = (await page.getByTestId("contender-A").textContent())!.replace(/^by /, "");
+    const b = (await page.getByTestId("contender-B").textContent())!.replace(/^by /, "");
+    assert.deepEqual([a, b].sort(), ["quick", "standard"]);
+    assert.equal(await page.getByTestId("live-region").textContent(), `Vote counted: A is better. Picture A was ${a}; picture B was ${b}.`);
+    assert.equal(await page.getByTestId("picture-A").getByText("Your pick").count(), 1);
+    await screenshot(page, "arena-revealed");
+
+    // The leaderboard ranks the picked contender first, with an interval around its score.
+    await page.getByRole("link", { name: "See the leaderboard" }).click();
+    await page.getByRole("heading", { name: "Arena leaderboard" }).waitFor();
+    const rows = page.getByTestId("leaderboard").locator("tbody tr");
+    await rows.nth(1).waitFor();
+    const first = await rows.nth(0).locator("td").allTextContents();
+    const second = await rows.nth(1).locator("td").allTextContents();
+    assert.equal(first[1], a);
+    assert.equal(second[1], b);
+    const [score, lo, hi] = [Number(first[2]), ...first[3].split("–").map(Number)];
+    assert.ok(score > 1000 && Number(second[2]) < 1000, `${first} / ${second}`);
+    assert.ok(lo <= score && score <= hi, first[3]);
+    assert.deepEqual(first.slice(5), ["1", "1", "0", "0"]);
+    assert.match(await page.getByTestId("live-region").textContent() ?? "", new RegExp(`Leaderboard of 1 votes: 1\\. ${a}`));
+    await screenshot(page, "arena-leaderboard");
+
+    // The lake is a landscape prompt; no one has voted on prompts of people.
+    const prompts = page.getByRole("combobox", { name: "Prompts" });
+    await prompts.selectOption("landscape");
+    await page.getByTestId("leaderboard-updated").getByText("1 votes").waitFor();
+    await prompts.selectOption("people");
+    await page.getByTestId("leaderboard-empty").waitFor();
+    await page.close();
+  });
+});
+
+describe("arena switched off", { skip: skipBrowser, timeout: 180_000 }, () => {
+  let server: TestServer;
+  let browser: Browser;
+
+  before(async () => {
+    server = await startAddinServer({ arena: false });
+    browser = await launchBrowser(server.url);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("says the arena isn't available, and the Image Creator does not link to it", async () => {
+    const page = await browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${server.url}/creator.html`);
+    await page.getByRole("heading", { name: "Lumen Image Creator" }).waitFor();
+    assert.equal(await page.getByRole("link", { name: "Arena" }).count(), 0);
+    await page.goto(`${server.url}/arena.html`);
+    await page.getByTestId("arena-off").waitFor();
+    assert.equal(await page.getByRole("button", { name: "Start battle" }).count(), 0);
+    await page.close();
+  });
+});
