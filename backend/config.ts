@@ -29,20 +29,15 @@ const contenderList = z
   .array(ArenaContenderSchema)
   .refine((list) => new Set(list.map((c) => c.name)).size === list.length, "contender names must be unique");
 /** Contenders from JSON, or a JSON array in an environment variable. */
-const contenders = z.union([
-  contenderList,
-  z
-    .string()
-    .transform((text, ctx) => {
-      try {
-        return JSON.parse(text);
-      } catch {
-        ctx.addIssue({ code: "custom", message: 'must be a JSON array such as [{"name": "fast", "steps": 4}]' });
-        return z.NEVER;
-      }
-    })
-    .pipe(contenderList),
-]);
+const contenders = z.preprocess((value, ctx) => {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    ctx.addIssue({ code: "custom", message: 'must be a JSON array such as [{"name": "fast", "steps": 4}]', input: value });
+    return z.NEVER;
+  }
+}, contenderList);
 
 /** A list from JSON or a comma-separated environment variable. */
 const list = z.union([z.array(z.string()), z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))]);

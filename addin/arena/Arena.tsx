@@ -10,10 +10,10 @@ import {
   MessageBarBody,
   MessageBarTitle,
   Spinner,
-  Subtitle1,
   Text,
   makeStyles,
   tokens,
+  typographyStyles,
 } from "@fluentui/react-components";
 import { ArrowClockwise20Regular, Trophy20Regular } from "@fluentui/react-icons";
 import { useEffect, useReducer, useRef, useState } from "react";
@@ -54,7 +54,7 @@ const useStyles = makeStyles({
   },
   caption: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS, minHeight: "28px" },
   votes: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalM, justifyContent: "center" },
-  heading: { outlineStyle: "none" },
+  heading: { ...typographyStyles.subtitle1, margin: 0, outlineStyle: "none" },
   painting: { padding: tokens.spacingVerticalXXL },
 });
 
@@ -243,9 +243,9 @@ export function Arena() {
 
       {showBattle && battle && (
         <section className={styles.battle} aria-labelledby="battle-question" data-testid="battle">
-          <Subtitle1 as="h2" id="battle-question" ref={question} tabIndex={-1} className={styles.heading}>
+          <h2 id="battle-question" ref={question} tabIndex={-1} className={styles.heading}>
             {reveal ? "Thanks — your vote is counted" : `Which picture of “${state.prompt}” is better?`}
-          </Subtitle1>
+          </h2>
           <div className={styles.pictures}>
             {SIDES.map(({ side, letter }) => (
               <Picture
