@@ -1,6 +1,7 @@
 // The arena's leaderboard: each contender's Bradley–Terry score with its 95% interval, from all
 // votes or from the prompts of one category.
 import {
+  Badge,
   Button,
   Caption1,
   Field,
@@ -44,6 +45,8 @@ const useStyles = makeStyles({
   select: { minWidth: "260px" },
   caption: { color: tokens.colorNeutralForeground3 },
   number: { textAlign: "right", fontVariantNumeric: "tabular-nums" },
+  numberHeader: { "& > *": { justifyContent: "flex-end", width: "100%" } },
+  provisional: { marginLeft: tokens.spacingHorizontalS },
   // The interval drawn on a shared axis; the numbers beside it say the same for screen readers.
   track: { position: "relative", height: "8px", minWidth: "120px", borderRadius: "4px", backgroundColor: tokens.colorNeutralBackground3 },
   range: { position: "absolute", top: 0, bottom: 0, borderRadius: "4px", backgroundColor: tokens.colorBrandBackground2Hover },
@@ -51,6 +54,7 @@ const useStyles = makeStyles({
 });
 
 const fmt = (x: number) => Math.round(x).toString();
+const votes = (n: number) => `${n} ${n === 1 ? "vote" : "votes"}`;
 
 function IntervalBar({ standing, lo, hi }: { standing: ArenaStanding; lo: number; hi: number }) {
   const styles = useStyles();
@@ -94,7 +98,7 @@ export function Leaderboard() {
     ? `The leaderboard couldn't be loaded: ${error}`
     : shown
       ? shown.contenders.length
-        ? `Leaderboard of ${shown.votes} votes: ${shown.contenders.map((c, i) => `${i + 1}. ${c.name}, ${fmt(c.score)}`).join("; ")}.`
+        ? `Leaderboard of ${votes(shown.votes)}: ${shown.contenders.map((c, i) => `${i + 1}. ${c.name}, ${fmt(c.score)}`).join("; ")}.`
         : "No votes yet."
       : "";
 
@@ -126,17 +130,17 @@ export function Leaderboard() {
         <div className={styles.controls}>
           <Field label="Prompts">
             <Select className={styles.select} value={category} onChange={(_, data) => setCategory(data.value)}>
-              <option value="">All prompts ({all} votes)</option>
+              <option value="">All prompts ({votes(all)})</option>
               {board?.categories.map((c) => (
                 <option key={c.name} value={c.name}>
-                  {c.label} ({c.votes} votes)
+                  {c.label} ({votes(c.votes)})
                 </option>
               ))}
             </Select>
           </Field>
           {shown?.updatedAt && (
             <Caption1 className={styles.caption} data-testid="leaderboard-updated">
-              {shown.votes} votes · last vote {new Date(shown.updatedAt).toLocaleString()}
+              {votes(shown.votes)} · last vote {new Date(shown.updatedAt).toLocaleString()}
             </Caption1>
           )}
         </div>
@@ -150,17 +154,17 @@ export function Leaderboard() {
           <Table aria-labelledby="leaderboard-caption" data-testid="leaderboard">
             <TableHeader>
               <TableRow>
-                <TableHeaderCell scope="col">Rank</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>Rank</TableHeaderCell>
                 <TableHeaderCell scope="col">Contender</TableHeaderCell>
-                <TableHeaderCell scope="col">Score</TableHeaderCell>
-                <TableHeaderCell scope="col">95% interval</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>Score</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>95% interval</TableHeaderCell>
                 <TableHeaderCell scope="col">
                   <span aria-hidden="true">Range</span>
                 </TableHeaderCell>
-                <TableHeaderCell scope="col">Battles</TableHeaderCell>
-                <TableHeaderCell scope="col">Wins</TableHeaderCell>
-                <TableHeaderCell scope="col">Ties</TableHeaderCell>
-                <TableHeaderCell scope="col">Losses</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>Battles</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>Wins</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>Ties</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>Losses</TableHeaderCell>
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -169,6 +173,11 @@ export function Leaderboard() {
                   <TableCell className={styles.number}>{i + 1}</TableCell>
                   <TableCell>
                     <Text weight="semibold">{c.name}</Text>
+                    {c.provisional && (
+                      <Badge className={styles.provisional} appearance="outline" color="informative" size="small">
+                        few votes
+                      </Badge>
+                    )}
                   </TableCell>
                   <TableCell className={styles.number}>{fmt(c.score)}</TableCell>
                   <TableCell className={styles.number}>
@@ -189,7 +198,7 @@ export function Leaderboard() {
         <Caption1 id="leaderboard-caption" className={styles.caption}>
           Bradley–Terry scores from the arena's votes: 1000 is the contenders' average, and 400 points more means 10-to-1 odds of being preferred. A tie or
           “both bad” counts as half a win for each. The interval holds the score with 95% confidence (bootstrap over the votes); overlapping intervals mean
-          the votes can't yet tell the two apart.
+          the votes can't yet tell the two apart. With few votes (under 20 battles) a contender's interval understates how unsure its score is.
         </Caption1>
       </section>
     </WidePage>

@@ -27,6 +27,12 @@ export type Side = "left" | "right";
 
 /** Bootstrap resamples behind each leaderboard's intervals. */
 const REPLICATES = 1000;
+/**
+ * Below this many battles a contender's standing is marked provisional: a bootstrap over a handful
+ * of votes can only reshuffle those votes (one vote gives an interval of width 0), so its interval
+ * understates the uncertainty.
+ */
+const PROVISIONAL_BELOW = 20;
 
 /** The generation's events up to done or error; cancels it when `signal` fires first. */
 function finished(queue: JobQueue, id: string, signal: AbortSignal): Promise<GenerationEvent[]> {
@@ -205,7 +211,13 @@ export class ArenaService {
     const { scores, intervals } = rate(names.length, comparisons, { replicates: REPLICATES, seed: 0 });
     const round = (x: number) => Math.round(x * 10) / 10;
     const contenders: ArenaStanding[] = names
-      .map((name, i) => ({ name, score: round(scores[i]), ci95: [round(intervals[i][0]), round(intervals[i][1])] as [number, number], ...tally[i] }))
+      .map((name, i) => ({
+        name,
+        score: round(scores[i]),
+        ci95: [round(intervals[i][0]), round(intervals[i][1])] as [number, number],
+        ...tally[i],
+        provisional: tally[i].battles < PROVISIONAL_BELOW,
+      }))
       .sort((x, y) => y.score - x.score || x.name.localeCompare(y.name));
 
     const perCategory = new Map<string, number>();

@@ -162,6 +162,8 @@ export interface ArenaStanding {
   /** Ties and "both bad" votes, each half a win. */
   ties: number;
   losses: number;
+  /** Fewer battles than the bootstrap needs to show the uncertainty fairly. */
+  provisional: boolean;
 }
 
 /** GET /api/arena/leaderboard[?category=]: best first. */

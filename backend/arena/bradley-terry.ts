@@ -7,8 +7,7 @@
 //
 // Written here rather than taken from a library: npm has no maintained Bradley–Terry or logistic
 // regression package, and the fit is a few lines of Newton's method on a k×k system.
-import { uniformInt } from "pure-rand/distribution/uniformInt";
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { binomialSampler } from "./binomial";
 
 /** One vote between contenders a and b (indices); scoreA = 1 a won, 0 b won, 0.5 a tie. */
 export interface Comparison {
@@ -106,10 +105,10 @@ function solve(a: Float64Array, b: Float64Array, k: number): Float64Array {
  * log-likelihood, which the virtual ties make strictly concave across differences of strengths;
  * a step that would lower the likelihood is halved until it does not.
  */
-function fitTally(t: Tally): Float64Array {
+function fitTally(t: Tally, start?: Float64Array): Float64Array {
   const { k, points, games } = t;
   const w = virtualTie(k);
-  let theta = new Float64Array(k);
+  let theta = start ? Float64Array.from(start) : new Float64Array(k);
   if (k < 2) return theta;
   let current = logLikelihood(t, theta);
   for (let iter = 0; iter < 100; iter++) {
@@ -183,30 +182,38 @@ function quantile(sorted: Float64Array, q: number): number {
  */
 export function rate(k: number, comparisons: readonly Comparison[], options: RatingOptions = {}): Rating {
   const { replicates = 1000, seed = 0, level = 0.95 } = options;
-  const scores = Array.from(fitStrengths(k, comparisons), toScore);
-  if (comparisons.length === 0 || replicates < 1) return { scores, intervals: scores.map((s) => [s, s]) };
-
-  // Votes that are alike (same pair, same outcome) are one cell, so a resample is a cell count.
-  const cells = new Map<string, { comparison: Comparison; index: number }>();
-  const cellOf = new Uint32Array(comparisons.length);
-  comparisons.forEach((c, v) => {
-    const key = `${c.a},${c.b},${c.scoreA}`;
-    let cell = cells.get(key);
-    if (!cell) cells.set(key, (cell = { comparison: c, index: cells.size }));
-    cellOf[v] = cell.index;
-  });
-  const cellList = [...cells.values()].map((c) => c.comparison);
-  const counts = new Float64Array(cellList.length);
-
-  const rng = xoroshiro128plus(seed | 0);
-  const samples = Array.from({ length: k }, () => new Float64Array(replicates));
+  const full = fitStrengths(k, comparisons);
+  const scores = Array.from(full, toScore);
   const n = comparisons.length;
+  if (n === 0 || replicates < 1) return { scores, intervals: scores.map((s) => [s, s]) };
+
+  // Votes that are alike (same pair, same outcome) are one cell: a resample of the n votes is a
+  // multinomial draw of cell counts, made as one binomial per cell given the cells before it, so a
+  // resample costs the number of cells (at most 3·k·(k−1)), not the number of votes.
+  const cells = new Map<string, { comparison: Comparison; count: number }>();
+  for (const c of comparisons) {
+    const key = `${c.a},${c.b},${c.scoreA}`;
+    const cell = cells.get(key);
+    if (cell) cell.count++;
+    else cells.set(key, { comparison: c, count: 1 });
+  }
+  const cellList = [...cells.values()];
+  const draw = binomialSampler(seed);
+
+  const samples = Array.from({ length: k }, () => new Float64Array(replicates));
   for (let r = 0; r < replicates; r++) {
-    counts.fill(0);
-    for (let v = 0; v < n; v++) counts[cellOf[uniformInt(rng, 0, n - 1)]]++;
     const t = emptyTally(k);
-    cellList.forEach((c, i) => counts[i] && add(t, c, counts[i]));
-    const theta = fitTally(t);
+    let remaining = n;
+    let weightLeft = n;
+    for (const { comparison, count } of cellList) {
+      if (remaining === 0) break;
+      const drawn = count === weightLeft ? remaining : draw(remaining, count / weightLeft);
+      weightLeft -= count;
+      remaining -= drawn;
+      if (drawn) add(t, comparison, drawn);
+    }
+    // Starting from the full data's strengths, a resample's fit takes a few Newton steps.
+    const theta = fitTally(t, full);
     for (let i = 0; i < k; i++) samples[i][r] = toScore(theta[i]);
   }
   const tail = (1 - level) / 2;

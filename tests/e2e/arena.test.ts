@@ -90,19 +90,20 @@ describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
     await rows.nth(1).waitFor();
     const first = await rows.nth(0).locator("td").allTextContents();
     const second = await rows.nth(1).locator("td").allTextContents();
-    assert.equal(first[1], a);
-    assert.equal(second[1], b);
+    // One vote each: both are marked as having few votes.
+    assert.equal(first[1], `${a}few votes`);
+    assert.equal(second[1], `${b}few votes`);
     const [score, lo, hi] = [Number(first[2]), ...first[3].split("–").map(Number)];
     assert.ok(score > 1000 && Number(second[2]) < 1000, `${first} / ${second}`);
     assert.ok(lo <= score && score <= hi, first[3]);
     assert.deepEqual(first.slice(5), ["1", "1", "0", "0"]);
-    assert.match(await page.getByTestId("live-region").textContent() ?? "", new RegExp(`Leaderboard of 1 votes: 1\\. ${a}`));
+    assert.match(await page.getByTestId("live-region").textContent() ?? "", new RegExp(`Leaderboard of 1 vote: 1\\. ${a}`));
     await screenshot(page, "arena-leaderboard");
 
     // The lake is a landscape prompt; no one has voted on prompts of people.
     const prompts = page.getByRole("combobox", { name: "Prompts" });
     await prompts.selectOption("landscape");
-    await page.getByTestId("leaderboard-updated").getByText("1 votes").waitFor();
+    await page.getByTestId("leaderboard-updated").getByText(/^1 vote ·/).waitFor();
     await prompts.selectOption("people");
     await page.getByTestId("leaderboard-empty").waitFor();
     await page.close();

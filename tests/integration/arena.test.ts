@@ -120,6 +120,7 @@ describe("arena between installed models", () => {
       assert.ok(c.ci95[0] <= c.score && c.score <= c.ci95[1], JSON.stringify(c));
       assert.equal(c.battles, 10);
       assert.equal(c.wins + c.ties + c.losses, c.battles);
+      assert.equal(c.provisional, true, "10 battles are fewer than a fair interval needs");
     }
     assert.ok(Math.abs((all.contenders[0].score + all.contenders[1].score) / 2 - 1000) < 0.2);
     assert.ok(Date.parse(all.updatedAt) > 0);
