@@ -137,6 +137,13 @@ export const ConfigSchema = z
     maxSize: int(64, 2048).default(2048),
     /** Origins allowed to call the API from a browser (CORS); the add-in's own origin needs none. */
     corsOrigins: list.default([]),
+    /**
+     * Content Credentials (C2PA) signing: the organisation's PEM private key and PEM certificate
+     * chain (signing certificate first). Without them a development certificate is made under
+     * <dataDir>/c2pa/, whose credentials validators show as untrusted.
+     */
+    c2paKey: z.string().optional(),
+    c2paCert: z.string().optional(),
     /** The arena (pairwise votes between contenders); it runs only where there are two or more. */
     arena: bool.default(true),
     /** Named settings to compare in the arena; empty means every installed (allowed) model. */
@@ -144,6 +151,9 @@ export const ConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (Boolean(c.c2paKey) !== Boolean(c.c2paCert)) {
+      ctx.addIssue({ code: "custom", path: [c.c2paKey ? "c2paCert" : "c2paKey"], message: "LUMEN_C2PA_KEY and LUMEN_C2PA_CERT go together" });
+    }
     if (c.safetyProvider === "azure") {
       if (!c.azureContentSafetyEndpoint) {
         ctx.addIssue({ code: "custom", path: ["azureContentSafetyEndpoint"], message: "LUMEN_AZURE_CONTENT_SAFETY_ENDPOINT is required when LUMEN_SAFETY_PROVIDER=azure" });

@@ -14,6 +14,7 @@ import type { JobQueue } from "./jobs/types";
 import { runBatch, type WorkerContext } from "./jobs/worker";
 import { createLogger, type Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
+import { ContentCredentials, loadSigningCredentials } from "./provenance";
 import {
   AzureContentSafetyCheck,
   ContentSafetyClient,
@@ -74,6 +75,20 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   if (problems.length) {
     store.close();
     throw new Error(problems.join("; "));
+  }
+  let contentCredentials: ContentCredentials;
+  try {
+    const credentials = await loadSigningCredentials({ keyPath: config.c2paKey, certPath: config.c2paCert, dataDir: config.dataDir });
+    contentCredentials = await ContentCredentials.create(credentials);
+    if (credentials.development) {
+      logger.warn(
+        { certificate: `${config.dataDir}/c2pa/dev-signer-chain.pem` },
+        "Content Credentials are signed with a development certificate: validators show them as untrusted. Set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)",
+      );
+    }
+  } catch (e) {
+    store.close();
+    throw e;
   }
   const storage = new StorageHealth(store.dirs, 2000, (problem) =>
     problem
@@ -136,6 +151,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       storage.report({ message: err.message, reason: err.reason });
       void storage.check();
     },
+    contentCredentials,
   };
   const queue = new InProcessQueue(
     {
@@ -191,7 +207,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     return readiness;
   };
   let url = "";
-  const app = createApp({ config, logger, metrics, pool, store, queue, service, ready: readyNow, selfUrl: () => url });
+  const app = createApp({ config, logger, metrics, pool, store, queue, service, contentCredentials, ready: readyNow, selfUrl: () => url });
   // requestTimeout bounds the time to *receive* a request (headers and body), not the answer:
   // event streams and the OpenAI route stay open while a job runs. Expired requests get 408 and
   // are closed; connections are checked every second rather than Node's default 30.

@@ -14,6 +14,7 @@ import type { ModelPool } from "../engine";
 import type { JobQueue } from "../jobs/types";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
+import type { ContentCredentials } from "../provenance";
 import type { Owner, Store } from "../store";
 import { ArenaService } from "./arena-service";
 import { ApiError, errorHandler, sendError } from "./errors";
@@ -39,6 +40,8 @@ export interface AppDeps {
   ready(): { ready: boolean; detail: string; status?: string };
   /** The address the server listens on, for links when no public URL is configured. */
   selfUrl?: () => string;
+  /** Signs the converted and resized copies /api/images serves; without it they carry XMP only. */
+  contentCredentials?: ContentCredentials;
   /** Uniform in [0, 1) for the arena's pairings; Math.random unless a test fixes it. */
   random?: () => number;
 }
@@ -192,7 +195,7 @@ export function createApp(deps: AppDeps) {
   const routeDeps = { service: deps.service, store: deps.store, queue: deps.queue, clientId, ownerOf, rateLimit: limiter };
   app.use(generationRoutes(routeDeps));
   app.use(openaiRoutes({ ...routeDeps, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
-  app.use(imageRoutes(deps.store, ownerOf));
+  app.use(imageRoutes(deps.store, ownerOf, deps.contentCredentials));
   app.use(feedbackRoutes(deps.store, clientId, ownerOf));
   const arena = new ArenaService({ config, pool: deps.pool, store: deps.store, queue: deps.queue, service: deps.service, random: deps.random });
   app.use(arenaRoutes({ arena, clientId, ownerOf, rateLimit: limiter }));

@@ -5,7 +5,7 @@ import type { GenerationEvent } from "../api/contract";
 import { CancelledError, generateBatch, type BatchItem, type LoadedModel, type RgbImage } from "../engine";
 import type { Metrics } from "../observability/metrics";
 import type { Logger } from "../observability/logger";
-import { encodeWithProvenance, generationInfo } from "../provenance";
+import { encodeWithProvenance, generationInfo, type ContentCredentials } from "../provenance";
 import { SafetyUnavailableError, type PolicyLevel, type SafetyCheck } from "../safety";
 import { promptHash, StorageError, type Store } from "../store";
 import { doneEvent, isTerminal, type RunningJob } from "./types";
@@ -20,6 +20,8 @@ export interface WorkerContext {
   jobTimeoutMs: number;
   /** A write to the data directory failed: readiness should say so until it can be written again. */
   onStorageError?(error: StorageError): void;
+  /** Signs a C2PA manifest into every stored image. */
+  contentCredentials?: ContentCredentials;
 }
 
 /** What a client is told when a job fails; the log has the details under the job's request id. */
@@ -176,7 +178,13 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       }
       const encodeStart = performance.now();
       const info = generationInfo(model, b.job.request, { seed, width: b.job.output.width, height: b.job.output.height });
-      const png = await encodeWithProvenance(image, info, { format: "png", width: b.job.output.width, height: b.job.output.height });
+      const png = await encodeWithProvenance(image, info, {
+        format: "png",
+        width: b.job.output.width,
+        height: b.job.output.height,
+        contentCredentials: ctx.contentCredentials,
+        title: `${imageId}.png`,
+      });
       metrics.stageDuration.observe({ stage: "encode" }, (performance.now() - encodeStart) / 1000);
       // Stored, then announced with the id kept in its row: a client never sees an image it cannot fetch.
       store.addImage({

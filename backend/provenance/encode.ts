@@ -2,6 +2,7 @@
 // also the "parameters" text. Encoder settings match the engine's encodeImage.
 import sharp, { type Sharp } from "sharp";
 import type { RgbImage } from "../engine";
+import type { C2paFormat, ContentCredentials } from "./c2pa";
 import { parametersText, type GenerationInfo } from "./parameters";
 import { PARAMETERS_KEYWORD, readPngText, writePngText } from "./png-text";
 import { xmpPacket } from "./xmp";
@@ -18,6 +19,10 @@ export interface OutputOptions {
   height?: number;
   /** JPEG and WebP quality, 1–100 (default 90). */
   quality?: number;
+  /** Signs a C2PA manifest into the file; without it the file carries XMP only. */
+  contentCredentials?: ContentCredentials;
+  /** The file's name in its manifest. */
+  title?: string;
 }
 
 function resized(pipeline: Sharp, options: OutputOptions, source: { width: number; height: number }) {
@@ -42,18 +47,35 @@ async function encode(pipeline: Sharp, options: OutputOptions, xmp: string | und
   return (xmp === undefined ? pipeline : pipeline.withXmp(xmp)).toBuffer();
 }
 
-/** Encodes generated pixels as PNG (default), JPEG or WebP carrying the generation's provenance. */
-export async function encodeWithProvenance(image: RgbImage, info: GenerationInfo, options: OutputOptions = {}): Promise<Buffer> {
+const fileTitle = (options: OutputOptions) => options.title ?? `lumen.${options.format === "jpeg" ? "jpg" : (options.format ?? "png")}`;
+
+/**
+ * Encodes generated pixels as PNG (default), JPEG or WebP carrying the generation's provenance:
+ * XMP, the PNG parameters text, and with `contentCredentials` a signed C2PA manifest (c2pa.created,
+ * or c2pa.edited of `source` for a picture made from another).
+ */
+export async function encodeWithProvenance(
+  image: RgbImage,
+  info: GenerationInfo,
+  options: OutputOptions & { source?: { bytes: Uint8Array; format: C2paFormat; title: string } } = {},
+): Promise<Buffer> {
   const pixels = Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength);
   const pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels: 3 } });
-  return encode(resized(pipeline, options, image), options, xmpPacket(info), parametersText(info));
+  const bytes = await encode(resized(pipeline, options, image), options, xmpPacket(info), parametersText(info));
+  if (!options.contentCredentials) return bytes;
+  return options.contentCredentials.sign(bytes, options.format ?? "png", { title: fileTitle(options), model: info.model, source: options.source });
 }
 
-/** Converts a stored PNG to another format or size, keeping its XMP (and for PNG its parameters). */
-export async function transcode(png: Buffer, options: OutputOptions & { format: ProvenanceFormat }): Promise<Buffer> {
+/**
+ * Converts a stored PNG to another format or size, keeping its XMP (and for PNG its parameters);
+ * with `contentCredentials`, the copy's manifest names the PNG (and its manifest) as its original.
+ */
+export async function transcode(png: Buffer, options: OutputOptions & { format: ProvenanceFormat; originalTitle?: string }): Promise<Buffer> {
   const pipeline = sharp(png);
   const metadata = await pipeline.metadata();
   const xmp = metadata.xmp?.toString("utf8");
   const parameters = readPngText(png).get(PARAMETERS_KEYWORD);
-  return encode(resized(pipeline, options, metadata), options, xmp, parameters);
+  const bytes = await encode(resized(pipeline, options, metadata), options, xmp, parameters);
+  if (!options.contentCredentials) return bytes;
+  return options.contentCredentials.signCopy(bytes, options.format, fileTitle(options), { bytes: png, format: "png", title: options.originalTitle ?? "lumen.png" });
 }

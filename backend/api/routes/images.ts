@@ -1,7 +1,8 @@
 // /api/images/:id — stored PNGs, converted on request to JPEG or WebP, or shrunk to a thumbnail.
 import { Router, type Request } from "express";
+import { LRUCache } from "lru-cache";
 import { readFile } from "node:fs/promises";
-import { transcode } from "../../provenance";
+import { transcode, type ContentCredentials } from "../../provenance";
 import type { Owner, Store } from "../../store";
 import { imageFormats } from "../contract";
 import { ApiError } from "../errors";
@@ -10,9 +11,13 @@ type Format = (typeof imageFormats)[number];
 const EXTENSIONS: Record<string, Format> = { png: "png", jpg: "jpeg", jpeg: "jpeg", webp: "webp" };
 const MIME: Record<Format, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
 
+/** Converted and resized copies kept in memory: signing one takes tens of milliseconds, and pages ask for the same ones again. */
+const COPY_CACHE_BYTES = 64 * 1024 * 1024;
+
 /** With sign-in on, only the images of the caller's own generations exist for it (others: 404). */
-export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | undefined): Router {
+export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | undefined, contentCredentials?: ContentCredentials): Router {
   const router = Router();
+  const copies = new LRUCache<string, Buffer>({ maxSize: COPY_CACHE_BYTES, sizeCalculation: (b) => b.byteLength });
   router.get("/api/images/:file", async (req, res) => {
     const match = /^([\w-]+?)(?:\.(png|jpe?g|webp))?$/i.exec(req.params.file);
     if (!match) throw new ApiError("not_found", `no image "${req.params.file}"`);
@@ -37,15 +42,25 @@ export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | und
         throw new ApiError("invalid_request", "size must be an integer from 16 to 2048 (longest side in pixels)", { param: "size" });
       }
     }
-    const png = await readFile(image.path);
-    let body: Buffer = png;
+    let body: Buffer;
     if (format !== "png" || (size && size < Math.max(image.width, image.height))) {
       const scale = size ? Math.min(1, size / Math.max(image.width, image.height)) : 1;
-      body = await transcode(png, {
-        format,
-        width: Math.max(1, Math.round(image.width * scale)),
-        height: Math.max(1, Math.round(image.height * scale)),
-      });
+      const width = Math.max(1, Math.round(image.width * scale));
+      const height = Math.max(1, Math.round(image.height * scale));
+      const key = `${image.sha256}:${format}:${width}x${height}`;
+      body =
+        copies.get(key) ??
+        (await transcode(await readFile(image.path), {
+          format,
+          width,
+          height,
+          contentCredentials,
+          title: `${id}.${format === "jpeg" ? "jpg" : format}`,
+          originalTitle: `${id}.png`,
+        }));
+      copies.set(key, body);
+    } else {
+      body = await readFile(image.path);
     }
     res.setHeader("Content-Type", MIME[format]);
     res.setHeader("Cache-Control", "private, max-age=31536000, immutable");
