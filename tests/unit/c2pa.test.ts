@@ -203,7 +203,7 @@ describe("Content Credentials", () => {
     const again = await loadSigningCredentials({ dataDir });
     assert.deepEqual(again.chain, credentials.chain);
     assert.equal(again.development, true);
-    const [leaf, ca] = credentials.chain.map((der) => new x509.X509Certificate(der));
+    const [leaf, ca] = credentials.chain.map((der) => new x509.X509Certificate(new Uint8Array(der)));
     assert.equal(leaf.getExtension(x509.BasicConstraintsExtension)?.ca, false);
     assert.equal(leaf.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature);
     assert.deepEqual([...(leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])], [x509.ExtendedKeyUsage.emailProtection, "1.3.6.1.5.5.7.3.36"]);
