@@ -197,7 +197,7 @@ export function createApp(deps: AppDeps) {
   app.use(openaiRoutes({ ...routeDeps, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
   app.use(imageRoutes(deps.store, ownerOf, deps.contentCredentials));
   app.use(feedbackRoutes(deps.store, clientId, ownerOf));
-  const arena = new ArenaService({ config, pool: deps.pool, store: deps.store, queue: deps.queue, service: deps.service, random: deps.random });
+  const arena = new ArenaService({ config, pool: deps.pool, store: deps.store, queue: deps.queue, service: deps.service, metrics, random: deps.random });
   app.use(arenaRoutes({ arena, clientId, ownerOf, rateLimit: limiter }));
   app.use(policyRoutes(config, deps.pool, () => arena.status().enabled));
   app.use(

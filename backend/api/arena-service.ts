@@ -8,6 +8,7 @@ import { resolveContenders, settingsOf, type Contender } from "../arena/contende
 import type { Config } from "../config";
 import { randomSeed, type ModelPool } from "../engine";
 import type { JobQueue } from "../jobs/types";
+import type { Metrics } from "../observability/metrics";
 import { AlreadyVotedError, NotFoundError, promptHash, type ArenaVoteRecord, type BattleRecord, type Owner, type Store } from "../store";
 import type { ArenaBattle, ArenaLeaderboard, ArenaReveal, ArenaStanding, ArenaWinner, GenerationEvent } from "./contract";
 import { ApiError } from "./errors";
@@ -19,6 +20,7 @@ export interface ArenaDeps {
   store: Store;
   queue: JobQueue;
   service: GenerationService;
+  metrics?: Metrics;
   /** Uniform in [0, 1): which contenders meet and on which side; tests fix it. */
   random?: () => number;
 }
@@ -156,6 +158,7 @@ export class ArenaService {
       if (e instanceof AlreadyVotedError) throw new ApiError("already_voted", "You have already voted on this battle; each person votes once.");
       throw e;
     }
+    this.deps.metrics?.arenaVotes.inc({ winner });
     return { id: battleId, winner, left: { contender: vote.left }, right: { contender: vote.right } };
   }
 

@@ -57,6 +57,12 @@ export function createMetrics() {
       labelNames: ["provider", "kind", "outcome"] as const,
       registers,
     }),
+    arenaVotes: new Counter({
+      name: "lumen_arena_votes_total",
+      help: "Arena votes taken, by outcome (left, right, tie, both_bad)",
+      labelNames: ["winner"] as const,
+      registers,
+    }),
     logLinesDropped: new Counter({
       name: "lumen_log_lines_dropped_total",
       help: "Log lines dropped because the log destination was full, failing or too slow",

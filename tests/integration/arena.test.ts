@@ -73,6 +73,9 @@ describe("arena between installed models", () => {
     assert.equal((await again.json()).error.code, "already_voted");
     const board = await (await server.api("/api/arena/leaderboard")).json();
     assert.equal(board.votes, 2);
+    const metrics = await (await server.api("/metrics")).text();
+    assert.match(metrics, /lumen_arena_votes_total\{winner="tie"\} 1\n/);
+    assert.match(metrics, /lumen_arena_votes_total\{winner="left"\} 1\n/);
   });
 
   it("refuses a bad vote and a vote on an unknown battle, changing nothing", async () => {
