@@ -1,6 +1,7 @@
 // With sign-in on, a generation, its events, its cancellation, its feedback and its images belong
-// to the user and tenant that made it. Another user of the same tenant, and the same user id in
-// another tenant, get the 404 an unknown id gets: the answer says nothing about whether it exists.
+// to the user and tenant that made it, and so does an arena battle. Another user of the same tenant,
+// and the same user id in another tenant, get the 404 an unknown id gets: the answer says nothing
+// about whether it exists.
 import { strict as assert } from "node:assert";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -109,6 +110,20 @@ describe("per-user access with sign-in on", () => {
     const url = new URL((await res.json()).data[0].url);
     assert.equal((await as(owner, url.pathname)).status, 200);
     for (const [who, other] of others) assert.equal((await as(other, url.pathname)).status, 404, who);
+  });
+
+  it("keeps an arena battle to the person who started it: others can neither see its pictures nor vote", async () => {
+    const res = await as(owner, "/api/arena/battles", { method: "POST", json: { prompt: "a lake at dawn" } });
+    assert.equal(res.status, 201, await res.clone().text());
+    const battle = await res.json();
+    const unknown = await errorOf(await as(owner, "/api/arena/battles/00000000-0000-4000-8000-000000000000/vote", { method: "POST", json: { winner: "tie" } }));
+    assert.equal(unknown.status, 404);
+    for (const [who, other] of others) {
+      assert.equal((await as(other, battle.left.imageUrl)).status, 404, `${who}: the left picture`);
+      assert.deepEqual(await errorOf(await as(other, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })), unknown, who);
+    }
+    assert.equal((await as(owner, battle.left.imageUrl)).status, 200);
+    assert.equal((await as(owner, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })).status, 200);
   });
 });
 
