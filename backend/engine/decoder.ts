@@ -37,7 +37,7 @@ export function chooseDecoder(dir: string, choice: DecoderChoice = "auto"): Deco
  * The factor latents are divided by before decoding: the decoder's config.json `scaling_factor`;
  * without one, the family's for the full VAE and 1 for a tiny decoder.
  */
-export async function decoderScalingFactor(dir: string, component: DecoderComponent, familyFactor: number): Promise<number> {
+export async function decoderScalingFactor(dir: string, component: DecoderComponent | "vae_encoder", familyFactor: number): Promise<number> {
   const path = join(dir, component, "config.json");
   const fallback = component === TINY_DECODER ? 1 : familyFactor;
   if (!existsSync(path)) return fallback;

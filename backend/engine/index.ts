@@ -2,7 +2,16 @@
 // benchmarks all drive it through these functions.
 export { decoderChoices, hasTinyDecoder, type DecoderChoice } from "./decoder";
 export { CancelledError, ModelError, RequestError } from "./errors";
-export { encodeImage, formatFromPath, imageFormats, type ImageFormat } from "./image";
+export {
+  decodePicture,
+  encodeImage,
+  formatFromPath,
+  imageFormats,
+  MAX_PICTURE_SIDE,
+  pictureFormats,
+  type ImageFormat,
+  type PictureFormat,
+} from "./image";
 export { families, familyOf, type ModelFamily } from "./families";
 export { loadModel, type LoadedModel, type ModelDefaults } from "./model";
 export {
@@ -13,6 +22,9 @@ export {
   type BatchResult,
   generationSize,
   resolveRequest,
+  stepsToRun,
+  DEFAULT_STRENGTH,
+  type ResolvedRequest,
   type GenerateOptions,
   type GenerateRequest,
   type GenerateResult,

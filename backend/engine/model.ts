@@ -43,6 +43,22 @@ export interface LumenModelFile {
   latentRgbBias?: number[];
 }
 
+/**
+ * The VAE's encoder (`vae_encoder/`), for starting from a picture. Exports name its output by what
+ * it holds: `latent_parameters` (optimum today) is the latent distribution's mean and log-variance
+ * concatenated on the channel axis, sampled here with the job's seeded noise; `latent_sample`
+ * (older optimum and diffusers exports) is a sample the graph drew itself.
+ */
+export interface VaeEncoder {
+  session: ort.InferenceSession;
+  output: "latent_parameters" | "latent_sample";
+  floatType: FloatType;
+  /** Encoded latents are multiplied by this before denoising: the full VAE's, whatever decodes. */
+  scalingFactor: number;
+}
+
+export const ENCODER_OUTPUTS = ["latent_parameters", "latent_sample"] as const;
+
 export interface LoadedModel {
   name: string;
   dir: string;
@@ -59,6 +75,8 @@ export interface LoadedModel {
   /** The decoder session: the full VAE's, or the tiny one's (see decoder.ts). */
   vae: ort.InferenceSession;
   decoder: DecoderComponent;
+  /** Present when the folder has a `vae_encoder/`: the model can start from a picture. */
+  vaeEncoder?: VaeEncoder;
   /** The denoiser's float type (its inputs and the conditioning fed to it). */
   floatType: FloatType;
   /** The decoder's own float type: a folder may pair a float32 UNet with a float16 decoder. */
@@ -148,6 +166,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     const vae = await open(decoder);
     const latentSample = requireInputs(decoder, vae, ["latent_sample"]).get("latent_sample")!;
     const encoders = await family.openEncoders({ dir, index, open });
+    const vaeEncoder = existsSync(join(dir, "vae_encoder", "model.onnx")) ? await openVaeEncoder(dir, family, open) : undefined;
 
     const channels = typeof sample.shape[1] === "number" ? sample.shape[1] : 4;
     const defaults: ModelDefaults = {
@@ -169,6 +188,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       unet,
       vae,
       decoder,
+      vaeEncoder,
       floatType: floatTypeOf("unet", sample),
       vaeFloatType: floatTypeOf(decoder, latentSample),
       timestep,
@@ -190,4 +210,20 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     await Promise.all(opened.map((s) => s.release().catch(() => undefined)));
     throw e;
   }
+}
+
+async function openVaeEncoder(dir: string, family: ModelFamily, open: (component: string) => Promise<ort.InferenceSession>): Promise<VaeEncoder> {
+  const session = await open("vae_encoder");
+  const sample = requireInputs("vae_encoder", session, ["sample"]).get("sample")!;
+  const output = ENCODER_OUTPUTS.find((name) => session.outputNames.includes(name));
+  if (!output) {
+    throw new ModelError(`vae_encoder: outputs [${session.outputNames.join(", ")}]; expected ${ENCODER_OUTPUTS.join(" or ")}`);
+  }
+  return {
+    session,
+    output,
+    floatType: floatTypeOf("vae_encoder", sample),
+    // Its own config's factor; else the full decoder's (a tiny decoder's folder may hold TAESD's 1.0).
+    scalingFactor: await decoderScalingFactor(dir, "vae_encoder", await decoderScalingFactor(dir, "vae_decoder", family.vaeScalingFactor)),
+  };
 }

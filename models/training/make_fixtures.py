@@ -6,14 +6,17 @@
 
 Writes, deterministically (fixed seeds), under tests/fixtures/:
 
-  sd15/   like an SD 1.5 ONNX export (fp32; input_ids int32, timestep int64 [1], epsilon, "leading")
+  sd15/   like an SD 1.5 ONNX export (fp32; input_ids int32, timestep int64 [1], epsilon, "leading";
+          vae_encoder/ with optimum's `latent_parameters` output: mean and log-variance)
   sd21/   like an SD 2.1 / SD-Turbo export (fp32; input_ids int64, timestep float32 [batch],
-          v_prediction, "trailing", prompts padded with 0)
+          v_prediction, "trailing", prompts padded with 0; vae_encoder/ with the older
+          `latent_sample` output)
   sdxl/   like an SDXL export in float16 (two text encoders with hidden_states.* outputs, UNet with
           text_embeds and time_ids, timestep a 0-d float16)
   taesd/taesd_decoder/  a tiny autoencoder decoder in TAESD's layout (AutoencoderTiny's decoder,
           float16, 8 channels instead of 64), to drop into a model folder as `taesd_decoder/`
   reference/<case>.json   complete runs of each sampler (see models/training/README.md)
+  reference/img2img/<case>.json   image-to-image runs: a picture, a strength, the same fields
   schedulers/diffusers_cases.json   84 scheduler-only cases (scheduler_cases.py)
   taesd/taesd_decode.json       latents and what the tiny decoder makes of them
   clip_reference_ids.json, CLIP_LICENSE
@@ -236,6 +239,40 @@ class TinyVAEDecoder(nn.Module):
         return torch.tanh(self.conv_out(F.silu(self.norm_out(h))))
 
 
+class TinyVAEEncoder(nn.Module):
+    """image [b,3,8h,8w] in (-1, 1) -> the latent distribution's parameters [b,8,h,w]: mean and
+    log-variance concatenated on the channel axis, as diffusers' DiagonalGaussianDistribution
+    takes them (and as optimum exports them, `latent_parameters`)."""
+
+    def __init__(self, c: int = 16):
+        super().__init__()
+        self.conv_in = nn.Conv2d(3, c // 2, 3, padding=1)
+        self.down = nn.ModuleList([nn.Conv2d(c // 2, c // 2, 2, stride=2),
+                                   nn.Conv2d(c // 2, c, 2, stride=2),
+                                   nn.Conv2d(c, c, 2, stride=2)])
+        self.mid = ResBlock(c, c, None)
+        self.norm_out = nn.GroupNorm(4, c)
+        self.conv_out = nn.Conv2d(c, 8, 3, padding=1)
+
+    def forward(self, sample):
+        h = self.conv_in(sample)
+        for down in self.down:
+            h = F.silu(down(h))
+        return self.conv_out(F.silu(self.norm_out(self.mid(h))))
+
+
+class MeanOf(nn.Module):
+    """An export whose `latent_sample` is the distribution's mean (older optimum and diffusers
+    exports sample inside the graph; the fixture keeps the mean so its reference is exact)."""
+
+    def __init__(self, encoder: TinyVAEEncoder):
+        super().__init__()
+        self.encoder = encoder
+
+    def forward(self, sample):
+        return self.encoder(sample)[:, :4]
+
+
 def init_weights(model: nn.Module, seed: int) -> None:
     """Seeded initialisation that keeps activations O(1): weights ~ N(0, 1/fan_in)."""
     rng = np.random.default_rng(seed)
@@ -436,18 +473,51 @@ class Fixture:
         else:
             raise ValueError(name)
         self.vae = TinyVAEDecoder()
+        # Image-to-image: sd15 exports its encoder as optimum does now (`latent_parameters`),
+        # sd21 as older exports did (`latent_sample`); sdxl has none and cannot start from a picture.
+        self.encoder_output = {"sd15": "latent_parameters", "sd21": "latent_sample"}.get(name)
+        self.vae_encoder = TinyVAEEncoder() if self.encoder_output else None
         for k, enc in enumerate(self.encoders):
             init_weights(enc["module"], seed + k)
         init_weights(self.unet, seed + 10)
         init_weights(self.vae, seed + 20)
         self._calibrate()
+        if self.vae_encoder is not None:
+            init_weights(self.vae_encoder, seed + 30)
+            self._fit_encoder()
         for m in self.modules():
             m.eval()
             if self.fp16:
                 round_weights_to_fp16(m)
 
     def modules(self) -> list[nn.Module]:
-        return [e["module"] for e in self.encoders] + [self.unet, self.vae]
+        return [e["module"] for e in self.encoders] + [self.unet, self.vae] + (
+            [self.vae_encoder] if self.vae_encoder is not None else [])
+
+    def _fit_encoder(self) -> None:
+        """Fit the encoder's mean to invert the (fixed) decoder on the decoder's own pictures, so
+        a picture the model made comes back close to its latents, as with a real VAE; the
+        log-variance is set small (std about 0.05 of the unscaled latents), as a real VAE's is."""
+        g = torch.Generator().manual_seed(self.seed + 40)
+        for p in self.vae.parameters():
+            p.requires_grad_(False)
+        opt = torch.optim.Adam(self.vae_encoder.parameters(), lr=3e-3)
+        for _ in range(400):
+            z = torch.randn(16, 4, 8, 8, generator=g) * 5
+            x = self.vae(z).detach()
+            mean = self.vae_encoder(x)[:, :4]
+            loss = F.mse_loss(mean, z) / 25 + F.mse_loss(self.vae(mean), x)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        for p in self.vae.parameters():
+            p.requires_grad_(True)
+        with torch.no_grad():
+            w = self.vae_encoder.conv_out.weight
+            b = self.vae_encoder.conv_out.bias
+            w[4:].mul_(0.1)
+            b[4:].fill_(-6.0)
+        self.encoder_fit = float(loss)
 
     @torch.no_grad()
     def _calibrate(self) -> None:
@@ -520,6 +590,12 @@ class Fixture:
                                        3: "width_latent"},
                      "sample": {0: "batch", 2: "height", 3: "width"}},
                     fp16=fp16)
+        if self.vae_encoder is not None:
+            module = self.vae_encoder if self.encoder_output == "latent_parameters" else MeanOf(self.vae_encoder)
+            export_onnx(module, (torch.randn(1, 3, 64, 64),), d("vae_encoder", "model.onnx"),
+                        ["sample"], [self.encoder_output],
+                        {"sample": {0: "batch", 1: "num_channels", 2: "height", 3: "width"},
+                         self.encoder_output: {0: "batch", 2: "height_latent", 3: "width_latent"}})
 
     # -- torch runners (float32 math; for sdxl, inputs and outputs rounded to float16) ----------
 
@@ -560,6 +636,10 @@ class Fixture:
     def decode(self, latents: np.ndarray) -> np.ndarray:
         return self._out(self.vae(self._io(latents)))
 
+    @torch.no_grad()
+    def encode_image(self, image: np.ndarray) -> np.ndarray:
+        return self._out(self.vae_encoder(self._io(image)))
+
     # -- folder files ---------------------------------------------------------------------------
 
     def write_configs(self, folder: str) -> None:
@@ -599,6 +679,10 @@ class Fixture:
         if self.name == "sdxl":
             vae["force_upcast"] = True
         write_json(os.path.join(folder, "vae_decoder", "config.json"), vae)
+        if self.vae_encoder is not None:
+            write_json(os.path.join(folder, "vae_encoder", "config.json"), vae)
+            index["vae_encoder"] = index["vae_decoder"]
+            write_json(os.path.join(folder, "model_index.json"), index)
 
     def scheduler_config(self) -> dict:
         sched = {
@@ -689,10 +773,15 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]], oracle: Dif
         time_ids = np.array([[height, width, 0, 0, height, width]] * ehs.shape[0], np.float64)
 
     shape = (batch, 4, height // 8, width // 8)
-    x = stored(rng.standard_normal(shape) * init_noise_sigma)
+    timesteps = sched.timesteps
+    img2img = None
+    if case.get("strength") is not None:
+        img2img, x, timesteps = start_from_picture(fx, case, sched, rng, shape)
+    else:
+        x = stored(rng.standard_normal(shape) * init_noise_sigma)
     init_latents = x.copy()
     noises = []
-    for t in sched.timesteps:
+    for t in timesteps:
         # Euler ancestral and LCM draw one noise array a step (LCM none at the last): drawn here
         # from the case's seed, stored, and handed to diffusers' step() as its randn_tensor.
         noise = []
@@ -721,7 +810,7 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]], oracle: Dif
         ref["inputIds2"] = ids[1]
         ref["negativeInputIds2"] = neg_ids[1] if cfg else None
         ref["timeIds"] = time_ids[0].astype(int).tolist()
-    ts = sched.timesteps.tolist()
+    ts = timesteps.tolist()
     ref.update({
         "oracle": f"diffusers {oracle.version}" + (f" ({oracle.commit[:12]})" if oracle.commit else ""),
         "scheduler": case["scheduler"],
@@ -744,7 +833,45 @@ def run_case(fx: Fixture, case: dict, prompts: dict[str, list[int]], oracle: Dif
         "image": flat(image),
         "tolerance": case.get("tolerance", 1e-3),
     })
+    if img2img:
+        ref.update(img2img)
     return ref
+
+
+def start_from_picture(fx: Fixture, case: dict, sched, rng: np.random.Generator, shape: tuple):
+    """Image-to-image as diffusers' StableDiffusionImg2ImgPipeline starts it: the picture (8-bit
+    RGB, as 2·x/255 − 1) through the VAE encoder, a sample of the latent distribution (mean +
+    exp(logvar/2)·noise, logvar clamped to [−30, 20]) times the scaling factor, then the
+    scheduler's add_noise at the first of the last int(steps·strength) timesteps
+    (set_begin_index, as get_timesteps does). The picture is the decoder's own of seeded latents,
+    as a picture made by the model is."""
+    steps, strength = case["steps"], case["strength"]
+    picture = fx.decode(rng.standard_normal((1, 4, 8, 8)) * 5)[0]
+    rgb = np.clip(np.round((picture + 1) / 2 * 255), 0, 255).astype(np.uint8).transpose(1, 2, 0)
+    image = rgb.transpose(2, 0, 1)[None].astype(np.float64) / 255 * 2 - 1
+    params = fx.encode_image(image)
+    mean, logvar = params[:, :4], np.clip(params[:, 4:], -30.0, 20.0)
+    encoder_noise = None
+    if fx.encoder_output == "latent_parameters":
+        encoder_noise = stored(rng.standard_normal(shape))
+        sample = mean + np.exp(0.5 * logvar) * encoder_noise
+    else:
+        sample = mean  # the export's latent_sample (here its mean)
+    x0 = fx.scaling_factor * sample
+    t_start = steps - min(int(steps * strength), steps)
+    timesteps = sched.timesteps[t_start:]
+    if hasattr(sched, "set_begin_index"):
+        sched.set_begin_index(t_start)
+    noise = stored(rng.standard_normal(shape))
+    x = sched.add_noise(f32(x0), f32(noise), timesteps[:1]).double().numpy()
+    return {
+        "strength": strength,
+        "encoderOutput": fx.encoder_output,
+        "initImage": rgb.ravel().astype(int).tolist(),
+        "encoderNoise": flat(encoder_noise) if encoder_noise is not None else None,
+        "imageNoise": flat(noise),
+        "startLatents": flat(x0),
+    }, x, timesteps
 
 
 CASES = [
@@ -770,6 +897,15 @@ CASES = [
     dict(model="sdxl", name="sdxl_euler", scheduler="euler", seed=301, guidance=5.0),
     dict(model="sdxl", name="sdxl_euler_a", scheduler="euler_a", seed=302, guidance=5.0,
          prompt="A cozy cabin in the woods, snow falling, warm light in the windows"),
+]
+# Image-to-image (written to reference/img2img/): the picture, encoder noise and added noise are
+# stored; strength 0.5 of 4 steps runs the last 2, 0.75 the last 3, 0.3 of 10 the last 3.
+IMG2IMG_CASES = [
+    dict(model="sd15", name="sd15_euler_s05", scheduler="euler", seed=111, strength=0.5),
+    dict(model="sd15", name="sd15_lcm_s075", scheduler="lcm", seed=112, strength=0.75),
+    dict(model="sd15", name="sd15_ddim_s03", scheduler="ddim", seed=113, strength=0.3, steps=10),
+    dict(model="sd21", name="sd21_euler_a_s075", scheduler="euler_a", seed=211, strength=0.75,
+         prompt="an astronaut riding a horse on mars, photorealistic"),
 ]
 # float16 ONNX vs float32 torch: onnxruntime-node 1.30 (CPU) measured up to 2.1e-3 (latents) and
 # 1.1e-2 (image), as max |error| / max |reference|; wrong hidden-state layer, time_ids or
@@ -943,6 +1079,16 @@ def main() -> None:
         write_json(os.path.join(out, "reference", f"{case['name']}.json"), ref, compact=True)
         print(f"reference/{case['name']}.json: final latents |max| "
               f"{max(abs(v) for v in ref['finalLatents']):.3g}")
+
+    for case in IMG2IMG_CASES:
+        fx = fixtures[case["model"]]
+        spec = {"steps": 4, "guidance": 7.5, "prompt": "a photo of a cat",
+                "negativePrompt": "a photo of a dog", **case}
+        ref = run_case(fx, spec, prompts, oracle)
+        write_json(os.path.join(out, "reference", "img2img", f"{case['name']}.json"), ref,
+                   compact=True)
+        print(f"reference/img2img/{case['name']}.json: {len(ref['timesteps'])} of {spec['steps']} "
+              f"steps (encoder fit: {fx.encoder_fit:.3g})")
 
     cases = scheduler_cases.build(oracle)
     write_json(os.path.join(out, "schedulers", "diffusers_cases.json"), cases, compact=True)

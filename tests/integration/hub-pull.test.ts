@@ -140,6 +140,8 @@ describe("lumen models pull", () => {
       "unet/model.onnx_data",
       "vae_decoder/config.json",
       "vae_decoder/model.onnx",
+      "vae_encoder/config.json",
+      "vae_encoder/model.onnx",
     ]);
     assert.equal(sha256(join(dir, DATA_PATH)), createHash("sha256").update(dataBytes).digest("hex"));
     const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8"));
@@ -163,7 +165,7 @@ describe("lumen models pull", () => {
     assert.equal(run.code, 0, run.stderr);
     const [header, row] = run.stdout.trim().split("\n");
     assert.match(header, /^name\s+family\s+precision\s+size\s+devices/);
-    assert.match(row, /^sd15hub\s+sd\s+fp32\s+1\.9 MB\s+cpu,cuda,webgpu,dml,coreml\s+.*lumen-test\/sd15@[0-9a-f]{7}$/);
+    assert.match(row, /^sd15hub\s+sd\s+fp32\s+2\.0 MB\s+cpu,cuda,webgpu,dml,coreml\s+.*lumen-test\/sd15@[0-9a-f]{7}$/);
     const [json] = JSON.parse((await lumen(["models", "--json"], main.env)).stdout);
     assert.equal(json.precision, "fp32");
     assert.deepEqual(json.devices, ["cpu", "cuda", "webgpu", "dml", "coreml"]);

@@ -1,11 +1,14 @@
-// Text-to-image: prompt conditioning → denoising loop (scheduler + denoiser with
-// classifier-free guidance) → decode. The loop is the same for every family (SD 1.x/2.x, Turbo,
+// Text-to-image, and image-to-image from a starting picture: prompt conditioning → denoising
+// loop (scheduler + denoiser with classifier-free guidance) → decode. From a picture, the loop
+// starts part-way, from the picture's latents noised to that step (see `strength`). The loop is the same for every family (SD 1.x/2.x, Turbo,
 // SDXL, the embedded model); what differs per family comes from `model.family`, and every other
 // model-specific fact from the LoadedModel.
 import type * as ort from "onnxruntime-node";
-import { CancelledError, RequestError } from "../errors";
+import { CancelledError, ModelError, RequestError } from "../errors";
 import type { Conditioning } from "../families";
 import { repeatRows } from "../families/conditioning";
+import { encodeWithVae, sampleLatents, type EncodedPicture } from "../families/vae";
+import { fitPicture } from "../image";
 import type { LoadedModel } from "../model";
 import { seededNoise } from "../rng";
 import { createScheduler, schedulerNames, type NoiseSource, type SchedulerName } from "../schedulers";
@@ -30,6 +33,16 @@ export interface GenerateRequest {
   height?: number;
   n?: number;
   scheduler?: SchedulerName;
+  /** A picture to start from (any size; it is fitted to the generation size). Needs a model with a vae_encoder. */
+  image?: RgbImage;
+  /**
+   * How far from the picture to go, 0–1, as diffusers' image-to-image pipelines define it: the last
+   * int(steps × strength) steps of the schedule run, from the picture's latents noised to the
+   * first of them. 1 starts from (almost) pure noise; low values stay close to the picture.
+   * Default 0.8 with a picture; where the model's default steps would run none, its default steps
+   * rise to the fewest that run one.
+   */
+  strength?: number;
 }
 
 export interface StepInfo {
@@ -47,6 +60,8 @@ export interface GenerateOptions {
   initialLatents?: Float32Array;
   /** Replaces the seeded per-step noise of ancestral samplers; for tests. */
   stepNoise?: NoiseSource;
+  /** From a picture: replaces the seeded noise of the encoder's sample, then of add_noise; for tests. */
+  imageNoise?: NoiseSource;
 }
 
 export interface GenerateResult {
@@ -71,17 +86,23 @@ export interface ResolvedRequest {
   height: number;
   n: number;
   seed: number;
+  /** Set when the request starts from a picture. */
+  strength?: number;
 }
 
 const MAX_SIDE = 2048;
+export const DEFAULT_STRENGTH = 0.8;
 
 /** Fills defaults from the model and checks every field, naming the one that is wrong. */
 export function resolveRequest(model: LoadedModel, req: GenerateRequest): ResolvedRequest {
   const d = model.defaults;
+  const strength = req.image ? (req.strength ?? DEFAULT_STRENGTH) : undefined;
+  if (req.strength !== undefined && !req.image) throw new RequestError("strength needs a picture to start from");
   const r: ResolvedRequest = {
     prompt: req.prompt,
     negativePrompt: req.negativePrompt ?? "",
-    steps: req.steps ?? d.steps,
+    // From a picture, a few-step model's default (say 1 step at strength 0.8) would run no step at all.
+    steps: req.steps ?? (strength ? Math.max(d.steps, Math.ceil(1 / strength)) : d.steps),
     guidance: req.guidance ?? d.guidance,
     guidanceStart: req.guidanceStart ?? d.guidanceStart,
     scheduler: req.scheduler ?? d.scheduler,
@@ -89,6 +110,7 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
     height: req.height ?? d.height,
     n: req.n ?? 1,
     seed: req.seed,
+    ...(strength !== undefined ? { strength } : {}),
   };
   const multiple = model.family.requestMultiple;
   for (const side of ["width", "height"] as const) {
@@ -114,7 +136,24 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
     throw new RequestError(`scheduler must be one of ${schedulerNames.join(", ")}, got ${r.scheduler}`);
   }
   if (typeof r.prompt !== "string") throw new RequestError("prompt must be a string");
+  if (req.image) {
+    if (!model.vaeEncoder) throw new RequestError(`model "${model.name}" cannot start from a picture: it has no vae_encoder`);
+    const s = r.strength!;
+    if (!Number.isFinite(s) || s <= 0 || s > 1) throw new RequestError(`strength must be above 0 and at most 1, got ${s}`);
+    if (Math.floor(r.steps * s) < 1) {
+      throw new RequestError(`steps × strength must be at least 1 (${r.steps} × ${s} runs no step); raise steps or strength`);
+    }
+    const { width, height, pixels } = req.image;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || pixels.length !== width * height * 3) {
+      throw new RequestError("image must be 8-bit RGB pixels of its width × height");
+    }
+  }
   return r;
+}
+
+/** The steps a resolved request runs: all of them, or from a picture the last int(steps × strength). */
+export function stepsToRun(r: ResolvedRequest): number {
+  return r.strength === undefined ? r.steps : Math.min(Math.floor(r.steps * r.strength), r.steps);
 }
 
 /**
@@ -173,7 +212,7 @@ export interface BatchResult extends GenerateResult {
 export function batchKey(model: LoadedModel, request: GenerateRequest): string {
   const r = resolveRequest(model, request);
   const [w, h] = generationSize(model, r.width, r.height);
-  return [model.dir, w, h, r.steps, r.guidance, r.guidanceStart, r.scheduler].join("|");
+  return [model.dir, w, h, r.steps, r.guidance, r.guidanceStart, r.scheduler, r.strength ?? "-"].join("|");
 }
 
 export async function generate(
@@ -194,11 +233,11 @@ export async function generate(
 export async function generateBatch(
   model: LoadedModel,
   items: BatchItem[],
-  testOptions: Pick<GenerateOptions, "initialLatents" | "stepNoise"> = {},
+  testOptions: Pick<GenerateOptions, "initialLatents" | "stepNoise" | "imageNoise"> = {},
 ): Promise<BatchResult[]> {
   const resolved = items.map((item) => resolveRequest(model, item.request));
   const keys = new Set(items.map((item) => batchKey(model, item.request)));
-  if (keys.size !== 1) throw new RequestError("requests in one batch must share size, steps, guidance and scheduler");
+  if (keys.size !== 1) throw new RequestError("requests in one batch must share size, steps, guidance, scheduler and strength");
   const first = resolved[0];
   const [width, height] = generationSize(model, first.width, first.height);
   const timings = new Timings();
@@ -238,12 +277,19 @@ export async function generateBatch(
   } catch (e) {
     throw new RequestError((e as Error).message);
   }
-  let latents = testOptions.initialLatents ?? noise(n * latentSize).map((v) => v * scheduler.initNoiseSigma);
+  const steps = scheduler.timesteps.length;
+  // From a picture: the last int(steps × strength) steps run (diffusers' get_timesteps).
+  const start = steps - stepsToRun({ ...first, steps });
+  let latents: Float32Array;
+  if (testOptions.initialLatents) latents = testOptions.initialLatents;
+  else if (first.strength !== undefined) {
+    latents = await pictureLatents(model, items, counts, offsets, n * latentSize, width, height, timings, testOptions.imageNoise ?? noise);
+    latents = scheduler.addNoise(latents, (testOptions.imageNoise ?? noise)(n * latentSize), start);
+  } else latents = noise(n * latentSize).map((v) => v * scheduler.initNoiseSigma);
   const stepNoise = testOptions.stepNoise ?? noise;
 
-  const steps = scheduler.timesteps.length;
   const firstGuidedStep = Math.floor(first.guidanceStart * steps);
-  for (let i = 0; i < steps; i++) {
+  for (let i = start; i < steps; i++) {
     checkAllCancelled();
     const t = scheduler.timesteps[i];
     const guided = cfgFeeds !== undefined && i >= firstGuidedStep;
@@ -269,8 +315,8 @@ export async function generateBatch(
       if (!item.onStep || isCancelled(j)) return;
       const own = () => current.subarray(offsets[j] * latentSize, (offsets[j] + counts[j]) * latentSize);
       item.onStep({
-        step: i + 1,
-        steps,
+        step: i - start + 1,
+        steps: steps - start,
         timestep: t,
         preview: () => latentPreview(own(), counts[j], model.latentChannels, h, w, model.latentRgb),
       });
@@ -290,6 +336,38 @@ export async function generateBatch(
   }
   total();
   return results;
+}
+
+/**
+ * Every image's starting latents, [n, C, h, w]: each request's picture, fitted to the generation
+ * size and encoded once, sampled per image (noise drawn for the whole batch at once, so each image
+ * takes it from its own seed's stream, before the noise add_noise uses).
+ */
+async function pictureLatents(
+  model: LoadedModel,
+  items: BatchItem[],
+  counts: number[],
+  offsets: number[],
+  length: number,
+  width: number,
+  height: number,
+  timings: Timings,
+  noise: NoiseSource,
+): Promise<Float32Array> {
+  const encoder = model.vaeEncoder!;
+  const encoded: EncodedPicture[] = [];
+  for (const item of items) encoded.push(await encodeWithVae(encoder, await fitPicture(item.request.image!, width, height), timings));
+  const draws = encoder.output === "latent_parameters" ? noise(length) : undefined;
+  const per = length / counts.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(length);
+  items.forEach((_, j) => {
+    for (let k = 0; k < counts[j]; k++) {
+      const at = (offsets[j] + k) * per;
+      if (encoded[j].mean.length !== per) throw new ModelError(`vae_encoder: ${encoded[j].mean.length} latents for a ${width}×${height} picture; expected ${per}`);
+      out.set(sampleLatents(encoded[j], encoder.scalingFactor, draws?.subarray(at, at + per)), at);
+    }
+  });
+  return out;
 }
 
 /** The VAE decoder's raw output for given latents (already divided by the scaling factor); for tests. */

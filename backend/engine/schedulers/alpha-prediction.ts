@@ -20,6 +20,13 @@ export abstract class AlphaScheduler implements Scheduler {
     return x;
   }
 
+  addNoise(x0: Float32Array, noise: Float32Array, i: number): Float32Array {
+    const a = this.alphas[this.timesteps[i]];
+    const sa = Math.sqrt(a);
+    const sb = Math.sqrt(1 - a);
+    return x0.map((v, k) => sa * v + sb * noise[k]);
+  }
+
   /** Cumulative alpha of the timestep after step i, or the final one after the last step. */
   protected previousAlpha(i: number): number {
     if (i + 1 < this.timesteps.length) return this.alphas[this.timesteps[i + 1]];

@@ -22,6 +22,9 @@ export class EulerScheduler implements Scheduler {
   scaleModelInput(x: Float32Array, i: number): Float32Array {
     return this.schedule.scaleModelInput(x, i);
   }
+  addNoise(x0: Float32Array, noise: Float32Array, i: number): Float32Array {
+    return this.schedule.addNoise(x0, noise, i);
+  }
 
   step(out: Float32Array, i: number, x: Float32Array, _noise?: NoiseSource): Float32Array {
     const { sigmas } = this.schedule;

@@ -27,6 +27,11 @@ export class SigmaSchedule {
     return spacing === "linspace" || spacing === "trailing" ? max : Math.sqrt(max * max + 1);
   }
 
+  addNoise(x0: Float32Array, noise: Float32Array, i: number): Float32Array {
+    const sigma = this.sigmas[i];
+    return x0.map((v, k) => v + noise[k] * sigma);
+  }
+
   /** The UNet sees x / sqrt(sigma² + 1), i.e. a sample with unit variance. */
   scaleModelInput(x: Float32Array, i: number): Float32Array {
     const s = 1 / Math.sqrt(this.sigmas[i] ** 2 + 1);

@@ -27,6 +27,11 @@ export interface Scheduler {
   /** Multiplies the initial standard-normal latents. */
   readonly initNoiseSigma: number;
   setTimesteps(steps: number): void;
+  /**
+   * `x0` noised to the level of step i, where image-to-image starts (diffusers' add_noise with the
+   * begin index set): x0 + σ_i·noise for the sigma samplers, √ᾱ·x0 + √(1−ᾱ)·noise for the others.
+   */
+  addNoise(x0: Float32Array, noise: Float32Array, i: number): Float32Array;
   scaleModelInput(x: Float32Array, i: number): Float32Array;
   step(modelOutput: Float32Array, i: number, x: Float32Array, noise: NoiseSource): Float32Array;
 }
