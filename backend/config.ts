@@ -106,6 +106,8 @@ export const ConfigSchema = z
     /** Generation requests per client per window. */
     rateLimitMax: int(1, 100_000).default(30),
     bodyLimit: z.string().default("64kb"),
+    /** Largest starting picture (image-to-image) in bytes; JSON bodies that carry one may be a third larger. */
+    maxPictureBytes: int(1024, 50 * 1024 * 1024).default(4 * 1024 * 1024),
     /** Largest request header block in bytes. */
     maxHeaderSize: int(1024, 65536).default(16384),
     /**

@@ -1,5 +1,6 @@
 // The Express app, built by a function so tests can start it on port 0 with their own parts.
 import cors from "cors";
+import bytes from "bytes";
 import express, { type Request, type RequestHandler } from "express";
 import helmet from "helmet";
 import { rateLimit, ipKeyGenerator } from "express-rate-limit";
@@ -175,6 +176,20 @@ export function createApp(deps: AppDeps) {
     );
     app.use(["/api", "/v1"], (req, res, next) => (PUBLIC_API.has(req.originalUrl.split("?")[0]) ? next() : guard(req, res, next)));
   }
+  // A generation may carry a starting picture as a data: URL (base64 is 4/3 of the file); any
+  // other body keeps the usual limit.
+  const bodyLimit = bytes.parse(config.bodyLimit) ?? 64 * 1024;
+  app.use(
+    "/api/generations",
+    express.json({
+      limit: Math.ceil((config.maxPictureBytes * 4) / 3) + bodyLimit,
+      verify: (req, _res, buf) => void ((req as Request & { bodyBytes?: number }).bodyBytes = buf.length),
+    }),
+    (req: Request & { bodyBytes?: number }, _res, next) => {
+      const tooLarge = (req.bodyBytes ?? 0) > bodyLimit && typeof (req.body as { image?: unknown } | undefined)?.image !== "string";
+      next(tooLarge ? new ApiError("payload_too_large", `request body is larger than the ${bodyLimit}-byte limit`) : undefined);
+    },
+  );
   app.use(express.json({ limit: config.bodyLimit }));
   app.use(rejectLoneSurrogates());
 
@@ -194,7 +209,7 @@ export function createApp(deps: AppDeps) {
   const selfUrl = deps.selfUrl ?? (() => `${config.http ? "http" : "https"}://${config.host}:${config.port}`);
   const routeDeps = { service: deps.service, store: deps.store, queue: deps.queue, clientId, ownerOf, rateLimit: limiter };
   app.use(generationRoutes(routeDeps));
-  app.use(openaiRoutes({ ...routeDeps, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
+  app.use(openaiRoutes({ ...routeDeps, config, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
   app.use(imageRoutes(deps.store, ownerOf, deps.contentCredentials));
   app.use(feedbackRoutes(deps.store, clientId, ownerOf));
   const arena = new ArenaService({ config, pool: deps.pool, store: deps.store, queue: deps.queue, service: deps.service, metrics, random: deps.random });

@@ -30,8 +30,15 @@ export const GenerationRequest = z
     seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
     style: z.enum(styles).default("none"),
     model: z.string().min(1).max(100).optional(),
+    image: z
+      .string()
+      .regex(/^data:/, "image must be a data: URL (data:image/png;base64,…)")
+      .optional()
+      .describe("a picture to start from, as a data: URL of a PNG, JPEG or WebP file; needs a model that can encode pictures"),
+    strength: z.number().gt(0).max(1).optional().describe("with image: how far from the picture to go, above 0 to 1 (default 0.8)"),
   })
   .strict()
+  .refine((r) => r.strength === undefined || r.image !== undefined, { message: "strength needs an image to start from", path: ["strength"] })
   .refine((r) => (r.width === undefined) === (r.height === undefined), {
     message: "width and height must be given together",
     path: ["width"],
@@ -195,6 +202,23 @@ export const OpenAIImageRequest = z
     output_format: z.enum(imageFormats).optional(),
   })
   .passthrough();
+
+/** Multipart fields of POST /v1/images/edits and /variations arrive as text; numbers are read from it. */
+const openAIPictureFields = {
+  n: z.coerce.number().int().min(1).max(4).default(1),
+  size: z
+    .string()
+    .regex(/^\d{2,4}x\d{2,4}$/, 'size must look like "512x512"')
+    .optional(),
+  response_format: z.enum(["b64_json", "url"]).default("b64_json"),
+  user: z.string().max(256).optional(),
+  model: z.string().max(100).optional(),
+  /** Lumen's own: how far from the picture to go (OpenAI's API has no such field). */
+  strength: z.coerce.number().gt(0).max(1).optional(),
+};
+
+export const OpenAIEditRequest = z.object({ prompt, ...openAIPictureFields }).passthrough();
+export const OpenAIVariationRequest = z.object(openAIPictureFields).passthrough();
 
 export const errorCodes = {
   invalid_request: 400,

@@ -3,13 +3,24 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config";
-import { batchKey, RequestError, randomSeed, resolveRequest, unknownWordsNotice, type LoadedModel, type ModelPool, type SchedulerName } from "../engine";
+import {
+  batchKey,
+  DEFAULT_STRENGTH,
+  RequestError,
+  randomSeed,
+  resolveRequest,
+  unknownWordsNotice,
+  type LoadedModel,
+  type ModelPool,
+  type SchedulerName,
+} from "../engine";
 import { QueueClosedError, QueueFullError, type GenerationJob, type JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import { SafetyUnavailableError, type SafetyCheck } from "../safety";
 import { promptHash, type Owner, type Store } from "../store";
 import type { Notice, ParsedGenerationRequest } from "./contract";
 import { ApiError } from "./errors";
+import { pictureFromDataUrl, type Picture } from "./pictures";
 
 interface StylePreset {
   label: string;
@@ -28,9 +39,9 @@ export function baseSize(model: LoadedModel): number {
   return model.nativeSize ? Math.max(512, model.defaults.width) : model.defaults.width;
 }
 
-/** A size of about base² pixels with the aspect's ratio, in multiples the model accepts. */
-export function sizeForAspect(aspect: keyof typeof ASPECT_RATIOS, base: number, multiple: number): [number, number] {
-  const ratio = ASPECT_RATIOS[aspect];
+/** A size of about base² pixels with the aspect's ratio (or a width ÷ height), in multiples the model accepts. */
+export function sizeForAspect(aspect: keyof typeof ASPECT_RATIOS | number, base: number, multiple: number): [number, number] {
+  const ratio = typeof aspect === "number" ? Math.min(4, Math.max(1 / 4, aspect)) : ASPECT_RATIOS[aspect];
   const round = (v: number) => Math.max(multiple, Math.round(v / multiple) * multiple);
   const width = ratio >= 1 ? base : base * ratio;
   const height = ratio >= 1 ? base / ratio : base;
@@ -46,7 +57,8 @@ export function promptNotices(model: LoadedModel, prompt: string): Notice[] {
 export interface ServiceDeps {
   config: Config;
   pool: ModelPool;
-  safety: Pick<SafetyCheck, "checkPrompt">;
+  /** The prompt check, and the image check that starting pictures pass (without it, pictures are refused). */
+  safety: Pick<SafetyCheck, "checkPrompt"> & Partial<Pick<SafetyCheck, "checkImage">>;
   store: Store;
   queue: JobQueue;
   metrics: Metrics;
@@ -118,11 +130,45 @@ export class GenerationService {
     }
   }
 
-  /** `settings` are engine settings the public request has no field for (the arena's contenders). */
+  /**
+   * Starting pictures are refused by the image check as generated images are: audited, counted,
+   * and answered with content_policy_violation.
+   */
+  async checkPicture(picture: Picture, clientId: string, prompt: string): Promise<void> {
+    const { config, safety, store, metrics } = this.deps;
+    if (!safety.checkImage) throw new ApiError("invalid_request", "this server does not take pictures to start from", { param: "image" });
+    let verdict;
+    try {
+      verdict = await safety.checkImage(picture.image, config.safetyLevel);
+    } catch (e) {
+      if (e instanceof SafetyUnavailableError) {
+        throw new ApiError("safety_unavailable", "safety service unavailable; nothing was generated, try again shortly", { retryAfterSeconds: SAFETY_RETRY_SECONDS });
+      }
+      throw e;
+    }
+    if (verdict.allowed) return;
+    const category = verdict.category ?? "sexual";
+    store.addAudit({
+      clientId,
+      kind: "image",
+      category,
+      promptHash: promptHash(prompt),
+      prompt: config.auditPromptText ? prompt : null,
+      provider: verdict.provider,
+      reason: verdict.detail,
+    });
+    metrics.safetyBlocks.inc({ kind: "image", category, provider: verdict.provider ?? "builtin" });
+    throw new ApiError("content_policy_violation", "The picture to start from is not allowed by the content policy.", { category, param: "image" });
+  }
+
+  /**
+   * `settings` are what the public request carries outside its JSON fields: engine settings it has
+   * no field for (the arena's contenders), or a starting picture uploaded as a file.
+   */
   async create(
     input: ParsedGenerationRequest,
     requester: Requester,
-    settings: { scheduler?: SchedulerName } = {},
+    settings: { scheduler?: SchedulerName; picture?: Picture } = {},
   ): Promise<{ id: string; position: number; notices: Notice[] }> {
     const { config, pool, store, queue } = this.deps;
     const { clientId, requestId } = requester;
@@ -148,11 +194,16 @@ export class GenerationService {
       });
     }
 
+    const picture = settings.picture ?? (input.image !== undefined ? await pictureFromDataUrl(input.image, config.maxPictureBytes) : undefined);
+    if (picture && !model.vaeEncoder) {
+      throw new ApiError("invalid_request", `image: model "${modelName}" cannot start from a picture (it has no vae_encoder)`, { param: "image" });
+    }
     const multiple = model.family.requestMultiple;
+    // From a picture without a size or aspect: the picture's own aspect.
     const [width, height] =
       input.width !== undefined && input.height !== undefined
         ? [input.width, input.height]
-        : sizeForAspect(input.aspect ?? "square", Math.min(baseSize(model), config.maxSize), multiple);
+        : sizeForAspect(input.aspect ?? (picture ? picture.image.width / picture.image.height : "square"), Math.min(baseSize(model), config.maxSize), multiple);
     if (Math.max(width, height) > config.maxSize) {
       throw new ApiError("invalid_request", `width/height: your organisation allows at most ${config.maxSize} pixels per side`, { param: "width" });
     }
@@ -168,11 +219,14 @@ export class GenerationService {
       guidance: input.guidance,
       seed: input.seed ?? randomSeed(),
       ...(settings.scheduler ? { scheduler: settings.scheduler } : {}),
+      ...(picture ? { strength: input.strength ?? DEFAULT_STRENGTH } : {}),
     };
     let key: string;
+    let steps: number;
     try {
-      resolveRequest(model, request);
-      key = batchKey(model, request);
+      const withPicture = picture ? { ...request, image: picture.image } : request;
+      steps = resolveRequest(model, withPicture).steps;
+      key = batchKey(model, withPicture);
     } catch (e) {
       if (e instanceof RequestError) throw new ApiError("invalid_request", e.message);
       throw e;
@@ -188,6 +242,7 @@ export class GenerationService {
         retryAfterSeconds: STORAGE_RETRY_SECONDS,
       });
     }
+    if (picture) await this.checkPicture(picture, clientId, input.prompt);
     const notices = promptNotices(model, input.prompt);
     const id = randomUUID();
     const job: GenerationJob = {
@@ -200,6 +255,7 @@ export class GenerationService {
       userPrompt: input.prompt,
       enqueuedAt: Date.now(),
       batchKey: key,
+      ...(picture ? { source: { data: picture.bytes.toString("base64"), format: picture.format } } : {}),
       ...(notices.length ? { notices } : {}),
       origin: requester.origin ?? "api",
     };
@@ -216,10 +272,11 @@ export class GenerationService {
         n: input.n,
         width,
         height,
-        steps: request.steps ?? model.defaults.steps,
+        steps,
         guidance: request.guidance ?? model.defaults.guidance,
         seed: request.seed,
         ...(settings.scheduler ? { scheduler: settings.scheduler } : {}),
+        ...(picture ? { strength: request.strength, source: picture.format } : {}),
         style: input.style,
         aspect: input.aspect ?? null,
       },

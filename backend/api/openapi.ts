@@ -128,6 +128,46 @@ export function openApiDocument() {
           },
         },
       },
+      "/v1/images/edits": {
+        post: {
+          summary: "OpenAI Images API compatible edit: a picture changed as the prompt says (multipart; waits for the result)",
+          requestBody: {
+            content: {
+              "multipart/form-data": {
+                schema: {
+                  type: "object",
+                  required: ["image", "prompt"],
+                  properties: {
+                    image: { type: "string", format: "binary", description: "PNG, JPEG or WebP, at most LUMEN_MAX_PICTURE_BYTES" },
+                    mask: { type: "string", format: "binary", description: "Refused: inpainting is not supported" },
+                    prompt: { type: "string" },
+                    n: { type: "integer", minimum: 1, maximum: 4 },
+                    size: { type: "string", description: '"WxH"; default: the picture\'s aspect at the model\'s size' },
+                    response_format: { type: "string", enum: ["b64_json", "url"] },
+                    strength: { type: "number", description: "Lumen's own: above 0 to 1 (default 0.8)" },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            "200": { description: "{created, data: [{b64_json} | {url}], size}" },
+            "400": error("Invalid request, a mask, a model that cannot start from a picture, or content_policy_violation"),
+            "413": error("The picture is larger than LUMEN_MAX_PICTURE_BYTES"),
+            "503": error("Queue full, storage_unavailable, or interrupted by a shutdown; see Retry-After"),
+          },
+        },
+      },
+      "/v1/images/variations": {
+        post: {
+          summary: "OpenAI Images API compatible variations of a picture, without a prompt (multipart; strength 0.7 unless given)",
+          responses: {
+            "200": { description: "{created, data: [{b64_json} | {url}], size}" },
+            "400": error("Invalid request or content_policy_violation"),
+            "413": error("The picture is larger than LUMEN_MAX_PICTURE_BYTES"),
+          },
+        },
+      },
       "/api/policy": {
         get: {
           summary: "What this organisation allows (models, sizes, count, safety level) and whether sign-in is required; public",

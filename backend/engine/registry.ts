@@ -33,6 +33,8 @@ export interface ModelSummary {
   nativeSize?: [number, number];
   /** The Hub repository and commit of a model installed by `lumen models pull`. */
   source?: { repo: string; commit: string };
+  /** Whether it can start from a picture: its folder has a VAE encoder (`vae_encoder/`). */
+  fromPicture: boolean;
 }
 
 const COMPONENTS = ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"];
@@ -95,6 +97,7 @@ export function describeModel(dir: string): ModelSummary {
     defaults: lumen.defaults,
     nativeSize: lumen.nativeSize,
     source: readSource(dir),
+    fromPicture: existsSync(join(dir, "vae_encoder", "model.onnx")),
   };
 }
 

@@ -1,5 +1,5 @@
 import type { GenerationEvent, GenerationStatus, Notice } from "../api/contract";
-import type { GenerateRequest } from "../engine";
+import type { GenerateRequest, PictureFormat } from "../engine";
 
 /** What a worker needs to run one accepted generation; plain data, so a Redis queue can carry it. */
 export interface GenerationJob {
@@ -8,8 +8,13 @@ export interface GenerationJob {
   /** Request id of the POST that created the job, so worker log lines join the request's. */
   requestId: string;
   model: string;
-  /** The engine request: prompt with the style applied, a concrete seed, the generation settings. */
-  request: GenerateRequest & { seed: number };
+  /** The engine request: prompt with the style applied, a concrete seed, the generation settings (never the picture's pixels). */
+  request: Omit<GenerateRequest, "image"> & { seed: number };
+  /**
+   * The picture to start from, as the client sent it (base64), so the job stays plain data, the
+   * worker decodes it, and the images' Content Credentials name it as their ingredient.
+   */
+  source?: { data: string; format: PictureFormat };
   /** Size of the delivered images (the engine may generate smaller and upscale). */
   output: { width: number; height: number };
   /** The prompt as the user typed it, for provenance and history. */

@@ -2,7 +2,7 @@
 // reporting events as it goes. Queue implementations decide *which* jobs run; this decides *how*.
 import sharp from "sharp";
 import type { GenerationEvent } from "../api/contract";
-import { CancelledError, generateBatch, type BatchItem, type LoadedModel, type RgbImage } from "../engine";
+import { CancelledError, decodePicture, generateBatch, resolveRequest, stepsToRun, type BatchItem, type LoadedModel, type RgbImage } from "../engine";
 import type { Metrics } from "../observability/metrics";
 import type { Logger } from "../observability/logger";
 import { encodeWithProvenance, generationInfo, type ContentCredentials } from "../provenance";
@@ -100,18 +100,21 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
   const withPreviews = ctx.safetyLevel !== "strict";
   metrics.batchSize.observe(batch.length);
 
-  for (const b of batch) {
+  // Starting pictures were checked when the request came in; here they only become pixels again.
+  const pictures = await Promise.all(batch.map(async (b) => (b.job.source ? (await decodePicture(Buffer.from(b.job.source.data, "base64"))).image : undefined)));
+  const requests = batch.map((b, j) => ({ ...b.job.request, ...(pictures[j] ? { image: pictures[j] } : {}) }));
+  for (const [j, b] of batch.entries()) {
     store.setStatus(b.job.id, "running");
     metrics.stageDuration.observe({ stage: "queue_wait" }, (Date.now() - b.job.enqueuedAt) / 1000);
     // n counts the images an earlier run stored too (a job resumed after a restart).
     const n = (b.job.firstIndex ?? 0) + (b.job.request.n ?? 1);
-    b.emit({ type: "started", steps: b.job.request.steps ?? model.defaults.steps, n });
+    b.emit({ type: "started", steps: stepsToRun(resolveRequest(model, requests[j])), n });
   }
 
   // Preview encoding is async; chaining keeps each job's events in order.
   const chains = batch.map(() => Promise.resolve());
   const items: BatchItem[] = batch.map((b, j) => ({
-    request: b.job.request,
+    request: requests[j],
     signal: signals[j],
     onStep: ({ step, steps, preview }) => {
       const images = withPreviews && step < steps ? preview() : [];
@@ -184,6 +187,10 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
         height: b.job.output.height,
         contentCredentials: ctx.contentCredentials,
         title: `${imageId}.png`,
+        // Made from a picture: c2pa.edited, with the picture (and any manifest it carries) as ingredient.
+        ...(b.job.source
+          ? { source: { bytes: Buffer.from(b.job.source.data, "base64"), format: b.job.source.format, title: `${b.job.id}-source.${b.job.source.format === "jpeg" ? "jpg" : b.job.source.format}` } }
+          : {}),
       });
       metrics.stageDuration.observe({ stage: "encode" }, (performance.now() - encodeStart) / 1000);
       // Stored, then announced with the id kept in its row: a client never sees an image it cannot fetch.

@@ -27,6 +27,7 @@ export function systemRoutes(deps: {
       default: m.name === deps.defaultModel,
       defaults: m.defaults ?? null,
       nativeSize: m.nativeSize ?? null,
+      fromPicture: m.fromPicture,
       bytes: m.bytes,
     }));
     res.json({ models });
