@@ -4,7 +4,7 @@
 // here: protected header {alg, x5chain}, detached payload, signature over Sig_structure, and a
 // "pad" in the unprotected header that makes it exactly as long as the space the manifest reserved.
 import { sign as cryptoSign, constants, type KeyObject } from "node:crypto";
-import { Encoder, Tag } from "cbor-x";
+import { encode, Tagged } from "cborg";
 
 /** C2PA signing algorithms Lumen can sign with, by the key's type. */
 export type C2paAlgorithm = "es256" | "es384" | "es512" | "ps256" | "ed25519";
@@ -15,8 +15,8 @@ const COSE_SIGN1_TAG = 18;
 const HEADER_ALG = 1;
 const HEADER_X5CHAIN = 33;
 
-// Plain CBOR: integer-keyed maps stay maps, byte strings stay byte strings, no cbor-x extensions.
-const cbor = new Encoder({ useRecords: false, mapsAsObjects: false, variableMapSize: true, tagUint8Array: false });
+// cborg writes plain CBOR (RFC 8949): a Map, integer-keyed or not, is a CBOR map, a Buffer a byte
+// string, and lengths take their shortest form, which the padding arithmetic below relies on.
 
 export interface CoseSigningKey {
   algorithm: C2paAlgorithm;
@@ -41,9 +41,9 @@ function rawSignature({ algorithm, key }: CoseSigningKey, data: Buffer): Buffer 
   }
 }
 
-function protectedHeader(signer: CoseSigningKey): Buffer {
+function protectedHeader(signer: CoseSigningKey): Uint8Array {
   const x5chain = signer.chain.length === 1 ? signer.chain[0] : signer.chain;
-  return cbor.encode(
+  return encode(
     new Map<number, unknown>([
       [HEADER_ALG, COSE_ALG[signer.algorithm]],
       [HEADER_X5CHAIN, x5chain],
@@ -51,8 +51,8 @@ function protectedHeader(signer: CoseSigningKey): Buffer {
   );
 }
 
-function sign1(protectedBytes: Buffer, signature: Buffer, pad: number): Buffer {
-  return cbor.encode(new Tag([protectedBytes, new Map([["pad", Buffer.alloc(pad)]]), null, signature], COSE_SIGN1_TAG));
+function sign1(protectedBytes: Uint8Array, signature: Buffer, pad: number): Uint8Array {
+  return encode(new Tagged(COSE_SIGN1_TAG, [protectedBytes, new Map([["pad", Buffer.alloc(pad)]]), null, signature]));
 }
 
 /**
@@ -67,7 +67,7 @@ export function coseReserveSize(signer: CoseSigningKey): number {
 /** The tagged COSE_Sign1 over `payload` (detached), padded to exactly `size` bytes. */
 export function coseSign1(signer: CoseSigningKey, payload: Uint8Array, size: number): Uint8Array {
   const protectedBytes = protectedHeader(signer);
-  const toBeSigned = cbor.encode(["Signature1", protectedBytes, Buffer.alloc(0), Buffer.from(payload)]);
+  const toBeSigned = Buffer.from(encode(["Signature1", protectedBytes, Buffer.alloc(0), payload]));
   const signature = rawSignature(signer, toBeSigned);
   // The pad's own length prefix grows with it (1, 2 or 3 bytes), so a guess is corrected once or twice.
   let pad = Math.max(0, size - sign1(protectedBytes, signature, 0).length);
