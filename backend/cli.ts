@@ -1,7 +1,7 @@
 // The `lumen` command. Every failure is one line on stderr and a non-zero exit.
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { writeFile } from "node:fs/promises";
-import { extname } from "node:path";
+import { basename, extname } from "node:path";
 import {
   CancelledError,
   DEFAULT_MODEL,
@@ -23,7 +23,8 @@ import {
   type SchedulerName,
 } from "./engine";
 import { loadTokenizer } from "./engine/tokenizer";
-import { encodeWithProvenance, generationInfo } from "./provenance";
+import { loadConfig } from "./config";
+import { encodeWithProvenance, generationInfo, openContentCredentials, type ContentCredentials } from "./provenance";
 import { GENERATOR } from "./provenance/parameters";
 import { join, resolve } from "node:path";
 
@@ -71,10 +72,22 @@ interface GenerateFlags {
   quiet?: boolean;
 }
 
+/**
+ * The service's signer for the files the command writes: the same configuration (LUMEN_C2PA_KEY
+ * and LUMEN_C2PA_CERT, or the development certificate under LUMEN_DATA_DIR/c2pa/).
+ */
+async function contentCredentials(): Promise<{ signer: ContentCredentials; dataDir: string }> {
+  const config = loadConfig();
+  return { signer: await openContentCredentials(config), dataDir: config.dataDir };
+}
+
 async function generateCommand(flags: GenerateFlags): Promise<void> {
   const started = performance.now();
   const seed = flags.seed ?? randomSeed();
   const quiet = flags.quiet || !process.stderr.isTTY;
+  // Made while the model loads; awaited before denoising, so a bad key stops the run early.
+  const credentials = contentCredentials();
+  credentials.catch(() => undefined); // reported where it is awaited, unless the model fails first
   const model = await loadModel(resolveModelDir(flags.model), {
     device: flags.device,
     threads: flags.threads,
@@ -93,6 +106,7 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
         cliProgress.Presets.shades_classic,
       );
   try {
+    const { signer, dataDir } = await credentials;
     const width = flags.width ?? model.defaults.width;
     const height = flags.height ?? model.defaults.height;
     const result = await generate(
@@ -120,13 +134,20 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
     const paths = outputPaths(flags.out ?? `lumen-${seed}.png`, result.images.length);
     const encodeStart = performance.now();
     for (let i = 0; i < paths.length; i++) {
-      // The same provenance (XMP, and for PNG the parameters text) as the service writes.
+      // The same provenance as the service writes: XMP, for PNG the parameters text, and signed
+      // Content Credentials (c2pa.created by the model).
       const info = generationInfo(
         model,
         { prompt: flags.prompt, negativePrompt: flags.negative, steps: flags.steps, guidance: flags.guidance, scheduler: flags.scheduler },
         { seed: result.seeds[i], width, height },
       );
-      const bytes = await encodeWithProvenance(result.images[i], info, { format: formatFromPath(paths[i]), width, height });
+      const bytes = await encodeWithProvenance(result.images[i], info, {
+        format: formatFromPath(paths[i]),
+        width,
+        height,
+        contentCredentials: signer,
+        title: basename(paths[i]),
+      });
       await writeFile(paths[i], bytes);
     }
     const encodeMs = performance.now() - encodeStart;
@@ -139,6 +160,12 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
         `${result.width !== width || result.height !== height ? ` upscaled to ${width}×${height}` : ""}; ` +
         `load ${fmtMs(loadMs)}, ${stages}, encode ${fmtMs(encodeMs)}\n`,
     );
+    if (signer.credentials.development) {
+      process.stderr.write(
+        `lumen: Content Credentials signed with the development certificate in ${join(dataDir, "c2pa")}: ` +
+          "validators show them as untrusted; set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)\n",
+      );
+    }
   } finally {
     bar?.stop();
     await model.release();
@@ -427,7 +454,7 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof ModelError ||
       e instanceof RequestError ||
       e instanceof CancelledError ||
-      ["ConfigError", "ManifestError", "PullError", "StorageError"].includes((e as Error)?.name);
+      ["ConfigError", "CredentialsError", "ManifestError", "PullError", "StorageError"].includes((e as Error)?.name);
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
     return 1;

@@ -14,7 +14,7 @@ import type { JobQueue } from "./jobs/types";
 import { runBatch, type WorkerContext } from "./jobs/worker";
 import { createLogger, type Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
-import { ContentCredentials, loadSigningCredentials } from "./provenance";
+import { openContentCredentials, type ContentCredentials } from "./provenance";
 import {
   AzureContentSafetyCheck,
   ContentSafetyClient,
@@ -78,9 +78,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   }
   let contentCredentials: ContentCredentials;
   try {
-    const credentials = await loadSigningCredentials({ keyPath: config.c2paKey, certPath: config.c2paCert, dataDir: config.dataDir });
-    contentCredentials = await ContentCredentials.create(credentials);
-    if (credentials.development) {
+    contentCredentials = await openContentCredentials(config);
+    if (contentCredentials.credentials.development) {
       logger.warn(
         { certificate: `${config.dataDir}/c2pa/dev-signer-chain.pem` },
         "Content Credentials are signed with a development certificate: validators show them as untrusted. Set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)",

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { initSync, WasmBuilder, WasmReader } from "@contentauth/c2pa-wasm";
 import { coseReserveSize, coseSign1 } from "./c2pa-cose";
-import type { SigningCredentials } from "./c2pa-credentials";
+import { loadSigningCredentials, type SigningCredentials } from "./c2pa-credentials";
 import { GENERATOR } from "./parameters";
 import { TRAINED_ALGORITHMIC_MEDIA } from "./xmp";
 
@@ -130,6 +130,16 @@ export class ContentCredentials {
       builder.free();
     }
   }
+}
+
+/**
+ * The signer a configuration names, for the service and the `lumen` command alike: the
+ * organisation's key and chain (LUMEN_C2PA_KEY, LUMEN_C2PA_CERT), or else the development ones
+ * under <dataDir>/c2pa/, made on first use.
+ */
+export async function openContentCredentials(config: { c2paKey?: string; c2paCert?: string; dataDir: string }): Promise<ContentCredentials> {
+  const credentials = await loadSigningCredentials({ keyPath: config.c2paKey, certPath: config.c2paCert, dataDir: config.dataDir });
+  return ContentCredentials.create(credentials);
 }
 
 /** A manifest store as read back: the validation verdict and the active manifest. */

@@ -4,5 +4,5 @@ export { generationInfo, type ProvenanceModel, type ProvenanceRequest } from "./
 export { GENERATOR, parametersText, type GenerationInfo } from "./parameters";
 export { readProvenance, type Provenance } from "./read";
 export { TRAINED_ALGORITHMIC_MEDIA, xmlEscape, xmpPacket, xmpProperty } from "./xmp";
-export { ContentCredentials, readContentCredentials, type C2paFormat, type C2paReport, type Claim } from "./c2pa";
+export { ContentCredentials, openContentCredentials, readContentCredentials, type C2paFormat, type C2paReport, type Claim } from "./c2pa";
 export { CredentialsError, loadSigningCredentials, type SigningCredentials } from "./c2pa-credentials";

@@ -1,13 +1,15 @@
 // The `lumen` command as a user runs it: a real process, real files, exit codes and one-line errors.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { promisify } from "node:util";
 import sharp from "sharp";
-import { readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
+import { readContentCredentials, readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
+import { GENERATOR } from "../../backend/provenance/parameters";
+import { organisationChain } from "../helpers/c2pa-chain";
 import { fixtureModel, fixturesDir } from "../helpers/fixtures";
 import { readEvents, startTestServer } from "../helpers/server";
 
@@ -33,7 +35,7 @@ const generateArgs = (seed: number, out: string, extra: string[] = []) => [
 ];
 
 describe("lumen generate", () => {
-  it("writes a valid PNG, the same bytes for the same seed and different ones for another", async () => {
+  it("writes a valid PNG, the same pixels for the same seed and different ones for another", async () => {
     const first = await lumen(generateArgs(1, "a.png"));
     assert.equal(first.code, 0, first.stderr);
     assert.match(first.stdout, /a\.png\tseed 1/);
@@ -41,8 +43,11 @@ describe("lumen generate", () => {
     await lumen(generateArgs(1, "b.png"));
     await lumen(generateArgs(2, "c.png"));
     const [a, b, c] = ["a.png", "b.png", "c.png"].map((f) => readFileSync(join(work, f)));
-    assert.ok(a.equals(b), "same seed, different bytes");
-    assert.ok(!a.equals(c), "different seeds, same bytes");
+    const pixels = (png: Buffer) => sharp(png).raw().toBuffer();
+    assert.ok((await pixels(a)).equals(await pixels(b)), "same seed, different pixels");
+    assert.ok(!(await pixels(a)).equals(await pixels(c)), "different seeds, same pixels");
+    // Each file carries its own signature, so only the pixels repeat.
+    assert.ok(!a.equals(b));
     const meta = await sharp(a).metadata();
     assert.deepEqual([meta.format, meta.width, meta.height], ["png", 64, 64]);
   });
@@ -108,10 +113,71 @@ describe("lumen generate provenance", () => {
       assert.deepEqual(cli, service, "PNG: XMP and parameters");
       assert.equal(cliJpeg.xmp, service.xmp, "JPEG: the same XMP packet");
       assert.equal(cliJpeg.parameters, service.parameters);
+      // The same Content Credentials assertions; each signer's own certificate.
+      const cliCredentials = (await readContentCredentials(readFileSync(join(work, "prov.png"))))!;
+      const serviceCredentials = (await readContentCredentials(png))!;
+      assert.deepEqual(cliCredentials.manifest.actions, serviceCredentials.manifest.actions);
+      assert.deepEqual(cliCredentials.manifest.claimGenerator, serviceCredentials.manifest.claimGenerator);
+      assert.deepEqual([cliCredentials.state, cliCredentials.failures], ["Valid", ["signingCredential.untrusted"]]);
     } finally {
       await server.stop();
     }
   });
+});
+
+describe("lumen generate Content Credentials", () => {
+  const created = [
+    {
+      action: "c2pa.created",
+      digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
+      softwareAgent: { name: "Lumen", version: GENERATOR.version },
+      parameters: { model: "sd15" },
+    },
+  ];
+
+  it("signs PNG and JPEG files with the development certificate under LUMEN_DATA_DIR/c2pa, saying it is untrusted", async () => {
+    const dataDir = join(work, "cc-data");
+    for (const file of ["cc.png", "cc.jpg"]) {
+      const run = await lumen(generateArgs(7, file), { LUMEN_DATA_DIR: dataDir });
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /lumen: Content Credentials signed with the development certificate in .*cc-data\/c2pa: validators show them as untrusted/);
+      const report = await readContentCredentials(readFileSync(join(work, file)), { trustAnchors: readFileSync(join(dataDir, "c2pa", "dev-ca.pem"), "utf8") });
+      assert.ok(report, `${file} has no manifest`);
+      assert.deepEqual([report.state, report.failures], ["Trusted", []]);
+      assert.equal(report.manifest.title, file);
+      assert.deepEqual(report.manifest.actions, created);
+      assert.equal(report.manifest.signature.commonName, "Lumen development signer");
+      assert.equal((await readProvenance(readFileSync(join(work, file)))).digitalSourceType, TRAINED_ALGORITHMIC_MEDIA, "XMP stays");
+    }
+  });
+
+  it("signs with the organisation's key and chain from LUMEN_C2PA_KEY and LUMEN_C2PA_CERT", async () => {
+    const chainDir = join(work, "org-chain");
+    mkdirSync(chainDir);
+    const { keyPath, certPath, caPem } = await organisationChain(chainDir);
+    const run = await lumen(generateArgs(8, "org.png"), { LUMEN_C2PA_KEY: keyPath, LUMEN_C2PA_CERT: certPath });
+    assert.equal(run.code, 0, run.stderr);
+    assert.doesNotMatch(run.stderr, /development certificate/);
+    const report = (await readContentCredentials(readFileSync(join(work, "org.png")), { trustAnchors: caPem }))!;
+    assert.deepEqual([report.state, report.failures], ["Trusted", []]);
+    assert.equal(report.manifest.signature.commonName, "Contoso Lumen");
+    assert.deepEqual(report.manifest.actions, created);
+  });
+
+  for (const [what, env, pattern] of [
+    ["a key without its certificate chain", { LUMEN_C2PA_KEY: "/etc/lumen/key.pem" }, /LUMEN_C2PA_KEY and LUMEN_C2PA_CERT go together/],
+    ["a key file that does not exist", { LUMEN_C2PA_KEY: "/no/key.pem", LUMEN_C2PA_CERT: "/no/chain.pem" }, /Content Credentials: \/no\/key\.pem does not exist/],
+  ] as const) {
+    it(`writes nothing and fails with one line for ${what}`, async () => {
+      const out = `refused-${Object.keys(env).length}.png`;
+      const run = await lumen(generateArgs(9, out), env);
+      assert.equal(run.code, 1);
+      const lines = run.stderr.split("\n").filter((l) => l.startsWith("lumen:"));
+      assert.equal(lines.length, 1, run.stderr);
+      assert.match(lines[0], pattern);
+      assert.ok(!existsSync(join(work, out)), "a file was written");
+    });
+  }
 });
 
 describe("lumen tokenize", () => {

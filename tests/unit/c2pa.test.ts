@@ -6,7 +6,6 @@ import * as x509 from "@peculiar/x509";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { webcrypto } from "node:crypto";
 import { after, before, describe, it } from "node:test";
 import sharp from "sharp";
 import {
@@ -22,6 +21,7 @@ import {
   type SigningCredentials,
 } from "../../backend/provenance";
 import { GENERATOR } from "../../backend/provenance/parameters";
+import { organisationChain } from "../helpers/c2pa-chain";
 
 const dirs: string[] = [];
 const tempDir = () => {
@@ -47,47 +47,6 @@ function gradient(width = 64, height = 48) {
   const pixels = new Uint8Array(width * height * 3);
   for (let i = 0; i < pixels.length; i++) pixels[i] = (i * 7) % 251;
   return { width, height, pixels };
-}
-
-/** A CA and a signing certificate of the C2PA profile, as an organisation's PKI would issue them. */
-async function organisationChain(options: { leafIsCa?: boolean; curve?: "P-256" | "P-384" } = {}) {
-  x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const alg = { name: "ECDSA", namedCurve: options.curve ?? "P-384", hash: options.curve === "P-256" ? "SHA-256" : "SHA-384" };
-  const caKeys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
-  const ca = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: "0a01",
-    name: "CN=Contoso Media CA, O=Contoso",
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 30 * 86_400_000),
-    keys: caKeys,
-    signingAlgorithm: alg,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true), await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey)],
-  });
-  const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
-  const leaf = await x509.X509CertificateGenerator.create({
-    serialNumber: "0a02",
-    subject: "CN=Contoso Lumen, O=Contoso",
-    issuer: ca.subject,
-    notBefore: new Date(Date.now() - 86_400_000),
-    notAfter: new Date(Date.now() + 20 * 86_400_000),
-    publicKey: keys.publicKey,
-    signingKey: caKeys.privateKey,
-    signingAlgorithm: alg,
-    extensions: [
-      new x509.BasicConstraintsExtension(Boolean(options.leafIsCa), undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.emailProtection], false),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
-    ],
-  });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
-  const dir = tempDir();
-  const keyPath = join(dir, "key.pem");
-  const certPath = join(dir, "chain.pem");
-  writeFileSync(keyPath, `-----BEGIN PRIVATE KEY-----\n${pkcs8}\n-----END PRIVATE KEY-----\n`);
-  writeFileSync(certPath, `${leaf.toString("pem")}\n${ca.toString("pem")}\n`);
-  return { keyPath, certPath, caPem: ca.toString("pem") };
 }
 
 describe("Content Credentials", () => {
@@ -221,7 +180,7 @@ describe("Content Credentials", () => {
   });
 
   it("signs with the organisation's own chain, which validators trust when they trust its CA", async () => {
-    const { keyPath, certPath, caPem } = await organisationChain();
+    const { keyPath, certPath, caPem } = await organisationChain(tempDir());
     const own = await loadSigningCredentials({ keyPath, certPath, dataDir: tempDir() });
     assert.equal(own.development, false);
     assert.equal(own.algorithm, "es384");
@@ -233,10 +192,10 @@ describe("Content Credentials", () => {
   });
 
   it("refuses an organisation's chain that cannot sign C2PA, saying why", async () => {
-    const good = await organisationChain({ curve: "P-256" });
-    const other = await organisationChain({ curve: "P-256" });
+    const good = await organisationChain(tempDir(), { curve: "P-256" });
+    const other = await organisationChain(tempDir(), { curve: "P-256" });
     await assert.rejects(loadSigningCredentials({ keyPath: other.keyPath, certPath: good.certPath, dataDir: tempDir() }), /does not belong to the first certificate/);
-    const ca = await organisationChain({ leafIsCa: true });
+    const ca = await organisationChain(tempDir(), { leafIsCa: true });
     await assert.rejects(loadSigningCredentials({ keyPath: ca.keyPath, certPath: ca.certPath, dataDir: tempDir() }), /is a CA/);
     await assert.rejects(loadSigningCredentials({ keyPath: good.keyPath, dataDir: tempDir() }), CredentialsError);
     await assert.rejects(loadSigningCredentials({ keyPath: "/no/key.pem", certPath: good.certPath, dataDir: tempDir() }), /does not exist/);
