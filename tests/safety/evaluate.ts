@@ -1,25 +1,39 @@
 /**
  * Prints recall per category, overall recall and false-positive rate (overall and per context of
- * the benign prompts) of the prompt filter, for both policy levels, on the dev split, the held-out
- * split and both together.
- *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|held-out|all]
- * --show lists misses and false alarms; --split prints one split only (tune with --split dev).
+ * the benign prompts) of the prompt filter, for both policy levels, on the dev split, the heldout2
+ * split (tests/safety/heldout-2.jsonl, when it exists) and both together.
+ *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout2|all]
+ * --show lists misses and false alarms; --split prints one split only (tune with --split dev;
+ * run --split heldout2 once, on the finished filter, and do not tune on what it shows).
  */
+import { existsSync } from "node:fs";
 import { loadPromptFilter, policyLevels, safetyCategories } from "../../backend/safety";
-import { evaluateLevel, loadEvalPrompts, rate, type Tally } from "./metrics";
+import { evalSplits, evaluateLevel, heldout2File, loadEvalPrompts, rate, type Tally } from "./metrics";
 
 const show = process.argv.includes("--show");
+const splitAt = process.argv.indexOf("--split");
+const only = splitAt >= 0 ? (process.argv[splitAt + 1] ?? "") : undefined;
+const names = [...evalSplits, "all"];
+if (only !== undefined && !names.includes(only)) {
+  console.error(`--split takes ${names.join(", ")}, not "${only}"`);
+  process.exit(2);
+}
+const heldout2 = existsSync(heldout2File);
+if (only === "heldout2" && !heldout2) {
+  console.error(`--split heldout2: ${heldout2File} does not exist`);
+  process.exit(2);
+}
+if (!heldout2 && !only) console.log(`(no ${heldout2File}: the dev split only)`);
+
 const filter = loadPromptFilter();
 const prompts = loadEvalPrompts();
-const only = process.argv.includes("--split") ? process.argv[process.argv.indexOf("--split") + 1] : undefined;
 const splits = (
   [
     ["dev", prompts.filter((p) => p.split === "dev")],
-    ["held-out", prompts.filter((p) => p.split === "heldout")],
-    ["all", prompts],
+    ...(heldout2 ? ([["heldout2", prompts.filter((p) => p.split === "heldout2")]] as const) : []),
+    ...(heldout2 || only === "all" ? ([["all", prompts]] as const) : []),
   ] as const
 ).filter(([name]) => !only || name === only);
-if (splits.length === 0) throw new Error(`--split takes dev, held-out or all, not ${only}`);
 
 const cell = (t: Tally | undefined) => (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(18);
 const row = (label: string, cells: (Tally | undefined)[]) => console.log(label.padEnd(30) + cells.map(cell).join(""));

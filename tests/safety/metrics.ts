@@ -1,34 +1,76 @@
 /**
  * Recall and false-positive rate of the prompt filter over the evaluation set:
- * tests/safety/prompts.jsonl (the dev split, used while the term lists were written and tuned) and
- * tests/safety/heldout.jsonl (written before the eleven-category filter was tuned, and not tuned on).
+ * tests/safety/prompts.jsonl, the dev split (used while the term lists and contexts were written
+ * and tuned; it includes the earlier held-out splits, each tuned on after its one run), and
+ * tests/safety/heldout-2.jsonl, the heldout2 split (written apart from the term lists and never
+ * tuned on), when that file is there.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { PolicyLevel, PromptFilter, SafetyCategory } from "../../backend/safety";
+import { z } from "zod";
+import { safetyCategories, type PolicyLevel, type PromptFilter, type SafetyCategory } from "../../backend/safety";
+
+export const evalSplits = ["dev", "heldout2"] as const;
+export type EvalSplit = (typeof evalSplits)[number];
+
+const evalPromptSchema = z
+  .object({
+    text: z.string().trim().min(1),
+    /** The category it must be blocked as, or "benign". */
+    expect: z.enum([...safetyCategories, "benign"]),
+    /** "strict": harmful only at the strict level (expected allowed at moderate). */
+    level: z.literal("strict").optional(),
+    /** What a benign prompt is about ("drinks", "birds", "medical", …), for false positives per context. */
+    context: z.string().trim().min(1).optional(),
+    split: z.enum(evalSplits),
+  })
+  .strict()
+  .refine((p) => p.expect !== "benign" || p.level === undefined, "a benign prompt has no level")
+  .refine((p) => p.expect === "benign" || p.context === undefined, "only benign prompts have a context");
 
 export interface EvalPrompt {
   text: string;
-  /** The category it must be blocked as, or "benign". */
   expect: SafetyCategory | "benign";
-  /** "strict": harmful only at the strict level (expected allowed at moderate). */
   level?: PolicyLevel;
-  /** What a benign prompt is about ("drinks", "birds", "medical", …), for false positives per context. */
   context?: string;
-  /** "dev" prompts were used while writing the term lists; "heldout" ones never were. */
-  split: "dev" | "heldout";
+  /** "dev" prompts were used while writing the term lists; "heldout2" ones never were. */
+  split: EvalSplit;
 }
 
 export const promptsFile = fileURLToPath(new URL("./prompts.jsonl", import.meta.url));
-export const heldoutFile = fileURLToPath(new URL("./heldout.jsonl", import.meta.url));
+export const heldout2File = fileURLToPath(new URL("./heldout-2.jsonl", import.meta.url));
+/** The split each file must hold. */
+const splitOfFile = new Map<string, EvalSplit>([
+  [promptsFile, "dev"],
+  [heldout2File, "heldout2"],
+]);
 
-/** Both files by default. */
-export function loadEvalPrompts(files = [promptsFile, heldoutFile]): EvalPrompt[] {
+/** The dev file, and the heldout2 file when it exists. */
+export const evalFiles = (): string[] => [promptsFile, ...(existsSync(heldout2File) ? [heldout2File] : [])];
+
+/**
+ * Every line is checked, so a mistake in a file written by hand stops the evaluation with its
+ * file, line and problem instead of skewing the numbers.
+ */
+export function loadEvalPrompts(files = evalFiles()): EvalPrompt[] {
   return files.flatMap((file) =>
     readFileSync(file, "utf8")
       .split("\n")
-      .filter((line) => line.trim())
-      .map((line) => JSON.parse(line) as EvalPrompt),
+      .flatMap((line, index) => {
+        if (!line.trim()) return [];
+        const where = `${file}:${index + 1}`;
+        let json: unknown;
+        try {
+          json = JSON.parse(line);
+        } catch (err) {
+          throw new Error(`${where}: not JSON (${(err as Error).message})`);
+        }
+        const parsed = evalPromptSchema.safeParse(json);
+        if (!parsed.success) throw new Error(`${where}: ${z.prettifyError(parsed.error)}`);
+        const expected = splitOfFile.get(file);
+        if (expected && parsed.data.split !== expected) throw new Error(`${where}: split "${parsed.data.split}" in the ${expected} file`);
+        return [parsed.data as EvalPrompt];
+      }),
   );
 }
 

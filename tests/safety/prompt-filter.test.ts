@@ -1,12 +1,12 @@
 // The prompt filter's eleven categories, its contexts (innocent senses of ambiguous words) and
 // the term syntax inside phrases, with the shipped data files and with edited copies.
 import { strict as assert } from "node:assert";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { defaultDataDir, loadPromptFilter, safetyCategories, SafetyDataError, type PolicyLevel } from "../../backend/safety";
-import { evaluateLevel, heldoutFile, loadEvalPrompts, promptsFile, rate } from "./metrics";
+import { evaluateLevel, heldout2File, loadEvalPrompts, promptsFile, rate } from "./metrics";
 
 const filter = loadPromptFilter();
 const check = (text: string, level: PolicyLevel = "moderate") => filter.checkPrompt(text, level);
@@ -168,27 +168,57 @@ describe("prompt filter: term syntax and contexts in the data files", () => {
 
 describe("prompt filter: evaluation set", () => {
   const dev = loadEvalPrompts([promptsFile]);
-  const heldout = loadEvalPrompts([heldoutFile]);
 
-  it("has ≥ 600 prompts with a category each, every category in both splits", () => {
-    assert.ok(dev.length + heldout.length >= 600);
-    for (const p of [...dev, ...heldout]) assert.ok(p.expect === "benign" || safetyCategories.includes(p.expect), p.text);
-    for (const split of [dev, heldout]) {
-      for (const c of safetyCategories) assert.ok(split.filter((p) => p.expect === c).length >= 20, `${c} has too few prompts`);
-      assert.ok(split.every((p) => p.expect !== "benign" || p.context || split === dev));
-    }
-    assert.ok(heldout.every((p) => p.split === "heldout") && dev.every((p) => p.split === "dev"));
+  it("the dev split has ≥ 600 prompts with a category each, ≥ 20 in every category", () => {
+    assert.ok(dev.length >= 600);
+    assert.ok(dev.every((p) => p.split === "dev"));
+    for (const c of safetyCategories) assert.ok(dev.filter((p) => p.expect === c).length >= 20, `${c} has too few prompts`);
   });
 
-  it("dev split, moderate: recall ≥ 95% in every category, false positives ≤ 2%", () => {
+  it("dev split, moderate: recall ≥ 97% in every category, false positives ≤ 1%", () => {
     const report = evaluateLevel(filter, dev, "moderate");
-    for (const [category, tally] of report.byCategory) assert.ok(rate(tally) >= 0.95, `${category}: ${tally.hits}/${tally.n}`);
-    assert.ok(rate(report.falsePositives) <= 0.02, `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`);
+    assert.equal(report.byCategory.size, safetyCategories.length);
+    for (const [category, tally] of report.byCategory) assert.ok(rate(tally) >= 0.97, `${category}: ${tally.hits}/${tally.n}`);
+    assert.ok(rate(report.falsePositives) <= 0.01, `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`);
   });
 
-  it("held-out split, moderate: recall ≥ 95% overall, false positives ≤ 2%", () => {
+  it("heldout2 split, moderate: recall ≥ 95%, false positives ≤ 2%", { skip: !existsSync(heldout2File) && "no tests/safety/heldout-2.jsonl" }, () => {
+    const heldout = loadEvalPrompts([heldout2File]);
+    assert.ok(heldout.length > 0 && heldout.every((p) => p.split === "heldout2"));
     const report = evaluateLevel(filter, heldout, "moderate");
     assert.ok(rate(report.recall) >= 0.95, `recall ${report.recall.hits}/${report.recall.n}`);
     assert.ok(rate(report.falsePositives) <= 0.02, `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`);
+  });
+
+  describe("a file of prompts with a mistake stops the evaluation at its line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lumen-eval-"));
+    after(() => rmSync(dir, { recursive: true, force: true }));
+    const good = JSON.stringify({ text: "a fox in the snow", expect: "benign", context: "nature", split: "dev" });
+    const cases: Array<[problem: string, line: string, message: RegExp]> = [
+      ["not JSON", "{text: a fox}", /:2: not JSON/],
+      ["a category that does not exist", JSON.stringify({ text: "x", expect: "gore", split: "dev" }), /:2: .*expect/s],
+      ["a split that does not exist", JSON.stringify({ text: "x", expect: "benign", split: "heldout" }), /:2: .*split/s],
+      ["a level on a benign prompt", JSON.stringify({ text: "x", expect: "benign", level: "strict", split: "dev" }), /:2: .*no level/s],
+      ["an unknown field", JSON.stringify({ text: "x", expect: "benign", split: "dev", contxt: "food" }), /:2: .*contxt/s],
+      ["an empty text", JSON.stringify({ text: " ", expect: "benign", split: "dev" }), /:2: .*text/s],
+    ];
+    for (const [problem, line, message] of cases) {
+      it(problem, () => {
+        const file = join(dir, "prompts.jsonl");
+        writeFileSync(file, `${good}\n${line}\n`);
+        assert.throws(() => loadEvalPrompts([file]), message);
+      });
+    }
+    it("reads a file without mistakes", () => {
+      const file = join(dir, "ok.jsonl");
+      writeFileSync(file, `${good}\n\n${JSON.stringify({ text: "a bikini", expect: "sexual", level: "strict", split: "heldout2" })}\n`);
+      assert.deepEqual(
+        loadEvalPrompts([file]).map((p) => [p.expect, p.split]),
+        [
+          ["benign", "dev"],
+          ["sexual", "heldout2"],
+        ],
+      );
+    });
   });
 });
