@@ -23,11 +23,15 @@ describe("task pane: queue, cancel and rate limit", { skip: skipBrowser, timeout
   });
 
   it("shows the place in the queue, and Cancel stops the generation before anything is made", async () => {
-    // Long, mutually incompatible jobs ahead of ours (no micro-batching can merge them with it).
+    // Long, mutually incompatible jobs ahead of ours (no micro-batching can merge them with it),
+    // enough of them that two still wait after the page has loaded on a slow machine.
     const ahead = [
       { prompt: "a lake", n: 4, steps: 50, aspect: "square" },
       { prompt: "a lake", n: 4, steps: 49, aspect: "wide" },
       { prompt: "a lake", n: 4, steps: 48, aspect: "portrait" },
+      { prompt: "a lake", n: 4, steps: 47, aspect: "square" },
+      { prompt: "a lake", n: 4, steps: 46, aspect: "wide" },
+      { prompt: "a lake", n: 4, steps: 45, aspect: "portrait" },
     ];
     for (const json of ahead) assert.strictEqual((await server.api("/api/generations", { method: "POST", json })).status, 202);
 
