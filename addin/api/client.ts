@@ -142,7 +142,7 @@ export class LumenClient {
   }
 
   /** The models this caller may use; also a cheap check that the server accepts the token. */
-  async models(): Promise<{ name: string; default: boolean }[]> {
+  async models(): Promise<{ name: string; default: boolean; fromPicture: boolean }[]> {
     const response = await this.request("/api/models");
     return (await response.json()).models;
   }

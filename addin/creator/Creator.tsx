@@ -14,6 +14,7 @@ import { PromptNotices } from "../shared/components/PromptNotices";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
 import { SignInBanner } from "../shared/components/SignInBanner";
+import { StartPicture } from "../shared/components/StartPicture";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { announcement, isActive, type GenerationState } from "../shared/generation";
 import { useSession } from "../shared/context";
@@ -108,6 +109,16 @@ export function Creator() {
               <GenerateButton className={styles.generate} active={active} ready={form.ready} label="Create" activeLabel="Creating…" />
             </div>
             <ExamplePrompts onPick={(value) => update({ prompt: value })} />
+            {form.picture && (
+              <StartPicture
+                value={form.picture.value}
+                strength={form.picture.strength}
+                error={form.picture.error}
+                onChange={(picture) => void form.picture?.set(picture)}
+                onStrength={(strength) => update({ strength })}
+                onError={form.picture.setError}
+              />
+            )}
             <div className={styles.options}>
               <AspectPicker value={options.aspect} options={choices.aspects} onChange={(aspect) => update({ aspect })} />
               <StyleSelect value={options.style} options={choices.styles} onChange={(style) => update({ style })} />
@@ -124,7 +135,7 @@ export function Creator() {
               <Subtitle1 as="h2" id="results-title" className={styles.resultsTitle}>
                 {shown.prompt}
               </Subtitle1>
-              <ResultGrid images={shown.images} withheld={shown.id === state.id ? state.withheld : []} columns={{ min: "220px" }} onMoreLikeThis={form.moreLikeThis} wide />
+              <ResultGrid images={shown.images} withheld={shown.id === state.id ? state.withheld : []} columns={{ min: "220px" }} onMoreLikeThis={form.moreLikeThis} onUseAsStart={form.picture?.startFromResult} wide />
             </section>
           )}
           <HistoryGallery

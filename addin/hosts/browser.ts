@@ -39,7 +39,7 @@ export class BrowserHost implements ImageHost {
 
   capabilities(): HostCapabilities {
     // Clipboards take PNG only, so the browser gets the lossless original.
-    return { insertLabel: "Save", altText: false, payload: { format: "png", maxSide: 2048 } };
+    return { insertLabel: "Save", altText: false, payload: { format: "png", maxSide: 2048 }, pictureFromSelection: false };
   }
 
   async insertImage(data: string, options: InsertOptions): Promise<string> {

@@ -15,7 +15,24 @@ export class PowerPointHost implements ImageHost {
   }
 
   capabilities(): HostCapabilities {
-    return { insertLabel: "Insert", altText: this.api110, payload: { format: "jpeg", maxSide: 1024 } };
+    return { insertLabel: "Insert", altText: this.api110, payload: { format: "jpeg", maxSide: 1024 }, pictureFromSelection: this.api110 };
+  }
+
+  /**
+   * The selected shape rendered as a PNG (Shape.getImageAsBase64, PowerPointApi 1.10). The Common
+   * API offers no way to read a selected picture: getSelectedDataAsync takes no Image coercion in
+   * PowerPoint (only Text and SlideRange), so older versions get the file picker instead.
+   */
+  async selectedPicture(): Promise<string | undefined> {
+    return PowerPoint.run(async (context) => {
+      const shapes = context.presentation.getSelectedShapes();
+      const count = shapes.getCount();
+      await context.sync();
+      if (count.value === 0) return undefined;
+      const image = shapes.getItemAt(0).getImageAsBase64({ format: "Png" });
+      await context.sync();
+      return image.value;
+    });
   }
 
   async insertImage(data: string, options: InsertOptions): Promise<string> {

@@ -17,7 +17,22 @@ export class WordHost implements ImageHost {
       insertLabel: "Insert",
       altText: this.richApi,
       payload: { format: "jpeg", maxSide: 1024 },
+      // Range.inlinePictures needs WordApi 1.2; InlinePicture.getBase64ImageSrc is 1.1.
+      pictureFromSelection: this.richApi,
     };
+  }
+
+  /** The first inline picture in the selection, as Word stores it (PNG, JPEG, or another format). */
+  async selectedPicture(): Promise<string | undefined> {
+    return Word.run(async (context) => {
+      const pictures = context.document.getSelection().inlinePictures;
+      pictures.load("items");
+      await context.sync();
+      if (pictures.items.length === 0) return undefined;
+      const base64 = pictures.items[0].getBase64ImageSrc();
+      await context.sync();
+      return base64.value;
+    });
   }
 
   async insertImage(data: string, options: InsertOptions): Promise<string> {

@@ -17,10 +17,11 @@ export type Phase = "idle" | "submitting" | "queued" | "running" | "cancelling" 
 
 /** Why a generation stopped short; each kind has its own message and way forward. */
 export type Problem =
-  | { kind: "blocked"; category: string; message: string }
+  /** `picture`: the starting picture was refused, not the prompt. */
+  | { kind: "blocked"; category: string; message: string; picture?: boolean }
   | { kind: "busy"; message: string; retryAt: number }
   | { kind: "unreachable"; message: string }
-  | { kind: "invalid"; message: string }
+  | { kind: "invalid"; message: string; picture?: boolean }
   /** Not signed in, or the server refused the account: the sign-in banner says what to do. */
   | { kind: "signin"; message: string }
   | { kind: "failed"; message: string };
@@ -80,9 +81,12 @@ export function problemFrom(error: unknown, now = Date.now()): Problem {
   if (error instanceof UnreachableError) return { kind: "unreachable", message: error.message };
   if (error instanceof SignInError || isSignInRefusal(error)) return { kind: "signin", message: error.message };
   if (error instanceof ApiError) {
+    // The server names the starting picture as the field at fault (its type, size or content).
+    const picture = error.extra.param === "image";
     if (error.code === "content_policy_violation") {
-      return { kind: "blocked", category: error.extra.category ?? "unknown", message: error.message };
+      return { kind: "blocked", category: error.extra.category ?? "unknown", message: error.message, ...(picture ? { picture } : {}) };
     }
+    if (picture && (error.status === 400 || error.status === 413)) return { kind: "invalid", message: error.message, picture };
     if (error.code === "rate_limited" || error.code === "queue_full" || error.code === "not_ready") {
       const seconds = error.extra.retryAfterSeconds ?? 10;
       return { kind: "busy", message: error.message, retryAt: now + seconds * 1000 };
@@ -186,6 +190,7 @@ export function announcement(state: GenerationState): string {
       return ready + withheld + notices;
     }
     case "stopped":
+      if (state.problem?.kind === "blocked" && state.problem.picture) return `Blocked: the starting picture (${categoryName(state.problem.category)}). No image was generated.`;
       if (state.problem?.kind === "blocked") return `Blocked: ${categoryName(state.problem.category)}. No image was generated.`;
       if (state.problem?.kind === "signin") return "Not generated: sign-in is needed. The message at the top of the page says why.";
       return state.problem?.message ?? "Stopped.";

@@ -17,7 +17,20 @@ export interface GenerationOptions {
   negativePrompt: string;
   /** Empty means the server's default model. */
   model: string;
+  /** A picture to start from (image-to-image); sent only to a model that can encode pictures. */
+  picture?: StartPicture;
+  /** With a picture: how far to go from it, 0.05 to 1. */
+  strength: number;
 }
+
+/** A starting picture as the page holds it: a data: URL and a name to show. */
+export interface StartPicture {
+  dataUrl: string;
+  name: string;
+}
+
+// As the server and diffusers default it.
+export const DEFAULT_STRENGTH = 0.8;
 
 export const ASPECTS: { value: Aspect; label: string; description: string; ratio: number }[] = [
   { value: "square", label: "Square", description: "Square, 1:1", ratio: 1 },
@@ -39,7 +52,7 @@ export const STYLE_OPTIONS = styles.map((value) => ({ value, label: STYLE_LABELS
 export const MAX_SEED = 2 ** 32 - 1;
 
 export function defaultOptions(overrides: Partial<GenerationOptions> = {}): GenerationOptions {
-  return { prompt: "", aspect: "square", style: "none", count: 2, seed: "", steps: "", negativePrompt: "", model: "", ...overrides };
+  return { prompt: "", aspect: "square", style: "none", count: 2, seed: "", steps: "", negativePrompt: "", model: "", strength: DEFAULT_STRENGTH, ...overrides };
 }
 
 /** What the policy lets a person choose. */
@@ -99,7 +112,17 @@ export function toRequest(options: GenerationOptions): GenerationRequest {
   if (options.steps.trim()) request.steps = Number(options.steps);
   if (options.negativePrompt.trim()) request.negativePrompt = options.negativePrompt.trim();
   if (options.model) request.model = options.model;
+  if (options.picture) {
+    request.image = options.picture.dataUrl;
+    request.strength = options.strength;
+  }
   return request;
+}
+
+/** The allowed aspect closest to a picture's, so a starting picture is cropped as little as possible. */
+export function nearestAspect(width: number, height: number, choices: Choices): Aspect {
+  const ratio = Math.log(width / height);
+  return choices.aspects.reduce((best, a) => (Math.abs(Math.log(a.ratio) - ratio) < Math.abs(Math.log(best.ratio) - ratio) ? a : best)).value;
 }
 
 /** Alt text for an inserted image: what it shows, and that it was generated. */

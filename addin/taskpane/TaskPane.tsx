@@ -13,9 +13,11 @@ import { PromptNotices } from "../shared/components/PromptNotices";
 import { ResultGrid } from "../shared/components/ResultGrid";
 import { CountSelect, StyleSelect } from "../shared/components/Selects";
 import { SignInBanner } from "../shared/components/SignInBanner";
+import { StartPicture } from "../shared/components/StartPicture";
 import { StatusBanner } from "../shared/components/StatusBanner";
 import { useLumen } from "../shared/context";
 import { announcement, isActive } from "../shared/generation";
+import { pictureFromBase64 } from "../shared/startPicture";
 import { useCreateForm } from "../shared/useCreateForm";
 
 const useStyles = makeStyles({
@@ -49,6 +51,14 @@ export function TaskPane() {
   const { state } = generation;
   const active = isActive(state.phase);
   const resultsRef = useRef<HTMLDivElement>(null);
+  // Word's selected inline picture, PowerPoint's selected shape; elsewhere only a file.
+  const fromSelection =
+    host.capabilities().pictureFromSelection && host.selectedPicture
+      ? async () => {
+          const base64 = await host.selectedPicture!();
+          return base64 ? pictureFromBase64(base64, host.name === "word" ? "Picture from the document" : "Picture from the slide") : undefined;
+        }
+      : undefined;
   const progressRef = useRef<HTMLDivElement>(null);
 
   // The pane is narrow and the form is long: bring progress and then the results into view
@@ -72,6 +82,17 @@ export function TaskPane() {
       >
         <PromptField ref={prompt} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
         <ExamplePrompts onPick={(value) => update({ prompt: value })} limit={4} />
+        {form.picture && (
+          <StartPicture
+            value={form.picture.value}
+            strength={form.picture.strength}
+            error={form.picture.error}
+            onChange={(picture) => void form.picture?.set(picture)}
+            onStrength={(strength) => update({ strength })}
+            onError={form.picture.setError}
+            fromSelection={fromSelection}
+          />
+        )}
         <AspectPicker value={options.aspect} options={choices.aspects} onChange={(aspect) => update({ aspect })} />
         <div className={styles.row}>
           <StyleSelect value={options.style} options={choices.styles} onChange={(style) => update({ style })} />
@@ -91,7 +112,7 @@ export function TaskPane() {
       {!active && state.images.length > 0 && (
         <div ref={resultsRef} className={styles.results}>
           <Divider />
-          <ResultGrid images={state.images} withheld={state.withheld} columns={state.images.length === 1 || state.request?.aspect === "wide" ? 1 : 2} onMoreLikeThis={form.moreLikeThis} />
+          <ResultGrid images={state.images} withheld={state.withheld} columns={state.images.length === 1 || state.request?.aspect === "wide" ? 1 : 2} onMoreLikeThis={form.moreLikeThis} onUseAsStart={form.picture?.startFromResult} />
         </div>
       )}
       <LiveRegion message={announcement(state)} />

@@ -3,7 +3,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert";
 import type { GenerationEvent } from "../../backend/api/contract";
-import { initialState, reducer, type GenerationState } from "../../addin/shared/generation";
+import { ApiError } from "../../addin/api/client";
+import { announcement, initialState, problemFrom, reducer, type GenerationState } from "../../addin/shared/generation";
 
 function run(events: GenerationEvent[]): GenerationState {
   let state = reducer(initialState, { type: "submit", request: { prompt: "northern lights over a frozen lake", n: 2 } });
@@ -40,5 +41,25 @@ describe("generation state and the image filter", () => {
     const state = run([{ type: "blocked", category: "violence", message: "The prompt was blocked." }]);
     assert.strictEqual(state.phase, "stopped");
     assert.deepStrictEqual(state.problem, { kind: "blocked", category: "violence", message: "The prompt was blocked." });
+  });
+});
+
+describe("a refused starting picture", () => {
+  it("is the picture's problem, in the server's words, when the server names the image field", () => {
+    const type = problemFrom(new ApiError(400, "invalid_request", "image: gif pictures are not accepted; send a PNG, JPEG or WebP file", { param: "image" }));
+    assert.deepStrictEqual(type, { kind: "invalid", message: "image: gif pictures are not accepted; send a PNG, JPEG or WebP file", picture: true });
+    const size = problemFrom(new ApiError(413, "payload_too_large", "image: the picture is 5.2 MB; at most 4.0 MB", { param: "image" }));
+    assert.deepStrictEqual([size.kind, (size as { picture?: boolean }).picture], ["invalid", true]);
+    // A 413 for anything else is no fault of a field the person can fix.
+    assert.strictEqual(problemFrom(new ApiError(413, "payload_too_large", "too large")).kind, "failed");
+  });
+
+  it("says the starting picture was blocked, not the prompt", () => {
+    const problem = problemFrom(new ApiError(400, "content_policy_violation", "The picture to start from is not allowed by the content policy.", { category: "sexual", param: "image" }));
+    assert.deepStrictEqual(problem, { kind: "blocked", category: "sexual", message: "The picture to start from is not allowed by the content policy.", picture: true });
+    const state: GenerationState = { ...initialState, phase: "stopped", problem };
+    assert.strictEqual(announcement(state), "Blocked: the starting picture (sexual content). No image was generated.");
+    const prompt = problemFrom(new ApiError(400, "content_policy_violation", "no", { category: "sexual" }));
+    assert.strictEqual(announcement({ ...initialState, phase: "stopped", problem: prompt }), "Blocked: sexual content. No image was generated.");
   });
 });

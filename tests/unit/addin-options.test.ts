@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert";
 import type { Policy } from "../../backend/api/contract";
 import { DEFAULT_POLICY } from "../../addin/api/policy";
-import { choicesFor, defaultOptions, toRequest, withinChoices } from "../../addin/shared/options";
+import { choicesFor, defaultOptions, nearestAspect, toRequest, withinChoices } from "../../addin/shared/options";
 
 const policy = (overrides: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...overrides });
 
@@ -41,5 +41,22 @@ describe("choices from the policy", () => {
   it("sends a model only when one other than the server's default was chosen", () => {
     assert.strictEqual(toRequest(defaultOptions({ prompt: "a lake" })).model, undefined);
     assert.strictEqual(toRequest(defaultOptions({ prompt: "a lake", model: "sd-turbo" })).model, "sd-turbo");
+  });
+
+  it("sends a starting picture with its strength, and neither without a picture", () => {
+    const picture = { dataUrl: "data:image/png;base64,iVBORw0KGgo=", name: "hills.png" };
+    const request = toRequest(defaultOptions({ prompt: "the same hills in snow", picture, strength: 0.45 }));
+    assert.deepStrictEqual([request.image, request.strength], [picture.dataUrl, 0.45]);
+    const plain = toRequest(defaultOptions({ prompt: "hills", strength: 0.45 }));
+    assert.deepStrictEqual([plain.image, plain.strength], [undefined, undefined]);
+  });
+
+  it("matches a starting picture's aspect to the closest one the policy allows", () => {
+    const all = choicesFor(DEFAULT_POLICY);
+    assert.strictEqual(nearestAspect(1920, 1080, all), "wide");
+    assert.strictEqual(nearestAspect(1024, 768, all), "landscape");
+    assert.strictEqual(nearestAspect(600, 800, all), "portrait");
+    assert.strictEqual(nearestAspect(500, 510, all), "square");
+    assert.strictEqual(nearestAspect(1920, 1080, choicesFor(policy({ aspects: ["square", "portrait"] }))), "square");
   });
 });

@@ -83,6 +83,6 @@ describe("WordHost", () => {
 
   it("asks for a bounded JPEG, which Office on the web accepts", () => {
     installOffice({ sets: { WordApi: "1.3" } });
-    assert.deepStrictEqual(new WordHost().capabilities(), { insertLabel: "Insert", altText: true, payload: { format: "jpeg", maxSide: 1024 } });
+    assert.deepStrictEqual(new WordHost().capabilities(), { insertLabel: "Insert", altText: true, payload: { format: "jpeg", maxSide: 1024 }, pictureFromSelection: true });
   });
 });

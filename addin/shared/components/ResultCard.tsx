@@ -5,6 +5,7 @@ import {
   ArrowSync20Regular,
   Copy20Regular,
   ImageAdd20Regular,
+  ImageEdit20Regular,
   ThumbDislike20Filled,
   ThumbDislike20Regular,
   ThumbLike20Filled,
@@ -42,7 +43,18 @@ const useStyles = makeStyles({
   wide: { flexWrap: "nowrap" },
 });
 
-export function ResultCard({ image, onMoreLikeThis, wide }: { image: ResultImage; onMoreLikeThis(image: ResultImage): void; wide?: boolean }) {
+export function ResultCard({
+  image,
+  onMoreLikeThis,
+  onUseAsStart,
+  wide,
+}: {
+  image: ResultImage;
+  onMoreLikeThis(image: ResultImage): void;
+  /** Where the model can start from a picture: this image becomes the starting picture. */
+  onUseAsStart?(image: ResultImage): void;
+  wide?: boolean;
+}) {
   const styles = useStyles();
   const { client } = useLumen();
   const actions = useImageActions();
@@ -93,6 +105,11 @@ export function ResultCard({ image, onMoreLikeThis, wide }: { image: ResultImage
           <Tooltip content="More like this" relationship="label">
             <Button size="small" appearance="subtle" icon={<ArrowSync20Regular />} onClick={() => onMoreLikeThis(image)} />
           </Tooltip>
+          {onUseAsStart && (
+            <Tooltip content="Use as starting point" relationship="label">
+              <Button size="small" appearance="subtle" icon={<ImageEdit20Regular />} onClick={() => onUseAsStart(image)} />
+            </Tooltip>
+          )}
           <Tooltip content="Good image" relationship="label">
             <ToggleButton
               size="small"

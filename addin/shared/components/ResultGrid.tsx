@@ -27,18 +27,19 @@ export interface ResultGridProps {
   /** A number of columns, or a minimum column width for as many as fit. */
   columns: number | { min: string };
   onMoreLikeThis(image: ResultImage): void;
+  onUseAsStart?(image: ResultImage): void;
   wide?: boolean;
   label?: string;
 }
 
-export function ResultGrid({ images, withheld = [], columns, onMoreLikeThis, wide, label = "Results" }: ResultGridProps) {
+export function ResultGrid({ images, withheld = [], columns, onMoreLikeThis, onUseAsStart, wide, label = "Results" }: ResultGridProps) {
   const styles = useStyles();
   if (images.length === 0) return null;
   const template = typeof columns === "number" ? `repeat(${columns}, minmax(0, 1fr))` : `repeat(auto-fill, minmax(${columns.min}, 1fr))`;
   return (
     <section aria-label={label} className={styles.grid} style={{ gridTemplateColumns: template }}>
       {images.map((image) => (
-        <ResultCard key={image.id} image={image} onMoreLikeThis={onMoreLikeThis} wide={wide} />
+        <ResultCard key={image.id} image={image} onMoreLikeThis={onMoreLikeThis} onUseAsStart={onUseAsStart} wide={wide} />
       ))}
       {withheld.map((w) => (
         <div key={`withheld-${w.index}`} className={styles.withheld} role="note">

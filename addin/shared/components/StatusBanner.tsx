@@ -54,8 +54,9 @@ export function StatusBanner({ state, onRetry }: { state: GenerationState; onRet
         <MessageBar intent="error" layout="multiline" data-testid="status-blocked">
           <MessageBarBody>
             <MessageBarTitle>Blocked by the content filter</MessageBarTitle>
-            This prompt looks like it asks for {categoryName(problem.category)}, which your organisation's policy does not allow. No image was
-            generated. Try describing something else.
+            {problem.picture
+              ? `The starting picture looks like it shows ${categoryName(problem.category)}, which your organisation's policy does not allow. No image was generated. Start from another picture.`
+              : `This prompt looks like it asks for ${categoryName(problem.category)}, which your organisation's policy does not allow. No image was generated. Try describing something else.`}
           </MessageBarBody>
         </MessageBar>
       );
@@ -92,7 +93,9 @@ export function StatusBanner({ state, onRetry }: { state: GenerationState; onRet
       return (
         <MessageBar intent="error" layout="multiline" data-testid={`status-${problem.kind}`}>
           <MessageBarBody>
-            <MessageBarTitle>{problem.kind === "invalid" ? "Check the options" : "Something went wrong"}</MessageBarTitle>
+            <MessageBarTitle>
+              {problem.kind === "failed" ? "Something went wrong" : problem.picture ? "Check the starting picture" : "Check the options"}
+            </MessageBarTitle>
             {problem.message}
           </MessageBarBody>
           {problem.kind === "failed" && (
