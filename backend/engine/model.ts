@@ -149,7 +149,8 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
   const open = async (component: string) => {
     const path = paths.get(component) ?? componentFile(dir, component);
     try {
-      const s = await openSession(path, provider, settings);
+      const prepack = bySize.prepackEncoders || !component.startsWith("text_encoder");
+      const s = await openSession(path, provider, { ...settings, prepack });
       opened.push(s);
       return s;
     } catch (e) {

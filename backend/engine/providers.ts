@@ -143,6 +143,8 @@ export function currentHost(): Host {
 export interface SessionSettings {
   threads?: number;
   memArena?: boolean;
+  /** false: no prepacked weight copies (ORT's session.disable_prepacking). */
+  prepack?: boolean;
 }
 
 export function sessionOptions(provider: Provider, settings: SessionSettings = {}): ort.InferenceSession.SessionOptions {
@@ -152,6 +154,7 @@ export function sessionOptions(provider: Provider, settings: SessionSettings = {
     graphOptimizationLevel: "all",
     ...(settings.threads ? { intraOpNumThreads: settings.threads } : {}),
     ...(settings.memArena === false ? { enableCpuMemArena: false } : {}),
+    ...(settings.prepack === false ? { extra: { session: { disable_prepacking: "1" } } } : {}),
     interOpNumThreads: 1,
     // DirectML supports neither memory patterns nor parallel execution (ONNX Runtime's DirectML docs).
     ...(provider === "dml" ? { enableMemPattern: false, executionMode: "sequential" as const } : {}),

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadModel, type LoadedModel } from "../../backend/engine";
+import { loadModel, type LoadedModel, type RgbImage } from "../../backend/engine";
 
 export const fixturesDir = join(import.meta.dirname, "..", "fixtures");
 export const fixtureModel = (name: "sd15" | "sd21" | "sdxl") => join(fixturesDir, name);
@@ -46,6 +46,14 @@ export function openFixture(name: "sd15" | "sd21" | "sdxl"): Promise<LoadedModel
 export async function releaseFixtures(): Promise<void> {
   for (const m of cache.values()) await (await m).release();
   cache.clear();
+}
+
+/** Mean absolute difference per channel value of two images of one size, in 8-bit levels. */
+export function pixelDistance(a: RgbImage, b: RgbImage): number {
+  if (a.pixels.length !== b.pixels.length) throw new Error(`sizes differ: ${a.width}×${a.height} and ${b.width}×${b.height}`);
+  let sum = 0;
+  for (let i = 0; i < a.pixels.length; i++) sum += Math.abs(a.pixels[i] - b.pixels[i]);
+  return sum / a.pixels.length;
 }
 
 /** max|a − b| / max|b|: the fixture script's measure of how far a tensor is from its reference. */

@@ -4,7 +4,7 @@ import { after, describe, it } from "node:test";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeImage, generate, loadModel, resolveModelDir, type LoadedModel, type RgbImage } from "../../backend/engine";
-import { relativeError } from "../helpers/fixtures";
+import { pixelDistance, relativeError } from "../helpers/fixtures";
 
 let model: LoadedModel | undefined;
 const open = async () => (model ??= await loadModel(resolveModelDir(undefined), { device: "cpu" }));
@@ -61,5 +61,22 @@ describe("embedded model (lumen-landscapes)", () => {
     const night = await mean("a lake between hills at night with the moon and stars");
     const midday = await mean("a lake between hills at midday under a clear blue sky");
     assert.ok(night + 30 < midday, `night ${night.toFixed(1)} vs midday ${midday.toFixed(1)}`);
+  });
+
+  it("starts from a picture: its encoder gives the picture back, and a lower strength stays closer to it", async () => {
+    const m = await open();
+    assert.ok(m.vaeEncoder, "the built-in model ships a vae_encoder");
+    const prompt = "a lake in the mountains at sunrise";
+    const [picture] = (await generate(m, { prompt, seed: 3 })).images;
+    const distance = async (strength: number, to = prompt) => {
+      const [out] = (await generate(m, { prompt: to, seed: 4, image: picture, strength })).images;
+      return pixelDistance(out, picture);
+    };
+    // one step of eight, same prompt: the picture through the encoder and decoder, lightly re-noised
+    const back = await distance(1 / 8);
+    assert.ok(back < 12, `strength 1/8: ${back.toFixed(1)} levels from the picture`);
+    const night = "a snowy valley at night with the moon";
+    const [low, middle, high] = [await distance(0.25, night), await distance(0.5, night), await distance(1, night)];
+    assert.ok(low < middle && middle < high, `distances ${low.toFixed(1)} < ${middle.toFixed(1)} < ${high.toFixed(1)}`);
   });
 });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { generate, loadModel, ModelError, RequestError, type RgbImage } from "../../backend/engine";
 import { decodeLatents } from "../../backend/engine/pipelines/text-to-image";
-import { fixtureModel, fixturesDir, openFixture, relativeError, releaseFixtures, type ReferenceCase } from "../helpers/fixtures";
+import { fixtureModel, fixturesDir, openFixture, pixelDistance, relativeError, releaseFixtures, type ReferenceCase } from "../helpers/fixtures";
 
 after(releaseFixtures);
 
@@ -35,14 +35,6 @@ function recorded(arrays: number[][], what: string) {
     assert.equal(next.length, length);
     return Float32Array.from(next);
   };
-}
-
-/** Mean absolute difference per channel value, in 8-bit levels. */
-function pixelDistance(a: RgbImage, b: RgbImage): number {
-  assert.equal(a.pixels.length, b.pixels.length);
-  let sum = 0;
-  for (let i = 0; i < a.pixels.length; i++) sum += Math.abs(a.pixels[i] - b.pixels[i]);
-  return sum / a.pixels.length;
 }
 
 describe("image-to-image matches the reference runs", () => {

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { loadModel } from "../../backend/engine";
 import { componentBytes, cpuSettings, SMALL_MODEL_BYTES } from "../../backend/engine/cpu-settings";
+import { sessionOptions } from "../../backend/engine/providers";
 import { fixtureModel } from "../helpers/fixtures";
 
 describe("CPU settings by model size", () => {
@@ -20,11 +21,17 @@ describe("CPU settings by model size", () => {
     assert.equal(componentBytes(dir, "missing"), 0);
   });
 
-  it("gives small denoisers one thread and the memory arena, real-size ones every core and none", () => {
-    assert.deepEqual(cpuSettings(19 * 2 ** 20), { threads: 1, memArena: true });
-    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES - 1), { threads: 1, memArena: true });
-    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES), { threads: undefined, memArena: false });
-    assert.deepEqual(cpuSettings(3_465_703_031), { threads: undefined, memArena: false }); // SD-Turbo's fp32 UNet
+  it("gives small denoisers one thread, the memory arena and prepacked encoders; real-size ones every core and neither", () => {
+    assert.deepEqual(cpuSettings(19 * 2 ** 20), { threads: 1, memArena: true, prepackEncoders: true });
+    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES - 1), { threads: 1, memArena: true, prepackEncoders: true });
+    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES), { threads: undefined, memArena: false, prepackEncoders: false });
+    assert.deepEqual(cpuSettings(3_465_703_031), { threads: undefined, memArena: false, prepackEncoders: false }); // SD-Turbo's fp32 UNet
+  });
+
+  it("asks ORT not to prepack where prepacking is off, and says nothing otherwise", () => {
+    assert.deepEqual(sessionOptions("cpu", { prepack: false }).extra, { session: { disable_prepacking: "1" } });
+    assert.equal(sessionOptions("cpu", { prepack: true }).extra, undefined);
+    assert.equal(sessionOptions("cpu").extra, undefined);
   });
 
   it("applies when loading, unless asked otherwise", async () => {
