@@ -45,24 +45,24 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   // Throws a StorageError naming the directory and the cause when it cannot be written.
   const store = openStore(config.dataDir);
 
-  const purge = () => {
+  const purge = async () => {
     try {
-      const removed = store.purgeOlderThan(config.retentionDays);
+      const removed = await store.purgeOlderThan(config.retentionDays);
       if (removed) logger.info({ removed, retentionDays: config.retentionDays }, "purged old generations");
     } catch (err) {
       // A disk that cannot be written today is no reason to stop serving; tomorrow's purge catches up.
       logger.error({ err }, "purging old generations failed");
     }
   };
-  purge();
-  const purgeTimer = setInterval(purge, DAY_MS).unref();
+  await purge();
+  const purgeTimer = setInterval(() => void purge(), DAY_MS).unref();
 
   const pool = new ModelPool(
     { device: config.device, threads: config.threads, decoder: config.decoder, log: (message) => logger.warn(message) },
     config.modelsDir,
   );
   if (!pool.has(config.model)) {
-    store.close();
+    await store.close();
     const names = pool.available().map((m) => m.name);
     throw new Error(`model "${config.model}" is not installed (available: ${names.join(", ") || "none"})`);
   }
@@ -73,7 +73,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     allowedModels: config.allowedModels,
   });
   if (problems.length) {
-    store.close();
+    await store.close();
     throw new Error(problems.join("; "));
   }
   let contentCredentials: ContentCredentials;
@@ -86,7 +86,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       );
     }
   } catch (e) {
-    store.close();
+    await store.close();
     throw e;
   }
   const storage = new StorageHealth(store.dirs, 2000, (problem) =>
@@ -247,7 +247,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       await ready.catch(() => undefined);
       clearInterval(purgeTimer);
       storage.stop();
-      store.close();
+      await store.close();
       await pool.close();
     })());
 

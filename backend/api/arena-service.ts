@@ -38,17 +38,24 @@ const PROVISIONAL_BELOW = 20;
 
 /** The generation's events up to done or error; cancels it when `signal` fires first. */
 function finished(queue: JobQueue, id: string, signal: AbortSignal): Promise<GenerationEvent[]> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const events: GenerationEvent[] = [];
     const onAbort = () => void queue.cancel(id);
     signal.addEventListener("abort", onAbort, { once: true });
-    queue.subscribe(id, (event) => {
-      events.push(event);
-      if (event.type === "done" || event.type === "error") {
-        signal.removeEventListener("abort", onAbort);
-        resolve(events);
-      }
-    });
+    const fail = (e: unknown) => {
+      signal.removeEventListener("abort", onAbort);
+      reject(e);
+    };
+    queue
+      .subscribe(id, (event) => {
+        events.push(event);
+        if (event.type === "done" || event.type === "error") {
+          signal.removeEventListener("abort", onAbort);
+          resolve(events);
+        }
+      })
+      // Just queued, so the queue knows it; a stream it does not know would never end.
+      .then((subscription) => subscription ?? fail(new Error(`generation ${id} has no event stream`)), fail);
   });
 }
 
@@ -136,7 +143,7 @@ export class ArenaService {
     }
 
     const id = randomUUID();
-    this.deps.store.addBattle({
+    await this.deps.store.addBattle({
       id,
       clientId: requester.clientId,
       promptHash: promptHash(prompt),
@@ -148,11 +155,11 @@ export class ArenaService {
   }
 
   /** Takes this user's one vote on the battle and reveals who drew which picture. */
-  vote(battleId: string, clientId: string, winner: ArenaWinner, owner?: Owner): ArenaReveal {
-    this.ownBattle(battleId, owner);
+  async vote(battleId: string, clientId: string, winner: ArenaWinner, owner?: Owner): Promise<ArenaReveal> {
+    await this.ownBattle(battleId, owner);
     let vote: ArenaVoteRecord;
     try {
-      vote = this.deps.store.addArenaVote({ battleId, clientId, winner });
+      vote = await this.deps.store.addArenaVote({ battleId, clientId, winner });
     } catch (e) {
       if (e instanceof NotFoundError) throw new ApiError("not_found", `no battle with id "${battleId}"`);
       if (e instanceof AlreadyVotedError) throw new ApiError("already_voted", "You have already voted on this battle; each person votes once.");
@@ -162,20 +169,24 @@ export class ArenaService {
     return { id: battleId, winner, left: { contender: vote.left }, right: { contender: vote.right } };
   }
 
-  /** The battle's picture on one side: the stored image's path. */
-  image(battleId: string, side: Side, owner?: Owner): string {
-    const battle = this.ownBattle(battleId, owner);
-    const image = this.deps.store.getImage(battle[side].imageId);
+  /** The battle's picture on one side: the stored image's PNG bytes. */
+  async image(battleId: string, side: Side, owner?: Owner): Promise<Buffer> {
+    const { store } = this.deps;
+    const battle = await this.ownBattle(battleId, owner);
+    const image = await store.getImage(battle[side].imageId);
     if (!image) throw new ApiError("not_found", `the ${side} picture of battle "${battleId}" is no longer kept`);
-    return image.path;
+    const png = await store.blobs.get(image.sha256);
+    // A row without its blob: the bytes were lost outside Lumen (a volume not mounted, a file removed).
+    if (!png) throw new Error(`image ${image.id}: no blob ${image.sha256} in ${store.blobs.location}`);
+    return png;
   }
 
   /**
    * The battle, if the caller may see it: with sign-in on (an owner), only the person who started it;
    * anyone else is told it does not exist, as for generations.
    */
-  private ownBattle(battleId: string, owner: Owner | undefined): BattleRecord {
-    const battle = this.deps.store.getBattle(battleId);
+  private async ownBattle(battleId: string, owner: Owner | undefined): Promise<BattleRecord> {
+    const battle = await this.deps.store.getBattle(battleId);
     if (!battle || (owner && battle.clientId !== `${owner.tenantId}:${owner.userId}`)) {
       throw new ApiError("not_found", `no battle with id "${battleId}"`);
     }
@@ -183,11 +194,11 @@ export class ArenaService {
   }
 
   /** Scores with 95% intervals of every contender that has votes, best first; of one prompt category when given. */
-  leaderboard(category?: string): ArenaLeaderboard {
+  async leaderboard(category?: string): Promise<ArenaLeaderboard> {
     if (category !== undefined && !categoryNames.includes(category)) {
       throw new ApiError("invalid_request", `category must be one of ${categoryNames.join(", ")}`, { param: "category" });
     }
-    const all = this.deps.store.listArenaVotes();
+    const all = await this.deps.store.listArenaVotes();
     const key = `${category ?? ""}|${all.length}|${all.at(-1)?.id ?? 0}`;
     if (this.cached?.key === key) return this.cached.board;
 

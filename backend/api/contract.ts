@@ -235,6 +235,7 @@ export const errorCodes = {
   not_ready: 503,
   model_unavailable: 503,
   storage_unavailable: 503,
+  queue_unavailable: 503,
   interrupted: 503,
   safety_unavailable: 503,
   internal_error: 500,

@@ -2,8 +2,12 @@
 // handler at the end of the app turns anything else into a 500 without internals.
 import type { ErrorRequestHandler, Response } from "express";
 import { ZodError } from "zod";
+import { QueueUnavailableError } from "../jobs/types";
 import { StorageError } from "../store";
 import { errorCodes, type ErrorCode } from "./contract";
+
+/** Seconds a client should wait when the shared queue cannot be reached (a Redis restart takes seconds). */
+export const QUEUE_RETRY_SECONDS = 5;
 
 export class ApiError extends Error {
   constructor(
@@ -64,6 +68,10 @@ export function errorHandler(log: (error: unknown, req: unknown) => void): Error
       // The disk, not the request: the cause (with its path) goes to the log, the client may retry.
       log(error, req);
       apiError = new ApiError("storage_unavailable", "the server cannot store data right now; try again later", { retryAfterSeconds: 30 });
+    } else if (error instanceof QueueUnavailableError) {
+      // Redis is down or unreachable: the cause goes to the log; nothing was queued, the client may retry.
+      log(error, req);
+      apiError = new ApiError("queue_unavailable", error.message, { retryAfterSeconds: QUEUE_RETRY_SECONDS });
     } else if (typeof error?.status === "number" && error.status >= 400 && error.status < 500) {
       apiError = new ApiError("invalid_request", String(error.message ?? "bad request").split("\n")[0]);
     } else {

@@ -102,7 +102,7 @@ export class GenerationService {
     }
     if (verdict.allowed) return;
     const category = verdict.category ?? "sexual";
-    store.addAudit({
+    await store.addAudit({
       clientId,
       kind: "prompt",
       category,
@@ -148,7 +148,7 @@ export class GenerationService {
     }
     if (verdict.allowed) return;
     const category = verdict.category ?? "sexual";
-    store.addAudit({
+    await store.addAudit({
       clientId,
       kind: "image",
       category,
@@ -232,9 +232,9 @@ export class GenerationService {
       throw e;
     }
 
-    const depth = queue.depth();
+    const depth = await queue.depth();
     if (depth.waiting >= config.maxQueue) {
-      throw new ApiError("queue_full", "the generation queue is full; try again shortly", { retryAfterSeconds: 5 });
+      throw new ApiError("queue_full", "the generation queue is full; try again shortly", { retryAfterSeconds: await queue.retryAfterSeconds() });
     }
     // Refused before any work: its images could not be kept (the cause is in /readyz and the log).
     if (this.deps.storageProblem?.()) {
@@ -259,7 +259,7 @@ export class GenerationService {
       ...(notices.length ? { notices } : {}),
       origin: requester.origin ?? "api",
     };
-    store.createGeneration({
+    await store.createGeneration({
       id,
       clientId,
       owner: requester.owner,
@@ -287,11 +287,11 @@ export class GenerationService {
       return { id, position, notices };
     } catch (e) {
       if (e instanceof QueueFullError) {
-        store.setStatus(id, "failed", { error: "queue full", errorCode: "queue_full" });
+        await store.setStatus(id, "failed", { error: "queue full", errorCode: "queue_full" });
         throw new ApiError("queue_full", e.message, { retryAfterSeconds: e.retryAfterSeconds });
       }
       if (e instanceof QueueClosedError) {
-        store.setStatus(id, "failed", { error: "the server was shutting down", errorCode: "interrupted" });
+        await store.setStatus(id, "failed", { error: "the server was shutting down", errorCode: "interrupted" });
         throw new ApiError("not_ready", "the server is shutting down; try again shortly", { retryAfterSeconds: 5 });
       }
       throw e;

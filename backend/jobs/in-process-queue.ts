@@ -1,7 +1,8 @@
 // The default queue: FIFO in this process, a lane of `concurrency` workers per model, and
-// micro-batching of compatible waiting jobs (same batchKey) into the job that starts.
+// micro-batching of compatible waiting jobs (same batchKey) into the job that starts. Events and
+// cancellation go through an in-process event bus.
 import type { GenerationEvent } from "../api/contract";
-import { EventLog } from "./event-log";
+import { InProcessEventBus } from "./in-process-event-bus";
 import {
   doneEvent,
   QueueClosedError,
@@ -35,20 +36,24 @@ export class InProcessQueue implements JobQueue {
   private readonly running = new Map<string, AbortController>();
   private readonly runningPerModel = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly log = new EventLog();
   private closed = false;
   /** Recent batch durations, for a Retry-After estimate. */
   private recentMs: number[] = [];
+  private readonly stopListening: () => void;
 
   constructor(
     private readonly runner: JobRunner,
     private readonly options: InProcessQueueOptions,
-  ) {}
+    readonly bus = new InProcessEventBus(),
+  ) {
+    // A cancel of a running job, wherever it was asked for, reaches the job's signal.
+    this.stopListening = bus.onCancel((id) => this.running.get(id)?.abort());
+  }
 
   async submit(job: GenerationJob, earlier: SequencedEvent[] = []): Promise<{ position: number }> {
     if (this.closed) throw new QueueClosedError();
-    if (this.waiting.length >= this.options.maxQueue) throw new QueueFullError(this.retryAfterSeconds());
-    this.log.open(job.id, { seqBase: job.seqBase, earlier });
+    if (this.waiting.length >= this.options.maxQueue) throw new QueueFullError(await this.retryAfterSeconds());
+    this.bus.openNow(job.id, { seqBase: job.seqBase, earlier });
     const position = this.waiting.filter((w) => w.job.model === job.model).length + 1;
     this.waiting.push({ job, controller: new AbortController(), position });
     this.emit(job.id, { type: "queued", position });
@@ -60,27 +65,27 @@ export class InProcessQueue implements JobQueue {
     const index = this.waiting.findIndex((w) => w.job.id === id);
     if (index >= 0) {
       const [w] = this.waiting.splice(index, 1);
-      this.cancelWaiting(w);
       this.updatePositions();
+      await this.cancelWaiting(w);
       return true;
     }
     const controller = this.running.get(id);
     if (!controller || controller.signal.aborted) return false;
-    controller.abort();
+    await this.bus.cancel(id);
     return true;
   }
 
-  subscribe(id: string, listener: EventListener, after = 0): Subscription | undefined {
-    return this.log.subscribe(id, listener, after);
+  subscribe(id: string, listener: EventListener, after = 0): Promise<Subscription | undefined> {
+    return this.bus.subscribe(id, listener, after);
   }
 
-  depth(): { waiting: number; running: number } {
+  async depth(): Promise<{ waiting: number; running: number }> {
     return { waiting: this.waiting.length, running: this.running.size };
   }
 
   async close(graceMs = 10_000): Promise<void> {
     this.closed = true;
-    for (const w of this.waiting.splice(0)) this.cancelWaiting(w);
+    await Promise.all(this.waiting.splice(0).map((w) => this.cancelWaiting(w)));
     const all = Promise.allSettled([...this.inFlight]);
     let timeout: NodeJS.Timeout | undefined;
     const timer = new Promise((resolve) => (timeout = setTimeout(resolve, graceMs)));
@@ -88,23 +93,24 @@ export class InProcessQueue implements JobQueue {
     clearTimeout(timeout);
     for (const controller of this.running.values()) controller.abort();
     await all;
+    this.stopListening();
   }
 
   private emit(id: string, event: GenerationEvent): number {
-    return this.log.emit(id, event);
+    return this.bus.emit(id, event);
   }
 
   /** Records the cancellation (with the id its final event will get), then publishes it. */
-  private cancelWaiting(w: Waiting): void {
+  private async cancelWaiting(w: Waiting): Promise<void> {
     try {
-      this.runner.cancelledWhileWaiting(w.job, this.log.nextSeq(w.job.id));
+      await this.runner.cancelledWhileWaiting(w.job, this.bus.nextSeq(w.job.id));
     } catch (error) {
       this.options.onError?.(error); // the store could not record it; the stream still ends
     }
     this.emit(w.job.id, doneEvent(w.job, "cancelled"));
   }
 
-  private retryAfterSeconds(): number {
+  async retryAfterSeconds(): Promise<number> {
     const avg = this.recentMs.length ? this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length : 1000;
     const batches = Math.ceil(this.waiting.length / Math.max(1, this.options.concurrency));
     return Math.max(1, Math.min(120, Math.ceil((avg * batches) / 1000)));
@@ -164,7 +170,7 @@ export class InProcessQueue implements JobQueue {
           job: w.job,
           signal: w.controller.signal,
           emit: (e: GenerationEvent) => this.emit(w.job.id, e),
-          nextSeq: () => this.log.nextSeq(w.job.id),
+          nextSeq: () => this.bus.nextSeq(w.job.id),
         })),
       )
       .catch((error) => {

@@ -48,38 +48,38 @@ function remaining(g: UnfinishedGeneration, n: number): { first: number } | unde
 export async function recoverJobs(ctx: RecoveryContext): Promise<RecoveryResult> {
   const { store, queue, logger } = ctx;
   const result: RecoveryResult = { requeued: [], completed: [], failed: [] };
-  const fail = (g: UnfinishedGeneration, why: string) => {
+  const fail = async (g: UnfinishedGeneration, why: string) => {
     // The final event's id lies above every id an earlier run could have sent.
-    store.setStatus(g.id, "failed", { error: INTERRUPTED, errorCode: "interrupted", eventSeq: (g.recoveries + 1) * SEQ_PER_RUN + 1 });
+    await store.setStatus(g.id, "failed", { error: INTERRUPTED, errorCode: "interrupted", eventSeq: (g.recoveries + 1) * SEQ_PER_RUN + 1 });
     result.failed.push({ id: g.id, why });
     logger.warn({ generation: g.id, why }, `generation ${INTERRUPTED}: ended as failed`);
   };
 
-  for (const g of store.unfinishedGenerations()) {
+  for (const g of await store.unfinishedGenerations()) {
     const why = whyNot(g, ctx);
     if (why) {
-      fail(g, why);
+      await fail(g, why);
       continue;
     }
     const job = g.job as GenerationJob;
     const n = job.request.n ?? 1;
     const left = remaining(g, n);
     if (!left) {
-      fail(g, "its stored images are not the first ones of the request");
+      await fail(g, "its stored images are not the first ones of the request");
       continue;
     }
     if (left.first === n) {
       // Every image was stored; only the final status was lost.
       const delivered = g.images.some((i) => !i.blocked);
       const category = g.images.find((i) => i.blocked)?.category ?? undefined;
-      store.setStatus(g.id, delivered ? "done" : "blocked", {
+      await store.setStatus(g.id, delivered ? "done" : "blocked", {
         ...(delivered ? {} : { category }),
         eventSeq: (g.recoveries + 1) * SEQ_PER_RUN + 1,
       });
       result.completed.push(g.id);
       continue;
     }
-    const recoveries = store.requeue(g.id);
+    const recoveries = await store.requeue(g.id);
     const resumed: GenerationJob = {
       ...job,
       request: { ...job.request, n: n - left.first, seed: (job.request.seed + left.first) % 2 ** 32 },
@@ -91,7 +91,7 @@ export async function recoverJobs(ctx: RecoveryContext): Promise<RecoveryResult>
       await queue.submit(resumed, storedEvents(g));
     } catch (e) {
       if (!(e instanceof QueueFullError)) throw e;
-      fail(g, "the queue had no room for it");
+      await fail(g, "the queue had no room for it");
       continue;
     }
     result.requeued.push(g.id);

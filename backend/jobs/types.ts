@@ -55,6 +55,14 @@ export class QueueFullError extends Error {
   }
 }
 
+/** The shared queue (Redis) cannot be reached: nothing was queued; the client may try again shortly. */
+export class QueueUnavailableError extends Error {
+  override name = "QueueUnavailableError";
+  constructor(options?: { cause?: unknown }) {
+    super("the job queue cannot be reached right now; try again shortly", options);
+  }
+}
+
 /** The queue is closing (the server is shutting down) and takes no more jobs. */
 export class QueueClosedError extends Error {
   override name = "QueueClosedError";
@@ -67,7 +75,7 @@ export class QueueClosedError extends Error {
 export interface JobRunner {
   run(batch: RunningJob[]): Promise<void>;
   /** A job cancelled before it started: record it as cancelled; `eventSeq` is the id of its final event. */
-  cancelledWhileWaiting(job: GenerationJob, eventSeq: number): void;
+  cancelledWhileWaiting(job: GenerationJob, eventSeq: number): Promise<void>;
 }
 
 export interface RunningJob {
@@ -93,8 +101,44 @@ export interface Subscription {
 }
 
 /**
- * Accepts jobs, runs them on workers and reports their events. The in-process and Redis
- * implementations pass the same test suite.
+ * How the process running a job reports its events: it numbers them itself, synchronously, so a
+ * row stored just before an event can keep the event's id; `flushed` resolves once every emitted
+ * event has reached the bus.
+ */
+export interface Publisher {
+  emit(event: GenerationEvent): number;
+  nextSeq(): number;
+  flushed(): Promise<void>;
+}
+
+/**
+ * Each job's event stream (publish, subscribe, replay) and its cancellation, across every node
+ * that serves or runs jobs. The in-process and Redis implementations pass one contract suite.
+ */
+export interface EventBus {
+  /** Starts a job's stream; a run after a restart numbers from `seqBase` and replays `earlier` first. */
+  open(id: string, options?: { seqBase?: number; earlier?: SequencedEvent[] }): Promise<void>;
+  /** Appends an event with the stream's next id and returns the id (0 when the stream is unknown or has ended). */
+  publish(id: string, event: GenerationEvent): Promise<number>;
+  /** For the one process running the job (see Publisher). */
+  publisher(id: string): Promise<Publisher>;
+  /** The events with ids above `after`, oldest first; only the latest step event is kept. Undefined for an unknown stream. */
+  replay(id: string, after?: number): Promise<SequencedEvent[] | undefined>;
+  /**
+   * The replay, then live events until a terminal one, each exactly once and in order; undefined
+   * for a stream it does not know (never opened, or finished long ago: the store answers then).
+   */
+  subscribe(id: string, listener: EventListener, after?: number): Promise<Subscription | undefined>;
+  /** Asks whoever runs the job to stop: every onCancel listener, on every node, hears it. */
+  cancel(id: string): Promise<void>;
+  onCancel(listener: (id: string) => void): () => void;
+  close(): Promise<void>;
+}
+
+/**
+ * What the API asks of the queue: accept jobs, cancel them, follow their events. Jobs are claimed
+ * and run by workers (in this process, or on other machines with the Redis queue). The in-process
+ * and Redis implementations pass one contract suite.
  */
 export interface JobQueue {
   /**
@@ -102,15 +146,17 @@ export interface JobQueue {
    * run already published (images stored before a restart), replayed before this run's own.
    */
   submit(job: GenerationJob, earlier?: SequencedEvent[]): Promise<{ position: number }>;
-  /** Cancels a queued or running job; false when it is unknown or already finished. */
+  /** Cancels a queued or running job, wherever it runs; false when it is unknown or already finished. */
   cancel(id: string): Promise<boolean>;
   /**
    * The job's past events with ids above `after` (default 0: all), then live ones until a terminal
-   * event; undefined for jobs it does not know (never queued here, or finished long ago).
+   * event; undefined for jobs it does not know (never queued, or finished long ago).
    */
-  subscribe(id: string, listener: EventListener, after?: number): Subscription | undefined;
-  /** Jobs waiting and running. */
-  depth(): { waiting: number; running: number };
+  subscribe(id: string, listener: EventListener, after?: number): Promise<Subscription | undefined>;
+  /** Jobs waiting and running, across every worker sharing the queue. */
+  depth(): Promise<{ waiting: number; running: number }>;
+  /** Seconds a refused client should wait, from the recent pace of the queue. */
+  retryAfterSeconds(): Promise<number>;
   /** Stops taking jobs, cancels waiting ones, waits for running ones up to graceMs, then cancels them. */
   close(graceMs?: number): Promise<void>;
 }

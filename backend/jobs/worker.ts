@@ -80,7 +80,7 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
       if (finished.has(b.job.id)) continue;
       try {
         // "failed" also removes what the job stored so far: no partial result is kept.
-        ctx.store.setStatus(b.job.id, "failed", { error: failure.error, errorCode: failure.code, eventSeq: b.nextSeq() });
+        await ctx.store.setStatus(b.job.id, "failed", { error: failure.error, errorCode: failure.code, eventSeq: b.nextSeq() });
       } catch (e) {
         // The database cannot be written either: the row stays unfinished and the next start recovers it.
         ctx.logger.error({ err: e, generation: b.job.id }, "could not record the failure");
@@ -104,7 +104,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
   const pictures = await Promise.all(batch.map(async (b) => (b.job.source ? (await decodePicture(Buffer.from(b.job.source.data, "base64"))).image : undefined)));
   const requests = batch.map((b, j) => ({ ...b.job.request, ...(pictures[j] ? { image: pictures[j] } : {}) }));
   for (const [j, b] of batch.entries()) {
-    store.setStatus(b.job.id, "running");
+    await store.setStatus(b.job.id, "running");
     metrics.stageDuration.observe({ stage: "queue_wait" }, (Date.now() - b.job.enqueuedAt) / 1000);
     // n counts the images an earlier run stored too (a job resumed after a restart).
     const n = (b.job.firstIndex ?? 0) + (b.job.request.n ?? 1);
@@ -133,7 +133,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
     await Promise.all(chains).catch(() => undefined);
     const cancelled = e instanceof CancelledError;
     if (!cancelled) throw e;
-    for (const [j, b] of batch.entries()) finishStopped(b, ctx, signals[j]);
+    for (const [j, b] of batch.entries()) await finishStopped(b, ctx, signals[j]);
     return;
   }
   const t = results[0].timings;
@@ -146,12 +146,12 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
     // Checked here, not only through result.cancelled: the limit is hard, so a job whose last step or
     // decode ran past it is stopped too, not delivered late.
     if (signals[j].aborted) {
-      finishStopped(b, ctx, signals[j]);
+      await finishStopped(b, ctx, signals[j]);
       continue;
     }
     const first = b.job.firstIndex ?? 0;
     // Images an earlier run delivered before a restart count towards "done" too.
-    let delivered = first > 0 ? (store.getGeneration(b.job.id)?.images.filter((i) => !i.blocked).length ?? 0) : 0;
+    let delivered = first > 0 ? ((await store.getGeneration(b.job.id))?.images.filter((i) => !i.blocked).length ?? 0) : 0;
     let lastCategory: string | undefined;
     for (const [k, image] of result.images.entries()) {
       const index = first + k;
@@ -164,8 +164,8 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
         const category = verdict.category ?? "sexual";
         lastCategory = category;
         const { width, height } = b.job.output;
-        store.addBlockedImage({ id: imageId, generationId: b.job.id, index, seed, category, width, height, eventSeq: b.nextSeq() });
-        store.addAudit({
+        await store.addBlockedImage({ id: imageId, generationId: b.job.id, index, seed, category, width, height, eventSeq: b.nextSeq() });
+        await store.addAudit({
           clientId: b.job.clientId,
           kind: "image",
           category,
@@ -194,7 +194,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       });
       metrics.stageDuration.observe({ stage: "encode" }, (performance.now() - encodeStart) / 1000);
       // Stored, then announced with the id kept in its row: a client never sees an image it cannot fetch.
-      store.addImage({
+      await store.addImage({
         id: imageId,
         generationId: b.job.id,
         index,
@@ -217,7 +217,7 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       });
     }
     const status = delivered === 0 && lastCategory ? "blocked" : "done";
-    store.setStatus(b.job.id, status, { ...(status === "blocked" ? { category: lastCategory } : {}), eventSeq: b.nextSeq() });
+    await store.setStatus(b.job.id, status, { ...(status === "blocked" ? { category: lastCategory } : {}), eventSeq: b.nextSeq() });
     metrics.generations.inc({ status });
     ctx.logger.info(
       { reqId: b.job.requestId, generation: b.job.id, status, images: delivered, blocked: result.images.length - delivered, batch: batch.length },
@@ -228,16 +228,16 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
 }
 
 /** A job stopped between steps: by its user (cancelled) or by the per-job timeout (an error). */
-function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSignal): void {
+async function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSignal): Promise<void> {
   const timedOut = !b.signal.aborted && signal.aborted;
   if (!timedOut) {
-    ctx.store.setStatus(b.job.id, "cancelled", { eventSeq: b.nextSeq() });
+    await ctx.store.setStatus(b.job.id, "cancelled", { eventSeq: b.nextSeq() });
     ctx.metrics.generations.inc({ status: "cancelled" });
     b.emit(doneEvent(b.job, "cancelled"));
     return;
   }
   const message = `generation took longer than ${ctx.jobTimeoutMs} ms and was stopped`;
-  ctx.store.setStatus(b.job.id, "failed", { error: message, errorCode: "timeout", eventSeq: b.nextSeq() });
+  await ctx.store.setStatus(b.job.id, "failed", { error: message, errorCode: "timeout", eventSeq: b.nextSeq() });
   ctx.metrics.generations.inc({ status: "failed" });
   b.emit({ type: "error", code: "timeout", message });
 }

@@ -1,4 +1,4 @@
-// The store: generation history, image files, feedback and the safety audit, under one data directory.
+// The store: generation history, image blobs, feedback, the safety audit and the arena; SQLite by default.
 export { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "./errors";
 export { probeWritable, StorageHealth, type StorageProblem } from "./health";
 export { promptHash } from "./prompt-hash";

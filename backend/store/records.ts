@@ -1,3 +1,4 @@
+import type { BlobStore } from "../blobs";
 // What the store keeps and hands back. Timestamps are ISO 8601 strings in UTC.
 export const generationStatuses = ["queued", "running", "done", "blocked", "cancelled", "failed"] as const;
 export type GenerationStatus = (typeof generationStatuses)[number];
@@ -128,6 +129,11 @@ export interface ArenaVoteRecord {
   createdAt: string;
 }
 
+/**
+ * Generation history, images, feedback, the audit and the arena, behind one asynchronous interface: SQLite
+ * (one file, the default) and PostgreSQL (shared by every node) implement it and pass one contract
+ * suite. Image bytes go to the store's blob store; the store decides when a blob lost its last reference.
+ */
 export interface Store {
   /** A new generation with status "queued"; `job` (kept until it finishes) lets a restart queue it again. */
   createGeneration(
@@ -135,30 +141,34 @@ export interface Store {
       owner?: Owner | null;
       job?: unknown;
     },
-  ): void;
+  ): Promise<void>;
   /**
    * "running" sets startedAt and counts a run, a finished status sets finishedAt and drops the kept
    * job; error, errorCode and category are kept unless given. "failed" also removes the
-   * generation's images (rows and unreferenced files): a failed generation keeps no partial result.
+   * generation's images (rows and unreferenced blobs): a failed generation keeps no partial result.
    * Throws NotFoundError.
    */
-  setStatus(id: string, status: GenerationStatus, detail?: { error?: string; errorCode?: string; category?: string; eventSeq?: number }): void;
+  setStatus(id: string, status: GenerationStatus, detail?: { error?: string; errorCode?: string; category?: string; eventSeq?: number }): Promise<void>;
   /** With an owner, only a generation of that owner (others are "not found"). */
-  getGeneration(id: string, owner?: Owner): GenerationRecord | undefined;
+  getGeneration(id: string, owner?: Owner): Promise<GenerationRecord | undefined>;
   /** Newest first; `before` is a generation id (the last one of the previous page); limit 1–1000, default 50. */
-  listGenerations(options?: { clientId?: string; owner?: Owner; limit?: number; before?: string }): GenerationRecord[];
+  listGenerations(options?: { clientId?: string; owner?: Owner; limit?: number; before?: string }): Promise<GenerationRecord[]>;
   /** Queued or running generations, oldest first: after a crash, the work that was in flight. */
-  unfinishedGenerations(): UnfinishedGeneration[];
+  unfinishedGenerations(): Promise<UnfinishedGeneration[]>;
   /** Marks an unfinished generation queued again after a restart; returns its new recovery count. Throws NotFoundError. */
-  requeue(id: string): number;
-  /** Stores the file content-addressed (same bytes, one file) and its row. Throws NotFoundError for an unknown generation. */
-  addImage(img: { id: string; generationId: string; index: number; seed: number; width: number; height: number; png: Buffer; eventSeq?: number }): ImageRecord;
-  /** A withheld image: a row with its category, no file. */
-  addBlockedImage(img: { id: string; generationId: string; index: number; seed: number; category: string; width?: number; height?: number; eventSeq?: number }): void;
-  /** A delivered image with the path of its PNG; undefined for unknown and blocked images, and with an owner, for others' images. */
-  getImage(id: string, owner?: Owner): (ImageRecord & { path: string }) | undefined;
+  requeue(id: string): Promise<number>;
+  /**
+   * Stores the bytes content-addressed (same bytes, one blob) and the row. Idempotent per
+   * (generation, index): a job run again after its worker died writes no second row, and the
+   * record of the first write is returned. Throws NotFoundError for an unknown generation.
+   */
+  addImage(img: { id: string; generationId: string; index: number; seed: number; width: number; height: number; png: Buffer; eventSeq?: number }): Promise<ImageRecord>;
+  /** A withheld image: a row with its category, no blob. Idempotent per (generation, index) like addImage. */
+  addBlockedImage(img: { id: string; generationId: string; index: number; seed: number; category: string; width?: number; height?: number; eventSeq?: number }): Promise<void>;
+  /** A delivered image (its bytes are `blobs.get(sha256)`); undefined for unknown and blocked images, and with an owner, for others' images. */
+  getImage(id: string, owner?: Owner): Promise<ImageRecord | undefined>;
   /** Stored with the image's generation. Throws NotFoundError for an unknown or blocked image, or one of another owner. */
-  addFeedback(f: { imageId: string; rating: "up" | "down"; comment?: string; clientId: string; owner?: Owner }): FeedbackRecord;
+  addFeedback(f: { imageId: string; rating: "up" | "down"; comment?: string; clientId: string; owner?: Owner }): Promise<FeedbackRecord>;
   addAudit(a: {
     clientId: string;
     kind: "prompt" | "image";
@@ -168,20 +178,24 @@ export interface Store {
     generationId?: string;
     provider?: string;
     reason?: string;
-  }): void;
+  }): Promise<void>;
   /** Newest first; limit 1–1000, default 100. */
-  listAudit(options?: { limit?: number }): AuditRecord[];
-  addBattle(b: Omit<BattleRecord, "createdAt">): BattleRecord;
-  getBattle(id: string): BattleRecord | undefined;
+  listAudit(options?: { limit?: number }): Promise<AuditRecord[]>;
+  addBattle(b: Omit<BattleRecord, "createdAt">): Promise<BattleRecord>;
+  getBattle(id: string): Promise<BattleRecord | undefined>;
   /** Throws NotFoundError for an unknown battle and AlreadyVotedError for this client's second vote on it. */
-  addArenaVote(v: { battleId: string; clientId: string; winner: ArenaWinner }): ArenaVoteRecord;
+  addArenaVote(v: { battleId: string; clientId: string; winner: ArenaWinner }): Promise<ArenaVoteRecord>;
   /** Oldest first; only the battles of `category` when given. */
-  listArenaVotes(options?: { category?: string }): ArenaVoteRecord[];
+  listArenaVotes(options?: { category?: string }): Promise<ArenaVoteRecord[]>;
   /** Rows in each table; images counts blocked ones too. */
-  counts(): { generations: number; images: number; feedback: number; audit: number };
-  /** Deletes generations created more than `days` before `now`, with their images, feedback and unreferenced files; returns how many generations went. Audit rows stay. */
-  purgeOlderThan(days: number, now?: Date): number;
-  /** The directories the store writes to, for the writability probe. */
+  counts(): Promise<{ generations: number; images: number; feedback: number; audit: number }>;
+  /** Deletes generations created more than `days` before `now`, with their images, feedback and unreferenced blobs; returns how many generations went. Audit rows stay. */
+  purgeOlderThan(days: number, now?: Date): Promise<number>;
+  /** Where image bytes go. */
+  readonly blobs: BlobStore;
+  /** Local directories the store writes to (its own and its blob store's), for the writability probe. */
   readonly dirs: readonly string[];
-  close(): void;
+  /** What it is, for the log: "SQLite /srv/lumen/data/lumen.db", "PostgreSQL db.example.org:5432/lumen". */
+  readonly description: string;
+  close(): Promise<void>;
 }

@@ -1,35 +1,25 @@
 // The Store on SQLite (better-sqlite3): one lumen.db in WAL mode beside the content-addressed image
-// files. better-sqlite3 is synchronous, which suits one process writing small rows; every statement
-// is prepared once when the store opens.
+// blobs (by default the data directory's images/ folder). better-sqlite3 is synchronous, which
+// suits one process writing small rows; the Store interface is asynchronous for the databases that
+// are not (PostgreSQL), so these methods only wrap. Every statement is prepared once when the store opens.
 import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
+import { LocalDirectoryBlobStore, type BlobStore } from "../blobs";
 import { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "./errors";
 import { probeWritableSync } from "./health";
-import { ImageFiles } from "./image-files";
-import type {
-  ArenaVoteRecord,
-  AuditRecord,
-  BattleRecord,
-  FeedbackRecord,
-  GenerationRecord,
-  GenerationStatus,
-  ImageRecord,
-  ImageSummary,
-  Owner,
-  Store,
-  UnfinishedGeneration,
-} from "./records";
+import type { ArenaVoteRecord, AuditRecord, BattleRecord, FeedbackRecord, GenerationStatus, ImageRecord, Owner, Store, UnfinishedGeneration } from "./records";
 import { finishedStatuses } from "./records";
+import { clampLimit, purgeCutoff, toBattle, toRecords, type BattleRow, type GenerationRow, type SummaryRow, type UnfinishedRow } from "./rows";
 import { migrate } from "./schema";
 
 export interface StoreOptions {
   /** The clock for createdAt and friends; tests set it to write history in the past. */
   now?: () => Date;
+  /** Where image bytes go; default: the data directory's images/ folder. */
+  blobs?: BlobStore;
 }
-
-const DAY_MS = 86_400_000;
 
 const generationColumns = `
   id, client_id AS clientId, prompt, prompt_hash AS promptHash, negative_prompt AS negativePrompt,
@@ -40,29 +30,10 @@ const imageColumns = `
   id, generation_id AS generationId, idx AS "index", seed, width, height, sha256, bytes,
   created_at AS createdAt`;
 
-type GenerationRow = Omit<GenerationRecord, "params" | "images" | "owner"> & {
-  params: string;
-  ownerTenant: string | null;
-  ownerUser: string | null;
-};
-type UnfinishedRow = GenerationRow & { job: string | null; runs: number; recoveries: number };
 /** Named parameters of the owner check: both null means "any owner" (sign-in off). */
 const ownerParams = (owner: Owner | undefined) => ({ ownerTenant: owner?.tenantId ?? null, ownerUser: owner?.userId ?? null });
 const OWNED_BY = `(@ownerTenant IS NULL OR (owner_tenant = @ownerTenant AND owner_user = @ownerUser))`;
 
-interface BattleRow {
-  id: string;
-  clientId: string;
-  promptHash: string;
-  category: string;
-  leftContender: string;
-  leftSettings: string;
-  leftImageId: string;
-  rightContender: string;
-  rightSettings: string;
-  rightImageId: string;
-  createdAt: string;
-}
 const battleColumns = `
   id, client_id AS clientId, prompt_hash AS promptHash, category, left_contender AS leftContender,
   left_settings AS leftSettings, left_image_id AS leftImageId, right_contender AS rightContender,
@@ -70,20 +41,6 @@ const battleColumns = `
 const voteColumns = `
   v.id, v.battle_id AS battleId, v.client_id AS clientId, v.winner, b.left_contender AS "left",
   b.right_contender AS "right", b.category, v.created_at AS createdAt`;
-
-const toBattle = (r: BattleRow): BattleRecord => ({
-  id: r.id,
-  clientId: r.clientId,
-  promptHash: r.promptHash,
-  category: r.category,
-  left: { contender: r.leftContender, settings: JSON.parse(r.leftSettings), imageId: r.leftImageId },
-  right: { contender: r.rightContender, settings: JSON.parse(r.rightSettings), imageId: r.rightImageId },
-  createdAt: r.createdAt,
-});
-type SummaryRow = Omit<ImageSummary, "blocked"> & { generationId: string; blocked: number };
-
-const clampLimit = (limit: number | undefined, fallback: number) =>
-  Math.min(1000, Math.max(1, Math.trunc(limit ?? fallback) || fallback));
 
 function isForeignKeyError(e: unknown): boolean {
   return e instanceof Database.SqliteError && e.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
@@ -107,14 +64,16 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
   }
   const problem = probeWritableSync([dataDir]);
   if (problem) throw new StorageError(`the data directory cannot be written: ${problem.message}`, problem.reason);
-  try {
-    mkdirSync(imagesDir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw asStorageError(e, `cannot create ${imagesDir}`) ?? e;
+  if (!options.blobs) {
+    try {
+      mkdirSync(imagesDir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw asStorageError(e, `cannot create ${imagesDir}`) ?? e;
+    }
   }
-  const imagesProblem = probeWritableSync([imagesDir]);
+  const imagesProblem = options.blobs ? undefined : probeWritableSync([imagesDir]);
   if (imagesProblem) throw new StorageError(`the data directory cannot be written: ${imagesProblem.message}`, imagesProblem.reason);
-  const files = new ImageFiles(imagesDir);
+  const files: BlobStore = options.blobs ?? new LocalDirectoryBlobStore(imagesDir);
   let db: Database.Database;
   try {
     db = new Database(join(dataDir, "lumen.db"));
@@ -169,9 +128,12 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       SELECT ${summaryColumns} FROM images
       WHERE generation_id IN (SELECT value FROM json_each(?))
       ORDER BY generation_id, idx`),
+    // A second write of the same (generation, index), from a job run again after its worker died, changes nothing.
     insertImage: db.prepare(`
       INSERT INTO images (id, generation_id, idx, seed, width, height, sha256, bytes, blocked, category, event_seq, created_at)
-      VALUES (@id, @generationId, @index, @seed, @width, @height, @sha256, @bytes, @blocked, @category, @eventSeq, @now)`),
+      VALUES (@id, @generationId, @index, @seed, @width, @height, @sha256, @bytes, @blocked, @category, @eventSeq, @now)
+      ON CONFLICT (generation_id, idx) DO NOTHING`),
+    imageAt: db.prepare<[string, number], ImageRecord>(`SELECT ${imageColumns} FROM images WHERE generation_id = ? AND idx = ? AND blocked = 0`),
     getImage: db.prepare<{ id: string; ownerTenant: string | null; ownerUser: string | null }, ImageRecord>(`
       SELECT ${imageColumns} FROM images
       WHERE id = @id AND blocked = 0
@@ -216,19 +178,8 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
     deleteBefore: db.prepare(`DELETE FROM generations WHERE created_at < ?`),
   };
 
-  function withImages(rows: GenerationRow[]): GenerationRecord[] {
-    if (rows.length === 0) return [];
-    const byGeneration = new Map<string, ImageSummary[]>(rows.map((r) => [r.id, []]));
-    for (const { generationId, blocked, ...image } of sql.imagesOf.all(JSON.stringify(rows.map((r) => r.id)))) {
-      byGeneration.get(generationId)!.push({ ...image, blocked: blocked === 1 });
-    }
-    return rows.map(({ ownerTenant, ownerUser, ...row }) => ({
-      ...row,
-      params: JSON.parse(row.params),
-      owner: ownerTenant !== null && ownerUser !== null ? { tenantId: ownerTenant, userId: ownerUser } : null,
-      images: byGeneration.get(row.id)!,
-    }));
-  }
+  const withImages = (rows: GenerationRow[]) =>
+    rows.length === 0 ? [] : toRecords(rows, sql.imagesOf.all(JSON.stringify(rows.map((r) => r.id))));
 
   const hashInUse = (sha256: string) => sql.hashInUse.get(sha256) !== undefined;
 
@@ -265,10 +216,16 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
     return hashes.filter((h) => !hashInUse(h));
   });
 
-  const store: Store = {
-    dirs: [dataDir, imagesDir],
+  const removeBlobs = async (hashes: string[]) => {
+    for (const sha256 of hashes) await files.remove(sha256);
+  };
 
-    createGeneration({ owner, job, ...g }) {
+  const store: Store = {
+    blobs: files,
+    dirs: [dataDir, ...files.dirs],
+    description: `SQLite ${join(dataDir, "lumen.db")}`,
+
+    async createGeneration({ owner, job, ...g }) {
       sql.insertGeneration.run({
         ...g,
         ...ownerParams(owner ?? undefined),
@@ -278,7 +235,7 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       });
     },
 
-    setStatus(id, status: GenerationStatus, detail = {}) {
+    async setStatus(id, status: GenerationStatus, detail = {}) {
       const orphans = setStatusRows({
         id,
         status,
@@ -289,15 +246,15 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
         finished: finishedStatuses.includes(status) ? 1 : 0,
         now: timestamp(),
       });
-      for (const sha256 of orphans) files.remove(sha256);
+      await removeBlobs(orphans);
     },
 
-    getGeneration(id, owner) {
+    async getGeneration(id, owner) {
       const row = sql.getGeneration.get({ id, ...ownerParams(owner) });
       return row && withImages([row])[0];
     },
 
-    listGenerations(options = {}) {
+    async listGenerations(options = {}) {
       return withImages(
         sql.listGenerations.all({
           clientId: options.clientId ?? null,
@@ -308,7 +265,7 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       );
     },
 
-    unfinishedGenerations() {
+    async unfinishedGenerations() {
       const rows = sql.unfinished.all();
       const records = withImages(rows);
       return records.map((record, i): UnfinishedGeneration => {
@@ -317,15 +274,15 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       });
     },
 
-    requeue(id) {
+    async requeue(id) {
       const row = sql.requeue.get(id);
       if (!row) throw new NotFoundError("generation", id);
       return row.recoveries;
     },
 
-    addImage(img) {
+    async addImage(img) {
       const sha256 = createHash("sha256").update(img.png).digest("hex");
-      const wrote = files.put(sha256, img.png);
+      const wrote = await files.put(sha256, img.png);
       const createdAt = timestamp();
       const record: ImageRecord = {
         id: img.id,
@@ -338,17 +295,23 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
         bytes: img.png.byteLength,
         createdAt,
       };
+      let inserted: boolean;
       try {
-        sql.insertImage.run({ ...record, blocked: 0, category: null, eventSeq: img.eventSeq ?? null, now: createdAt });
+        inserted = sql.insertImage.run({ ...record, blocked: 0, category: null, eventSeq: img.eventSeq ?? null, now: createdAt }).changes === 1;
       } catch (e) {
-        if (wrote && !hashInUse(sha256)) files.remove(sha256);
+        if (wrote && !hashInUse(sha256)) await files.remove(sha256);
         if (isForeignKeyError(e)) throw new NotFoundError("generation", img.generationId);
         throw e;
       }
-      return record;
+      if (inserted) return record;
+      // Written before: the first write stands, and this run's bytes go unless they are in use.
+      if (wrote && !hashInUse(sha256)) await files.remove(sha256);
+      const existing = sql.imageAt.get(img.generationId, img.index);
+      if (!existing) throw new NotFoundError("image", img.id); // the index holds a blocked image
+      return existing;
     },
 
-    addBlockedImage(img) {
+    async addBlockedImage(img) {
       try {
         sql.insertImage.run({
           id: img.id,
@@ -370,24 +333,23 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       }
     },
 
-    getImage(id, owner) {
-      const image = sql.getImage.get({ id, ...ownerParams(owner) });
-      return image && { ...image, path: files.pathFor(image.sha256) };
+    async getImage(id, owner) {
+      return sql.getImage.get({ id, ...ownerParams(owner) });
     },
 
-    addFeedback(f) {
+    async addFeedback(f) {
       return addFeedback(f);
     },
 
-    addAudit(a) {
+    async addAudit(a) {
       sql.insertAudit.run({ ...a, generationId: a.generationId ?? null, provider: a.provider ?? null, reason: a.reason ?? null, now: timestamp() });
     },
 
-    listAudit(options = {}) {
+    async listAudit(options = {}) {
       return sql.listAudit.all(clampLimit(options.limit, 100));
     },
 
-    addBattle(b) {
+    async addBattle(b) {
       const record: BattleRecord = { ...b, createdAt: timestamp() };
       sql.insertBattle.run({
         id: b.id,
@@ -405,12 +367,12 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       return record;
     },
 
-    getBattle(id) {
+    async getBattle(id) {
       const row = sql.getBattle.get(id);
       return row && toBattle(row);
     },
 
-    addArenaVote(v) {
+    async addArenaVote(v) {
       let id: number;
       try {
         ({ id } = sql.insertVote.get({ ...v, now: timestamp() })!);
@@ -422,22 +384,21 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       return sql.getVote.get(id)!;
     },
 
-    listArenaVotes(options = {}) {
+    async listArenaVotes(options = {}) {
       return sql.listVotes.all({ category: options.category ?? null });
     },
 
-    counts() {
+    async counts() {
       return sql.counts.get()!;
     },
 
-    purgeOlderThan(days, now = clock()) {
-      if (!Number.isFinite(days) || days < 0) throw new RangeError(`days must be a non-negative number, not ${days}`);
-      const { removed, orphans } = purgeRows(new Date(now.getTime() - days * DAY_MS).toISOString());
-      for (const sha256 of orphans) files.remove(sha256);
+    async purgeOlderThan(days, now = clock()) {
+      const { removed, orphans } = purgeRows(purgeCutoff(days, now));
+      await removeBlobs(orphans);
       return removed;
     },
 
-    close() {
+    async close() {
       if (db.open) db.close();
     },
   };
@@ -452,9 +413,9 @@ function withStorageErrors(store: Store, dataDir: string): Store {
   const guarded = { ...store };
   for (const [key, value] of Object.entries(store)) {
     if (typeof value !== "function") continue;
-    (guarded as Record<string, unknown>)[key] = (...args: unknown[]) => {
+    (guarded as Record<string, unknown>)[key] = async (...args: unknown[]) => {
       try {
-        return value(...args);
+        return await value(...args);
       } catch (e) {
         // A file system error names the file it was about; SQLite's are about the database.
         const path = (e as NodeJS.ErrnoException).path ?? join(dataDir, "lumen.db");

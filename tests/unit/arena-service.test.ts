@@ -43,28 +43,28 @@ describe("arena service", () => {
       const outcome = outcomes[job.model];
       if (outcome === "hang") {
         await new Promise((resolve) => signal.addEventListener("abort", resolve, { once: true }));
-        store.setStatus(job.id, "cancelled");
+        await store.setStatus(job.id, "cancelled");
         return emit({ type: "done", status: "cancelled" });
       }
       if (outcome === "error") {
-        store.setStatus(job.id, "failed", { error: "generation failed" });
+        await store.setStatus(job.id, "failed", { error: "generation failed" });
         return emit({ type: "error", code: "internal_error", message: "generation failed" });
       }
       if (outcome === "blocked") {
-        store.addBlockedImage({ id: `${job.id}-0`, generationId: job.id, index: 0, seed: 1, category: "violence" });
+        await store.addBlockedImage({ id: `${job.id}-0`, generationId: job.id, index: 0, seed: 1, category: "violence" });
         emit({ type: "blocked", category: "violence", index: 0, message: "This image was withheld by the content filter." });
-        store.setStatus(job.id, "blocked", { category: "violence" });
+        await store.setStatus(job.id, "blocked", { category: "violence" });
         return emit({ type: "done", status: "blocked" });
       }
-      store.addImage({ id: `${job.id}-0`, generationId: job.id, index: 0, seed: 1, width: 64, height: 64, png });
+      await store.addImage({ id: `${job.id}-0`, generationId: job.id, index: 0, seed: 1, width: 64, height: 64, png });
       emit({ type: "image", id: `${job.id}-0`, index: 0, seed: 1, url: "", width: 64, height: 64 });
-      store.setStatus(job.id, "done");
+      await store.setStatus(job.id, "done");
       emit({ type: "done", status: "done" });
     };
     queue = new InProcessQueue(
       {
         run: async (batch) => void (await Promise.all(batch.map(run))),
-        cancelledWhileWaiting: (job: GenerationJob) => cancelled.push(job.id),
+        cancelledWhileWaiting: async (job: GenerationJob) => void cancelled.push(job.id),
       },
       { maxQueue: 8, concurrency: 2, maxBatchImages: 1 },
     );
@@ -76,7 +76,7 @@ describe("arena service", () => {
   });
   after(async () => {
     await queue.close(100);
-    store.close();
+    await store.close();
     await pool.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -86,16 +86,17 @@ describe("arena service", () => {
   it("stores a battle when both pictures arrive, with the pairing the random source chose", async () => {
     Object.assign(outcomes, { sd15: "image", sd21: "image" });
     const battle = await fight();
-    const stored = store.getBattle(battle.id)!;
+    const stored = (await store.getBattle(battle.id))!;
     assert.equal(stored.left.contender, "sd15");
     assert.equal(stored.right.contender, "sd21");
     assert.equal(stored.category, "landscape");
-    assert.ok(arena.image(battle.id, "left").endsWith(".png"));
+    const picture = await arena.image(battle.id, "left");
+    assert.deepEqual(picture.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), "the left picture is a PNG");
   });
 
   it("refuses the battle when the image filter withholds either picture, storing no battle", async () => {
     Object.assign(outcomes, { sd15: "image", sd21: "blocked" });
-    const before = store.listArenaVotes().length;
+    const before = (await store.listArenaVotes()).length;
     await assert.rejects(fight(), (e: unknown) => {
       assert.ok(e instanceof ApiError);
       assert.equal(e.code, "content_policy_violation");
@@ -103,7 +104,7 @@ describe("arena service", () => {
       assert.match(e.message, /withheld by the content filter/);
       return true;
     });
-    assert.equal(store.listArenaVotes().length, before);
+    assert.equal((await store.listArenaVotes()).length, before);
     assert.equal(countBattles(dir), 1);
   });
 
@@ -120,7 +121,7 @@ describe("arena service", () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     gone.abort();
     await assert.rejects(battle, (e: unknown) => e instanceof ApiError && /cancelled/.test(e.message));
-    const statuses = store.listGenerations({ clientId: "alice", limit: 2 }).map((g) => g.status);
+    const statuses = (await store.listGenerations({ clientId: "alice", limit: 2 })).map((g) => g.status);
     assert.deepEqual(statuses, ["cancelled", "cancelled"]);
     assert.equal(countBattles(dir), 1);
   });

@@ -34,42 +34,42 @@ function jobFor(id: string, over: Partial<GenerationJob> = {}, n = 2, seed = 10)
 }
 
 function add(store: Store, id: string, job: GenerationJob | undefined) {
-  store.createGeneration({ id, clientId: "c", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "m", job });
+  return store.createGeneration({ id, clientId: "c", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "m", job });
 }
 
 describe("restart recovery", () => {
   it("queues again what can still be delivered, and ends the rest as failed with the reason", async () => {
     const store = openStore(dir);
     // Left queued by the crash.
-    add(store, "queued", jobFor("queued"));
+    await add(store, "queued", jobFor("queued"));
     // Running, with its first image stored (and announced as event 7) before the crash.
-    add(store, "half", jobFor("half", {}, 3, 10));
-    store.setStatus("half", "running");
-    store.addImage({ id: "half-0", generationId: "half", index: 0, seed: 10, width: 64, height: 64, png: png(1), eventSeq: 7 });
+    await add(store, "half", jobFor("half", {}, 3, 10));
+    await store.setStatus("half", "running");
+    await store.addImage({ id: "half-0", generationId: "half", index: 0, seed: 10, width: 64, height: 64, png: png(1), eventSeq: 7 });
     // Interrupted twice already: it may be what brings the server down.
-    add(store, "crasher", jobFor("crasher"));
-    store.setStatus("crasher", "running");
-    store.requeue("crasher");
-    store.setStatus("crasher", "running");
-    store.addImage({ id: "crasher-0", generationId: "crasher", index: 0, seed: 10, width: 64, height: 64, png: png(2) });
+    await add(store, "crasher", jobFor("crasher"));
+    await store.setStatus("crasher", "running");
+    await store.requeue("crasher");
+    await store.setStatus("crasher", "running");
+    await store.addImage({ id: "crasher-0", generationId: "crasher", index: 0, seed: 10, width: 64, height: 64, png: png(2) });
     // No job kept (prompts not stored), an OpenAI-style request, a model since removed.
-    add(store, "nojob", undefined);
-    add(store, "openai", jobFor("openai", { origin: "openai" }));
-    add(store, "gone", jobFor("gone", { model: "removed" }));
+    await add(store, "nojob", undefined);
+    await add(store, "openai", jobFor("openai", { origin: "openai" }));
+    await add(store, "gone", jobFor("gone", { model: "removed" }));
     // Every image stored; only the final status was lost.
-    add(store, "complete", jobFor("complete", {}, 1));
-    store.addImage({ id: "complete-0", generationId: "complete", index: 0, seed: 10, width: 64, height: 64, png: png(3), eventSeq: 5 });
+    await add(store, "complete", jobFor("complete", {}, 1));
+    await store.addImage({ id: "complete-0", generationId: "complete", index: 0, seed: 10, width: 64, height: 64, png: png(3), eventSeq: 5 });
     // A stored image that is not the first: recovery does not guess.
-    add(store, "gap", jobFor("gap"));
-    store.addImage({ id: "gap-1", generationId: "gap", index: 1, seed: 11, width: 64, height: 64, png: png(4) });
+    await add(store, "gap", jobFor("gap"));
+    await store.addImage({ id: "gap-1", generationId: "gap", index: 1, seed: 11, width: 64, height: 64, png: png(4) });
     // Finished before the crash: untouched.
-    add(store, "finished", jobFor("finished"));
-    store.setStatus("finished", "done", { eventSeq: 3 });
+    await add(store, "finished", jobFor("finished"));
+    await store.setStatus("finished", "done", { eventSeq: 3 });
 
     const submitted: Array<{ job: GenerationJob; earlier?: SequencedEvent[] }> = [];
     const queue = new InProcessQueue(
       // Batches run until the queue closes; this test looks only at what was queued.
-      { run: (batch) => new Promise<void>((resolve) => batch[0].signal.addEventListener("abort", () => resolve())), cancelledWhileWaiting: () => undefined },
+      { run: (batch) => new Promise<void>((resolve) => batch[0].signal.addEventListener("abort", () => resolve())), cancelledWhileWaiting: async () => undefined },
       { maxQueue: 10, concurrency: 1, maxBatchImages: 1 },
     );
     const submit = queue.submit.bind(queue);
@@ -90,23 +90,23 @@ describe("restart recovery", () => {
     assert.deepEqual([half.job.request.n, half.job.request.seed, half.job.firstIndex], [2, 11, 1]);
     assert.deepEqual(half.earlier!.map((e) => [e.seq, e.event.type]), [[7, "image"]]);
     const seen: number[] = [];
-    queue.subscribe("half", (_e, seq) => seen.push(seq));
+    await queue.subscribe("half", (_e, seq) => seen.push(seq));
     assert.deepEqual(seen, [7, SEQ_PER_RUN + 1], "image 0 as before the restart, then the new run's queued event");
-    assert.equal(store.getGeneration("half")!.status, "queued");
-    assert.equal(store.getGeneration("half")!.images.length, 1, "image 0 is kept, not made again");
+    assert.equal((await store.getGeneration("half"))!.status, "queued");
+    assert.equal((await store.getGeneration("half"))!.images.length, 1, "image 0 is kept, not made again");
 
     for (const id of ["crasher", "gap", "gone", "nojob", "openai"]) {
-      const g = store.getGeneration(id)!;
+      const g = (await store.getGeneration(id))!;
       assert.deepEqual([g.status, g.error, g.errorCode, g.images], ["failed", INTERRUPTED, "interrupted", []], id);
       assert.deepEqual(storedEvents(g).at(-1)!.event, { type: "error", code: "interrupted", message: INTERRUPTED });
     }
-    assert.ok(storedEvents(store.getGeneration("crasher")!).at(-1)!.seq > SEQ_PER_RUN, "the final id lies above any the earlier runs sent");
-    const complete = store.getGeneration("complete")!;
+    assert.ok(storedEvents((await store.getGeneration("crasher"))!).at(-1)!.seq > SEQ_PER_RUN, "the final id lies above any the earlier runs sent");
+    const complete = (await store.getGeneration("complete"))!;
     assert.equal(complete.status, "done");
     assert.deepEqual(storedEvents(complete).map((e) => e.event.type), ["image", "done"]);
-    assert.equal(store.getGeneration("finished")!.status, "done");
-    assert.deepEqual(store.unfinishedGenerations().map((g) => g.id).sort(), ["half", "queued"]);
+    assert.equal((await store.getGeneration("finished"))!.status, "done");
+    assert.deepEqual((await store.unfinishedGenerations()).map((g) => g.id).sort(), ["half", "queued"]);
     await queue.close(0);
-    store.close();
+    await store.close();
   });
 });

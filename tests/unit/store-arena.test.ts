@@ -28,22 +28,22 @@ function battle(store: Store, id: string, left = "sd15", right = "sd21", categor
 }
 
 describe("store: arena", () => {
-  it("keeps battles with their contenders' settings across reopening", () => {
+  it("keeps battles with their contenders' settings across reopening", async () => {
     const dir = tempDir();
     let store = openStore(dir, { now: () => new Date("2026-03-01T10:00:00Z") });
-    const created = battle(store, "b1");
+    const created = await battle(store, "b1");
     assert.equal(created.createdAt, "2026-03-01T10:00:00.000Z");
-    store.close();
+    await store.close();
     store = openStore(dir);
-    assert.deepEqual(store.getBattle("b1"), created);
-    assert.equal(store.getBattle("nope"), undefined);
-    store.close();
+    assert.deepEqual(await store.getBattle("b1"), created);
+    assert.equal(await store.getBattle("nope"), undefined);
+    await store.close();
   });
 
-  it("takes one vote per battle and user; a second is refused and changes nothing", () => {
+  it("takes one vote per battle and user; a second is refused and changes nothing", async () => {
     const store = openStore(tempDir());
-    battle(store, "b1");
-    const vote = store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
+    await battle(store, "b1");
+    const vote = await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
     assert.deepEqual({ ...vote, createdAt: undefined, id: undefined }, {
       id: undefined,
       battleId: "b1",
@@ -54,52 +54,52 @@ describe("store: arena", () => {
       category: "landscape",
       createdAt: undefined,
     });
-    assert.throws(() => store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" }), AlreadyVotedError);
-    store.addArenaVote({ battleId: "b1", clientId: "bob", winner: "tie" });
-    assert.throws(() => store.addArenaVote({ battleId: "b2", clientId: "alice", winner: "left" }), NotFoundError);
-    assert.deepEqual(store.listArenaVotes().map((v) => [v.clientId, v.winner]), [["alice", "left"], ["bob", "tie"]]);
-    store.close();
+    await assert.rejects(store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" }), AlreadyVotedError);
+    await store.addArenaVote({ battleId: "b1", clientId: "bob", winner: "tie" });
+    await assert.rejects(store.addArenaVote({ battleId: "b2", clientId: "alice", winner: "left" }), NotFoundError);
+    assert.deepEqual((await store.listArenaVotes()).map((v) => [v.clientId, v.winner]), [["alice", "left"], ["bob", "tie"]]);
+    await store.close();
   });
 
-  it("lists votes oldest first, all or of one category", () => {
+  it("lists votes oldest first, all or of one category", async () => {
     const store = openStore(tempDir());
-    battle(store, "b1", "sd15", "sd21", "landscape");
-    battle(store, "b2", "sdxl", "sd15", "people");
-    store.addArenaVote({ battleId: "b2", clientId: "alice", winner: "both_bad" });
-    store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" });
-    assert.deepEqual(store.listArenaVotes().map((v) => v.battleId), ["b2", "b1"]);
-    assert.deepEqual(store.listArenaVotes({ category: "landscape" }).map((v) => [v.left, v.right, v.winner]), [["sd15", "sd21", "right"]]);
-    assert.deepEqual(store.listArenaVotes({ category: "animals" }), []);
-    store.close();
+    await battle(store, "b1", "sd15", "sd21", "landscape");
+    await battle(store, "b2", "sdxl", "sd15", "people");
+    await store.addArenaVote({ battleId: "b2", clientId: "alice", winner: "both_bad" });
+    await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" });
+    assert.deepEqual((await store.listArenaVotes()).map((v) => v.battleId), ["b2", "b1"]);
+    assert.deepEqual((await store.listArenaVotes({ category: "landscape" })).map((v) => [v.left, v.right, v.winner]), [["sd15", "sd21", "right"]]);
+    assert.deepEqual(await store.listArenaVotes({ category: "animals" }), []);
+    await store.close();
   });
 
-  it("refuses a battle of a contender against itself and a bad winner at the database", () => {
+  it("refuses a battle of a contender against itself and a bad winner at the database", async () => {
     const dir = tempDir();
     const store = openStore(dir);
-    assert.throws(() => battle(store, "b1", "sd15", "sd15"), /CHECK constraint/);
-    assert.equal(store.getBattle("b1"), undefined);
-    battle(store, "b2");
-    store.close();
+    await assert.rejects(battle(store, "b1", "sd15", "sd15"), /CHECK constraint/);
+    assert.equal(await store.getBattle("b1"), undefined);
+    await battle(store, "b2");
+    await store.close();
     const db = new Database(join(dir, "lumen.db"));
     assert.throws(() => db.prepare("INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES ('b2', 'x', 'draw', 'now')").run(), /CHECK constraint/);
     db.close();
   });
 
-  it("keeps votes when the retention purge removes the battles' pictures", () => {
+  it("keeps votes when the retention purge removes the battles' pictures", async () => {
     const dir = tempDir();
     let t = Date.parse("2026-01-01T00:00:00Z");
     const store = openStore(dir, { now: () => new Date(t) });
-    store.createGeneration({ id: "g1", clientId: "alice", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "sd15" });
-    battle(store, "b1");
-    store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
+    await store.createGeneration({ id: "g1", clientId: "alice", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "sd15" });
+    await battle(store, "b1");
+    await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
     t += 40 * 86_400_000;
-    assert.equal(store.purgeOlderThan(30), 1);
-    assert.equal(store.listArenaVotes().length, 1);
-    assert.ok(store.getBattle("b1"));
-    store.close();
+    assert.equal(await store.purgeOlderThan(30), 1);
+    assert.equal((await store.listArenaVotes()).length, 1);
+    assert.ok(await store.getBattle("b1"));
+    await store.close();
   });
 
-  it("upgrades a database of the first schema version in place", () => {
+  it("upgrades a database of the first schema version in place", async () => {
     const dir = tempDir();
     const db = new Database(join(dir, "lumen.db"));
     db.exec(migrations[0]);
@@ -107,9 +107,9 @@ describe("store: arena", () => {
     db.prepare("INSERT INTO audit (created_at, client_id, kind, category, prompt_hash) VALUES ('2026-01-01', 'a', 'prompt', 'hate', 'h')").run();
     db.close();
     const store = openStore(dir);
-    assert.equal(store.listAudit().length, 1);
-    battle(store, "b1");
-    assert.ok(store.getBattle("b1"));
-    store.close();
+    assert.equal((await store.listAudit()).length, 1);
+    await battle(store, "b1");
+    assert.ok(await store.getBattle("b1"));
+    await store.close();
   });
 });

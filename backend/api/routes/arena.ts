@@ -24,22 +24,23 @@ export function arenaRoutes(deps: { arena: ArenaService; clientId(req: Request):
     res.status(201).json(battle);
   });
 
-  router.post("/api/arena/battles/:id/vote", (req, res) => {
+  router.post("/api/arena/battles/:id/vote", async (req, res) => {
     const { winner } = ArenaVoteRequest.parse(req.body ?? {});
-    res.json(arena.vote(req.params.id, deps.clientId(req), winner, deps.ownerOf(req)));
+    res.json(await arena.vote(req.params.id, deps.clientId(req), winner, deps.ownerOf(req)));
   });
 
-  router.get("/api/arena/battles/:id/images/:side", (req, res) => {
+  router.get("/api/arena/battles/:id/images/:side", async (req, res) => {
     const side = req.params.side;
     if (side !== "left" && side !== "right") throw new ApiError("not_found", `no picture "${side}"; a battle has left and right`);
+    const png = await arena.image(req.params.id, side, deps.ownerOf(req));
     res.setHeader("Cache-Control", "private, max-age=31536000, immutable");
-    res.type("image/png").sendFile(arena.image(req.params.id, side, deps.ownerOf(req)));
+    res.type("image/png").send(png);
   });
 
-  router.get("/api/arena/leaderboard", (req, res) => {
+  router.get("/api/arena/leaderboard", async (req, res) => {
     const category = req.query.category;
     if (category !== undefined && typeof category !== "string") throw new ApiError("invalid_request", "category must be given once", { param: "category" });
-    res.json(arena.leaderboard(category || undefined));
+    res.json(await arena.leaderboard(category || undefined));
   });
 
   return router;

@@ -9,7 +9,7 @@ import { ApiError } from "../errors";
 import type { GenerationService } from "../generation-service";
 import { openEventStream, writeEvent } from "../sse";
 
-type StoredGeneration = NonNullable<ReturnType<Store["getGeneration"]>>;
+type StoredGeneration = NonNullable<Awaited<ReturnType<Store["getGeneration"]>>>;
 
 export function toGeneration(g: StoredGeneration): Generation {
   return {
@@ -57,8 +57,8 @@ export function generationRoutes(deps: {
   const { service, store, queue } = deps;
   const router = Router();
 
-  const find = (req: Request, id: string) => {
-    const g = store.getGeneration(id, deps.ownerOf(req));
+  const find = async (req: Request, id: string) => {
+    const g = await store.getGeneration(id, deps.ownerOf(req));
     if (!g) throw new ApiError("not_found", `no generation with id "${id}"`);
     return g;
   };
@@ -80,26 +80,26 @@ export function generationRoutes(deps: {
     res.status(202).location(`/api/generations/${id}`).json(body);
   });
 
-  router.get("/api/generations", (req, res) => {
+  router.get("/api/generations", async (req, res) => {
     const limit = Math.min(100, Math.max(1, Number(req.query.limit ?? 20) || 20));
     const before = typeof req.query.before === "string" ? req.query.before : undefined;
     const owner = deps.ownerOf(req);
-    if (before !== undefined && !store.getGeneration(before, owner)) {
+    if (before !== undefined && !(await store.getGeneration(before, owner))) {
       throw new ApiError("invalid_request", `before: no generation with id "${before}"; pass the id of the last item of the previous page`, {
         param: "before",
       });
     }
     // Signed in: the user's own generations; otherwise this client's (its address).
-    const items = store.listGenerations({ ...(owner ? { owner } : { clientId: deps.clientId(req) }), limit, before }).map(toGeneration);
+    const items = (await store.listGenerations({ ...(owner ? { owner } : { clientId: deps.clientId(req) }), limit, before })).map(toGeneration);
     res.json({ items });
   });
 
-  router.get("/api/generations/:id", (req, res) => {
-    res.json(toGeneration(find(req, req.params.id)));
+  router.get("/api/generations/:id", async (req, res) => {
+    res.json(toGeneration(await find(req, req.params.id)));
   });
 
   router.get("/api/generations/:id/events", async (req, res) => {
-    const stored = find(req, req.params.id);
+    const stored = await find(req, req.params.id);
     const after = lastEventId(req);
     openEventStream(res);
     const send = (event: GenerationEvent, seq: number) => {
@@ -107,7 +107,7 @@ export function generationRoutes(deps: {
       writeEvent(res, event, seq);
       if (event.type === "done" || event.type === "error") res.end();
     };
-    const subscription = queue.subscribe(stored.id, send, after);
+    const subscription = await queue.subscribe(stored.id, send, after);
     if (!subscription || subscription.ended) {
       // Not (or no longer) in the queue's log: the store has the outcome and the ids it was sent
       // with, the notices come from the stored prompt.
@@ -127,7 +127,7 @@ export function generationRoutes(deps: {
   });
 
   router.delete("/api/generations/:id", async (req, res) => {
-    const g = find(req, req.params.id);
+    const g = await find(req, req.params.id);
     const cancelled = await queue.cancel(g.id);
     if (!cancelled) {
       throw new ApiError("invalid_request", `generation "${g.id}" has already finished (${g.status})`);

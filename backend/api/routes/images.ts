@@ -1,7 +1,6 @@
 // /api/images/:id — stored PNGs, converted on request to JPEG or WebP, or shrunk to a thumbnail.
 import { Router, type Request } from "express";
 import { LRUCache } from "lru-cache";
-import { readFile } from "node:fs/promises";
 import { transcode, type ContentCredentials } from "../../provenance";
 import type { Owner, Store } from "../../store";
 import { imageFormats } from "../contract";
@@ -22,7 +21,7 @@ export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | und
     const match = /^([\w-]+?)(?:\.(png|jpe?g|webp))?$/i.exec(req.params.file);
     if (!match) throw new ApiError("not_found", `no image "${req.params.file}"`);
     const [, id, ext] = match;
-    const image = store.getImage(id, ownerOf(req));
+    const image = await store.getImage(id, ownerOf(req));
     if (!image) throw new ApiError("not_found", `no image with id "${id}"`);
 
     let format: Format = "png";
@@ -42,6 +41,12 @@ export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | und
         throw new ApiError("invalid_request", "size must be an integer from 16 to 2048 (longest side in pixels)", { param: "size" });
       }
     }
+    // A row without its blob: the bytes were lost outside Lumen (a volume not mounted, a file removed).
+    const png = async () => {
+      const bytes = await store.blobs.get(image.sha256);
+      if (!bytes) throw new Error(`image ${id}: no blob ${image.sha256} in ${store.blobs.location}`);
+      return bytes;
+    };
     let body: Buffer;
     if (format !== "png" || (size && size < Math.max(image.width, image.height))) {
       const scale = size ? Math.min(1, size / Math.max(image.width, image.height)) : 1;
@@ -50,7 +55,7 @@ export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | und
       const key = `${image.sha256}:${format}:${width}x${height}`;
       body =
         copies.get(key) ??
-        (await transcode(await readFile(image.path), {
+        (await transcode(await png(), {
           format,
           width,
           height,
@@ -60,7 +65,7 @@ export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | und
         }));
       copies.set(key, body);
     } else {
-      body = await readFile(image.path);
+      body = await png();
     }
     res.setHeader("Content-Type", MIME[format]);
     res.setHeader("Cache-Control", "private, max-age=31536000, immutable");

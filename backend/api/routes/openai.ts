@@ -4,7 +4,6 @@
 // in memory: a picture is at most LUMEN_MAX_PICTURE_BYTES).
 import { Router, type Request, type RequestHandler, type Response } from "express";
 import multer from "multer";
-import { readFile } from "node:fs/promises";
 import type { Config } from "../../config";
 import type { JobQueue } from "../../jobs/types";
 import type { Owner, Store } from "../../store";
@@ -22,12 +21,14 @@ const OPENAI_MODEL = /^(dall-e|gpt-image)/;
 const INTERRUPTED_RETRY_SECONDS = 10;
 
 function waitForEnd(queue: JobQueue, id: string): Promise<GenerationEvent[]> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const events: GenerationEvent[] = [];
-    queue.subscribe(id, (event) => {
-      events.push(event);
-      if (event.type === "done" || event.type === "error") resolve(events);
-    });
+    queue
+      .subscribe(id, (event) => {
+        events.push(event);
+        if (event.type === "done" || event.type === "error") resolve(events);
+      })
+      .catch(reject);
   });
 }
 
@@ -135,8 +136,10 @@ export function openaiRoutes(deps: {
     const data = await Promise.all(
       images.map(async (e) => {
         if (input.response_format === "url") return { url: `${origin}${e.url}` };
-        const stored = deps.store.getImage(e.id)!;
-        return { b64_json: (await readFile(stored.path)).toString("base64") };
+        const stored = (await deps.store.getImage(e.id))!;
+        const png = await deps.store.blobs.get(stored.sha256);
+        if (!png) throw new Error(`image ${e.id}: no blob ${stored.sha256} in ${deps.store.blobs.location}`);
+        return { b64_json: png.toString("base64") };
       }),
     );
     const size = input.size ?? (images[0]?.type === "image" ? `${images[0].width}x${images[0].height}` : undefined);

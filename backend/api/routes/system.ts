@@ -11,7 +11,7 @@ export function systemRoutes(deps: {
   metrics: Metrics;
   /** status: "ready", "starting", or "storage_unavailable" while the data directory cannot be written. */
   ready(): { ready: boolean; detail: string; status?: string };
-  queueDepth(): { waiting: number; running: number };
+  queueDepth(): Promise<{ waiting: number; running: number }>;
 }): Router {
   const router = Router();
 
@@ -37,13 +37,13 @@ export function systemRoutes(deps: {
     res.json({ status: "ok" });
   });
 
-  router.get("/readyz", (_req, res) => {
+  router.get("/readyz", async (_req, res) => {
     const { ready, detail, status } = deps.ready();
-    res.status(ready ? 200 : 503).json({ status: status ?? (ready ? "ready" : "starting"), detail, queue: deps.queueDepth() });
+    res.status(ready ? 200 : 503).json({ status: status ?? (ready ? "ready" : "starting"), detail, queue: await deps.queueDepth() });
   });
 
   router.get("/metrics", async (_req, res) => {
-    const depth = deps.queueDepth();
+    const depth = await deps.queueDepth();
     deps.metrics.queueDepth.set({ state: "waiting" }, depth.waiting);
     deps.metrics.queueDepth.set({ state: "running" }, depth.running);
     res.setHeader("Content-Type", deps.metrics.registry.contentType);
