@@ -307,16 +307,19 @@ async function removeCommand(name: string): Promise<void> {
   process.stdout.write(`removed ${removed.name} (${fmtBytes(removed.bytes)}) from ${dir}\n`);
 }
 
-async function serveCommand(flags: { port?: number; http?: boolean; host?: string }): Promise<void> {
+async function serveCommand(flags: { port?: number; http?: boolean; host?: string; role?: string; device?: string }): Promise<void> {
   const { loadConfig } = await import("./config");
   const { startServer } = await import("./server");
   const overrides: Record<string, unknown> = {};
   if (flags.port !== undefined) overrides.port = flags.port;
   if (flags.http) overrides.http = true;
   if (flags.host) overrides.host = flags.host;
+  if (flags.role) overrides.role = flags.role;
+  if (flags.device) overrides.device = flags.device;
   const config = loadConfig(overrides);
   const server = await startServer(config);
-  process.stderr.write(`lumen: serving on ${server.url} (model ${config.model}); Ctrl+C stops\n`);
+  const role = config.role === "all" ? "" : `, role ${config.role}`;
+  process.stderr.write(`lumen: serving on ${server.url} (model ${config.model}${role}); Ctrl+C stops\n`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stderr.write("lumen: stopping: finishing running generations\n");
@@ -414,6 +417,14 @@ export function buildProgram(): Command {
     .option("--port <n>", "port (default 3000; 0 picks a free one)", int("--port"))
     .option("--host <host>", "interface to listen on (default localhost)")
     .option("--http", "plain HTTP, for tests and behind a TLS-terminating proxy")
+    .addOption(
+      new Option("--role <role>", "all: API and jobs in this process; api / worker: one side of a shared Redis queue (LUMEN_REDIS_URL)").choices([
+        "all",
+        "api",
+        "worker",
+      ]),
+    )
+    .addOption(new Option("--device <device>", "execution provider (default LUMEN_DEVICE or auto; one worker per GPU: CUDA_VISIBLE_DEVICES)").choices(devices))
     .action(serveCommand);
 
   program

@@ -60,6 +60,29 @@ export const ConfigSchema = z
     tlsCert: z.string().optional(),
     tlsKey: z.string().optional(),
     dataDir: z.string().default("data"),
+    /**
+     * What this process does: "all" (default) serves the API and runs jobs; "api" serves the API and
+     * queues jobs in Redis; "worker" runs jobs from Redis. api and worker need LUMEN_REDIS_URL.
+     */
+    role: z.enum(["all", "api", "worker"]).default("all"),
+    /** Redis (redis://host:6379) for the shared job queue and event bus; unset: one process, in memory. */
+    redisUrl: z
+      .string()
+      .refine((u) => /^rediss?:\/\//.test(u), "must be a redis:// or rediss:// URL")
+      .optional(),
+    /** Prefix of Lumen's keys in Redis, so deployments can share a server. */
+    redisPrefix: z.string().regex(/^[\w.-]{1,64}$/).default("lumen"),
+    /** PostgreSQL (postgres://user:password@host:5432/db) for history shared by every node; unset: SQLite in the data directory. */
+    databaseUrl: z
+      .string()
+      .refine((u) => /^postgres(ql)?:\/\//.test(u), "must be a postgres:// or postgresql:// URL")
+      .optional(),
+    /** Where image files go; default <dataDir>/images. Every node must see the same directory (a shared volume). */
+    imagesDir: z.string().optional(),
+    /** Models a worker takes jobs for (default: the default model). */
+    workerModels: list.default([]),
+    /** How long a worker's claim on a job lasts without renewal: a dead worker's jobs are retried after about this long. */
+    jobLockMs: int(1000, 600_000).default(30_000),
     /** Where the built add-in files are served from, when the folder exists. */
     staticDir: z.string().default("dist"),
     model: z.string().default("lumen-landscapes"),
@@ -168,6 +191,9 @@ export const ConfigSchema = z
       if (c.azureContentSafetyClientSecret && !(c.azureContentSafetyTenantId && c.azureContentSafetyClientId)) {
         ctx.addIssue({ code: "custom", path: ["azureContentSafetyClientSecret"], message: "LUMEN_AZURE_CONTENT_SAFETY_TENANT_ID and LUMEN_AZURE_CONTENT_SAFETY_CLIENT_ID are required with a client secret" });
       }
+    }
+    if (c.role !== "all" && !c.redisUrl) {
+      ctx.addIssue({ code: "custom", path: ["redisUrl"], message: `LUMEN_REDIS_URL is required for --role ${c.role} (the queue it shares with the other nodes)` });
     }
     if (c.auth !== "entra") return;
     if (c.authAudience.length === 0) ctx.addIssue({ code: "custom", path: ["authAudience"], message: "LUMEN_AUTH_AUDIENCE is required when LUMEN_AUTH=entra" });

@@ -1,16 +1,23 @@
 // Composition root: wires config, store, models, safety, queue and the HTTP app, and owns start-up
-// (load + warm the default model before /readyz says ready) and graceful shutdown.
+// (load + warm the default model before /readyz says ready) and graceful shutdown. One process
+// does everything by default; with Redis, a process is an API node, a worker, or both (its role).
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import express from "express";
 import { createApp } from "./api/app";
 import { contenderProblems } from "./arena/contenders";
+import { systemRoutes } from "./api/routes/system";
 import { GenerationService } from "./api/generation-service";
 import type { Config } from "./config";
 import { generate, ModelPool } from "./engine";
 import { InProcessQueue } from "./jobs/in-process-queue";
 import { recoverJobs } from "./jobs/recovery";
-import type { JobQueue } from "./jobs/types";
+import { RedisEventBus } from "./jobs/redis/event-bus";
+import { RedisJobQueue } from "./jobs/redis/queue";
+import { RedisWorkerPool } from "./jobs/redis/worker-pool";
+import { failStalled, prepareRetry } from "./jobs/retry";
+import type { JobQueue, JobRunner } from "./jobs/types";
 import { runBatch, type WorkerContext } from "./jobs/worker";
 import { createLogger, type Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
@@ -24,7 +31,8 @@ import {
   loadPromptFilter,
   type ImageChecker,
 } from "./safety";
-import { openStore, StorageHealth } from "./store";
+import { StorageHealth } from "./store";
+import { openConfiguredStore } from "./store/open";
 import { loadTlsFiles } from "./tls";
 
 export interface RunningServer {
@@ -33,6 +41,8 @@ export interface RunningServer {
   /** Resolves when the default model is loaded and warmed and the image filter is ready. */
   ready: Promise<void>;
   queue: JobQueue;
+  /** This process's workers on the shared queue (role worker or all with Redis). */
+  workers?: RedisWorkerPool;
   logger: Logger;
   close(graceMs?: number): Promise<void>;
 }
@@ -43,7 +53,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const metrics = createMetrics();
   const logger = options.logger ?? createLogger(config.logLevel, { onDrop: () => metrics.logLinesDropped.inc() });
   // Throws a StorageError naming the directory and the cause when it cannot be written.
-  const store = openStore(config.dataDir);
+  const store = await openConfiguredStore(config);
+  const role = config.role;
+  const serveApi = role !== "worker";
+  const runJobs = role !== "api";
 
   const purge = async () => {
     try {
@@ -54,8 +67,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       logger.error({ err }, "purging old generations failed");
     }
   };
-  await purge();
-  const purgeTimer = setInterval(() => void purge(), DAY_MS).unref();
+  if (serveApi) await purge();
+  const purgeTimer = setInterval(() => void (serveApi && purge()), DAY_MS).unref();
 
   const pool = new ModelPool(
     { device: config.device, threads: config.threads, decoder: config.decoder, log: (message) => logger.warn(message) },
@@ -152,18 +165,46 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     },
     contentCredentials,
   };
-  const queue = new InProcessQueue(
-    {
-      run: (batch) => runBatch(batch, ctx),
-      cancelledWhileWaiting: (job, eventSeq) => store.setStatus(job.id, "cancelled", { eventSeq }),
-    },
-    {
+  const runner: JobRunner = {
+    run: (batch) => runBatch(batch, ctx),
+    cancelledWhileWaiting: (job, eventSeq) => store.setStatus(job.id, "cancelled", { eventSeq }),
+  };
+  let queue: JobQueue;
+  let workers: RedisWorkerPool | undefined;
+  const buses: RedisEventBus[] = [];
+  if (!config.redisUrl) {
+    queue = new InProcessQueue(runner, {
       maxQueue: config.maxQueue,
       concurrency: config.concurrency,
       maxBatchImages: config.maxBatchImages,
       onError: (err) => logger.error({ err }, "generation batch failed"),
-    },
-  );
+    });
+  } else {
+    const onError = (err: unknown) => logger.error({ err }, "the shared queue failed");
+    const bus = new RedisEventBus({ url: config.redisUrl, prefix: config.redisPrefix, onError });
+    buses.push(bus);
+    await bus.ready;
+    queue = new RedisJobQueue({ url: config.redisUrl, prefix: config.redisPrefix, maxQueue: config.maxQueue, bus, cancelledWhileWaiting: runner.cancelledWhileWaiting });
+    if (runJobs) {
+      const models = config.workerModels.length ? config.workerModels : [config.model];
+      const missing = models.filter((m) => !pool.has(m));
+      if (missing.length) throw new Error(`worker models not installed: ${missing.join(", ")}`);
+      workers = new RedisWorkerPool({
+        url: config.redisUrl,
+        prefix: config.redisPrefix,
+        models,
+        concurrency: config.concurrency,
+        maxBatchImages: config.maxBatchImages,
+        runner,
+        bus,
+        device: config.device,
+        lockMs: config.jobLockMs,
+        prepareRetry: (job) => prepareRetry(job, store, bus),
+        onStalledOut: (job) => failStalled(job, store, bus),
+        onError: (err) => logger.warn({ err }, "worker: the shared queue failed"),
+      });
+    }
+  }
   const service = new GenerationService({
     config,
     pool,
@@ -175,8 +216,11 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     storageProblem: () => storage.problem?.message,
   });
 
-  // Work that was in flight when the last process ended: queued again, or ended as failed.
-  const recovered = await recoverJobs({ store, queue, hasModel: (name) => pool.has(name), logger });
+  // Work that was in flight when the last process ended: queued again, or ended as failed. With
+  // Redis the jobs outlive any one process, and BullMQ's stalled-job check does this instead.
+  const recovered = config.redisUrl
+    ? { requeued: [], completed: [], failed: [] }
+    : await recoverJobs({ store, queue, hasModel: (name) => pool.has(name), logger });
   if (recovered.requeued.length + recovered.completed.length + recovered.failed.length) {
     logger.info(
       { requeued: recovered.requeued.length, completed: recovered.completed.length, failed: recovered.failed.length },
@@ -188,11 +232,15 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const ready = (async () => {
     const started = performance.now();
     const model = await pool.get(config.model);
-    readiness = { ready: false, detail: "warming up" };
-    await generate(model, { prompt: "warm-up", seed: 0, steps: 1, width: model.defaults.width, height: model.defaults.height });
-    readiness = { ready: false, detail: "loading the image safety filter" };
-    await imageChecker;
-    readiness = { ready: true, detail: `model ${model.name} on ${model.provider}` };
+    if (runJobs) {
+      readiness = { ready: false, detail: "warming up" };
+      await generate(model, { prompt: "warm-up", seed: 0, steps: 1, width: model.defaults.width, height: model.defaults.height });
+      readiness = { ready: false, detail: "loading the image safety filter" };
+      await imageChecker;
+    }
+    // A worker takes jobs once it can run them.
+    workers?.start();
+    readiness = { ready: true, detail: `${role === "all" ? "" : `${role}: `}model ${model.name} on ${model.provider}` };
     logger.info({ model: model.name, provider: model.provider, ms: Math.round(performance.now() - started) }, "ready");
   })();
   ready.catch((err) => {
@@ -206,7 +254,21 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     return readiness;
   };
   let url = "";
-  const app = createApp({ config, logger, metrics, pool, store, queue, service, contentCredentials, ready: readyNow, selfUrl: () => url });
+  const app = serveApi
+    ? createApp({
+        config,
+        logger,
+        metrics,
+        pool,
+        store,
+        queue,
+        service,
+        contentCredentials,
+        ready: readyNow,
+        selfUrl: () => url,
+        workers: () => (queue instanceof RedisJobQueue ? queue.workers() : Promise.resolve([])),
+      })
+    : workerApp(config, pool, metrics, readyNow, () => queue.depth());
   // requestTimeout bounds the time to *receive* a request (headers and body), not the answer:
   // event streams and the OpenAI route stay open while a job runs. Expired requests get 408 and
   // are closed; connections are checked every second rather than Node's default 30.
@@ -238,7 +300,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       logger.info("shutting down");
       const stopped = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
+      // A worker finishes (or, after the grace time, stops) its batches; API nodes hold no jobs.
+      await workers?.close(graceMs);
       await queue.close(graceMs);
+      for (const bus of buses) await bus.close();
       // One turn of the event loop lets requests that were waiting for a job (the OpenAI route)
       // send their answer before the connections go.
       await new Promise((resolve) => setImmediate(resolve));
@@ -251,5 +316,19 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       await pool.close();
     })());
 
-  return { url, port, ready, queue, logger, close };
+  return { url, port, ready, queue, workers, logger, close };
+}
+
+/** A worker's HTTP side: health, readiness and metrics for its supervisor and Prometheus. */
+function workerApp(
+  config: Config,
+  pool: ModelPool,
+  metrics: ReturnType<typeof createMetrics>,
+  ready: () => { ready: boolean; detail: string; status?: string },
+  queueDepth: () => Promise<{ waiting: number; running: number }>,
+) {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(systemRoutes({ pool, defaultModel: config.model, allowedModels: config.allowedModels, metrics, ready, queueDepth }));
+  return app;
 }

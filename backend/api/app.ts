@@ -12,6 +12,7 @@ import { createEntraVerifier } from "../auth/entra";
 import { identityOf, requireAuth } from "../auth/middleware";
 import type { Config } from "../config";
 import type { ModelPool } from "../engine";
+import type { WorkerAnnouncement } from "../jobs/redis/queue";
 import type { JobQueue } from "../jobs/types";
 import type { Logger } from "../observability/logger";
 import type { Metrics } from "../observability/metrics";
@@ -45,6 +46,8 @@ export interface AppDeps {
   contentCredentials?: ContentCredentials;
   /** Uniform in [0, 1) for the arena's pairings; Math.random unless a test fixes it. */
   random?: () => number;
+  /** Workers sharing the queue (Redis), for /metrics. */
+  workers?: () => Promise<WorkerAnnouncement[]>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,100}$/;
@@ -223,6 +226,7 @@ export function createApp(deps: AppDeps) {
       metrics,
       ready: deps.ready,
       queueDepth: () => deps.queue.depth(),
+      workers: deps.workers,
     }),
   );
   app.get("/api/openapi.json", (_req, res) => void res.json(openApiDocument()));

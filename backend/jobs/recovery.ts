@@ -37,7 +37,7 @@ function whyNot(g: UnfinishedGeneration, ctx: RecoveryContext): string | undefin
 }
 
 /** The images still to make: indices from `first` to n − 1, when those are exactly the ones missing. */
-function remaining(g: UnfinishedGeneration, n: number): { first: number } | undefined {
+export function remaining(g: UnfinishedGeneration, n: number): { first: number } | undefined {
   const stored = new Set(g.images.map((i) => i.index));
   let first = 0;
   while (stored.has(first)) first++;

@@ -68,6 +68,24 @@ export function createMetrics() {
       help: "Log lines dropped because the log destination was full, failing or too slow",
       registers,
     }),
+    workersByModel: new Gauge({
+      name: "lumen_workers",
+      help: "Workers taking jobs from the shared queue, by model (Redis only)",
+      labelNames: ["model"] as const,
+      registers,
+    }),
+    workerUtilisation: new Gauge({
+      name: "lumen_worker_utilisation",
+      help: "Share of a worker's lane time spent running batches over its last announcement interval (Redis only)",
+      labelNames: ["worker", "device"] as const,
+      registers,
+    }),
+    workerBusyLanes: new Gauge({
+      name: "lumen_worker_busy_lanes",
+      help: "Lanes of a worker running a batch now (Redis only)",
+      labelNames: ["worker", "device"] as const,
+      registers,
+    }),
     generations: new Counter({
       name: "lumen_generations_total",
       help: "Finished generations by status",

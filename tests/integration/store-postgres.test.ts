@@ -1,0 +1,66 @@
+// The Store contract on a real PostgreSQL server started for this file, plus what only
+// PostgreSQL does: migrations shared by several nodes, and a server that goes away.
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
+import pg from "pg";
+import { LocalDirectoryBlobStore } from "../../backend/blobs";
+import { promptHash, StorageError } from "../../backend/store";
+import { migrations } from "../../backend/store/postgres/schema";
+import { openPostgresStore } from "../../backend/store/postgres/store";
+import { storeContract } from "../contracts/store";
+import { havePostgres, startPostgres, type PostgresServer } from "../helpers/services";
+
+const skip = havePostgres || process.env.CI ? false : "PostgreSQL 15 is not installed (apt-get install postgresql)";
+let server: PostgresServer;
+before(async () => {
+  if (!skip) server = await startPostgres();
+});
+after(async () => server?.close());
+
+const urls = new WeakMap<object, string>();
+describe("PostgreSQL", { skip }, () => {
+  storeContract("PostgreSQL", {
+    async open({ now, blobs }) {
+      const url = await server.createDatabase();
+      const store = await openPostgresStore({ url, blobs, now });
+      urls.set(store, url);
+      return store;
+    },
+    async reopen(store, { blobs }) {
+      await store.close();
+      const again = await openPostgresStore({ url: urls.get(store)!, blobs });
+      urls.set(again, urls.get(store)!);
+      return again;
+    },
+  });
+
+  describe("PostgreSQL store", () => {
+    it("migrates once when several nodes open one database at the same time, and refuses a newer schema", async () => {
+      const url = await server.createDatabase();
+      const blobs = new LocalDirectoryBlobStore("/tmp");
+      const stores = await Promise.all([1, 2, 3].map(() => openPostgresStore({ url, blobs })));
+      await stores[0].createGeneration({ id: "g1", clientId: "c", prompt: "p", promptHash: promptHash("p"), negativePrompt: null, params: {}, model: "m" });
+      assert.equal((await stores[2].counts()).generations, 1, "every node sees the same rows");
+      assert.match(stores[0].description, /^PostgreSQL 127\.0\.0\.1:\d+\/lumen_test_\d+$/);
+      await Promise.all(stores.map((s) => s.close()));
+
+      const client = new pg.Client(url);
+      await client.connect();
+      assert.deepEqual((await client.query("SELECT version FROM lumen_schema")).rows, [{ version: migrations.length }]);
+      await client.query("UPDATE lumen_schema SET version = $1", [migrations.length + 1]);
+      await client.end();
+      await assert.rejects(openPostgresStore({ url, blobs }), /newer than this version of Lumen/);
+    });
+
+    it("turns an unreachable server into a StorageError naming the server, without the password", async () => {
+      const url = `postgres://lumen:secret@127.0.0.1:${server.port + 1}/nowhere`;
+      await assert.rejects(openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") }), (e: unknown) => {
+        assert.ok(e instanceof StorageError, String(e));
+        assert.equal(e.reason, "ECONNREFUSED");
+        assert.match(e.message, /PostgreSQL 127\.0\.0\.1:\d+\/nowhere: the database server refused the connection/);
+        assert.doesNotMatch(e.message, /secret/);
+        return true;
+      });
+    });
+  });
+});
