@@ -52,6 +52,31 @@ describe("PostgreSQL", { skip }, () => {
       await assert.rejects(openPostgresStore({ url, blobs }), /newer than this version of Lumen/);
     });
 
+    it("upgrades a database of the schema before audit providers: audit rows keep their data, with no provider or reason", async () => {
+      // The version before the last is the one whose audit table has no provider or reason columns yet.
+      const version = migrations.length - 1;
+      const url = await server.createDatabase();
+      const client = new pg.Client(url);
+      await client.connect();
+      await client.query("CREATE TABLE lumen_schema (version INTEGER NOT NULL)");
+      for (const migration of migrations.slice(0, version)) await client.query(migration);
+      await client.query("INSERT INTO lumen_schema (version) VALUES ($1)", [version]);
+      const columns = await client.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'audit' AND column_name IN ('provider', 'reason')");
+      assert.equal(columns.rowCount, 0);
+      await client.query(
+        "INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        ["2025-12-31T00:00:00.000Z", "carol", "prompt", "sexual", promptHash("old"), null, null],
+      );
+      await client.end();
+
+      const store = await openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") });
+      const [row] = await store.listAudit();
+      assert.deepEqual([row.clientId, row.category, row.createdAt, row.provider, row.reason], ["carol", "sexual", "2025-12-31T00:00:00.000Z", null, null]);
+      await store.addAudit({ clientId: "dave", kind: "prompt", category: "hate", promptHash: promptHash("new"), prompt: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
+      assert.deepEqual((await store.listAudit()).map((r) => [r.clientId, r.provider, r.reason]), [["dave", "azure", "Hate severity 6 (blocks at 4)"], ["carol", null, null]]);
+      await store.close();
+    });
+
     it("turns an unreachable server into a StorageError naming the server, without the password", async () => {
       const url = `postgres://lumen:secret@127.0.0.1:${server.port + 1}/nowhere`;
       await assert.rejects(openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") }), (e: unknown) => {

@@ -79,6 +79,11 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX audit_by_time ON audit (created_at);
   `,
+  // Which safety provider blocked (builtin, azure) and why (a rule or a severity, never the prompt's words).
+  `
+  ALTER TABLE audit ADD COLUMN provider TEXT;
+  ALTER TABLE audit ADD COLUMN reason TEXT;
+  `,
 ];
 
 /** Any number: one lock for Lumen's migrations in this database. */

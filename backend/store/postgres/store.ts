@@ -94,11 +94,11 @@ const sql = {
     RETURNING id`,
   // audit
   insertAudit: `
-    INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id, provider, reason)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
   listAudit: `
     SELECT id, ${ts("created_at", "createdAt")}, client_id AS "clientId", kind, category, prompt_hash AS "promptHash",
-           prompt, generation_id AS "generationId"
+           prompt, generation_id AS "generationId", provider, reason
     FROM audit ORDER BY created_at DESC, id DESC LIMIT $1`,
   counts: `
     SELECT (SELECT count(*) FROM generations) AS generations, (SELECT count(*) FROM images) AS images,
@@ -301,7 +301,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async addAudit(a) {
-      await query(sql.insertAudit, [clock(), a.clientId, a.kind, a.category, a.promptHash, a.prompt, a.generationId ?? null]);
+      await query(sql.insertAudit, [clock(), a.clientId, a.kind, a.category, a.promptHash, a.prompt, a.generationId ?? null, a.provider ?? null, a.reason ?? null]);
     },
 
     async listAudit(options = {}) {
