@@ -1,6 +1,8 @@
 // The job queue and event bus contracts on a real redis-server started for this file: API-side
-// queue, event buses and a worker pool as separate connections, as on separate machines.
-import { after, before, describe } from "node:test";
+// queue, event buses and a worker pool as separate connections, as on separate machines; and
+// what the Redis event bus does when that server goes away and comes back.
+import { strict as assert } from "node:assert";
+import { after, before, describe, it } from "node:test";
 import { RedisEventBus } from "../../backend/jobs/redis/event-bus";
 import { RedisJobQueue } from "../../backend/jobs/redis/queue";
 import { RedisWorkerPool } from "../../backend/jobs/redis/worker-pool";
@@ -45,6 +47,47 @@ describe("Redis", { skip }, () => {
         },
       };
     },
+  });
+
+  it("follows a job after Redis comes back, also one whose subscription failed while it was away", async () => {
+    const ns = prefix();
+    const api = new RedisEventBus({ url: redis.url, prefix: ns });
+    const worker = new RedisEventBus({ url: redis.url, prefix: ns });
+    await Promise.all([api.ready, worker.ready]);
+    try {
+      await worker.open("j1");
+      await redis.stop();
+      await assert.rejects(api.subscribe("j1", () => undefined));
+      await redis.start(); // not persistent: the stream is opened again, as a new job's would be
+      await worker.open("j1");
+      const received: string[] = [];
+      let ended!: () => void;
+      const done = new Promise<void>((resolve) => (ended = resolve));
+      // The connections find the server again on their own; the first subscribe after it may still fail.
+      let subscription;
+      for (let attempt = 0; !subscription; attempt++) {
+        subscription = await api
+          .subscribe("j1", (event) => {
+            received.push(event.type);
+            if (event.type === "done") ended();
+          })
+          .catch((e) => {
+            if (attempt > 100) throw e;
+            return new Promise<undefined>((r) => setTimeout(r, 100));
+          });
+      }
+      const publisher = await worker.publisher("j1");
+      publisher.emit({ type: "started", steps: 1, n: 1 });
+      publisher.emit({ type: "done", status: "done" });
+      await publisher.flushed();
+      // Bounded, so that a failure ends here and the connections are closed below.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no done event: ${received.join(", ")}`)), 20_000)))]);
+      clearTimeout(timer);
+      assert.deepEqual(received, ["started", "done"], "live events arrive on the channel subscribed again");
+    } finally {
+      await Promise.all([api.close(), worker.close()]);
+    }
   });
 
   eventBusContract("Redis", {

@@ -70,8 +70,8 @@ export class RedisEventBus implements EventBus {
   private readonly keys: RedisKeys;
   private readonly redis: Redis & AppendCommand;
   private readonly subscriber: Redis;
-  /** Local listeners by job id, each fed from the job's channel. */
-  private readonly live = new Map<string, Set<(entry: SequencedEvent) => void>>();
+  /** Local listeners by job id, each fed from the job's channel once `subscribed` resolves. */
+  private readonly live = new Map<string, { listeners: Set<(entry: SequencedEvent) => void>; subscribed: Promise<unknown> }>();
   private readonly cancelListeners = new Set<(id: string) => void>();
   private readonly keepFinished: number;
   private readonly keepOpen: number;
@@ -99,7 +99,7 @@ export class RedisEventBus implements EventBus {
       return;
     }
     const id = channel.slice(`${this.keys.prefix}:events:`.length);
-    const listeners = this.live.get(id);
+    const listeners = this.live.get(id)?.listeners;
     if (!listeners) return;
     const entry = JSON.parse(message) as SequencedEvent;
     for (const listener of [...listeners]) listener(entry);
@@ -202,21 +202,32 @@ export class RedisEventBus implements EventBus {
     };
   }
 
+  /**
+   * Resolves once the job's channel is subscribed, for the second listener of a job too. A
+   * SUBSCRIBE that fails (Redis unreachable) leaves nothing behind, so the next one tries again
+   * rather than joining a channel that was never subscribed.
+   */
   private async addLive(id: string, listener: (entry: SequencedEvent) => void): Promise<void> {
-    let listeners = this.live.get(id);
-    if (!listeners) {
-      listeners = new Set();
-      this.live.set(id, listeners);
-      listeners.add(listener);
-      await this.subscriber.subscribe(this.keys.eventChannel(id));
-      return;
+    let live = this.live.get(id);
+    if (!live) {
+      const subscribed = this.subscriber.subscribe(this.keys.eventChannel(id));
+      const entry = { listeners: new Set<(entry: SequencedEvent) => void>(), subscribed };
+      subscribed.catch(() => this.live.get(id) === entry && this.live.delete(id));
+      this.live.set(id, entry);
+      live = entry;
     }
-    listeners.add(listener);
+    live.listeners.add(listener);
+    try {
+      await live.subscribed;
+    } catch (e) {
+      live.listeners.delete(listener);
+      throw e;
+    }
   }
 
   private removeLive(id: string, listener: (entry: SequencedEvent) => void): void {
-    const listeners = this.live.get(id);
-    if (!listeners?.delete(listener) || listeners.size > 0) return;
+    const live = this.live.get(id);
+    if (!live?.listeners.delete(listener) || live.listeners.size > 0) return;
     this.live.delete(id);
     void this.subscriber.unsubscribe(this.keys.eventChannel(id)).catch(() => undefined);
   }
