@@ -1,7 +1,7 @@
 // The `lumen` command as a user runs it: a real process, real files, exit codes and one-line errors.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -213,21 +213,44 @@ describe("lumen models", () => {
 });
 
 describe("the lumen launcher", () => {
-  it("runs from a bundle that it rebuilds when a backend source is newer", async () => {
-    const source = join(import.meta.dirname, "..", "..", "backend", "cli.ts");
-    const bundle = join(import.meta.dirname, "..", "..", "node_modules", ".cache", "lumen-cli", "cli.js");
+  const cache = join(import.meta.dirname, "..", "..", "node_modules", ".cache", "lumen-cli");
+  /** Complete builds: folders with a stamp. */
+  const builds = () => readdirSync(cache).filter((name) => existsSync(join(cache, name, "stamp")) && existsSync(join(cache, name, "cli.js")));
+  const source = join(import.meta.dirname, "..", "..", "backend", "cli.ts");
+
+  it("runs from a bundle that it builds anew when a backend source is newer", async () => {
     const original = statSync(source);
     await lumen(["--version"]);
-    const before = statSync(bundle).mtimeMs;
+    const before = builds();
     utimesSync(source, original.atime, new Date(Date.now() + 60_000));
     try {
       const run = await lumen(["--version"]);
       assert.equal(run.code, 0, run.stderr);
       assert.equal(run.stdout.trim(), JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")).version);
-      const built = statSync(bundle).mtimeMs;
-      assert.notEqual(built, before, "bundle was not rebuilt");
+      const added = builds().filter((b) => !before.includes(b));
+      assert.equal(added.length, 1, "one new build");
+      const built = statSync(join(cache, added[0], "cli.js")).mtimeMs;
       await lumen(["--version"]);
-      assert.equal(statSync(bundle).mtimeMs, built, "an up-to-date bundle was rebuilt");
+      assert.deepEqual(builds().filter((b) => !before.includes(b)), added, "an up-to-date bundle is used, not built again");
+      assert.equal(statSync(join(cache, added[0], "cli.js")).mtimeMs, built);
+    } finally {
+      utimesSync(source, original.atime, original.mtime);
+    }
+  });
+
+  it("serves several commands started at once after a change, each from a whole build", async () => {
+    const original = statSync(source);
+    utimesSync(source, original.atime, new Date(Date.now() + 120_000));
+    try {
+      // `models rm` imports its command's chunk after start-up: a build replaced under a running
+      // command would make that import fail.
+      const empty = join(work, "no-models-here");
+      const runs = await Promise.all(Array.from({ length: 4 }, () => lumen(["models", "rm", "nothing-here"], { LUMEN_MODELS_DIR: empty })));
+      for (const run of runs) {
+        assert.doesNotMatch(run.stderr, /ERR_MODULE_NOT_FOUND|Cannot find module/, run.stderr);
+        assert.deepEqual([run.code, run.stderr], [runs[0].code, runs[0].stderr]);
+      }
+      assert.notEqual(runs[0].code, 0, "removing a model that is not there fails");
     } finally {
       utimesSync(source, original.atime, original.mtime);
     }
