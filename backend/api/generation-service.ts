@@ -14,7 +14,7 @@ import {
   type ModelPool,
   type SchedulerName,
 } from "../engine";
-import { QueueClosedError, QueueFullError, type GenerationJob, type JobQueue } from "../jobs/types";
+import { QueueClosedError, QueueFullError, QueueUnavailableError, type GenerationJob, type JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import { SafetyUnavailableError, type SafetyCheck } from "../safety";
 import { promptHash, type Owner, type Store } from "../store";
@@ -289,6 +289,11 @@ export class GenerationService {
       if (e instanceof QueueFullError) {
         await store.setStatus(id, "failed", { error: "queue full", errorCode: "queue_full" });
         throw new ApiError("queue_full", e.message, { retryAfterSeconds: e.retryAfterSeconds });
+      }
+      if (e instanceof QueueUnavailableError) {
+        // Nothing was queued: the history must not show it waiting for ever. The 503 comes from the error handler.
+        await store.setStatus(id, "failed", { error: "the job queue could not be reached", errorCode: "queue_unavailable" });
+        throw e;
       }
       if (e instanceof QueueClosedError) {
         await store.setStatus(id, "failed", { error: "the server was shutting down", errorCode: "interrupted" });

@@ -27,6 +27,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** File descriptor for the server's standard output (its log); default: discarded. */
   stdout?: number | "ignore";
+  /** The port to listen on (a node restarted on its old address); default: a free one. */
+  port?: number;
   /** Run as this user and group (only root can). */
   uid?: number;
   gid?: number;
@@ -49,7 +51,7 @@ export function serverEnv(dataDir: string, extra: Record<string, string> = {}): 
 
 /** Starts the server; resolves once it listens (not yet ready), rejects if it exits first. */
 export async function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, "serve", "--http", "--host", "127.0.0.1", "--port", "0"], {
+  const child = spawn(process.execPath, [bin, "serve", "--http", "--host", "127.0.0.1", "--port", String(options.port ?? 0)], {
     env: serverEnv(options.dataDir, options.env),
     stdio: ["ignore", options.stdout ?? "ignore", "pipe"],
     detached: true, // its own process group

@@ -76,3 +76,51 @@ export async function readEventsWithIds(response: Response): Promise<Array<Recei
     events.push({ id: value.id, type: value.event ?? "message", data: JSON.parse(value.data) });
   }
 }
+
+export interface FollowedStream {
+  /** Events received so far, in order. */
+  events: Array<ReceivedEvent & { id: string | undefined }>;
+  /** Resolves with the first event (already received or still to come) that matches. */
+  until(match: (event: ReceivedEvent) => boolean): Promise<ReceivedEvent & { id: string | undefined }>;
+  /** Resolves when the stream ends: "ended" when the server closed it, "broken" when the connection failed. */
+  closed: Promise<"ended" | "broken">;
+}
+
+/** Reads an SSE response as it arrives, for tests that act in the middle of a stream. */
+export function followEvents(response: Response): FollowedStream {
+  const events: FollowedStream["events"] = [];
+  const waiting: Array<{ match: (e: ReceivedEvent) => boolean; resolve(e: FollowedStream["events"][number]): void; reject(e: Error): void }> = [];
+  const stream = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const closed = (async () => {
+    const reader = stream.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return "ended" as const;
+        const event = { id: value.id, type: value.event ?? "message", data: JSON.parse(value.data) };
+        events.push(event);
+        for (const w of waiting.filter((w) => w.match(event))) {
+          waiting.splice(waiting.indexOf(w), 1);
+          w.resolve(event);
+        }
+      }
+    } catch {
+      return "broken" as const;
+    }
+  })();
+  let ended: string | undefined;
+  void closed.then((how) => {
+    ended = how;
+    for (const w of waiting.splice(0)) w.reject(new Error(`the stream ${how} before the event came (${events.length} events: ${events.map((e) => e.type).join(", ")})`));
+  });
+  return {
+    events,
+    until(match) {
+      const seen = events.find(match);
+      if (seen) return Promise.resolve(seen);
+      if (ended) return Promise.reject(new Error(`the stream ${ended} before the event came`));
+      return new Promise((resolve, reject) => waiting.push({ match, resolve, reject }));
+    },
+    closed,
+  };
+}

@@ -58,15 +58,18 @@ export interface RedisServer {
   close(): Promise<void>;
 }
 
-/** redis-server on a free port: no persistence, and noeviction, which BullMQ needs. */
-export async function startRedis(): Promise<RedisServer> {
+/**
+ * redis-server on a free port with noeviction, which BullMQ needs. No persistence, unless
+ * `persistent`: then every write goes to the append-only file first, so a restart keeps the queue.
+ */
+export async function startRedis(options: { persistent?: boolean } = {}): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), "lumen-redis-"));
   const port = await freePort();
   let child: ChildProcess;
   const start = async () => {
     child = spawn(
       REDIS_SERVER,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction", "--dir", dir, "--logfile", ""],
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...(options.persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]), "--maxmemory-policy", "noeviction", "--dir", dir, "--logfile", ""],
       { detached: true, stdio: "ignore" },
     );
     await waitForPort(port, child, "redis-server");

@@ -77,6 +77,31 @@ describe("PostgreSQL", { skip }, () => {
       await store.close();
     });
 
+    it("turns a wait for a busy connection pool into a StorageError, not an unknown error", async () => {
+      const url = await server.createDatabase();
+      const store = await openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp"), maxConnections: 1 });
+      // Another client holds the table, so the store's only connection waits on it.
+      const holder = new pg.Client(url);
+      await holder.connect();
+      await holder.query("BEGIN");
+      await holder.query("LOCK TABLE generations IN ACCESS EXCLUSIVE MODE");
+      const blocked = store.createGeneration({ id: "g1", clientId: "c", prompt: "p", promptHash: promptHash("p"), negativePrompt: null, params: {}, model: "m" });
+      try {
+        await assert.rejects(store.counts(), (e: unknown) => {
+          assert.ok(e instanceof StorageError, String(e));
+          assert.equal(e.reason, "POOL_TIMEOUT");
+          assert.match(e.message, /no database connection came free in time/);
+          return true;
+        });
+      } finally {
+        await holder.query("ROLLBACK");
+        await holder.end();
+      }
+      await blocked;
+      assert.equal((await store.counts()).generations, 1, "the waiting write went through once the table was free");
+      await store.close();
+    });
+
     it("turns an unreachable server into a StorageError naming the server, without the password", async () => {
       const url = `postgres://lumen:secret@127.0.0.1:${server.port + 1}/nowhere`;
       await assert.rejects(openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") }), (e: unknown) => {

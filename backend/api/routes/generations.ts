@@ -101,13 +101,20 @@ export function generationRoutes(deps: {
   router.get("/api/generations/:id/events", async (req, res) => {
     const stored = await find(req, req.params.id);
     const after = lastEventId(req);
-    openEventStream(res);
+    // The stream opens once the subscription stands: a queue that cannot be reached answers 503
+    // queue_unavailable, not a stream that breaks. Events the replay delivers before then wait.
+    const early: Array<[GenerationEvent, number]> = [];
+    let opened = false;
     const send = (event: GenerationEvent, seq: number) => {
+      if (!opened) return void early.push([event, seq]);
       if (res.writableEnded) return;
       writeEvent(res, event, seq);
       if (event.type === "done" || event.type === "error") res.end();
     };
     const subscription = await queue.subscribe(stored.id, send, after);
+    openEventStream(res);
+    opened = true;
+    for (const [event, seq] of early) send(event, seq);
     if (!subscription || subscription.ended) {
       // Not (or no longer) in the queue's log: the store has the outcome and the ids it was sent
       // with, the notices come from the stored prompt.

@@ -2,6 +2,7 @@
 import { Router } from "express";
 import type { ModelPool } from "../../engine";
 import type { WorkerAnnouncement } from "../../jobs/redis/queue";
+import { QueueUnavailableError } from "../../jobs/types";
 import type { Metrics } from "../../observability/metrics";
 
 export function systemRoutes(deps: {
@@ -42,27 +43,42 @@ export function systemRoutes(deps: {
 
   router.get("/readyz", async (_req, res) => {
     const { ready, detail, status } = deps.ready();
-    res.status(ready ? 200 : 503).json({ status: status ?? (ready ? "ready" : "starting"), detail, queue: await deps.queueDepth() });
+    let queue;
+    try {
+      queue = await deps.queueDepth();
+    } catch (e) {
+      if (!(e instanceof QueueUnavailableError)) throw e;
+      // Not ready while the shared queue is down: a load balancer sends no generations here.
+      res.status(503).json({ status: "queue_unavailable", detail: e.message, queue: null });
+      return;
+    }
+    res.status(ready ? 200 : 503).json({ status: status ?? (ready ? "ready" : "starting"), detail, queue });
   });
 
   router.get("/metrics", async (_req, res) => {
-    const depth = await deps.queueDepth();
-    deps.metrics.queueDepth.set({ state: "waiting" }, depth.waiting);
-    deps.metrics.queueDepth.set({ state: "running" }, depth.running);
-    if (deps.workers) {
-      const workers = await deps.workers();
-      const { workersByModel, workerUtilisation, workerBusyLanes } = deps.metrics;
-      // Workers that went away are dropped, not left at their last value.
-      workersByModel.reset();
-      workerUtilisation.reset();
-      workerBusyLanes.reset();
-      const byModel = new Map<string, number>();
-      for (const w of workers) {
-        for (const m of w.models) byModel.set(m, (byModel.get(m) ?? 0) + 1);
-        workerUtilisation.set({ worker: w.id, device: w.device }, w.utilisation);
-        workerBusyLanes.set({ worker: w.id, device: w.device }, w.busy);
+    const { queueDepth, workersByModel, workerUtilisation, workerBusyLanes } = deps.metrics;
+    // What only the shared queue knows is left out while it cannot be reached (never a stale
+    // value); everything else is still scraped.
+    queueDepth.reset();
+    workersByModel.reset();
+    workerUtilisation.reset();
+    workerBusyLanes.reset();
+    try {
+      const depth = await deps.queueDepth();
+      queueDepth.set({ state: "waiting" }, depth.waiting);
+      queueDepth.set({ state: "running" }, depth.running);
+      if (deps.workers) {
+        const byModel = new Map<string, number>();
+        // Workers that went away are dropped, not left at their last value.
+        for (const w of await deps.workers()) {
+          for (const m of w.models) byModel.set(m, (byModel.get(m) ?? 0) + 1);
+          workerUtilisation.set({ worker: w.id, device: w.device }, w.utilisation);
+          workerBusyLanes.set({ worker: w.id, device: w.device }, w.busy);
+        }
+        for (const [model, count] of byModel) workersByModel.set({ model }, count);
       }
-      for (const [model, count] of byModel) workersByModel.set({ model }, count);
+    } catch (e) {
+      if (!(e instanceof QueueUnavailableError)) throw e;
     }
     res.setHeader("Content-Type", deps.metrics.registry.contentType);
     res.send(await deps.metrics.registry.metrics());

@@ -126,6 +126,8 @@ const UNAVAILABLE: Record<string, string> = {
   "25006": "the database is read-only",
   "57P01": "the database server is shutting down",
   "57P03": "the database server is starting up",
+  // pg-pool's plain Error when every connection stayed busy for connectionTimeoutMillis (a burst of requests).
+  POOL_TIMEOUT: "no database connection came free in time",
 };
 
 function asUnavailable(e: unknown, where: string): StorageError | undefined {
@@ -137,7 +139,9 @@ function asUnavailable(e: unknown, where: string): StorageError | undefined {
       ? code
       : /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
         ? "ECONNRESET"
-        : undefined;
+        : /timeout exceeded when trying to connect/i.test(message)
+          ? "POOL_TIMEOUT"
+          : undefined;
   if (!reason) return undefined;
   return new StorageError(`${where}: ${UNAVAILABLE[reason] ?? "the connection to the database failed"} (${reason})`, reason, { cause: e });
 }
