@@ -3,12 +3,18 @@
 // sends a fixed number of requests and stops.
 //   npm run bench:server                        the default model
 //   npm run bench:server -- --model sd15 --models-dir tests/fixtures --requests 32
+// With --workers the service runs scaled out instead: a Redis and a PostgreSQL started for the
+// run (in temporary directories, on free ports), one API node and N worker processes
+// (`lumen serve --role api|worker`, one ONNX Runtime thread each), micro-batching on.
+//   npm run bench:server -- --workers 1,2 --requests 24
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../backend/config";
 import { startServer } from "../backend/server";
+import { spawnServer, type ServerProcess } from "../tests/helpers/process-server";
+import { startPostgres, startRedis } from "../tests/helpers/services";
 
 const { values } = parseArgs({
   options: {
@@ -17,6 +23,7 @@ const { values } = parseArgs({
     requests: { type: "string", default: "32" },
     size: { type: "string", default: "512" },
     concurrency: { type: "string", default: "1,4,16" },
+    workers: { type: "string" },
   },
 });
 const total = Number(values.requests);
@@ -57,37 +64,83 @@ async function measure(url: string, clients: number) {
 
 const reasons = new Set<string>();
 const rows: string[][] = [];
-for (const batching of [false, true]) {
-  const dataDir = mkdtempSync(join(tmpdir(), "lumen-bench-"));
-  const config = loadConfig(
-    {
-      http: true,
-      host: "127.0.0.1",
-      port: 0,
-      dataDir,
-      logLevel: "silent",
-      maxBatchImages: batching ? 8 : 1,
-      maxQueue: 1000,
-      rateLimitMax: 100_000,
-      ...(values.model ? { model: values.model } : {}),
-      ...(values["models-dir"] ? { modelsDir: values["models-dir"] } : {}),
-    },
-  );
-  const server = await startServer(config);
-  await server.ready;
-  await measure(server.url, 1); // warm-up
+
+/** Measures every concurrency level against one service; the first request warms it up. */
+async function levelsOn(url: string, label: string[]): Promise<void> {
+  await measure(url, 1); // warm-up
   for (const clients of levels) {
-    const r = await measure(server.url, clients);
-    rows.push([
-      config.model, batching ? "on" : "off", String(clients), r.rps.toFixed(2), r.p50.toFixed(0), r.p95.toFixed(0), String(r.failures),
-    ]);
+    const r = await measure(url, clients);
+    rows.push([...label, String(clients), r.rps.toFixed(2), r.p50.toFixed(0), r.p95.toFixed(0), String(r.failures)]);
   }
-  await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
 }
 
-console.log(`${total} requests per level, ${values.size}×${values.size}, POST /v1/images/generations over loopback HTTP\n`);
-const header = ["model", "batching", "clients", "req/s", "p50 ms", "p95 ms", "failed"];
+async function singleProcess(): Promise<void> {
+  for (const batching of [false, true]) {
+    const dataDir = mkdtempSync(join(tmpdir(), "lumen-bench-"));
+    const config = loadConfig(
+      {
+        http: true,
+        host: "127.0.0.1",
+        port: 0,
+        dataDir,
+        logLevel: "silent",
+        maxBatchImages: batching ? 8 : 1,
+        maxQueue: 1000,
+        rateLimitMax: 100_000,
+        ...(values.model ? { model: values.model } : {}),
+        ...(values["models-dir"] ? { modelsDir: values["models-dir"] } : {}),
+      },
+    );
+    const server = await startServer(config);
+    await server.ready;
+    await levelsOn(server.url, [config.model, batching ? "on" : "off"]);
+    await server.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function scaledOut(counts: number[]): Promise<void> {
+  const model = values.model ?? "lumen-landscapes";
+  const modelsDir = values["models-dir"] ?? join(import.meta.dirname, "..", "models");
+  for (const workers of counts) {
+    const [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
+    const work = mkdtempSync(join(tmpdir(), "lumen-bench-scaled-"));
+    const env = {
+      LUMEN_REDIS_URL: redis.url,
+      LUMEN_DATABASE_URL: await postgres.createDatabase(),
+      LUMEN_IMAGES_DIR: join(work, "images"),
+      LUMEN_MODELS_DIR: modelsDir,
+      LUMEN_MODEL: model,
+      LUMEN_THREADS: "1",
+      LUMEN_LOG_LEVEL: "warn",
+      LUMEN_MAX_QUEUE: "1000",
+      LUMEN_RATE_LIMIT_MAX: "100000",
+    };
+    const nodes: ServerProcess[] = [];
+    try {
+      const spawn = async (role: string, i: number) => {
+        const node = await spawnServer({ dataDir: mkdtempSync(join(work, `${role}${i}-`)), env: { ...env, LUMEN_ROLE: role } });
+        nodes.push(node);
+        await node.waitReady(300_000);
+        return node;
+      };
+      const [api] = await Promise.all([spawn("api", 0), ...Array.from({ length: workers }, (_, i) => spawn("worker", i))]);
+      await levelsOn(api.url, [model, String(workers)]);
+    } finally {
+      await Promise.all(nodes.map((n) => n.kill().catch(() => undefined)));
+      await Promise.all([redis.close(), postgres.close()]);
+      rmSync(work, { recursive: true, force: true });
+    }
+  }
+}
+
+const workerCounts = values.workers?.split(",").map(Number);
+if (workerCounts) await scaledOut(workerCounts);
+else await singleProcess();
+
+const setup = workerCounts ? "1 API node and N worker processes on Redis + PostgreSQL, batching on" : "one process";
+console.log(`${total} requests per level, ${values.size}×${values.size}, POST /v1/images/generations over loopback HTTP; ${setup}\n`);
+const header = ["model", workerCounts ? "workers" : "batching", "clients", "req/s", "p50 ms", "p95 ms", "failed"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
 console.log(line(header));
