@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { LocalDirectoryBlobStore } from "../../backend/blobs";
-import { NotFoundError, promptHash, type Owner, type Store } from "../../backend/store";
+import { AlreadyVotedError, NotFoundError, promptHash, type Owner, type Store } from "../../backend/store";
 
 export interface StoreFactory {
   /** A new empty store on its own database, with this clock and blob store. */
@@ -48,6 +48,18 @@ export function storeContract(name: string, factory: StoreFactory): void {
       negativePrompt: null,
       params: { steps: 4, n: 2, width: 512, height: 512 },
       model: "lumen-landscapes",
+    });
+  }
+
+  /** An arena battle between two contenders, with settings of several JSON types. */
+  function battle(store: Store, id: string, left = "sd15", right = "sd21", category = "landscape") {
+    return store.addBattle({
+      id,
+      clientId: "alice",
+      promptHash: promptHash("a lake"),
+      category,
+      left: { contender: left, settings: { model: left, steps: 4, guidance: 1.5, scheduler: "euler" }, imageId: `${id}-l-0` },
+      right: { contender: right, settings: { model: right, steps: null, tags: ["a", "b"] }, imageId: `${id}-r-0` },
     });
   }
 
@@ -281,6 +293,78 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await store.setStatus("g1", "done", { eventSeq: 12 });
       assert.deepEqual((await store.unfinishedGenerations()).map((g) => g.id), ["g2"]);
       assert.equal((await store.getGeneration("g1"))!.eventSeq, 12);
+      await store.close();
+    });
+
+    it("keeps arena battles with their contenders' settings across closing and reopening", async () => {
+      let { store, blobs } = await open(manualClock("2026-03-01T10:00:00.000Z"));
+      const created = await battle(store, "b1");
+      assert.equal(created.createdAt, "2026-03-01T10:00:00.000Z");
+      store = await factory.reopen(store, { blobs });
+      assert.deepEqual(await store.getBattle("b1"), created);
+      assert.deepEqual((await store.getBattle("b1"))!.right.settings, { model: "sd21", steps: null, tags: ["a", "b"] });
+      assert.equal(await store.getBattle("nope"), undefined);
+      await store.close();
+    });
+
+    it("takes one arena vote per battle and user: a second is refused and changes nothing; an unknown battle is not found", async () => {
+      const clock = manualClock();
+      const { store } = await open(clock);
+      await battle(store, "b1");
+      clock.advanceDays(0.001);
+      const vote = await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
+      assert.deepEqual(vote, { id: vote.id, battleId: "b1", clientId: "alice", winner: "left", left: "sd15", right: "sd21", category: "landscape", createdAt: "2026-01-01T00:01:26.400Z" });
+      assert.equal(typeof vote.id, "number");
+      await assert.rejects(store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" }), (e: unknown) => e instanceof AlreadyVotedError && e.battleId === "b1");
+      await store.addArenaVote({ battleId: "b1", clientId: "bob", winner: "tie" });
+      await assert.rejects(store.addArenaVote({ battleId: "nope", clientId: "alice", winner: "left" }), (e: unknown) => {
+        assert.ok(e instanceof NotFoundError);
+        assert.deepEqual([e.entity, e.id], ["battle", "nope"]);
+        return true;
+      });
+      assert.deepEqual((await store.listArenaVotes()).map((v) => [v.battleId, v.clientId, v.winner]), [["b1", "alice", "left"], ["b1", "bob", "tie"]]);
+      await store.close();
+    });
+
+    it("reads back the leaderboard's inputs: votes oldest first with their battle's contenders and category, all or of one category", async () => {
+      const { store } = await open(manualClock());
+      await battle(store, "b1", "sd15", "sd21", "landscape");
+      await battle(store, "b2", "sdxl", "sd15", "people");
+      await store.addArenaVote({ battleId: "b2", clientId: "alice", winner: "both_bad" });
+      await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" });
+      await store.addArenaVote({ battleId: "b2", clientId: "bob", winner: "left" });
+      const inputs = (votes: Awaited<ReturnType<Store["listArenaVotes"]>>) => votes.map((v) => [v.battleId, v.left, v.right, v.winner, v.category]);
+      assert.deepEqual(inputs(await store.listArenaVotes()), [
+        ["b2", "sdxl", "sd15", "both_bad", "people"],
+        ["b1", "sd15", "sd21", "right", "landscape"],
+        ["b2", "sdxl", "sd15", "left", "people"],
+      ]);
+      assert.deepEqual(inputs(await store.listArenaVotes({ category: "people" })), [
+        ["b2", "sdxl", "sd15", "both_bad", "people"],
+        ["b2", "sdxl", "sd15", "left", "people"],
+      ]);
+      assert.deepEqual(await store.listArenaVotes({ category: "animals" }), []);
+      await store.close();
+    });
+
+    it("refuses an arena battle of a contender against itself, storing nothing", async () => {
+      const { store } = await open();
+      await assert.rejects(battle(store, "b1", "sd15", "sd15"), /check constraint/i);
+      assert.equal(await store.getBattle("b1"), undefined);
+      await store.close();
+    });
+
+    it("keeps arena battles and votes when the retention purge removes the generations of their pictures", async () => {
+      const clock = manualClock();
+      const { store } = await open(clock);
+      await newGeneration(store, "g1");
+      await battle(store, "b1");
+      await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
+      clock.advanceDays(40);
+      assert.equal(await store.purgeOlderThan(30), 1);
+      assert.equal(await store.getGeneration("g1"), undefined);
+      assert.ok(await store.getBattle("b1"));
+      assert.deepEqual((await store.listArenaVotes()).map((v) => v.winner), ["left"]);
       await store.close();
     });
 

@@ -53,8 +53,9 @@ describe("PostgreSQL", { skip }, () => {
     });
 
     it("upgrades a database of the schema before audit providers: audit rows keep their data, with no provider or reason", async () => {
-      // The version before the last is the one whose audit table has no provider or reason columns yet.
-      const version = migrations.length - 1;
+      // The version before the migration that adds the audit's provider and reason columns is the last one without them.
+      const version = migrations.findIndex((m) => m.includes("ALTER TABLE audit ADD COLUMN provider"));
+      assert.ok(version >= 1);
       const url = await server.createDatabase();
       const client = new pg.Client(url);
       await client.connect();
@@ -75,6 +76,39 @@ describe("PostgreSQL", { skip }, () => {
       await store.addAudit({ clientId: "dave", kind: "prompt", category: "hate", promptHash: promptHash("new"), prompt: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
       assert.deepEqual((await store.listAudit()).map((r) => [r.clientId, r.provider, r.reason]), [["dave", "azure", "Hate severity 6 (blocks at 4)"], ["carol", null, null]]);
       await store.close();
+    });
+
+    it("upgrades a database of the schema before the arena: its rows stay, battles and votes go in, the database checks a vote's winner", async () => {
+      const version = migrations.findIndex((m) => m.includes("CREATE TABLE arena_battles"));
+      assert.ok(version >= 1);
+      const url = await server.createDatabase();
+      const client = new pg.Client(url);
+      await client.connect();
+      await client.query("CREATE TABLE lumen_schema (version INTEGER NOT NULL)");
+      for (const migration of migrations.slice(0, version)) await client.query(migration);
+      await client.query("INSERT INTO lumen_schema (version) VALUES ($1)", [version]);
+      await client.query(
+        "INSERT INTO audit (created_at, client_id, kind, category, prompt_hash, prompt, generation_id, provider, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        ["2026-01-01T00:00:00.000Z", "carol", "prompt", "sexual", promptHash("old"), null, null, "builtin", "nudity"],
+      );
+
+      const store = await openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") });
+      assert.deepEqual((await store.listAudit()).map((r) => [r.clientId, r.provider]), [["carol", "builtin"]]);
+      await store.addBattle({
+        id: "b1",
+        clientId: "alice",
+        promptHash: promptHash("a lake"),
+        category: "landscape",
+        left: { contender: "sd15", settings: { model: "sd15" }, imageId: "g1-0" },
+        right: { contender: "sd21", settings: { model: "sd21" }, imageId: "g2-0" },
+      });
+      assert.equal((await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "tie" })).winner, "tie");
+      await store.close();
+      await assert.rejects(
+        client.query("INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES ('b1', 'bob', 'draw', now())"),
+        /violates check constraint/,
+      );
+      await client.end();
     });
 
     it("turns a wait for a busy connection pool into a StorageError, not an unknown error", async () => {

@@ -84,6 +84,33 @@ export const migrations: readonly string[] = [
   ALTER TABLE audit ADD COLUMN provider TEXT;
   ALTER TABLE audit ADD COLUMN reason TEXT;
   `,
+  // The arena: battles between two anonymous contenders and the votes on them. No foreign keys to
+  // generations: the retention purge removes pictures, but the votes stay for the leaderboard.
+  `
+  CREATE TABLE arena_battles (
+    id              TEXT PRIMARY KEY,
+    client_id       TEXT NOT NULL,
+    prompt_hash     TEXT NOT NULL,
+    category        TEXT NOT NULL,
+    left_contender  TEXT NOT NULL,
+    left_settings   JSONB NOT NULL,
+    left_image_id   TEXT NOT NULL,
+    right_contender TEXT NOT NULL,
+    right_settings  JSONB NOT NULL,
+    right_image_id  TEXT NOT NULL,
+    created_at      TIMESTAMPTZ NOT NULL,
+    CHECK (left_contender <> right_contender)
+  );
+
+  CREATE TABLE arena_votes (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    battle_id  TEXT NOT NULL REFERENCES arena_battles (id) ON DELETE CASCADE,
+    client_id  TEXT NOT NULL,
+    winner     TEXT NOT NULL CHECK (winner IN ('left', 'right', 'tie', 'both_bad')),
+    created_at TIMESTAMPTZ NOT NULL,
+    UNIQUE (battle_id, client_id)
+  );
+  `,
 ];
 
 /** Any number: one lock for Lumen's migrations in this database. */

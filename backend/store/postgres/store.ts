@@ -4,10 +4,10 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { BlobStore } from "../../blobs";
-import { asStorageError, NotFoundError, StorageError } from "../errors";
-import type { AuditRecord, FeedbackRecord, GenerationStatus, ImageRecord, Owner, Store, UnfinishedGeneration } from "../records";
+import { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "../errors";
+import type { ArenaVoteRecord, AuditRecord, BattleRecord, FeedbackRecord, GenerationStatus, ImageRecord, Owner, Store, UnfinishedGeneration } from "../records";
 import { finishedStatuses } from "../records";
-import { clampLimit, purgeCutoff, toRecords, type GenerationRow, type SummaryRow, type UnfinishedRow } from "../rows";
+import { clampLimit, purgeCutoff, toBattle, toRecords, type BattleRow, type GenerationRow, type SummaryRow, type UnfinishedRow } from "../rows";
 import { migrate } from "./schema";
 
 export interface PostgresStoreOptions {
@@ -33,6 +33,13 @@ const generationColumns = `
   category, event_seq AS "eventSeq", ${ts("created_at", "createdAt")}, ${ts("started_at", "startedAt")}, ${ts("finished_at", "finishedAt")}`;
 const summaryColumns = `id, generation_id AS "generationId", idx AS "index", seed, width, height, blocked, category, event_seq AS "eventSeq"`;
 const imageColumns = `id, generation_id AS "generationId", idx AS "index", seed, width, height, sha256, bytes, ${ts("created_at", "createdAt")}`;
+const battleColumns = `
+  id, client_id AS "clientId", prompt_hash AS "promptHash", category, left_contender AS "leftContender",
+  left_settings::text AS "leftSettings", left_image_id AS "leftImageId", right_contender AS "rightContender",
+  right_settings::text AS "rightSettings", right_image_id AS "rightImageId", ${ts("created_at", "createdAt")}`;
+const voteColumns = `
+  v.id, v.battle_id AS "battleId", v.client_id AS "clientId", v.winner, b.left_contender AS "left",
+  b.right_contender AS "right", b.category, ${ts("v.created_at", "createdAt")}`;
 /** $2, $3: the owner's tenant and user, both null for "any owner" (sign-in off). */
 const ownedBy = (tenant: string, user: string) => `(${tenant}::text IS NULL OR (owner_tenant = ${tenant} AND owner_user = ${user}))`;
 const ownerParams = (owner: Owner | undefined) => [owner?.tenantId ?? null, owner?.userId ?? null];
@@ -100,6 +107,23 @@ const sql = {
     SELECT id, ${ts("created_at", "createdAt")}, client_id AS "clientId", kind, category, prompt_hash AS "promptHash",
            prompt, generation_id AS "generationId", provider, reason
     FROM audit ORDER BY created_at DESC, id DESC LIMIT $1`,
+  // arena
+  insertBattle: `
+    INSERT INTO arena_battles (id, client_id, prompt_hash, category, left_contender, left_settings, left_image_id,
+                               right_contender, right_settings, right_image_id, created_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+  getBattle: `SELECT ${battleColumns} FROM arena_battles WHERE id = $1`,
+  // The vote and what the leaderboard needs of its battle, in one round trip.
+  insertVote: `
+    WITH v AS (
+      INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES ($1, $2, $3, $4)
+      RETURNING id, battle_id, client_id, winner, created_at
+    )
+    SELECT ${voteColumns} FROM v JOIN arena_battles b ON b.id = v.battle_id`,
+  listVotes: `
+    SELECT ${voteColumns} FROM arena_votes v JOIN arena_battles b ON b.id = v.battle_id
+    WHERE $1::text IS NULL OR b.category = $1
+    ORDER BY v.id`,
   counts: `
     SELECT (SELECT count(*) FROM generations) AS generations, (SELECT count(*) FROM images) AS images,
            (SELECT count(*) FROM feedback) AS feedback, (SELECT count(*) FROM audit) AS audit`,
@@ -183,6 +207,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   }
   const hashInUse = async (sha256: string, q = query) => (await q(sql.hashInUse, [sha256])).rowCount! > 0;
   const isForeignKeyError = (e: unknown) => (e as { code?: string })?.code === "23503";
+  const isUniqueError = (e: unknown) => (e as { code?: string })?.code === "23505";
   async function withImages(rows: GenerationRow[]) {
     if (rows.length === 0) return [];
     const images = await query<SummaryRow>(sql.imagesOf, [rows.map((r) => r.id)]);
@@ -310,6 +335,34 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async listAudit(options = {}) {
       return (await query<AuditRecord>(sql.listAudit, [clampLimit(options.limit, 100)])).rows;
+    },
+
+    async addBattle(b) {
+      const now = clock();
+      await query(sql.insertBattle, [
+        b.id, b.clientId, b.promptHash, b.category, b.left.contender, JSON.stringify(b.left.settings), b.left.imageId,
+        b.right.contender, JSON.stringify(b.right.settings), b.right.imageId, now,
+      ]);
+      return { ...b, createdAt: now.toISOString() } satisfies BattleRecord;
+    },
+
+    async getBattle(id) {
+      const { rows } = await query<BattleRow>(sql.getBattle, [id]);
+      return rows.length ? toBattle(rows[0]) : undefined;
+    },
+
+    async addArenaVote(v) {
+      try {
+        return (await query<ArenaVoteRecord>(sql.insertVote, [v.battleId, v.clientId, v.winner, clock()])).rows[0];
+      } catch (e) {
+        if (isForeignKeyError(e)) throw new NotFoundError("battle", v.battleId);
+        if (isUniqueError(e)) throw new AlreadyVotedError(v.battleId);
+        throw e;
+      }
+    },
+
+    async listArenaVotes(options = {}) {
+      return (await query<ArenaVoteRecord>(sql.listVotes, [options.category ?? null])).rows;
     },
 
     async counts() {
