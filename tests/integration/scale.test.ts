@@ -5,11 +5,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import sharp from "sharp";
+import { readContentCredentials } from "../../backend/provenance";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 import { havePostgres, haveRedis, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../helpers/services";
 
 const skip = (haveRedis && havePostgres) || process.env.CI ? false : "redis-server and PostgreSQL are not installed";
 const small = { width: 64, height: 64, steps: 2 };
+
+/** Images a node made, by model, from its /metrics. */
+async function imagesMade(node: TestServer): Promise<Record<string, number>> {
+  const text = await (await node.api("/metrics")).text();
+  return Object.fromEntries([...text.matchAll(/^lumen_images_generated_total\{model="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
+}
 
 describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
   let redis: RedisServer;
@@ -17,11 +25,13 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
   let api: TestServer;
   let worker: TestServer;
   const imagesDir = mkdtempSync(join(tmpdir(), "lumen-shared-images-"));
+  let shared: Record<string, string>;
 
   before(async () => {
     [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
-    const shared = { redisUrl: redis.url, redisPrefix: `scale-${process.pid}`, databaseUrl: await postgres.createDatabase(), imagesDir };
-    worker = await startTestServer({ ...shared, role: "worker" });
+    shared = { redisUrl: redis.url, redisPrefix: `scale-${process.pid}`, databaseUrl: await postgres.createDatabase(), imagesDir };
+    // Two models, so an arena battle between them runs both pictures here.
+    worker = await startTestServer({ ...shared, role: "worker", workerModels: ["sd15", "sd21"] });
     api = await startTestServer({ ...shared, role: "api" });
   });
   after(async () => {
@@ -66,6 +76,56 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
     assert.match(metrics, /^lumen_workers\{model="sd15"\} 1$/m);
     assert.match(metrics, /^lumen_worker_utilisation\{worker="[^"]+",device="cpu"\} [\d.]+$/m);
     assert.match(metrics, /^lumen_queue_depth\{state="waiting"\} 0$/m);
+  });
+
+  it("gives the worker the starting picture sent to the API node, through the queue", async () => {
+    const picture = await sharp({ create: { width: 96, height: 64, channels: 3, background: "#4a7" } }).png().toBuffer();
+    const image = `data:image/png;base64,${picture.toString("base64")}`;
+    const res = await api.api("/api/generations", { method: "POST", json: { prompt: "the same hills in snow", image, strength: 0.5, steps: 4 } });
+    assert.equal(res.status, 202, await res.clone().text());
+    const { id } = await res.json();
+    const events = await readEvents(await api.api(`/api/generations/${id}/events`));
+    // Half of 4 steps from the picture: the worker started from it, not from noise.
+    assert.deepEqual(events.find((e) => e.type === "started")?.data, { steps: 2, n: 1 });
+    const made = events.find((e) => e.type === "image")!.data as { url: string; width: number; height: number };
+    assert.ok(made.width > made.height, `${made.width}×${made.height} keeps the picture's landscape aspect`);
+    const png = Buffer.from(await (await api.api(made.url)).arrayBuffer());
+    const report = (await readContentCredentials(png))!;
+    assert.deepEqual(report.manifest.actions.map((a) => a.action), ["c2pa.opened", "c2pa.edited"], "the worker names the picture as what it edited");
+    assert.deepEqual(report.manifest.ingredients.map((i) => i.relationship), ["parentOf"]);
+  });
+
+  it("runs both pictures of an arena battle on the worker; the battle and its one vote per person hold across API nodes", async () => {
+    // A second API node, at a small size so the two pictures are quick; the arena pairs its two allowed models.
+    const arenaApi = await startTestServer({ ...shared, role: "api", maxSize: 128, allowedModels: ["sd15", "sd21"] });
+    try {
+      const madeBefore = await imagesMade(worker);
+      const res = await arenaApi.api("/api/arena/battles", { method: "POST", json: { prompt: "a misty lake at dawn" } });
+      assert.equal(res.status, 201, await res.clone().text());
+      const battle = (await res.json()) as { id: string; left: { imageUrl: string }; right: { imageUrl: string } };
+      const madeAfter = await imagesMade(worker);
+      assert.deepEqual(
+        ["sd15", "sd21"].map((m) => (madeAfter[m] ?? 0) - (madeBefore[m] ?? 0)),
+        [1, 1],
+        "the worker made one picture with each contender's model",
+      );
+      for (const side of [battle.left, battle.right]) {
+        const png = await api.api(side.imageUrl);
+        assert.equal(png.status, 200, "the other API node serves the battle's pictures from the shared database and images");
+        assert.equal(png.headers.get("content-type"), "image/png");
+      }
+      const vote = await api.api(`/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } });
+      assert.equal(vote.status, 200, await vote.clone().text());
+      const reveal = await vote.json();
+      assert.deepEqual([reveal.left.contender, reveal.right.contender].sort(), ["sd15", "sd21"]);
+      const again = await arenaApi.api(`/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "right" } });
+      assert.equal(again.status, 409, "a second vote through another API node is refused");
+      const board = await (await arenaApi.api("/api/arena/leaderboard")).json();
+      assert.equal(board.votes, 1);
+      assert.deepEqual(board.contenders.map((c: { name: string }) => c.name).sort(), ["sd15", "sd21"]);
+    } finally {
+      await arenaApi.stop();
+    }
   });
 
   it("answers the OpenAI endpoint unchanged", async () => {
