@@ -117,10 +117,11 @@ export const migrations: readonly string[] = [
 const MIGRATION_LOCK = 0x4c756d656e; // "Lumen"
 
 export async function migrate(client: PoolClient, database: string): Promise<void> {
-  await client.query("CREATE TABLE IF NOT EXISTS lumen_schema (version INTEGER NOT NULL)");
   await client.query("BEGIN");
   try {
     await client.query("SELECT pg_advisory_xact_lock($1)", [MIGRATION_LOCK]);
+    // Under the lock: two CREATE TABLE IF NOT EXISTS at once can both try to create it, and one fails.
+    await client.query("CREATE TABLE IF NOT EXISTS lumen_schema (version INTEGER NOT NULL)");
     const { rows } = await client.query<{ version: number }>("SELECT version FROM lumen_schema");
     let version = rows[0]?.version ?? 0;
     if (rows.length === 0) await client.query("INSERT INTO lumen_schema (version) VALUES (0)");
