@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseS3Url } from "./blobs/s3";
 import { decoderChoices } from "./engine/decoder";
 import { devices } from "./engine/providers";
 import { schedulerNames } from "./engine/schedulers";
@@ -79,6 +80,30 @@ export const ConfigSchema = z
       .optional(),
     /** Where image files go; default <dataDir>/images. Every node must see the same directory (a shared volume). */
     imagesDir: z.string().optional(),
+    /**
+     * Images in an S3 bucket instead of a directory: s3://bucket or s3://bucket/prefix. Credentials
+     * come from the AWS SDK's chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, a role).
+     */
+    blobUrl: z
+      .string()
+      .superRefine((u, ctx) => {
+        try {
+          parseS3Url(u);
+        } catch (e) {
+          ctx.addIssue({ code: "custom", message: (e as Error).message });
+        }
+      })
+      .optional(),
+    /** An S3-compatible server (http://minio.internal:9000) instead of AWS S3. */
+    s3Endpoint: z
+      .string()
+      .url()
+      .refine((u) => /^https?:$/.test(new URL(u).protocol), "must be an http or https URL")
+      .optional(),
+    /** Bucket in the URL's path rather than its host name; default on with LUMEN_S3_ENDPOINT, off for AWS S3. */
+    s3ForcePathStyle: bool.optional(),
+    /** The bucket's region; default AWS_REGION, else us-east-1 (what most S3-compatible servers expect). */
+    s3Region: z.string().regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as eu-west-1").optional(),
     /** Models a worker takes jobs for (default: the default model). */
     workerModels: list.default([]),
     /** How long a worker's claim on a job lasts without renewal: a dead worker's jobs are retried after about this long. */
@@ -191,6 +216,12 @@ export const ConfigSchema = z
       if (c.azureContentSafetyClientSecret && !(c.azureContentSafetyTenantId && c.azureContentSafetyClientId)) {
         ctx.addIssue({ code: "custom", path: ["azureContentSafetyClientSecret"], message: "LUMEN_AZURE_CONTENT_SAFETY_TENANT_ID and LUMEN_AZURE_CONTENT_SAFETY_CLIENT_ID are required with a client secret" });
       }
+    }
+    if (c.blobUrl && c.imagesDir) {
+      ctx.addIssue({ code: "custom", path: ["blobUrl"], message: "LUMEN_BLOB_URL and LUMEN_IMAGES_DIR exclude each other: images go to a bucket or to a directory" });
+    }
+    if (!c.blobUrl && (c.s3Endpoint || c.s3ForcePathStyle !== undefined || c.s3Region)) {
+      ctx.addIssue({ code: "custom", path: ["blobUrl"], message: "LUMEN_BLOB_URL=s3://bucket/prefix is required with the LUMEN_S3_* settings" });
     }
     if (c.role !== "all" && !c.redisUrl) {
       ctx.addIssue({ code: "custom", path: ["redisUrl"], message: `LUMEN_REDIS_URL is required for --role ${c.role} (the queue it shares with the other nodes)` });

@@ -102,10 +102,14 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     await store.close();
     throw e;
   }
-  const storage = new StorageHealth(store.dirs, 2000, (problem) =>
-    problem
-      ? logger.error({ problem: problem.message }, "the data directory cannot be written: not ready")
-      : logger.info("the data directory can be written again"),
+  const storage = new StorageHealth(
+    store.dirs,
+    2000,
+    (problem) =>
+      problem
+        ? logger.error({ problem: problem.message }, "the data directory or image storage cannot be written: not ready")
+        : logger.info("the data directory and image storage can be written again"),
+    store.blobs.probe?.bind(store.blobs),
   ).start();
   const promptFilter = loadPromptFilter();
   const imageChecker = loadImageChecker();
@@ -250,7 +254,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
 
   const readyNow = () => {
     const problem = storage.problem;
-    if (problem && readiness.ready) return { ready: false, detail: `the data directory cannot be written: ${problem.message}`, status: "storage_unavailable" };
+    if (problem && readiness.ready) return { ready: false, detail: `${store.blobs.probe ? "the data directory or image storage" : "the data directory"} cannot be written: ${problem.message}`, status: "storage_unavailable" };
     return readiness;
   };
   let url = "";
@@ -313,6 +317,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
       clearInterval(purgeTimer);
       storage.stop();
       await store.close();
+      await store.blobs.close?.();
       await pool.close();
     })());
 

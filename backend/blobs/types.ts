@@ -1,6 +1,7 @@
 // Where image bytes live, by key (the SHA-256 of the bytes): a local directory by default, which
-// may be a volume shared by several machines. The store keeps the rows and decides when a blob
+// may be a volume shared by several machines, or an S3 bucket. The store keeps the rows and decides when a blob
 // lost its last reference; a blob store only keeps bytes.
+import type { StorageProblem } from "../store/health";
 
 export interface BlobStore {
   /** Writes the bytes unless the key exists; returns whether it wrote. Never leaves a partial blob under the key. */
@@ -14,6 +15,10 @@ export interface BlobStore {
   readonly dirs: readonly string[];
   /** Where the blobs are, for messages: a directory or a URL. */
   readonly location: string;
+  /** Remote storage: whether a blob can be written now, for /readyz (local directories are probed through `dirs`). */
+  probe?(): Promise<StorageProblem | undefined>;
+  /** Releases connections; the store stays unusable after. */
+  close?(): Promise<void>;
 }
 
 /** A key is a lowercase SHA-256 in hex: anything else could name a path outside the store. */

@@ -1,7 +1,8 @@
 // Whether the data directory can be written right now: a small file written and removed in each
 // directory the store writes to, and room left for images. It catches what a full, read-only or
 // failing disk does to the next image before a job finds out, so /readyz can turn load balancers
-// away, and it notices by itself when the disk is writable again.
+// away, and it notices by itself when the disk is writable again. Remote image storage (a bucket)
+// brings its own probe.
 import { rmSync, writeFileSync } from "node:fs";
 import { rm, statfs, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -75,6 +76,8 @@ export class StorageHealth {
     private readonly dirs: readonly string[],
     private readonly intervalMs = 2000,
     private readonly onChange?: (problem: StorageProblem | undefined) => void,
+    /** Remote storage's own probe (an S3 bucket), after the directories'. */
+    private readonly remote?: () => Promise<StorageProblem | undefined>,
   ) {}
 
   start(): this {
@@ -85,6 +88,7 @@ export class StorageHealth {
   /** Probes now (one probe at a time); resolves when done. */
   check(): Promise<void> {
     return (this.running ??= probeWritable(this.dirs)
+      .then(async (problem) => problem ?? (await this.remote?.()))
       .then((problem) => this.set(problem))
       .finally(() => (this.running = undefined)));
   }
