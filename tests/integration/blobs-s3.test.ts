@@ -1,0 +1,246 @@
+// The S3 blob store on a real S3-compatible server (s3rver on loopback) through the official AWS
+// SDK: the shared blob-store contract, the configuration, and the faults an operator meets — a
+// wrong bucket, refused credentials, a server that stops and comes back — down to the API's
+// answers (503 storage_unavailable, /readyz) while the server keeps running.
+import { strict as assert } from "node:assert";
+import { randomUUID } from "node:crypto";
+import { after, before, describe, it } from "node:test";
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { parseS3Url, S3BlobStore, type BlobStore } from "../../backend/blobs";
+import { ConfigError, loadConfig } from "../../backend/config";
+import { StorageError } from "../../backend/store";
+import { openConfiguredStore } from "../../backend/store/open";
+import { blob, blobStoreContract } from "../contracts/blobs";
+import { startS3, S3_ACCESS_KEY, S3_SECRET, type S3Server } from "../helpers/s3";
+import { readEvents, startTestServer } from "../helpers/server";
+
+let s3: S3Server;
+before(async () => {
+  s3 = await startS3();
+});
+after(async () => {
+  await s3?.close();
+});
+
+const credentials = { accessKeyId: S3_ACCESS_KEY, secretAccessKey: S3_SECRET };
+const opened: S3BlobStore[] = [];
+after(async () => {
+  for (const store of opened) await store.close();
+});
+function bucketStore(options: { prefix?: string; bucket?: string; accessKeyId?: string } = {}): S3BlobStore {
+  const store = new S3BlobStore({
+    bucket: options.bucket ?? s3.bucket,
+    prefix: options.prefix ?? `${randomUUID()}/`,
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: "us-east-1",
+    credentials: { ...credentials, accessKeyId: options.accessKeyId ?? S3_ACCESS_KEY },
+    // Bounded: a stopped server is found out in one attempt.
+    maxAttempts: 1,
+    connectTimeoutMs: 2000,
+    requestTimeoutMs: 5000,
+  });
+  opened.push(store);
+  return store;
+}
+
+/** Its StorageError's reason, asserting that it is one and that its message names the bucket. */
+async function storageFailure(promise: Promise<unknown>, bucket = s3.bucket): Promise<StorageError> {
+  const error = await promise.then(
+    () => assert.fail("expected a StorageError"),
+    (e: unknown) => e,
+  );
+  assert.ok(error instanceof StorageError, String(error));
+  assert.ok(error.message.includes(`s3://${bucket}/`), error.message);
+  return error;
+}
+
+blobStoreContract("S3 bucket (s3rver)", {
+  async open() {
+    return bucketStore();
+  },
+  async openAgain(store: BlobStore) {
+    return bucketStore({ prefix: parseS3Url(store.location.split(" ")[0]!).prefix });
+  },
+});
+
+describe("S3 blob store", () => {
+  it("names objects <prefix><two hex digits>/<key>.png as image/png, and keeps nothing else after a probe", async () => {
+    const prefix = `layout-${randomUUID()}/`;
+    const store = bucketStore({ prefix });
+    const a = blob("layout");
+    await store.put(a.key, a.bytes);
+    assert.equal(await store.probe(), undefined);
+    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+    try {
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+      assert.deepEqual(listed.Contents?.map((o) => o.Key), [`${prefix}${a.key.slice(0, 2)}/${a.key}.png`]);
+      const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: listed.Contents![0]!.Key }));
+      assert.equal(head.ContentType, "image/png");
+      assert.equal(head.ContentLength, a.bytes.length);
+    } finally {
+      client.destroy();
+    }
+    assert.equal(store.location, `s3://${s3.bucket}/${prefix} at ${s3.endpoint}`);
+    assert.deepEqual(store.dirs, []);
+  });
+
+  it("reads s3:// URLs and refuses others with the reason", () => {
+    assert.deepEqual(parseS3Url("s3://lumen-images"), { bucket: "lumen-images", prefix: "" });
+    assert.deepEqual(parseS3Url("s3://lumen-images/"), { bucket: "lumen-images", prefix: "" });
+    assert.deepEqual(parseS3Url("s3://lumen-images/prod/images/"), { bucket: "lumen-images", prefix: "prod/images/" });
+    assert.deepEqual(parseS3Url("s3://lumen-images/prod"), { bucket: "lumen-images", prefix: "prod/" });
+    for (const bad of ["https://lumen-images/x", "s3://", "s3://Lumen_Images", "s3://ab", "/srv/images", "s3://lumen-images/x?versionId=1"]) {
+      assert.throws(() => parseS3Url(bad), RangeError, bad);
+    }
+  });
+
+  it("is configured with LUMEN_BLOB_URL and the LUMEN_S3_* settings, which are checked", () => {
+    const env = { LUMEN_BLOB_URL: "s3://lumen-images/prod", LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000", LUMEN_S3_FORCE_PATH_STYLE: "false", LUMEN_S3_REGION: "eu-west-1" };
+    const config = loadConfig({}, env);
+    assert.deepEqual([config.blobUrl, config.s3Endpoint, config.s3ForcePathStyle, config.s3Region], ["s3://lumen-images/prod", "http://127.0.0.1:9000", false, "eu-west-1"]);
+    const refused: Array<[Record<string, string>, RegExp]> = [
+      [{ LUMEN_BLOB_URL: "s3://Bad_Bucket" }, /blobUrl: .*bucket name/],
+      [{ LUMEN_BLOB_URL: "/srv/images" }, /blobUrl: .*not an s3:\/\/bucket\/prefix URL/],
+      [{ LUMEN_BLOB_URL: "s3://lumen-images", LUMEN_IMAGES_DIR: "/srv/images" }, /exclude each other/],
+      [{ LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000" }, /LUMEN_BLOB_URL=s3:\/\/bucket\/prefix is required/],
+      [{ LUMEN_BLOB_URL: "s3://lumen-images", LUMEN_S3_ENDPOINT: "ftp://host" }, /s3Endpoint: must be an http or https URL/],
+    ];
+    for (const [bad, message] of refused) assert.throws(() => loadConfig({}, bad), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(bad));
+  });
+
+  it("names a bucket that does not exist, in operations, in the probe and at start-up", async () => {
+    const store = bucketStore({ bucket: "no-such-bucket" });
+    const a = blob("nowhere");
+    const error = await storageFailure(store.put(a.key, a.bytes), "no-such-bucket");
+    assert.equal(error.reason, "NoSuchBucket");
+    assert.match(error.message, /the bucket no-such-bucket does not exist \(NoSuchBucket\)/);
+    assert.equal((await storageFailure(store.get(a.key), "no-such-bucket")).reason, "NoSuchBucket");
+    assert.equal((await store.probe())?.reason, "NoSuchBucket");
+
+    const env = { AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET };
+    const saved = { ...process.env };
+    Object.assign(process.env, env);
+    try {
+      const started = openConfiguredStore({ dataDir: "/nonexistent-lumen-data", blobUrl: "s3://no-such-bucket/x", s3Endpoint: s3.endpoint }, env);
+      const startError = await storageFailure(started, "no-such-bucket");
+      assert.match(startError.message, /^the image bucket cannot be written: .*does not exist/);
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  it("names refused credentials, and writes nothing with them", async () => {
+    const store = bucketStore({ accessKeyId: "NOT-A-KEY" });
+    const a = blob("refused");
+    const error = await storageFailure(store.put(a.key, a.bytes));
+    assert.match(error.message, /refused the credentials/);
+    assert.ok(["InvalidAccessKeyId", "AccessDenied"].includes(error.reason), error.reason);
+    assert.match((await storageFailure(store.get(a.key))).message, /refused the credentials.*\(InvalidAccessKeyId\)/);
+    assert.match((await store.probe())!.message, /refused the credentials/);
+    assert.equal(await bucketStore({ prefix: parseS3Url(store.location.split(" ")[0]!).prefix }).has(a.key), false);
+  });
+
+  it("fails clearly while the server is stopped, and carries on with every blob when it is back", async () => {
+    const store = bucketStore();
+    const a = blob("before the stop");
+    const b = blob("during the stop");
+    await store.put(a.key, a.bytes);
+    await s3.stop();
+    try {
+      for (const op of [() => store.get(a.key), () => store.has(a.key), () => store.put(b.key, b.bytes), () => store.remove(a.key)]) {
+        const error = await storageFailure(op());
+        // A kept-alive connection the server closed is reset; a new one is refused.
+        assert.match(error.reason, /^(ECONNREFUSED|ECONNRESET)$/);
+        assert.match(error.message, /the object storage server cannot be reached/);
+      }
+      assert.match((await store.probe())!.reason, /^(ECONNREFUSED|ECONNRESET)$/);
+    } finally {
+      await s3.start();
+    }
+    assert.equal(await store.probe(), undefined);
+    assert.deepEqual(await store.get(a.key), a.bytes, "what was written before the stop is still there");
+    assert.equal(await store.has(b.key), false, "nothing was written while it was stopped");
+    assert.equal(await store.put(b.key, b.bytes), true);
+  });
+});
+
+describe("the service with images in S3", () => {
+  const saved = { ...process.env };
+  before(() => {
+    // The SDK's own credential chain, as an operator configures it.
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET });
+  });
+  after(() => {
+    process.env = saved;
+  });
+  const small = { width: 64, height: 64, steps: 2 };
+
+  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it("stores and serves images from the bucket; with the server stopped it answers 503, is not ready and crashes nothing; then it recovers", async () => {
+    const prefix = `service-${randomUUID()}`;
+    const server = await startTestServer({ blobUrl: `s3://${s3.bucket}/${prefix}`, s3Endpoint: s3.endpoint });
+    try {
+      const generate = async () => {
+        const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", seed: 3, ...small } });
+        assert.equal(res.status, 202);
+        const { id } = await res.json();
+        return { id: id as string, events: await readEvents(await server.api(`/api/generations/${id}/events`)) };
+      };
+      const first = await generate();
+      assert.deepEqual(first.events.at(-1), { type: "done", data: { status: "done" } });
+      const image = await server.api(`/api/images/${first.id}-0.png`);
+      assert.equal(image.status, 200);
+      const png = Buffer.from(await image.arrayBuffer());
+      assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
+      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+      const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+      client.destroy();
+      assert.equal(listed.Contents?.filter((o) => o.Key!.endsWith(".png")).length, 1, "the image is an object in the bucket");
+
+      await s3.stop();
+      // A job accepted before the node noticed: it fails with storage_unavailable and keeps no image.
+      const lost = await generate();
+      assert.deepEqual(lost.events.at(-1)?.type, "error");
+      assert.equal(lost.events.at(-1)?.data.code, "storage_unavailable");
+      assert.deepEqual((await (await server.api(`/api/generations/${lost.id}`)).json()).images, []);
+
+      const stored = await server.api(`/api/images/${first.id}-0.png`);
+      assert.equal(stored.status, 503);
+      assert.ok(Number(stored.headers.get("retry-after")) >= 1);
+      assert.equal((await stored.json()).error.code, "storage_unavailable");
+
+      const notReady = await until("/readyz to name the bucket", async () => {
+        const res = await server.api("/readyz");
+        const body = await res.json();
+        return res.status === 503 && body.detail.includes(`s3://${s3.bucket}/`) ? body : undefined;
+      });
+      assert.equal(notReady.status, "storage_unavailable");
+      assert.match(notReady.detail, /cannot be reached.*\((ECONNREFUSED|ECONNRESET)\)/);
+      const refused = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", ...small } });
+      assert.equal(refused.status, 503);
+      assert.equal((await refused.json()).error.code, "storage_unavailable");
+      assert.equal((await server.api("/healthz")).status, 200, "the process is alive");
+
+      await s3.start();
+      await until("/readyz to recover", async () => ((await server.api("/readyz")).status === 200 ? true : undefined));
+      const again = await server.api(`/api/images/${first.id}-0.png`);
+      assert.equal(again.status, 200);
+      assert.ok(Buffer.from(await again.arrayBuffer()).equals(png), "the same bytes as before the stop");
+      const next = await generate();
+      assert.deepEqual(next.events.at(-1), { type: "done", data: { status: "done" } });
+    } finally {
+      await s3.start();
+      await server.stop();
+    }
+  });
+});
