@@ -1,18 +1,25 @@
 // The Store contract: what every implementation (SQLite, PostgreSQL) must do, run by each one's
-// test file against a real database. `open` gives a new, empty store each time.
+// test file against a real database. `open` gives a new, empty store each time. Its images go to a
+// new temporary directory, or to the blob stores a test gives (an S3 bucket).
 import { strict as assert } from "node:assert";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { LocalDirectoryBlobStore } from "../../backend/blobs";
+import { LocalDirectoryBlobStore, type BlobStore } from "../../backend/blobs";
 import { AlreadyVotedError, NotFoundError, promptHash, type Owner, type Store } from "../../backend/store";
 
 export interface StoreFactory {
   /** A new empty store on its own database, with this clock and blob store. */
-  open(options: { now?: () => Date; blobs: LocalDirectoryBlobStore }): Promise<Store>;
+  open(options: { now?: () => Date; blobs: BlobStore }): Promise<Store>;
   /** The same database opened again (a restart). */
-  reopen(store: Store, options: { blobs: LocalDirectoryBlobStore }): Promise<Store>;
+  reopen(store: Store, options: { blobs: BlobStore }): Promise<Store>;
+}
+
+/** Where a contract run keeps images: a new empty blob store each time, and the names of what it holds (`<sha256>.png`). */
+export interface BlobStorage {
+  create(): Promise<BlobStore>;
+  files(blobs: BlobStore): Promise<string[]>;
 }
 
 /** A clock the test moves by hand. */
@@ -23,19 +30,23 @@ export function manualClock(start = "2026-01-01T00:00:00.000Z") {
 
 export const png = (fill: number) => Buffer.from([0x89, 0x50, 0x4e, 0x47, fill, fill, fill]);
 
-export function storeContract(name: string, factory: StoreFactory): void {
+export function storeContract(name: string, factory: StoreFactory, storage?: BlobStorage): void {
   const dirs: string[] = [];
   after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-  const blobDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), "lumen-blobs-"));
-    dirs.push(dir);
-    const blobs = new LocalDirectoryBlobStore(dir);
-    return blobs;
+  const directories: BlobStorage = {
+    async create() {
+      const dir = mkdtempSync(join(tmpdir(), "lumen-blobs-"));
+      dirs.push(dir);
+      return new LocalDirectoryBlobStore(dir);
+    },
+    // Every file, temporary ones included.
+    async files(blobs) {
+      return readdirSync((blobs as LocalDirectoryBlobStore).root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+    },
   };
-  const blobFiles = (blobs: LocalDirectoryBlobStore) =>
-    readdirSync(blobs.root, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  const { create: blobDir, files: blobFiles } = storage ?? directories;
   const open = async (clock?: { now: () => Date }) => {
-    const blobs = blobDir();
+    const blobs = await blobDir();
     return { blobs, store: await factory.open({ now: clock?.now, blobs }) };
   };
 
@@ -102,7 +113,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await assert.rejects(store.setStatus("nope", "done"), NotFoundError);
       await assert.rejects(store.addImage({ id: "x", generationId: "nope", index: 0, seed: 1, width: 8, height: 8, png: png(9) }), NotFoundError);
       await assert.rejects(store.addBlockedImage({ id: "y", generationId: "nope", index: 0, seed: 1, category: "gore" }), NotFoundError);
-      assert.deepEqual(blobFiles(blobs), [], "the blob of a refused image is not left behind");
+      assert.deepEqual(await blobFiles(blobs), [], "the blob of a refused image is not left behind");
       await store.close();
     });
 
@@ -134,7 +145,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(a.sha256, b.sha256);
       assert.equal((await store.getImage("a"))!.sha256, (await store.getImage("b"))!.sha256);
       assert.notEqual(c.sha256, a.sha256);
-      assert.deepEqual(blobFiles(blobs).sort(), [`${a.sha256}.png`, `${c.sha256}.png`].sort(), "no temporary files are left");
+      assert.deepEqual((await blobFiles(blobs)).sort(), [`${a.sha256}.png`, `${c.sha256}.png`].sort(), "no temporary files are left");
       assert.equal((await store.counts()).images, 3);
       await store.close();
     });
@@ -149,7 +160,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await store.addBlockedImage({ id: "g1-1", generationId: "g1", index: 1, seed: 2, category: "gore" });
       const g = (await store.getGeneration("g1"))!;
       assert.deepEqual(g.images.map((i) => [i.id, i.eventSeq]), [["g1-0", 4], ["g1-1", null]]);
-      assert.deepEqual(blobFiles(blobs), [`${first.sha256}.png`]);
+      assert.deepEqual(await blobFiles(blobs), [`${first.sha256}.png`]);
       assert.equal((await store.counts()).images, 2);
       await store.close();
     });
@@ -173,13 +184,13 @@ export function storeContract(name: string, factory: StoreFactory): void {
       assert.equal(await store.getGeneration("old"), undefined);
       assert.equal(await store.getImage("old-0"), undefined);
       assert.ok(await store.getGeneration("new"));
-      assert.ok(existsSync(blobs.pathFor(shared.sha256)), "a blob still used by a kept image stays");
-      assert.ok(!existsSync(blobs.pathFor(onlyOld.sha256)), "a blob no longer used goes");
+      assert.ok(await blobs.has(shared.sha256), "a blob still used by a kept image stays");
+      assert.ok(!(await blobs.has(onlyOld.sha256)), "a blob no longer used goes");
       assert.deepEqual(await store.counts(), { generations: 1, images: 1, feedback: 1, audit: 1 });
 
       clock.set("2026-03-01T00:00:00.000Z");
       assert.equal(await store.purgeOlderThan(30), 1, "now defaults to the store's clock");
-      assert.ok(!existsSync(blobs.pathFor(shared.sha256)));
+      assert.ok(!(await blobs.has(shared.sha256)));
       assert.deepEqual(await store.counts(), { generations: 0, images: 0, feedback: 0, audit: 1 });
       await assert.rejects(store.purgeOlderThan(-1), RangeError);
       await store.close();
@@ -259,9 +270,9 @@ export function storeContract(name: string, factory: StoreFactory): void {
       await store.setStatus("g1", "failed", { error: "images could not be stored", errorCode: "storage_unavailable", eventSeq: 9 });
       const g = (await store.getGeneration("g1"))!;
       assert.deepEqual([g.status, g.error, g.errorCode, g.eventSeq, g.images], ["failed", "images could not be stored", "storage_unavailable", 9, []]);
-      assert.ok(!existsSync(blobs.pathFor(only.sha256)));
+      assert.ok(!(await blobs.has(only.sha256)));
       assert.ok(await store.blobs.get(shared.sha256));
-      assert.deepEqual(blobFiles(blobs), [`${shared.sha256}.png`]);
+      assert.deepEqual(await blobFiles(blobs), [`${shared.sha256}.png`]);
       await store.close();
     });
 

@@ -4,13 +4,17 @@
 // answers (503 storage_unavailable, /readyz) while the server keeps running.
 import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { parseS3Url, S3BlobStore, type BlobStore } from "../../backend/blobs";
 import { ConfigError, loadConfig } from "../../backend/config";
-import { StorageError } from "../../backend/store";
+import { openStore, StorageError, type Store } from "../../backend/store";
 import { openConfiguredStore } from "../../backend/store/open";
 import { blob, blobStoreContract } from "../contracts/blobs";
+import { storeContract } from "../contracts/store";
 import { startS3, S3_ACCESS_KEY, S3_SECRET, type S3Server } from "../helpers/s3";
 import { readEvents, startTestServer } from "../helpers/server";
 
@@ -63,6 +67,43 @@ blobStoreContract("S3 bucket (s3rver)", {
     return bucketStore({ prefix: parseS3Url(store.location.split(" ")[0]!).prefix });
   },
 });
+
+// The store's own rules for blobs (content-addressed, idempotent writes, purges and failed
+// generations removing what no image uses) hold with its images in a bucket.
+const dataDirs = new Map<Store, string>();
+after(() => [...dataDirs.values()].forEach((d) => rmSync(d, { recursive: true, force: true })));
+storeContract(
+  "SQLite with images in S3 (s3rver)",
+  {
+    async open({ now, blobs }) {
+      const dir = mkdtempSync(join(tmpdir(), "lumen-store-s3-"));
+      const store = openStore(dir, { now, blobs });
+      dataDirs.set(store, dir);
+      return store;
+    },
+    async reopen(store, { blobs }) {
+      await store.close();
+      const again = openStore(dataDirs.get(store)!, { blobs });
+      dataDirs.set(again, dataDirs.get(store)!);
+      return again;
+    },
+  },
+  {
+    async create() {
+      return bucketStore();
+    },
+    async files(blobs) {
+      const { prefix } = parseS3Url(blobs.location.split(" ")[0]!);
+      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+      try {
+        const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+        return (listed.Contents ?? []).map((o) => o.Key!.slice(o.Key!.lastIndexOf("/") + 1));
+      } finally {
+        client.destroy();
+      }
+    },
+  },
+);
 
 describe("S3 blob store", () => {
   it("names objects <prefix><two hex digits>/<key>.png as image/png, and keeps nothing else after a probe", async () => {
