@@ -16,6 +16,7 @@ import { openConfiguredStore } from "../../backend/store/open";
 import { blob, blobStoreContract } from "../contracts/blobs";
 import { storeContract } from "../contracts/store";
 import { startS3, S3_ACCESS_KEY, S3_SECRET, type S3Server } from "../helpers/s3";
+import { spawnServer } from "../helpers/process-server";
 import { readEvents, startTestServer } from "../helpers/server";
 
 let s3: S3Server;
@@ -70,13 +71,19 @@ blobStoreContract("S3 bucket (s3rver)", {
 
 // The store's own rules for blobs (content-addressed, idempotent writes, purges and failed
 // generations removing what no image uses) hold with its images in a bucket.
+const temporary: string[] = [];
+after(() => temporary.forEach((d) => rmSync(d, { recursive: true, force: true })));
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "lumen-s3-data-"));
+  temporary.push(dir);
+  return dir;
+}
 const dataDirs = new Map<Store, string>();
-after(() => [...dataDirs.values()].forEach((d) => rmSync(d, { recursive: true, force: true })));
 storeContract(
   "SQLite with images in S3 (s3rver)",
   {
     async open({ now, blobs }) {
-      const dir = mkdtempSync(join(tmpdir(), "lumen-store-s3-"));
+      const dir = tempDir();
       const store = openStore(dir, { now, blobs });
       dataDirs.set(store, dir);
       return store;
@@ -283,5 +290,47 @@ describe("the service with images in S3", () => {
       await s3.start();
       await server.stop();
     }
+  });
+});
+
+describe("lumen serve with LUMEN_BLOB_URL", () => {
+  const env = () => ({ LUMEN_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET });
+
+  it("keeps a process's images in the bucket named by the environment", async () => {
+    const prefix = `process-${randomUUID()}`;
+    const server = await spawnServer({ dataDir: tempDir(), env: { ...env(), LUMEN_BLOB_URL: `s3://${s3.bucket}/${prefix}` } });
+    try {
+      await server.waitReady();
+      const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", width: 64, height: 64, steps: 2 } });
+      assert.equal(res.status, 202);
+      const { id } = await res.json();
+      const events = await readEvents(await server.api(`/api/generations/${id}/events`));
+      assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+      const image = await server.api(`/api/images/${id}-0.png`);
+      assert.equal(image.status, 200);
+      const bytes = Buffer.from(await image.arrayBuffer());
+      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+      try {
+        const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+        const keys = (listed.Contents ?? []).map((o) => o.Key!);
+        assert.equal(keys.length, 1, keys.join(", "));
+        assert.match(keys[0]!, new RegExp(`^${prefix}/[0-9a-f]{2}/[0-9a-f]{64}\\.png$`));
+        assert.equal(bytes.length, listed.Contents![0]!.Size);
+      } finally {
+        client.destroy();
+      }
+    } finally {
+      await server.kill();
+    }
+  });
+
+  it("refuses to start on a bucket that does not exist, naming it and the cause", async () => {
+    const started = spawnServer({ dataDir: tempDir(), env: { ...env(), LUMEN_BLOB_URL: "s3://no-such-bucket/images" } });
+    const error = await started.then(
+      (server) => (void server.kill(), assert.fail("it started")),
+      (e: Error) => e,
+    );
+    const last = error.message.trim().split("\n").at(-1)!;
+    assert.match(last, /^lumen: error: the image bucket cannot be written: s3:\/\/no-such-bucket\/images\/ at http:\/\/127\.0\.0\.1:\d+: writing a probe object: the bucket no-such-bucket does not exist \(NoSuchBucket\)$/);
   });
 });
