@@ -179,8 +179,8 @@ export function openApiDocument() {
       "/healthz": { get: { summary: "Liveness", responses: { "200": { description: "ok" } } } },
       "/readyz": {
         get: {
-          summary: "Readiness: model loaded and warmed, data directory writable",
-          responses: { "200": { description: "ready" }, "503": { description: "starting, or storage_unavailable (detail names the directory and cause)" } },
+          summary: "Readiness: model loaded and warmed, data directory and image storage writable",
+          responses: { "200": { description: "ready" }, "503": { description: "starting, or storage_unavailable (detail names the directory or bucket and the cause)" } },
         },
       },
       "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } } },
