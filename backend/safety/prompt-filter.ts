@@ -9,7 +9,7 @@ import { z } from "zod";
 import { defaultDataDir, readDataFile, SafetyDataError } from "./data-files";
 import { Normalizer, normalizationSchema, type NormalizationRules } from "./normalize";
 import { levelApplies, policyLevels, safetyCategories, type PolicyLevel, type SafetyCategory, type SafetyVerdict } from "./policy";
-import { termSource, unionRegex } from "./term-pattern";
+import { anyOf, termMatcher, termSource, unionRegex, type TermMatcher } from "./term-pattern";
 
 const terms = z.array(z.string().min(1)).min(1);
 const level = z.enum(policyLevels);
@@ -91,13 +91,13 @@ export interface PromptFilter {
 
 interface CompiledRule {
   level: PolicyLevel;
-  groups: RegExp[];
+  groups: TermMatcher[];
 }
 interface CompiledContext {
   name: string;
-  when: RegExp;
+  when: TermMatcher;
   allow: RegExp;
-  unless?: RegExp;
+  unless?: TermMatcher;
   categories?: SafetyCategory[];
 }
 interface CompiledCategory {
@@ -111,19 +111,33 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
   const normalization = readDataFile(dataDir, "normalization.json", normalizationSchema);
   const rules = readDataFile(dataDir, "prompt-rules.json", promptRulesSchema);
   const allow = readDataFile(dataDir, "prompt-allow.json", promptAllowSchema);
-  const { categories, contexts } = compile(rules, allow, normalization.confusables, dataDir);
+  const { categories, contexts, everywhere } = compile(rules, allow, normalization.confusables, dataDir);
   const normalizer = new Normalizer(normalization);
 
-  /** The prompt as one category sees it: contexts applied, then allowed phrases masked. */
-  function view(searchable: string, c: CompiledCategory, applied: string[]): string {
+  /**
+   * The prompt as one category sees it: contexts applied, then the phrases allowed everywhere and
+   * those allowed for the category masked. Most categories see the same text at each step, so
+   * each step is worked out once per text (`memo`) rather than once per category.
+   */
+  function view(searchable: string, c: CompiledCategory, applied: string[], memo: Map<string, string>): string {
     let text = searchable;
-    for (const ctx of contexts) {
+    for (const [i, ctx] of contexts.entries()) {
       if (ctx.categories && !ctx.categories.includes(c.category)) continue;
-      if (!ctx.when.test(text)) continue;
-      const masked = text.replace(ctx.allow, " ");
-      if (masked === text || ctx.unless?.test(masked)) continue;
-      text = masked;
-      applied.push(ctx.name);
+      const key = `${i}\u0000${text}`;
+      let next = memo.get(key);
+      if (next === undefined) {
+        const masked = ctx.when.test(text) ? text.replace(ctx.allow, " ") : text;
+        next = masked === text || ctx.unless?.test(masked) ? text : masked;
+        memo.set(key, next);
+      }
+      if (next !== text) applied.push(ctx.name);
+      text = next;
+    }
+    if (everywhere) {
+      const key = `everywhere\u0000${text}`;
+      let next = memo.get(key);
+      if (next === undefined) memo.set(key, (next = text.replace(everywhere, " ")));
+      text = next;
     }
     return c.mask ? text.replace(c.mask, " ") : text;
   }
@@ -136,13 +150,14 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
   function firstMatch(text: string, active: PolicyLevel) {
     const searchable = normalizer.searchable(text);
     const views = new Map<CompiledCategory, { masked: string; applied: string[] }>();
+    const memo = new Map<string, string>();
     for (const level of policyLevels.filter((l) => levelApplies(l, active))) {
       for (const c of categories) {
         if (!c.rules.some((r) => r.level === level)) continue;
         let seen = views.get(c);
         if (!seen) {
           const applied: string[] = [];
-          seen = { masked: view(searchable, c, applied), applied };
+          seen = { masked: view(searchable, c, applied, memo), applied };
           views.set(c, seen);
         }
         const { masked, applied } = seen;
@@ -161,7 +176,7 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
     explain(text, active) {
       const hit = firstMatch(text, active);
       if (!hit) return undefined;
-      const matched = hit.category.rules[hit.rule].groups.map((g) => hit.masked.match(g)?.[0] ?? "");
+      const matched = hit.category.rules[hit.rule].groups.map((g) => g.match(hit.masked) ?? "");
       return { category: hit.category.category, rule: hit.rule, matched, contexts: [...new Set(hit.applied)] };
     },
   };
@@ -172,7 +187,7 @@ function compile(
   allow: z.infer<typeof promptAllowSchema>,
   confusables: NormalizationRules["confusables"],
   dataDir: string,
-): { categories: CompiledCategory[]; contexts: CompiledContext[] } {
+): { categories: CompiledCategory[]; contexts: CompiledContext[]; everywhere?: RegExp } {
   const problems: string[] = [];
   const lists: Record<string, string[]> = { ...rules.lists };
   for (const [name, list] of Object.entries(allow.lists ?? {})) {
@@ -209,17 +224,33 @@ function compile(
       return "source" in compiled ? [compiled.source] : [];
     });
 
-  const everywhere = sourcesOf("prompt-allow.json everywhere", allow.everywhere);
+  // A list named on its own in several rules and contexts ("@violence_graphic") is compiled once.
+  const listMatchers = new Map<string, TermMatcher>();
+  const matcherOf = (where: string, terms: string[]): TermMatcher => {
+    const named = terms.filter((t) => /^@[a-z_]+$/.test(t.trim()) && t.trim().slice(1) in lists);
+    const rest = terms.filter((t) => !named.includes(t));
+    const parts = named.map((t) => {
+      const name = t.trim().slice(1);
+      let m = listMatchers.get(name);
+      if (!m) listMatchers.set(name, (m = termMatcher(sourcesOf(where, [t]))));
+      return m;
+    });
+    if (rest.length) parts.push(termMatcher(sourcesOf(where, rest)));
+    return anyOf(parts);
+  };
+
+  const everywhereSources = sourcesOf("prompt-allow.json everywhere", allow.everywhere);
+  const everywhere = everywhereSources.length ? unionRegex(everywhereSources, "g") : undefined;
   const categories = rules.categories.map((c) => {
     const where = `prompt-rules.json ${c.category}`;
-    const maskSources = [...everywhere, ...sourcesOf(`prompt-allow.json ${c.category}`, allow.byCategory[c.category] ?? [])];
+    const maskSources = sourcesOf(`prompt-allow.json ${c.category}`, allow.byCategory[c.category] ?? []);
     return {
       category: c.category,
       reason: c.reason,
       mask: maskSources.length ? unionRegex(maskSources, "g") : undefined,
       rules: c.rules.map((r, i) => ({
         level: r.level,
-        groups: (r.anyOf ? [r.anyOf] : (r.allOf ?? [])).map((g) => unionRegex(sourcesOf(`${where} rule ${i}`, g))),
+        groups: (r.anyOf ? [r.anyOf] : (r.allOf ?? [])).map((g) => matcherOf(`${where} rule ${i}`, g)),
       })),
     };
   });
@@ -229,11 +260,11 @@ function compile(
     return {
       name: ctx.name,
       categories: ctx.categories,
-      when: unionRegex(sourcesOf(`${where}.when`, ctx.when)),
+      when: matcherOf(`${where}.when`, ctx.when),
       allow: unionRegex(sourcesOf(`${where}.allow`, ctx.allow), "g", notAfter),
-      unless: ctx.unless ? unionRegex(sourcesOf(`${where}.unless`, ctx.unless)) : undefined,
+      unless: ctx.unless ? matcherOf(`${where}.unless`, ctx.unless) : undefined,
     };
   });
   if (problems.length) throw new SafetyDataError(dataDir, "\n" + [...new Set(problems)].join("\n"));
-  return { categories, contexts };
+  return { categories, contexts, everywhere };
 }
