@@ -1,14 +1,14 @@
 /**
  * Prints recall per category, overall recall and false-positive rate (overall and per context of
- * the benign prompts) of the prompt filter, for both policy levels, on the dev split, the heldout2
- * split (tests/safety/heldout-2.jsonl, when it exists) and both together.
- *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout2|all]
+ * the benign prompts) of the prompt filter, for both policy levels, on the dev split, the heldout3
+ * split (tests/safety/heldout-3.jsonl, when it exists) and both together.
+ *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout3|all]
  * --show lists misses and false alarms; --split prints one split only (tune with --split dev;
- * run --split heldout2 once, on the finished filter, and do not tune on what it shows).
+ * run --split heldout3 once, on the finished filter, and do not tune on what it shows).
  */
 import { existsSync } from "node:fs";
 import { loadPromptFilter, policyLevels, safetyCategories } from "../../backend/safety";
-import { evalSplits, evaluateLevel, heldout2File, loadEvalPrompts, rate, type Tally } from "./metrics";
+import { evalSplits, evaluateLevel, heldout3File, loadEvalPrompts, rate, type Tally } from "./metrics";
 
 const show = process.argv.includes("--show");
 const splitAt = process.argv.indexOf("--split");
@@ -18,20 +18,20 @@ if (only !== undefined && !names.includes(only)) {
   console.error(`--split takes ${names.join(", ")}, not "${only}"`);
   process.exit(2);
 }
-const heldout2 = existsSync(heldout2File);
-if (only === "heldout2" && !heldout2) {
-  console.error(`--split heldout2: ${heldout2File} does not exist`);
+const heldout3 = existsSync(heldout3File);
+if (only === "heldout3" && !heldout3) {
+  console.error(`--split heldout3: ${heldout3File} does not exist`);
   process.exit(2);
 }
-if (!heldout2 && !only) console.log(`(no ${heldout2File}: the dev split only)`);
+if (!heldout3 && !only) console.log(`(no ${heldout3File}: the dev split only)`);
 
 const filter = loadPromptFilter();
 const prompts = loadEvalPrompts();
 const splits = (
   [
     ["dev", prompts.filter((p) => p.split === "dev")],
-    ...(heldout2 ? ([["heldout2", prompts.filter((p) => p.split === "heldout2")]] as const) : []),
-    ...(heldout2 || only === "all" ? ([["all", prompts]] as const) : []),
+    ...(heldout3 ? ([["heldout3", prompts.filter((p) => p.split === "heldout3")]] as const) : []),
+    ...(heldout3 || only === "all" ? ([["all", prompts]] as const) : []),
   ] as const
 ).filter(([name]) => !only || name === only);
 

@@ -1,16 +1,16 @@
 /**
  * Recall and false-positive rate of the prompt filter over the evaluation set:
  * tests/safety/prompts.jsonl, the dev split (used while the term lists and contexts were written
- * and tuned; it includes the earlier held-out splits, each tuned on after its one run), and
- * tests/safety/heldout-2.jsonl, the heldout2 split (written apart from the term lists and never
- * tuned on), when that file is there.
+ * and tuned; it includes the earlier held-out splits, heldout2 among them, each tuned on after its
+ * one run), and tests/safety/heldout-3.jsonl, the heldout3 split (written apart from the term lists
+ * and never tuned on), when that file is there.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { safetyCategories, type PolicyLevel, type PromptFilter, type SafetyCategory } from "../../backend/safety";
 
-export const evalSplits = ["dev", "heldout2"] as const;
+export const evalSplits = ["dev", "heldout3"] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
 const evalPromptSchema = z
@@ -33,20 +33,20 @@ export interface EvalPrompt {
   expect: SafetyCategory | "benign";
   level?: PolicyLevel;
   context?: string;
-  /** "dev" prompts were used while writing the term lists; "heldout2" ones never were. */
+  /** "dev" prompts were used while writing the term lists; "heldout3" ones never were. */
   split: EvalSplit;
 }
 
 export const promptsFile = fileURLToPath(new URL("./prompts.jsonl", import.meta.url));
-export const heldout2File = fileURLToPath(new URL("./heldout-2.jsonl", import.meta.url));
+export const heldout3File = fileURLToPath(new URL("./heldout-3.jsonl", import.meta.url));
 /** The split each file must hold. */
 const splitOfFile = new Map<string, EvalSplit>([
   [promptsFile, "dev"],
-  [heldout2File, "heldout2"],
+  [heldout3File, "heldout3"],
 ]);
 
-/** The dev file, and the heldout2 file when it exists. */
-export const evalFiles = (): string[] => [promptsFile, ...(existsSync(heldout2File) ? [heldout2File] : [])];
+/** The dev file, and the heldout3 file when it exists. */
+export const evalFiles = (): string[] => [promptsFile, ...(existsSync(heldout3File) ? [heldout3File] : [])];
 
 /**
  * Every line is checked, so a mistake in a file written by hand stops the evaluation with its

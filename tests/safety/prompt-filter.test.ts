@@ -1,12 +1,12 @@
 // The prompt filter's eleven categories, its contexts (innocent senses of ambiguous words) and
 // the term syntax inside phrases, with the shipped data files and with edited copies.
 import { strict as assert } from "node:assert";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { defaultDataDir, loadPromptFilter, safetyCategories, SafetyDataError, type PolicyLevel } from "../../backend/safety";
-import { evaluateLevel, heldout2File, loadEvalPrompts, promptsFile, rate } from "./metrics";
+import { evaluateLevel, heldout3File, loadEvalPrompts, promptsFile, rate } from "./metrics";
 
 const filter = loadPromptFilter();
 const check = (text: string, level: PolicyLevel = "moderate") => filter.checkPrompt(text, level);
@@ -233,14 +233,14 @@ describe("prompt filter: evaluation set", () => {
     assert.ok(rate(report.falsePositives) <= 0.01, `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`);
   });
 
-  // The heldout2 split's first and only run (docs/SAFETY.md) fell short of the 95% target; until a
-  // fresh split shows it met, the filter must at least not fall below what that run measured.
-  it("heldout2 split, moderate: no worse than its first run (415/462 recall, 6/377 false positives)", () => {
-    const heldout = loadEvalPrompts([heldout2File]);
-    assert.ok(heldout.length >= 800 && heldout.every((p) => p.split === "heldout2"));
+  // The heldout3 split is written apart from the filter and run once on the finished filter; the
+  // issue's target holds for it in every category.
+  it("heldout3 split, moderate: recall ≥ 95% in every category, false positives ≤ 2%", { skip: !existsSync(heldout3File) && "no tests/safety/heldout-3.jsonl" }, () => {
+    const heldout = loadEvalPrompts([heldout3File]);
+    assert.ok(heldout.length > 0 && heldout.every((p) => p.split === "heldout3"));
     const report = evaluateLevel(filter, heldout, "moderate");
-    assert.ok(report.recall.hits >= 415, `recall ${report.recall.hits}/${report.recall.n}`);
-    assert.ok(report.falsePositives.hits <= 6, `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`);
+    for (const [category, tally] of report.byCategory) assert.ok(rate(tally) >= 0.95, `${category}: ${tally.hits}/${tally.n}`);
+    assert.ok(rate(report.falsePositives) <= 0.02, `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`);
   });
 
   describe("a file of prompts with a mistake stops the evaluation at its line", () => {
@@ -264,12 +264,12 @@ describe("prompt filter: evaluation set", () => {
     }
     it("reads a file without mistakes", () => {
       const file = join(dir, "ok.jsonl");
-      writeFileSync(file, `${good}\n\n${JSON.stringify({ text: "a bikini", expect: "sexual", level: "strict", split: "heldout2" })}\n`);
+      writeFileSync(file, `${good}\n\n${JSON.stringify({ text: "a bikini", expect: "sexual", level: "strict", split: "heldout3" })}\n`);
       assert.deepEqual(
         loadEvalPrompts([file]).map((p) => [p.expect, p.split]),
         [
           ["benign", "dev"],
-          ["sexual", "heldout2"],
+          ["sexual", "heldout3"],
         ],
       );
     });
