@@ -67,10 +67,24 @@ export class Normalizer {
   searchable(text: string): string {
     const folded = foldCharacters(text, this.rules.confusables);
     const wildcards: string[] = [];
-    const words = folded.split(/\s+/).flatMap((raw) => this.splitWord(raw, wildcards));
+    // Each word with the width of the gap before it, so that spelled-out words set apart by a
+    // wider gap ("n s f w   n a k e d") are read as separate words.
+    const words: string[] = [];
+    const gaps: number[] = [];
+    let gap = 0;
+    for (const part of folded.split(/(\s+)/)) {
+      const pieces = /^\s*$/.test(part) ? [] : this.splitWord(part, wildcards);
+      // A chunk of punctuation alone widens the gap like the spaces around it.
+      if (!pieces.length) gap += part.length;
+      pieces.forEach((piece, k) => {
+        words.push(piece);
+        gaps.push(k === 0 ? gap : 1);
+      });
+      if (pieces.length) gap = 0;
+    }
 
     const forms = new Set<string>();
-    for (const joined of this.joinSpacedLetters(words)) {
+    for (const joined of this.joinSpacedLetters(words, gaps)) {
       for (const form of [joined, ...this.leetForms(joined)]) {
         const text = form.join(" ");
         forms.add(text);
@@ -105,29 +119,39 @@ export class Normalizer {
   /**
    * Runs of single characters ("f u c k") become one word. A run that starts with a one-letter
    * word ("a n u d e") is also tried with that word kept apart. Shorter runs stay as they are,
-   * so "I am" or "a b" never merge.
+   * so "I am" or "a b" never merge. A run whose letters are set apart by gaps of two widths
+   * ("n s f w   n a k e d") is split at the wider gaps, and also tried joined whole.
    */
-  private joinSpacedLetters(words: string[]): string[][] {
+  private joinSpacedLetters(words: string[], gaps: number[]): string[][] {
     const { minRun, leadingWords } = this.rules.spacedLetters;
     const whole: string[] = [];
     const leadApart: string[] = [];
+    const unsplit: string[] = [];
     for (let i = 0; i < words.length; ) {
       let j = i;
       while (j < words.length && words[j].length === 1) j++;
       if (j - i >= minRun) {
         const run = words.slice(i, j);
-        whole.push(run.join(""));
-        if (leadingWords.includes(run[0])) leadApart.push(run[0], run.slice(1).join(""));
-        else leadApart.push(run.join(""));
+        const narrowest = Math.min(...gaps.slice(i + 1, j));
+        const pieces = [run[0]];
+        for (let k = 1; k < run.length; k++) {
+          if (gaps[i + k] > narrowest) pieces.push(run[k]);
+          else pieces[pieces.length - 1] += run[k];
+        }
+        whole.push(...pieces);
+        unsplit.push(run.join(""));
+        if (leadingWords.includes(run[0]) && pieces[0].length > 1) leadApart.push(run[0], pieces[0].slice(1), ...pieces.slice(1));
+        else leadApart.push(...pieces);
         i = j;
       } else {
         whole.push(words[i]);
         leadApart.push(words[i]);
+        unsplit.push(words[i]);
         i++;
       }
     }
-    const same = whole.length === leadApart.length && whole.every((w, k) => w === leadApart[k]);
-    return same ? [whole] : [whole, leadApart];
+    const same = (a: string[], b: string[]) => a.length === b.length && a.every((w, k) => w === b[k]);
+    return [whole, ...(same(whole, leadApart) ? [] : [leadApart]), ...(same(whole, unsplit) ? [] : [unsplit])];
   }
 
   /** Leet read back into letters, once per alternative ("1" → "i", then "1" → "l"). */

@@ -31,6 +31,8 @@ describe("prompt filter: normalisation", () => {
     ["spaces between letters", "f u c k"],
     ["spaced letters after an article", "a n u d e woman"],
     ["spaced letters with punctuation", "p . o . r . n"],
+    ["spelled-out words set apart by wider gaps", "n s f w   n a k e d   on a bed"],
+    ["spelled-out letters with double gaps throughout", "n  u  d  e  woman"],
     ["repeated letters", "nuuuuude"],
     ["repeated letters and leet", "s3xxxx"],
     ["Cyrillic look-alikes", "nudе and ѕех"],
