@@ -54,7 +54,14 @@ export class Normalizer {
   private readonly leetChar: RegExp;
   private readonly leetVariants: number;
 
-  constructor(private readonly rules: NormalizationRules) {
+  /**
+   * `ingWords`: words ending in "ing" that the term lists use; a word written without its "g"
+   * ("stabbin", "gettin'") is also read as one of them.
+   */
+  constructor(
+    private readonly rules: NormalizationRules,
+    private readonly ingWords: ReadonlySet<string> = new Set(),
+  ) {
     const symbols = Object.keys(rules.leet).filter((c) => !/[a-z0-9]/.test(c));
     const cls = "a-z0-9" + symbols.map(escapeClassChar).join("");
     this.wordChar = new RegExp(`[${cls}]`);
@@ -93,6 +100,11 @@ export class Normalizer {
         forms.add(text.replace(/([a-z])\1{2,}/g, "$1$1"));
       }
     }
+    // A dropped "g" ("stabbin", "gettin'") on the plain form, only where the word with its "g"
+    // is one the term lists use, so "chain" or "robin" never change.
+    const plain = [...forms][0] ?? "";
+    const withG = plain.replace(/(?<![a-z0-9])([a-z]{2,}in)(?![a-z0-9])/g, (word) => (this.ingWords.has(word + "g") ? word + "g" : word));
+    if (withG !== plain) forms.add(withG);
     for (const w of wildcards) {
       forms.add(Array.from(this.rules.wildcardLetters, (letter) => w.replace("*", letter)).join(" "));
     }

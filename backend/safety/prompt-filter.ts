@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { defaultDataDir, readDataFile, SafetyDataError } from "./data-files";
-import { Normalizer, normalizationSchema, type NormalizationRules } from "./normalize";
+import { Normalizer, normalizationSchema, normalizeTerm, type NormalizationRules } from "./normalize";
 import { levelApplies, policyLevels, safetyCategories, type PolicyLevel, type SafetyCategory, type SafetyVerdict } from "./policy";
 import { anyOf, termMatcher, termSource, unionRegex, type TermMatcher } from "./term-pattern";
 
@@ -112,7 +112,7 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
   const rules = readDataFile(dataDir, "prompt-rules.json", promptRulesSchema);
   const allow = readDataFile(dataDir, "prompt-allow.json", promptAllowSchema);
   const { categories, contexts, everywhere } = compile(rules, allow, normalization.confusables, dataDir);
-  const normalizer = new Normalizer(normalization);
+  const normalizer = new Normalizer(normalization, ingWordsOf(rules, normalization.confusables));
 
   /**
    * The prompt as one category sees it: contexts applied, then the phrases allowed everywhere and
@@ -267,4 +267,15 @@ function compile(
   });
   if (problems.length) throw new SafetyDataError(dataDir, "\n" + [...new Set(problems)].join("\n"));
   return { categories, contexts, everywhere };
+}
+
+/** Every word ending in "ing" in the rules' terms, for reading a dropped "g" ("stabbin"). */
+function ingWordsOf(rules: z.infer<typeof promptRulesSchema>, confusables: NormalizationRules["confusables"]): Set<string> {
+  const terms = [...Object.values(rules.lists).flat(), ...rules.categories.flatMap((c) => c.rules.flatMap((r) => (r.anyOf ? r.anyOf : (r.allOf ?? []).flat())))];
+  const words = new Set<string>();
+  for (const term of terms) {
+    if (term.startsWith("/")) continue;
+    for (const word of normalizeTerm(term, confusables).split(" ")) if (/^[a-z]+ing$/.test(word)) words.add(word);
+  }
+  return words;
 }

@@ -33,6 +33,7 @@ describe("prompt filter: normalisation", () => {
     ["spaced letters with punctuation", "p . o . r . n"],
     ["spelled-out words set apart by wider gaps", "n s f w   n a k e d   on a bed"],
     ["spelled-out letters with double gaps throughout", "n  u  d  e  woman"],
+    ["a dropped g", "a guy stabbin a man in the neck, bleedin"],
     ["repeated letters", "nuuuuude"],
     ["repeated letters and leet", "s3xxxx"],
     ["Cyrillic look-alikes", "nudе and ѕех"],
@@ -51,6 +52,7 @@ describe("prompt filter: normalisation", () => {
 describe("prompt filter: benign phrases stay allowed at both levels", () => {
   const phrases = [
     "a swimmer doing the breaststroke",
+    "a robin on a chain by the cabin, rain again",
     "grilled chicken breast with lemon",
     "a shooting star over the mountains",
     "Scunthorpe town centre",
