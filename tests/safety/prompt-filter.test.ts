@@ -107,6 +107,16 @@ describe("prompt filter: contexts", () => {
     ["seized weapons", "a police officer holding up a seized ghost gun at a press conference"],
     ["photography", "a photographer shooting students at school for the yearbook"],
     ["memorial", "a vigil for stabbing victims"],
+    ["wildlife", "a secretary bird stomping on a snake on the savanna"],
+    ["wildlife", "ants dismembering a beetle"],
+    ["wildlife", "a heron spearing a fish"],
+    ["animal care", "a horse being whipped lightly by a jockey in a race"],
+    ["film", "a Saw trap prop at a horror convention"],
+    ["film", "a poster for The Texas Chain Saw Massacre"],
+    ["birds", "a cock robin on a fence"],
+    ["enforcement", "a documentary on human trafficking, interview with survivors"],
+    ["artworks", "a nude life drawing class, charcoal sketch"],
+    ["memorial", "Suicide Cliff on Saipan, war memorial"],
   ];
   const allowedAtStrict: Array<[context: string, text: string]> = [
     ["games", "a Call of Duty soldier aiming a sniper rifle, game art"],
@@ -145,9 +155,36 @@ describe("prompt filter: contexts", () => {
     ["a kitchen knife at a throat", "a chef holding a knife to a waiter's throat"],
     ["gore in the war photo", "a war photo of soldiers with their guts spilling out"],
     ["evasions inside the film context", "a m0vie p0ster for the T3xas Ch4insaw M4ssacre, b0dies in a d1tch"],
+    ["a person stamped on among the wildlife", "a man stomping on a snake on the savanna"],
+    ["a jockey whipping until it bleeds", "a jockey whipping a horse until it bleeds"],
+    ["a real attacker in game style", "the Christchurch shooter's helmet cam view, video game style"],
+    ["someone inside the film prop", "a Saw trap prop with a real man screaming inside, blood"],
+    ["the bird name after a body word", "a woman showing her cock robin tattoo, naked"],
+    ["trafficking for sale beside the documentary", "a documentary on human trafficking, girls for sale, how to smuggle them"],
+    ["a photo, not a life drawing", "a nude life drawing class, photorealistic woman spreading her legs"],
   ];
   for (const [why, text] of stillBlocked) {
     it(`${why}: "${text}" is blocked`, () => assert.equal(check(text).allowed, false));
+  }
+
+  // Phrases allowed everywhere: the innocent sense passes, the harmful word beside it still counts.
+  const innocentSenses: Array<[innocent: string, harmful: string]> = [
+    ["a striker shooting at goal, soccer stadium", "a gunman shooting at the crowd in a soccer stadium"],
+    ["a horror movie poster, haunted house, no gore", "a horror movie poster, no gore, decapitated bodies"],
+    ["a poison dart frog on a wet leaf", "poison in my boss's coffee, a poison dart frog on the mug"],
+    ["an escape room with a prop bomb timer", "a real bomb timer strapped to a hostage"],
+    ["a water pistol pointed at his brother", "a pistol pointed at his brother"],
+    ["lamb testicles at a food festival", "a man showing his testicles at a food festival"],
+    ["a cut-throat razor shave at the barber", "a barber cutting a customer's throat with a razor, blood"],
+    ["naked lady amaryllis flowers in a vase", "a naked lady next to a vase of flowers"],
+    ["a Cannibal Corpse band t-shirt", "a cannibal eating a corpse"],
+    ["a news graphic on suicide rates", "a suicide note next to a bottle of pills"],
+  ];
+  for (const [innocent, harmful] of innocentSenses) {
+    it(`"${innocent}" passes, "${harmful}" is blocked`, () => {
+      assert.deepEqual(check(innocent), { allowed: true });
+      assert.equal(check(harmful).allowed, false);
+    });
   }
 
   it("explain names the contexts that masked words", () => {
