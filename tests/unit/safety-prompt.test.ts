@@ -53,6 +53,7 @@ describe("prompt filter: benign phrases stay allowed at both levels", () => {
   const phrases = [
     "a swimmer doing the breaststroke",
     "a robin on a chain by the cabin, rain again",
+    "snowing sand near a mirror lake, award winning photo",
     "grilled chicken breast with lemon",
     "a shooting star over the mountains",
     "Scunthorpe town centre",
