@@ -11,14 +11,17 @@ const reference: { cases: Array<{ prompt: string; bpe_ids: number[] }> } = JSON.
 const START = 49406;
 const END = 49407;
 
-describe("CLIP tokenizer", async () => {
-  // sd15 ships vocab.json + merges.txt and pads with the end token; sd21 ships tokenizer.json and pads with 0.
-  const layouts = [
-    { name: "vocab.json + merges.txt", dir: join(fixturesDir, "sd15", "tokenizer"), pad: END },
-    { name: "tokenizer.json", dir: join(fixturesDir, "sd21", "tokenizer"), pad: 0 },
-  ];
-  for (const layout of layouts) {
-    const tokenizer = await loadTokenizer(layout.dir);
+// sd15 ships vocab.json + merges.txt and pads with the end token; sd21 ships tokenizer.json and pads with 0.
+const layouts = [
+  { name: "vocab.json + merges.txt", dir: join(fixturesDir, "sd15", "tokenizer"), pad: END },
+  { name: "tokenizer.json", dir: join(fixturesDir, "sd21", "tokenizer"), pad: 0 },
+];
+// Loaded before the suite is declared: a describe callback must be synchronous.
+const tokenizers = await Promise.all(layouts.map((layout) => loadTokenizer(layout.dir)));
+
+describe("CLIP tokenizer", () => {
+  for (const [i, layout] of layouts.entries()) {
+    const tokenizer = tokenizers[i];
     for (const c of reference.cases) {
       it(`${layout.name}: ${JSON.stringify(c.prompt).slice(0, 60)}`, () => {
         const body = c.bpe_ids.slice(0, 75);
