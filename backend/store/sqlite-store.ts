@@ -42,8 +42,10 @@ const voteColumns = `
   v.id, v.battle_id AS battleId, v.client_id AS clientId, v.winner, b.left_contender AS "left",
   b.right_contender AS "right", b.category, v.created_at AS createdAt`;
 
+// By code, not `instanceof Database.SqliteError`: the native addon keeps the SqliteError class of
+// the first copy of better-sqlite3 loaded in the process, and Jest loads one copy per test file.
 function isForeignKeyError(e: unknown): boolean {
-  return e instanceof Database.SqliteError && e.code === "SQLITE_CONSTRAINT_FOREIGNKEY";
+  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "SQLITE_CONSTRAINT_FOREIGNKEY";
 }
 
 function isUniqueError(e: unknown): boolean {
