@@ -3,7 +3,7 @@
 // `openAgain` another store on the same storage (a second node, or a restart).
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import type { BlobStore } from "../../backend/blobs";
 
 export interface BlobStoreFactory {
@@ -28,7 +28,7 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
       assert.equal(await store.put(a.key, a.bytes), true);
       assert.equal(await store.put(big.key, new Uint8Array(big.bytes)), true);
       assert.equal(await store.has(a.key), true);
-      assert.deepEqual(await store.get(a.key), a.bytes);
+      expect(await store.get(a.key)).toStrictEqual(a.bytes);
       const back = await store.get(big.key);
       assert.ok(Buffer.isBuffer(back));
       assert.equal(back.length, big.bytes.length);
@@ -41,7 +41,7 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
       const a = blob("once");
       assert.equal(await store.put(a.key, a.bytes), true);
       assert.equal(await store.put(a.key, a.bytes), false);
-      assert.deepEqual(await store.get(a.key), a.bytes);
+      expect(await store.get(a.key)).toStrictEqual(a.bytes);
     });
 
     it("removes a blob, and removing a missing one is not an error", async () => {
@@ -53,12 +53,13 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
       await store.remove(a.key);
       assert.equal(await store.has(a.key), false);
       assert.equal(await store.get(a.key), undefined);
-      assert.deepEqual(await store.get(b.key), b.bytes, "only the removed key goes");
+      // only the removed key goes
+      expect(await store.get(b.key)).toStrictEqual(b.bytes);
       await store.remove(a.key);
       await store.remove(blob("never written").key);
       // Written again after removal.
       assert.equal(await store.put(a.key, a.bytes), true);
-      assert.deepEqual(await store.get(a.key), a.bytes);
+      expect(await store.get(a.key)).toStrictEqual(a.bytes);
     });
 
     it("refuses keys that are not a SHA-256 in hex, before touching storage", async () => {
@@ -78,7 +79,7 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
       assert.equal(await first.put(a.key, a.bytes), true);
       assert.equal(await second.has(a.key), true);
       assert.equal(await second.put(a.key, a.bytes), false);
-      assert.deepEqual(await second.get(a.key), a.bytes);
+      expect(await second.get(a.key)).toStrictEqual(a.bytes);
       await second.remove(a.key);
       assert.equal(await first.get(a.key), undefined);
     });

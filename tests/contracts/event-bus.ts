@@ -2,7 +2,7 @@
 // share the bus (for the in-process bus, both are the same object).
 import { strict as assert } from "node:assert";
 import { randomUUID } from "node:crypto";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import type { EventBus, SequencedEvent } from "../../backend/jobs/types";
 import { waitFor } from "./queue";
 
@@ -23,11 +23,8 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       assert.equal(await a.publish(id, { type: "step", step: 1, steps: 2 }), 2);
       assert.equal(await a.publish(id, { type: "step", step: 2, steps: 2 }), 3);
       assert.equal(await a.publish(id, image(0)), 4);
-      assert.deepEqual(
-        (await b.replay(id))!.map((e) => [e.seq, e.event.type]),
-        [[1, "queued"], [3, "step"], [4, "image"]],
-      );
-      assert.deepEqual((await b.replay(id, 3))!.map((e) => e.seq), [4]);
+      expect((await b.replay(id))!.map((e) => [e.seq, e.event.type])).toStrictEqual([[1, "queued"], [3, "step"], [4, "image"]]);
+      expect((await b.replay(id, 3))!.map((e) => e.seq)).toStrictEqual([4]);
       assert.equal(await b.replay(randomUUID()), undefined);
       assert.equal(await a.publish(randomUUID(), image(0)), 0, "an unknown stream takes no events");
       await close();
@@ -48,7 +45,7 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       assert.equal(subscription.ended, false);
       await a.publish(id, { type: "done", status: "done" });
       await waitFor(() => seen.at(-1)?.event.type === "done", "the done event");
-      assert.deepEqual(seen.map((e) => e.seq), Array.from({ length: 39 }, (_, i) => i + 3));
+      expect(seen.map((e) => e.seq)).toStrictEqual(Array.from({ length: 39 }, (_, i) => i + 3));
       assert.equal(await a.publish(id, image(99)), 0, "an ended stream takes no more events");
       const afterEnd = (await b.subscribe(id, () => assert.fail("nothing after the last event"), 41))!;
       assert.equal(afterEnd.ended, true);
@@ -64,7 +61,7 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       const id = randomUUID();
       await a.open(id, { seqBase: 2_000_000, earlier: [{ seq: 7, event: image(0) }] });
       assert.equal(await a.publish(id, { type: "queued", position: 1 }), 2_000_001);
-      assert.deepEqual((await b.replay(id))!.map((e) => e.seq), [7, 2_000_001]);
+      expect((await b.replay(id))!.map((e) => e.seq)).toStrictEqual([7, 2_000_001]);
       await close();
     });
 
@@ -80,7 +77,7 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       assert.equal(publisher.nextSeq(), 4);
       assert.equal(publisher.emit({ type: "done", status: "done" }), 4);
       await publisher.flushed();
-      assert.deepEqual((await b.replay(id))!.map((e) => [e.seq, e.event.type]), [[1, "queued"], [2, "started"], [3, "image"], [4, "done"]]);
+      expect((await b.replay(id))!.map((e) => [e.seq, e.event.type])).toStrictEqual([[1, "queued"], [2, "started"], [3, "image"], [4, "done"]]);
       await close();
     });
 
@@ -94,7 +91,8 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       stop();
       await a.cancel(randomUUID());
       await new Promise((r) => setTimeout(r, 50));
-      assert.deepEqual(heard, [id], "a listener that stopped hears nothing more");
+      // a listener that stopped hears nothing more
+      expect(heard).toStrictEqual([id]);
       await close();
     });
   });

@@ -1,7 +1,7 @@
 // The JobQueue contract: what the in-process queue and the Redis queue (with its workers) must
 // do, run by each one's test file. Jobs run on a runner the test controls.
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import type { GenerationEvent } from "../../backend/api/contract";
 import { QueueFullError, type GenerationJob, type JobQueue, type JobRunner, type RunningJob, type SequencedEvent } from "../../backend/jobs/types";
 
@@ -83,14 +83,14 @@ export function queueContract(name: string, factory: QueueFactory): void {
       for (const j of [a, b, c]) await q.submit(j);
       const seenC = await follow(q, c.id);
       await waitFor(() => batches.length === 1, "the first batch");
-      assert.deepEqual(ids(batches[0]), [a.id]);
+      expect(ids(batches[0])).toStrictEqual([a.id]);
       await waitFor(async () => (await q.depth()).running === 1 && (await q.depth()).waiting === 2, "depth 2 waiting, 1 running");
       // Its place among the waiting jobs when it arrived: behind b, and behind a unless a had started.
       const first = seenC.seen[0].event;
       assert.ok(first.type === "queued" && (first.position === 2 || first.position === 3), JSON.stringify(first));
       batches[0].finish();
       await waitFor(() => batches.length === 2, "the second batch");
-      assert.deepEqual(ids(batches[1]), [b.id]);
+      expect(ids(batches[1])).toStrictEqual([b.id]);
       batches[1].finish();
       await waitFor(() => batches.length === 3, "the third batch");
       batches[2].finish();
@@ -109,13 +109,13 @@ export function queueContract(name: string, factory: QueueFactory): void {
       batches[0].finish();
       await waitFor(() => batches.length === 2, "the second batch");
       // head (1 image) + third (2 images) = 3; the fourth would make 5 > 4; "other" is not compatible.
-      assert.deepEqual(ids(batches[1]), [jobs[0].id, jobs[2].id]);
+      expect(ids(batches[1])).toStrictEqual([jobs[0].id, jobs[2].id]);
       batches[1].finish();
       await waitFor(() => batches.length === 3, "the third batch");
-      assert.deepEqual(ids(batches[2]), [jobs[1].id]);
+      expect(ids(batches[2])).toStrictEqual([jobs[1].id]);
       batches[2].finish();
       await waitFor(() => batches.length === 4, "the fourth batch");
-      assert.deepEqual(ids(batches[3]), [jobs[3].id]);
+      expect(ids(batches[3])).toStrictEqual([jobs[3].id]);
       batches[3].finish();
       await close();
     });
@@ -126,7 +126,7 @@ export function queueContract(name: string, factory: QueueFactory): void {
       await q.submit(job({ model: "m1" }));
       await q.submit(job({ model: "m2" }));
       await waitFor(() => batches.length === 2, "both models' batches");
-      assert.deepEqual(batches.map((b) => b.jobs[0].job.model).sort(), ["m1", "m2"]);
+      expect(batches.map((b) => b.jobs[0].job.model).sort()).toStrictEqual(["m1", "m2"]);
       for (const b of batches) b.finish();
       await close();
     });
@@ -154,14 +154,14 @@ export function queueContract(name: string, factory: QueueFactory): void {
       await waitFor(() => batches.length === 1, "a running");
       const seenB = await follow(q, b.id);
       assert.equal(await q.cancel(b.id), true);
-      assert.deepEqual(cancelled, [b.id]);
+      expect(cancelled).toStrictEqual([b.id]);
       await waitFor(() => seenB.last()?.type === "done", "b's done event");
-      assert.deepEqual(seenB.last(), { type: "done", status: "cancelled" });
+      expect(seenB.last()).toStrictEqual({ type: "done", status: "cancelled" });
       const seenA = await follow(q, a.id);
       assert.equal(await q.cancel(a.id), true);
       await waitFor(() => batches[0].jobs[0].signal.aborted, "a's signal aborted");
       await waitFor(() => seenA.last()?.type === "done", "a's done event");
-      assert.deepEqual(seenA.last(), { type: "done", status: "cancelled" });
+      expect(seenA.last()).toStrictEqual({ type: "done", status: "cancelled" });
       await waitFor(async () => (await q.depth()).running === 0, "nothing running");
       assert.equal(await q.cancel(a.id), false);
       assert.equal(await q.cancel("unknown"), false);
@@ -179,7 +179,7 @@ export function queueContract(name: string, factory: QueueFactory): void {
       const live = await follow(q, a.id);
       await waitFor(() => live.last()?.type === "done", "a's done event");
       const late = await follow(q, a.id);
-      assert.deepEqual(late.types(), ["queued", "done"]);
+      expect(late.types()).toStrictEqual(["queued", "done"]);
       assert.equal(late.subscription?.ended, true);
       assert.equal(await q.subscribe("unknown", () => undefined), undefined);
       await close();
@@ -201,18 +201,19 @@ export function queueContract(name: string, factory: QueueFactory): void {
 
       const all = await follow(q, a.id);
       await waitFor(() => all.seen.length === 4, "four events");
-      assert.deepEqual(all.seen.map((e) => [e.seq, e.event.type]), [[1, "queued"], [2, "started"], [4, "step"], [5, "image"]]);
+      expect(all.seen.map((e) => [e.seq, e.event.type])).toStrictEqual([[1, "queued"], [2, "started"], [4, "step"], [5, "image"]]);
       const later = await follow(q, a.id, 4);
       await waitFor(() => later.seen.length === 1, "the image event");
-      assert.deepEqual(later.seen.map((e) => e.seq), [5]);
+      expect(later.seen.map((e) => e.seq)).toStrictEqual([5]);
       assert.equal(later.subscription?.ended, false);
       batches[0].finish();
       await waitFor(() => later.seen.length === 2, "the done event");
-      assert.deepEqual(later.seen.map((e) => [e.seq, e.event.type]), [[5, "image"], [6, "done"]]);
+      expect(later.seen.map((e) => [e.seq, e.event.type])).toStrictEqual([[5, "image"], [6, "done"]]);
       const afterEnd = await follow(q, a.id, 6);
-      assert.deepEqual([afterEnd.seen, afterEnd.subscription?.ended], [[], true], "a client that had the last event gets nothing and is told so");
+      // a client that had the last event gets nothing and is told so
+      expect([afterEnd.seen, afterEnd.subscription?.ended]).toStrictEqual([[], true]);
       // Another job has its own sequence.
-      assert.deepEqual((await follow(q, b.id)).seen.map((e) => [e.seq, e.event.type]).slice(0, 1), [[1, "queued"]]);
+      expect((await follow(q, b.id)).seen.map((e) => [e.seq, e.event.type]).slice(0, 1)).toStrictEqual([[1, "queued"]]);
       await waitFor(() => batches.length === 2, "b running");
       batches[1].finish();
       await close();
@@ -228,8 +229,9 @@ export function queueContract(name: string, factory: QueueFactory): void {
       batches[0].finish();
       const all = await follow(q, resumed.id);
       await waitFor(() => all.last()?.type === "done", "the done event");
-      assert.deepEqual(all.seen.map((e) => [e.seq, e.event.type]), [[9, "image"], [1_000_001, "queued"], [1_000_002, "done"]]);
-      assert.deepEqual((await follow(q, resumed.id, 9)).seen.map((e) => e.seq), [1_000_001, 1_000_002], "a client that saw the first image before the restart");
+      expect(all.seen.map((e) => [e.seq, e.event.type])).toStrictEqual([[9, "image"], [1_000_001, "queued"], [1_000_002, "done"]]);
+      // a client that saw the first image before the restart
+      expect((await follow(q, resumed.id, 9)).seen.map((e) => e.seq)).toStrictEqual([1_000_001, 1_000_002]);
       await close();
     });
 
@@ -243,8 +245,8 @@ export function queueContract(name: string, factory: QueueFactory): void {
       await q.cancel(b.id);
       const seenB = await follow(q, b.id);
       await waitFor(() => seenB.last()?.type === "done", "b's done event");
-      assert.deepEqual(seenB.last(), { type: "done", status: "cancelled" });
-      assert.deepEqual(cancelledSeqs, [seenB.seen.at(-1)!.seq]);
+      expect(seenB.last()).toStrictEqual({ type: "done", status: "cancelled" });
+      expect(cancelledSeqs).toStrictEqual([seenB.seen.at(-1)!.seq]);
       batches[0].finish();
       await close();
     });

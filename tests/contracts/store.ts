@@ -5,7 +5,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { LocalDirectoryBlobStore, type BlobStore } from "../../backend/blobs";
 import { AlreadyVotedError, NotFoundError, promptHash, type Owner, type Store } from "../../backend/store";
 
@@ -32,7 +32,7 @@ export const png = (fill: number) => Buffer.from([0x89, 0x50, 0x4e, 0x47, fill, 
 
 export function storeContract(name: string, factory: StoreFactory, storage?: BlobStorage): void {
   const dirs: string[] = [];
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const directories: BlobStorage = {
     async create() {
       const dir = mkdtempSync(join(tmpdir(), "lumen-blobs-"));
@@ -89,16 +89,16 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       assert.equal(g.status, "done");
       assert.equal(g.prompt, "a lake at dusk");
       assert.equal(g.promptHash, promptHash("a lake at dusk"));
-      assert.deepEqual(g.params, { steps: 4, n: 2, width: 512, height: 512 });
+      expect(g.params).toStrictEqual({ steps: 4, n: 2, width: 512, height: 512 });
       assert.equal(g.createdAt, "2026-01-01T00:00:00.000Z");
       assert.equal(g.startedAt, "2026-01-01T00:00:00.000Z");
       assert.equal(g.finishedAt, new Date(Date.parse("2026-01-01") + 8640).toISOString());
-      assert.deepEqual(g.images, [
+      expect(g.images).toStrictEqual([
         { id: "g1-0", index: 0, seed: 7, width: 512, height: 512, blocked: false, category: null, eventSeq: null },
         { id: "g1-1", index: 1, seed: 8, width: null, height: null, blocked: true, category: "violence", eventSeq: null },
       ]);
       const image = (await store.getImage("g1-0"))!;
-      assert.deepEqual(await store.blobs.get(image.sha256), png(1));
+      expect(await store.blobs.get(image.sha256)).toStrictEqual(png(1));
       assert.equal(await store.getImage("g1-1"), undefined, "a blocked image has no blob to serve");
       await store.close();
     });
@@ -113,7 +113,8 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await assert.rejects(store.setStatus("nope", "done"), NotFoundError);
       await assert.rejects(store.addImage({ id: "x", generationId: "nope", index: 0, seed: 1, width: 8, height: 8, png: png(9) }), NotFoundError);
       await assert.rejects(store.addBlockedImage({ id: "y", generationId: "nope", index: 0, seed: 1, category: "gore" }), NotFoundError);
-      assert.deepEqual(await blobFiles(blobs), [], "the blob of a refused image is not left behind");
+      // the blob of a refused image is not left behind
+      expect(await blobFiles(blobs)).toStrictEqual([]);
       await store.close();
     });
 
@@ -125,13 +126,13 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
         if (i !== 3) clock.advanceDays(1); // g3 and g4 share a timestamp: insertion order breaks the tie
       }
       const ids = async (options?: Parameters<Store["listGenerations"]>[0]) => (await store.listGenerations(options)).map((g) => g.id);
-      assert.deepEqual(await ids(), ["g5", "g4", "g3", "g2", "g1"]);
-      assert.deepEqual(await ids({ clientId: "alice" }), ["g5", "g3", "g1"]);
+      expect(await ids()).toStrictEqual(["g5", "g4", "g3", "g2", "g1"]);
+      expect(await ids({ clientId: "alice" })).toStrictEqual(["g5", "g3", "g1"]);
       const page1 = await ids({ limit: 2 });
       const page2 = await ids({ limit: 2, before: page1.at(-1)! });
       const page3 = await ids({ limit: 2, before: page2.at(-1)! });
-      assert.deepEqual([page1, page2, page3], [["g5", "g4"], ["g3", "g2"], ["g1"]]);
-      assert.deepEqual(await ids({ before: "unknown" }), []);
+      expect([page1, page2, page3]).toStrictEqual([["g5", "g4"], ["g3", "g2"], ["g1"]]);
+      expect(await ids({ before: "unknown" })).toStrictEqual([]);
       await store.close();
     });
 
@@ -145,7 +146,8 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       assert.equal(a.sha256, b.sha256);
       assert.equal((await store.getImage("a"))!.sha256, (await store.getImage("b"))!.sha256);
       assert.notEqual(c.sha256, a.sha256);
-      assert.deepEqual((await blobFiles(blobs)).sort(), [`${a.sha256}.png`, `${c.sha256}.png`].sort(), "no temporary files are left");
+      // no temporary files are left
+      expect((await blobFiles(blobs)).sort()).toStrictEqual([`${a.sha256}.png`, `${c.sha256}.png`].sort());
       assert.equal((await store.counts()).images, 3);
       await store.close();
     });
@@ -155,12 +157,12 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await newGeneration(store, "g1");
       const first = await store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: png(1), eventSeq: 4 });
       const again = await store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: png(3), eventSeq: 9 });
-      assert.deepEqual(again, first);
+      expect(again).toStrictEqual(first);
       await store.addBlockedImage({ id: "g1-1", generationId: "g1", index: 1, seed: 2, category: "gore" });
       await store.addBlockedImage({ id: "g1-1", generationId: "g1", index: 1, seed: 2, category: "gore" });
       const g = (await store.getGeneration("g1"))!;
-      assert.deepEqual(g.images.map((i) => [i.id, i.eventSeq]), [["g1-0", 4], ["g1-1", null]]);
-      assert.deepEqual(await blobFiles(blobs), [`${first.sha256}.png`]);
+      expect(g.images.map((i) => [i.id, i.eventSeq])).toStrictEqual([["g1-0", 4], ["g1-1", null]]);
+      expect(await blobFiles(blobs)).toStrictEqual([`${first.sha256}.png`]);
       assert.equal((await store.counts()).images, 2);
       await store.close();
     });
@@ -186,12 +188,12 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       assert.ok(await store.getGeneration("new"));
       assert.ok(await blobs.has(shared.sha256), "a blob still used by a kept image stays");
       assert.ok(!(await blobs.has(onlyOld.sha256)), "a blob no longer used goes");
-      assert.deepEqual(await store.counts(), { generations: 1, images: 1, feedback: 1, audit: 1 });
+      expect(await store.counts()).toStrictEqual({ generations: 1, images: 1, feedback: 1, audit: 1 });
 
       clock.set("2026-03-01T00:00:00.000Z");
       assert.equal(await store.purgeOlderThan(30), 1, "now defaults to the store's clock");
       assert.ok(!(await blobs.has(shared.sha256)));
-      assert.deepEqual(await store.counts(), { generations: 0, images: 0, feedback: 0, audit: 1 });
+      expect(await store.counts()).toStrictEqual({ generations: 0, images: 0, feedback: 0, audit: 1 });
       await assert.rejects(store.purgeOlderThan(-1), RangeError);
       await store.close();
     });
@@ -202,7 +204,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: png(1) });
       await store.addBlockedImage({ id: "g1-1", generationId: "g1", index: 1, seed: 2, category: "sexual", width: 8, height: 8 });
       const f = await store.addFeedback({ imageId: "g1-0", rating: "up", comment: "lovely", clientId: "bob" });
-      assert.deepEqual(f, { id: f.id, imageId: "g1-0", generationId: "g1", rating: "up", comment: "lovely", clientId: "bob", createdAt: "2026-01-01T00:00:00.000Z" });
+      expect(f).toStrictEqual({ id: f.id, imageId: "g1-0", generationId: "g1", rating: "up", comment: "lovely", clientId: "bob", createdAt: "2026-01-01T00:00:00.000Z" });
       assert.equal(typeof f.id, "number");
       const before = await store.counts();
       await assert.rejects(store.addFeedback({ imageId: "nope", rating: "down", clientId: "bob" }), (e: unknown) => {
@@ -212,7 +214,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
         return true;
       });
       await assert.rejects(store.addFeedback({ imageId: "g1-1", rating: "down", clientId: "bob" }), NotFoundError, "a blocked image cannot be rated");
-      assert.deepEqual(await store.counts(), before);
+      expect(await store.counts()).toStrictEqual(before);
       await store.close();
     });
 
@@ -223,13 +225,10 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       clock.advanceDays(1);
       await store.addAudit({ clientId: "bob", kind: "prompt", category: "hate", promptHash: promptHash("worse"), prompt: "worse", provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
       const rows = await store.listAudit();
-      assert.deepEqual(
-        rows.map(({ id: _, ...r }) => r),
-        [
+      expect(rows.map(({ id: _, ...r }) => r)).toStrictEqual([
           { createdAt: "2026-01-02T00:00:00.000Z", clientId: "bob", kind: "prompt", category: "hate", promptHash: promptHash("worse"), prompt: "worse", generationId: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" },
           { createdAt: "2026-01-01T00:00:00.000Z", clientId: "alice", kind: "prompt", category: "violence", promptHash: promptHash("bad"), prompt: null, generationId: null, provider: null, reason: null },
-        ],
-      );
+        ]);
       assert.equal(typeof rows[0].id, "number");
       assert.equal((await store.listAudit({ limit: 1 })).length, 1);
       await store.close();
@@ -243,16 +242,16 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await store.createGeneration({ id: "g1", clientId: "t1:ada", prompt: "a lake", promptHash: promptHash("a lake"), negativePrompt: null, params: {}, model: "m", owner: ada });
       await store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: png(1) });
 
-      assert.deepEqual((await store.getGeneration("g1", ada))?.owner, ada);
+      expect((await store.getGeneration("g1", ada))?.owner).toStrictEqual(ada);
       assert.ok(await store.getGeneration("g1"), "without an owner to check (sign-in off) the id is enough");
       for (const other of [bob, adaElsewhere]) {
         assert.equal(await store.getGeneration("g1", other), undefined);
         assert.equal(await store.getImage("g1-0", other), undefined);
-        assert.deepEqual(await store.listGenerations({ owner: other }), []);
+        expect(await store.listGenerations({ owner: other })).toStrictEqual([]);
         await assert.rejects(store.addFeedback({ imageId: "g1-0", rating: "down", clientId: "x", owner: other }), NotFoundError);
       }
       assert.ok(await store.getImage("g1-0", ada));
-      assert.deepEqual((await store.listGenerations({ owner: ada })).map((g) => g.id), ["g1"]);
+      expect((await store.listGenerations({ owner: ada })).map((g) => g.id)).toStrictEqual(["g1"]);
       assert.equal((await store.addFeedback({ imageId: "g1-0", rating: "up", clientId: "t1:ada", owner: ada })).generationId, "g1");
       assert.equal((await store.counts()).feedback, 1);
       await store.close();
@@ -269,10 +268,10 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
 
       await store.setStatus("g1", "failed", { error: "images could not be stored", errorCode: "storage_unavailable", eventSeq: 9 });
       const g = (await store.getGeneration("g1"))!;
-      assert.deepEqual([g.status, g.error, g.errorCode, g.eventSeq, g.images], ["failed", "images could not be stored", "storage_unavailable", 9, []]);
+      expect([g.status, g.error, g.errorCode, g.eventSeq, g.images]).toStrictEqual(["failed", "images could not be stored", "storage_unavailable", 9, []]);
       assert.ok(!(await blobs.has(only.sha256)));
       assert.ok(await store.blobs.get(shared.sha256));
-      assert.deepEqual(await blobFiles(blobs), [`${shared.sha256}.png`]);
+      expect(await blobFiles(blobs)).toStrictEqual([`${shared.sha256}.png`]);
       await store.close();
     });
 
@@ -290,19 +289,19 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await store.setStatus("g3", "done", { eventSeq: 4 });
 
       const unfinished = await store.unfinishedGenerations();
-      assert.deepEqual(unfinished.map((g) => [g.id, g.status, g.runs, g.recoveries]), [["g1", "running", 1, 0], ["g2", "queued", 0, 0]]);
-      assert.deepEqual(unfinished[0].job, job);
+      expect(unfinished.map((g) => [g.id, g.status, g.runs, g.recoveries])).toStrictEqual([["g1", "running", 1, 0], ["g2", "queued", 0, 0]]);
+      expect(unfinished[0].job).toStrictEqual(job);
       assert.equal(unfinished[1].job, null, "no job was kept for g2");
-      assert.deepEqual(unfinished[0].images.map((i) => [i.id, i.eventSeq]), [["g1-0", 7]]);
+      expect(unfinished[0].images.map((i) => [i.id, i.eventSeq])).toStrictEqual([["g1-0", 7]]);
 
       assert.equal(await store.requeue("g1"), 1);
       assert.equal((await store.getGeneration("g1"))!.status, "queued");
       assert.equal((await store.getGeneration("g1"))!.startedAt, null);
       await assert.rejects(store.requeue("g3"), NotFoundError, "a finished generation is not queued again");
       await store.setStatus("g1", "running");
-      assert.deepEqual((await store.unfinishedGenerations()).map((g) => [g.id, g.runs, g.recoveries]), [["g1", 2, 1], ["g2", 0, 0]]);
+      expect((await store.unfinishedGenerations()).map((g) => [g.id, g.runs, g.recoveries])).toStrictEqual([["g1", 2, 1], ["g2", 0, 0]]);
       await store.setStatus("g1", "done", { eventSeq: 12 });
-      assert.deepEqual((await store.unfinishedGenerations()).map((g) => g.id), ["g2"]);
+      expect((await store.unfinishedGenerations()).map((g) => g.id)).toStrictEqual(["g2"]);
       assert.equal((await store.getGeneration("g1"))!.eventSeq, 12);
       await store.close();
     });
@@ -312,8 +311,8 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       const created = await battle(store, "b1");
       assert.equal(created.createdAt, "2026-03-01T10:00:00.000Z");
       store = await factory.reopen(store, { blobs });
-      assert.deepEqual(await store.getBattle("b1"), created);
-      assert.deepEqual((await store.getBattle("b1"))!.right.settings, { model: "sd21", steps: null, tags: ["a", "b"] });
+      expect(await store.getBattle("b1")).toStrictEqual(created);
+      expect((await store.getBattle("b1"))!.right.settings).toStrictEqual({ model: "sd21", steps: null, tags: ["a", "b"] });
       assert.equal(await store.getBattle("nope"), undefined);
       await store.close();
     });
@@ -324,16 +323,16 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await battle(store, "b1");
       clock.advanceDays(0.001);
       const vote = await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "left" });
-      assert.deepEqual(vote, { id: vote.id, battleId: "b1", clientId: "alice", winner: "left", left: "sd15", right: "sd21", category: "landscape", createdAt: "2026-01-01T00:01:26.400Z" });
+      expect(vote).toStrictEqual({ id: vote.id, battleId: "b1", clientId: "alice", winner: "left", left: "sd15", right: "sd21", category: "landscape", createdAt: "2026-01-01T00:01:26.400Z" });
       assert.equal(typeof vote.id, "number");
       await assert.rejects(store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" }), (e: unknown) => e instanceof AlreadyVotedError && e.battleId === "b1");
       await store.addArenaVote({ battleId: "b1", clientId: "bob", winner: "tie" });
       await assert.rejects(store.addArenaVote({ battleId: "nope", clientId: "alice", winner: "left" }), (e: unknown) => {
         assert.ok(e instanceof NotFoundError);
-        assert.deepEqual([e.entity, e.id], ["battle", "nope"]);
+        expect([e.entity, e.id]).toStrictEqual(["battle", "nope"]);
         return true;
       });
-      assert.deepEqual((await store.listArenaVotes()).map((v) => [v.battleId, v.clientId, v.winner]), [["b1", "alice", "left"], ["b1", "bob", "tie"]]);
+      expect((await store.listArenaVotes()).map((v) => [v.battleId, v.clientId, v.winner])).toStrictEqual([["b1", "alice", "left"], ["b1", "bob", "tie"]]);
       await store.close();
     });
 
@@ -345,16 +344,16 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       await store.addArenaVote({ battleId: "b1", clientId: "alice", winner: "right" });
       await store.addArenaVote({ battleId: "b2", clientId: "bob", winner: "left" });
       const inputs = (votes: Awaited<ReturnType<Store["listArenaVotes"]>>) => votes.map((v) => [v.battleId, v.left, v.right, v.winner, v.category]);
-      assert.deepEqual(inputs(await store.listArenaVotes()), [
+      expect(inputs(await store.listArenaVotes())).toStrictEqual([
         ["b2", "sdxl", "sd15", "both_bad", "people"],
         ["b1", "sd15", "sd21", "right", "landscape"],
         ["b2", "sdxl", "sd15", "left", "people"],
       ]);
-      assert.deepEqual(inputs(await store.listArenaVotes({ category: "people" })), [
+      expect(inputs(await store.listArenaVotes({ category: "people" }))).toStrictEqual([
         ["b2", "sdxl", "sd15", "both_bad", "people"],
         ["b2", "sdxl", "sd15", "left", "people"],
       ]);
-      assert.deepEqual(await store.listArenaVotes({ category: "animals" }), []);
+      expect(await store.listArenaVotes({ category: "animals" })).toStrictEqual([]);
       await store.close();
     });
 
@@ -375,7 +374,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       assert.equal(await store.purgeOlderThan(30), 1);
       assert.equal(await store.getGeneration("g1"), undefined);
       assert.ok(await store.getBattle("b1"));
-      assert.deepEqual((await store.listArenaVotes()).map((v) => v.winner), ["left"]);
+      expect((await store.listArenaVotes()).map((v) => v.winner)).toStrictEqual(["left"]);
       await store.close();
     });
 

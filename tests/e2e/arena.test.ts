@@ -1,10 +1,11 @@
 // The arena in Chromium against the real server and model: from the Image Creator to a battle, a
 // keyboard-only vote and the reveal, then the leaderboard with its intervals and categories.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { launchBrowser, screenshot, skipBrowser, startAddinServer, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
 /**
  * Starts a battle and waits for both pictures. The image filter withholds a few of the embedded
@@ -31,11 +32,11 @@ async function paintBattle(page: Page, prompt: string): Promise<void> {
   throw new Error("four battles in a row had a withheld picture");
 }
 
-describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
+describeUnless(skipBrowser)("arena", () => {
   let server: TestServer;
   let browser: Browser;
 
-  before(async () => {
+  beforeAll(async () => {
     // One model: the admin declares two settings of it to compare.
     server = await startAddinServer({
       arenaContenders: [
@@ -44,11 +45,11 @@ describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
       ],
     });
     browser = await launchBrowser(server.url);
-  });
-  after(async () => {
+  }, 300_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
-  });
+  }, 300_000);
 
   it("battles from the Image Creator's link, votes with the keyboard alone, and reveals the contenders", async () => {
     const page = await browser.newPage({ width: 1280, height: 900 });
@@ -64,7 +65,7 @@ describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
     const battle = page.getByTestId("battle");
     assert.match(await page.getByTestId("live-region").textContent() ?? "", /Which one is better/);
     assert.equal(await battle.getByText(/^by /).count(), 0, "no contender is named before the vote");
-    assert.deepEqual(await battle.locator("img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt"))), [
+    expect(await battle.locator("img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt")))).toStrictEqual([
       "Picture A of “a misty lake at sunrise”",
       "Picture B of “a misty lake at sunrise”",
     ]);
@@ -78,7 +79,7 @@ describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
     await page.getByTestId("reveal").waitFor();
     const a = (await page.getByTestId("contender-A").textContent())!.replace(/^by /, "");
     const b = (await page.getByTestId("contender-B").textContent())!.replace(/^by /, "");
-    assert.deepEqual([a, b].sort(), ["quick", "standard"]);
+    expect([a, b].sort()).toStrictEqual(["quick", "standard"]);
     assert.equal(await page.getByTestId("live-region").textContent(), `Vote counted: A is better. Picture A was ${a}; picture B was ${b}.`);
     assert.equal(await page.getByTestId("picture-A").getByText("Your pick").count(), 1);
     await screenshot(page, "arena-revealed");
@@ -96,7 +97,7 @@ describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
     const [score, lo, hi] = [Number(first[2]), ...first[3].split("–").map(Number)];
     assert.ok(score > 1000 && Number(second[2]) < 1000, `${first} / ${second}`);
     assert.ok(lo <= score && score <= hi, first[3]);
-    assert.deepEqual(first.slice(5), ["1", "1", "0", "0"]);
+    expect(first.slice(5)).toStrictEqual(["1", "1", "0", "0"]);
     assert.match(await page.getByTestId("live-region").textContent() ?? "", new RegExp(`Leaderboard of 1 vote: 1\\. ${a}`));
     await screenshot(page, "arena-leaderboard");
 
@@ -107,18 +108,18 @@ describe("arena", { skip: skipBrowser, timeout: 300_000 }, () => {
     await prompts.selectOption("people");
     await page.getByTestId("leaderboard-empty").waitFor();
     await page.close();
-  });
+  }, 300_000);
 });
 
-describe("arena switched off", { skip: skipBrowser, timeout: 180_000 }, () => {
+describeUnless(skipBrowser)("arena switched off", () => {
   let server: TestServer;
   let browser: Browser;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startAddinServer({ arena: false });
     browser = await launchBrowser(server.url);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });

@@ -1,18 +1,19 @@
 // The Image Creator page: four results in a wide layout, this browser's history, download.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
 import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
-describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
+describeUnless(skipBrowser)("Image Creator", () => {
   let server: TestServer;
   let browser: Browser;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startAddinServer();
     browser = await launchBrowser(server.url);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });
@@ -51,7 +52,7 @@ describe("Image Creator", { skip: skipBrowser, timeout: 180_000 }, () => {
     await page.reload();
     const history = page.getByRole("region", { name: "Your creations" }).getByRole("button", { name: /images?$/ });
     await history.first().waitFor();
-    assert.deepStrictEqual(await history.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label"))), [
+    expect(await history.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label")))).toStrictEqual([
       "a frozen lake under the stars, 2 images",
       `${prompt}, 4 images`,
     ]);

@@ -1,25 +1,26 @@
 // The unknown-words notice in headless Chromium against the real server and shipped model: the
 // task pane and the Image Creator say in a sentence which words of an out-of-domain prompt the
 // model doesn't know, and say nothing for a landscape.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { launchBrowser, modelOptions, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
 const OUT_OF_DOMAIN = "a bowl of ramen on a wooden table";
 const IN_DOMAIN = "a misty lake at sunrise";
 const SENTENCE = /^Lumen's built-in model paints landscapes and light; it doesn't know: .*\.$/;
 
-describe("unknown-words notice in the add-in", { skip: skipBrowser || (!modelOptions().model && "the built-in model is not built"), timeout: 180_000 }, () => {
+describeUnless(skipBrowser || (!modelOptions().model && "the built-in model is not built"))("unknown-words notice in the add-in", () => {
   let server: TestServer;
   let browser: Browser;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startAddinServer();
     browser = await launchBrowser(server.url);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });

@@ -2,7 +2,7 @@
 // 2 images and the strict safety level. Entra is unreachable here; fake-entra.ts either leaves it so
 // or answers for it. The page must show sign-in failing (with Try again) rather than break, adapt
 // to the policy before anyone signs in, and once signed in send the token with every call.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,26 +11,27 @@ import type { Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { startFakeEntra, type FakeEntra } from "./fake-entra";
 import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, watchProgress, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
 const TENANT = "11111111-1111-4111-8111-111111111111";
 const OTHER_TENANT = "22222222-2222-4222-8222-222222222222";
 const CLIENT_ID = "5b7e2c1a-0000-4000-8000-00000000c11e";
 const AUDIENCE = `api://127.0.0.1/${CLIENT_ID}`;
 
-describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, timeout: 240_000 }, () => {
+describeUnless(skipBrowser)("sign-in and the tenant policy in the add-in", () => {
   let entra: FakeEntra;
   let server: TestServer;
   let policyDir: string;
   const browsers: Browser[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     entra = await startFakeEntra({ clientId: CLIENT_ID, audience: AUDIENCE });
     policyDir = mkdtempSync(join(tmpdir(), "lumen-policy-"));
     const policy = join(policyDir, "policy.json");
     writeFileSync(policy, JSON.stringify({ maxImagesPerRequest: 2, safetyLevel: "strict" }));
     server = await startAddinServer({ auth: "entra", authAudience: AUDIENCE, authTenants: TENANT, authJwksUrl: entra.jwksUrl, authClientId: CLIENT_ID, policy });
   });
-  after(async () => {
+  afterAll(async () => {
     for (const browser of browsers) await browser.close();
     await server?.stop();
     entra?.close();
@@ -70,7 +71,7 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
     assert.strictEqual(await generate.getAttribute("aria-disabled"), "true", "Generate waits for sign-in");
     assert.strictEqual(await generate.getAttribute("aria-describedby"), "lumen-sign-in", "and says why");
     // The policy is public: the pane already offers only what the organisation allows.
-    assert.deepStrictEqual(await countChoices(page), ["1", "2"]);
+    expect(await countChoices(page)).toStrictEqual(["1", "2"]);
     await page.getByRole("textbox", { name: "Describe your image" }).fill("a lake at dawn");
     await screenshot(page, "taskpane-signin-failed");
 
@@ -85,11 +86,8 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
     await page.clock.fastForward("01:05");
     await page.getByTestId("signin-failed").waitFor();
 
-    assert.deepStrictEqual(
-      calls.map((c) => c.path),
-      ["/api/policy"],
-      "without a token nothing but the public policy was asked for",
-    );
+    // without a token nothing but the public policy was asked for
+    expect(calls.map((c) => c.path)).toStrictEqual(["/api/policy"]);
     assert.strictEqual(calls[0].authorization, undefined);
 
     // Once Entra answers again, Try again signs in and Generate becomes available.
@@ -111,7 +109,7 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
     await page.clock.fastForward("01:05");
     await page.getByTestId("signin-failed").getByRole("button", { name: "Try again" }).waitFor();
     assert.strictEqual(await generateButton(page, "Create").getAttribute("aria-disabled"), "true");
-    assert.deepStrictEqual(await countChoices(page), ["1", "2"]);
+    expect(await countChoices(page)).toStrictEqual(["1", "2"]);
     assert.strictEqual(await page.getByRole("combobox", { name: "Images" }).inputValue(), "2", "its usual 4 brought within the policy");
     await page.close();
   });
@@ -124,7 +122,7 @@ describe("sign-in and the tenant policy in the add-in", { skip: skipBrowser, tim
       return button && button.getAttribute("aria-disabled") !== "true";
     });
     assert.strictEqual(await page.getByTestId("signin-progress").count(), 0);
-    assert.deepStrictEqual(await countChoices(page), ["1", "2"]);
+    expect(await countChoices(page)).toStrictEqual(["1", "2"]);
 
     await page.getByRole("textbox", { name: "Describe your image" }).fill("northern lights over a frozen lake");
     await page.getByRole("combobox", { name: "Images" }).selectOption("2");

@@ -2,13 +2,14 @@
 // pictures (the sd15 fixture has a vae_encoder/): a starting picture chosen, dropped or pasted in
 // the Image Creator, "Use as starting point" on a result, the server's refusals in a sentence, and
 // the task pane's "Start from the selected picture" in Word through an office.js stand-in.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { fixturesDir } from "../helpers/fixtures";
 import type { TestServer } from "../helpers/server";
 import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
 /** A 96×64 PNG (3:2, closest to the 4:3 aspect) with a left-to-right gradient. */
 async function gradientPng(width = 96, height = 64): Promise<Buffer> {
@@ -43,20 +44,20 @@ async function chooseFile(page: Page, file: { name: string; mimeType: string; bu
   await (await chooser).setFiles(file);
 }
 
-describe("pictures from pictures", { skip: skipBrowser, timeout: 600_000 }, () => {
+describeUnless(skipBrowser)("pictures from pictures", () => {
   let server: TestServer;
   let browser: Browser;
   let png: Buffer;
 
-  before(async () => {
+  beforeAll(async () => {
     png = await gradientPng();
     server = await startAddinServer({ modelsDir: fixturesDir, model: "sd15" });
     browser = await launchBrowser(server.url);
-  });
-  after(async () => {
+  }, 600_000);
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
-  });
+  }, 600_000);
 
   async function openCreator(): Promise<Page> {
     const page = await browser.newPage({ width: 1280, height: 900 });
@@ -104,7 +105,7 @@ describe("pictures from pictures", { skip: skipBrowser, timeout: 600_000 }, () =
     assert.strictEqual(second.strength, 0.4, "the strength stays as set");
     await page.getByRole("heading", { name: "the same valley under snow" }).waitFor({ timeout: 120_000 });
     await page.close();
-  });
+  }, 600_000);
 
   it("Image Creator: takes a dropped or pasted picture, and Remove goes back to words alone", async () => {
     const page = await openCreator();
@@ -135,9 +136,9 @@ describe("pictures from pictures", { skip: skipBrowser, timeout: 600_000 }, () =
     const posted = nextGeneration(page);
     await page.getByRole("button", { name: "Create" }).click();
     const body = await posted;
-    assert.deepStrictEqual([body.image, body.strength], [undefined, undefined]);
+    expect([body.image, body.strength]).toStrictEqual([undefined, undefined]);
     await page.close();
-  });
+  }, 600_000);
 
   it("Image Creator: says in a sentence what is wrong with a picture, and offers it only for models that can encode", async () => {
     const page = await openCreator();
@@ -165,7 +166,7 @@ describe("pictures from pictures", { skip: skipBrowser, timeout: 600_000 }, () =
     await page.getByRole("combobox", { name: "Model" }).selectOption("sdxl");
     await page.getByRole("group", { name: "Starting picture", exact: true }).waitFor({ state: "detached" });
     await page.close();
-  });
+  }, 600_000);
 
   it("task pane in Word: starts from the selected inline picture (Word.run, inlinePictures, getBase64ImageSrc)", async () => {
     const page = await browser.newPage();
@@ -234,7 +235,7 @@ describe("pictures from pictures", { skip: skipBrowser, timeout: 600_000 }, () =
     assert.strictEqual(body.strength, 0.8);
     await page.getByTestId("result").first().waitFor({ timeout: 120_000 });
     await page.close();
-  });
+  }, 600_000);
 
   it("task pane in a browser: a file picker, no selection to start from", async () => {
     const page = await browser.newPage();
@@ -243,5 +244,5 @@ describe("pictures from pictures", { skip: skipBrowser, timeout: 600_000 }, () =
     await page.getByRole("button", { name: "Choose a picture…" }).waitFor();
     assert.strictEqual(await page.getByRole("button", { name: "Start from the selected picture" }).count(), 0);
     await page.close();
-  });
+  }, 600_000);
 });

@@ -1,22 +1,23 @@
 // The task pane's waiting states against the real server: a place in the queue, Cancel, and the
 // wait the server asks for (Retry-After) when this client is rate limited.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, it } from "@jest/globals";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
 import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
-describe("task pane: queue, cancel and rate limit", { skip: skipBrowser, timeout: 180_000 }, () => {
+describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
   let server: TestServer;
   let limited: TestServer;
   let browser: Browser;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startAddinServer();
     // One generation request per minute, so the second one is refused with Retry-After.
     limited = await startAddinServer({ rateLimitMax: 1, rateLimitWindowMs: 60_000 });
     browser = await launchBrowser(server.url);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await limited?.stop();
     await server?.stop();

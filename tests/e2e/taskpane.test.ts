@@ -1,23 +1,24 @@
 // The task pane in headless Chromium against the real server and model: outside Office it uses
 // the browser host, so "insert" downloads the image and copies it to the clipboard.
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import type { TestServer } from "../helpers/server";
 import { launchBrowser, screenshot, skipBrowser, startAddinServer, tabTo, useSeed, watchProgress, type Browser } from "./support";
+import { describeUnless } from "../helpers/skip";
 
 const PROMPT = "a misty lake at sunrise with pine-covered hills reflected in still water";
 
-describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
+describeUnless(skipBrowser)("task pane", () => {
   let server: TestServer;
   let browser: Browser;
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startAddinServer();
     browser = await launchBrowser(server.url);
   });
-  after(async () => {
+  afterAll(async () => {
     await browser?.close();
     await server?.stop();
   });
@@ -45,7 +46,7 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     const posted = page.waitForRequest((r) => r.url().endsWith("/api/generations") && r.method() === "POST");
     await page.getByRole("button", { name: "Generate" }).click();
 
-    assert.deepStrictEqual(JSON.parse((await posted).postData() ?? "{}"), { prompt: PROMPT, aspect: "wide", style: "none", n: 2, seed: 1 });
+    expect(JSON.parse((await posted).postData() ?? "{}")).toStrictEqual({ prompt: PROMPT, aspect: "wide", style: "none", n: 2, seed: 1 });
     await results(page).nth(1).waitFor();
     const seen = await progress();
     assert.ok(seen.progress, "the progress panel was shown");
@@ -76,11 +77,12 @@ describe("task pane", { skip: skipBrowser, timeout: 240_000 }, () => {
     const file = await download;
     assert.strictEqual(file.suggestedFilename(), "snowy-peaks-at-sunset.png");
     const bytes = await readFile(await file.path());
-    assert.deepStrictEqual([...bytes.subarray(1, 4)], [0x50, 0x4e, 0x47], "a PNG");
+    // a PNG
+    expect([...bytes.subarray(1, 4)]).toStrictEqual([0x50, 0x4e, 0x47]);
 
     await page.getByText(/Downloaded snowy-peaks-at-sunset\.png and copied the image to the clipboard/).first().waitFor();
     const clipboard = await page.evaluate(async () => (await navigator.clipboard.read()).flatMap((item) => item.types));
-    assert.deepStrictEqual(clipboard, ["image/png"]);
+    expect(clipboard).toStrictEqual(["image/png"]);
     await page.close();
   });
 

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import sharp from "sharp";
 import { loadConfig } from "../../backend/config";
 import { readProvenance } from "../../backend/provenance";
@@ -29,20 +29,20 @@ const vote = (server: TestServer, id: string, winner: string, headers: Record<st
 
 describe("arena between installed models", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     // Three fixture models are installed (sd15, sd21, sdxl); the policy allows two, at a small size.
     server = await startTestServer({ policy: policyFile({ allowedModels: ["sd15", "sd21"], maxSize: 128 }) });
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it("is on, as the policy endpoint says, where two contenders exist", async () => {
     const policy = await (await server.api("/api/policy")).json();
-    assert.deepEqual(policy.arena, { enabled: true });
+    expect(policy.arena).toStrictEqual({ enabled: true });
   });
 
   it("draws two anonymous pictures of one prompt and reveals who drew which after the vote", async () => {
     const b = await battle(server);
-    assert.deepEqual(Object.keys(b).sort(), ["id", "left", "right"]);
+    expect(Object.keys(b).sort()).toStrictEqual(["id", "left", "right"]);
     assert.equal(b.left.imageUrl, `/api/arena/battles/${b.id}/images/left`);
     assert.ok(!JSON.stringify(b).match(/sd15|sd21/), "nothing in the battle names a contender");
 
@@ -52,14 +52,14 @@ describe("arena between installed models", () => {
       assert.equal(res.headers.get("content-type"), "image/png");
       return Buffer.from(await res.arrayBuffer());
     }));
-    for (const png of pictures) assert.deepEqual(await sharp(png).metadata().then((m) => [m.width, m.height]), [128, 128]);
-    assert.notDeepEqual(pictures[0], pictures[1]);
+    for (const png of pictures) expect(await sharp(png).metadata().then((m) => [m.width, m.height])).toStrictEqual([128, 128]);
+    expect(pictures[0]).not.toStrictEqual(pictures[1]);
 
     const res = await vote(server, b.id, "left");
     assert.equal(res.status, 200);
     const reveal = await res.json();
     assert.equal(reveal.winner, "left");
-    assert.deepEqual([reveal.left.contender, reveal.right.contender].sort(), ["sd15", "sd21"]);
+    expect([reveal.left.contender, reveal.right.contender].sort()).toStrictEqual(["sd15", "sd21"]);
     // The picture on each side is the revealed contender's: its provenance names that model.
     assert.match((await readProvenance(pictures[0])).parameters ?? "", new RegExp(`Model: ${reveal.left.contender},`));
     assert.match((await readProvenance(pictures[1])).parameters ?? "", new RegExp(`Model: ${reveal.right.contender},`));
@@ -118,7 +118,7 @@ describe("arena between installed models", () => {
     const all = await (await server.api("/api/arena/leaderboard")).json();
     assert.equal(all.votes, 10);
     assert.equal(all.category, null);
-    assert.deepEqual(all.contenders.map((c: { name: string }) => c.name), ["sd21", "sd15"]);
+    expect(all.contenders.map((c: { name: string }) => c.name)).toStrictEqual(["sd21", "sd15"]);
     for (const c of all.contenders) {
       assert.ok(c.ci95[0] <= c.score && c.score <= c.ci95[1], JSON.stringify(c));
       assert.equal(c.battles, 10);
@@ -133,7 +133,7 @@ describe("arena between installed models", () => {
     const people = await (await server.api("/api/arena/leaderboard?category=people")).json();
     assert.equal(people.category, "people");
     assert.equal(people.votes, 2);
-    assert.deepEqual(people.contenders.map((c: { name: string }) => c.name), ["sd15", "sd21"]);
+    expect(people.contenders.map((c: { name: string }) => c.name)).toStrictEqual(["sd15", "sd21"]);
     const unknown = await server.api("/api/arena/leaderboard?category=cats");
     assert.equal(unknown.status, 400);
     assert.match((await unknown.json()).error.message, /category must be one of/);
@@ -142,7 +142,7 @@ describe("arena between installed models", () => {
 
 describe("arena of named settings of one model", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({
       policy: policyFile({
         allowedModels: ["sd15"],
@@ -156,12 +156,12 @@ describe("arena of named settings of one model", () => {
       }),
     });
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it("runs each picture with its contender's settings and the same seed", async () => {
     const b = await battle(server);
     const reveal = await (await vote(server, b.id, "right")).json();
-    assert.deepEqual([reveal.left.contender, reveal.right.contender].sort(), ["careful", "quick"]);
+    expect([reveal.left.contender, reveal.right.contender].sort()).toStrictEqual(["careful", "quick"]);
     const { items } = await (await server.api("/api/generations")).json();
     const [first, second] = items.map((g: { params: Record<string, unknown> }) => g.params);
     const bySteps = Object.fromEntries([first, second].map((p) => [p.steps, p]));
@@ -176,7 +176,7 @@ describe("arena switched off", () => {
   it("by the tenant policy: battles are refused, the leaderboard still reads", async () => {
     const server = await startTestServer({ policy: policyFile({ arena: { enabled: false } }) });
     try {
-      assert.deepEqual((await (await server.api("/api/policy")).json()).arena, { enabled: false });
+      expect((await (await server.api("/api/policy")).json()).arena).toStrictEqual({ enabled: false });
       const res = await server.api("/api/arena/battles", { method: "POST", json: { prompt: "a lake" } });
       assert.equal(res.status, 409);
       const body = await res.json();
@@ -218,7 +218,7 @@ describe("arena switched off", () => {
     assert.throws(() => loadConfig({}, { LUMEN_ARENA_CONTENDERS: "fast" }), /JSON array/);
     assert.throws(() => loadConfig({ policy: policyFile({ arena: { enabled: "yes" } }) }, {}), /arena\.enabled/);
     const fromEnv = loadConfig({}, { LUMEN_ARENA_CONTENDERS: '[{"name": "fast", "steps": 2}, {"name": "slow"}]', LUMEN_ARENA: "false" });
-    assert.deepEqual(fromEnv.arenaContenders, [{ name: "fast", steps: 2 }, { name: "slow" }]);
+    expect(fromEnv.arenaContenders).toStrictEqual([{ name: "fast", steps: 2 }, { name: "slow" }]);
     assert.equal(fromEnv.arena, false);
   });
 });

@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, it } from "@jest/globals";
 import { exportJWK, generateKeyPair, SignJWT, type JWK } from "jose";
 import { startTestServer, type TestServer } from "../helpers/server";
 
@@ -18,7 +18,7 @@ describe("sign-in with Entra ID", () => {
   let otherKey: CryptoKey;
   const jwks: { keys: JWK[] } = { keys: [] };
 
-  before(async () => {
+  beforeAll(async () => {
     const pair = await generateKeyPair("RS256");
     key = pair.privateKey;
     jwks.keys.push({ ...(await exportJWK(pair.publicKey)), kid: "key-1", alg: "RS256", use: "sig" });
@@ -37,7 +37,7 @@ describe("sign-in with Entra ID", () => {
       rateLimitMax: 2,
     });
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
     jwksServer.close();
   });

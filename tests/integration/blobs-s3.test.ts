@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { parseS3Url, S3BlobStore, type BlobStore } from "../../backend/blobs";
 import { ConfigError, loadConfig } from "../../backend/config";
@@ -20,16 +20,16 @@ import { spawnServer } from "../helpers/process-server";
 import { readEvents, startTestServer } from "../helpers/server";
 
 let s3: S3Server;
-before(async () => {
+beforeAll(async () => {
   s3 = await startS3();
 });
-after(async () => {
+afterAll(async () => {
   await s3?.close();
 });
 
 const credentials = { accessKeyId: S3_ACCESS_KEY, secretAccessKey: S3_SECRET };
 const opened: S3BlobStore[] = [];
-after(async () => {
+afterAll(async () => {
   for (const store of opened) await store.close();
 });
 function bucketStore(options: { prefix?: string; bucket?: string; accessKeyId?: string } = {}): S3BlobStore {
@@ -72,7 +72,7 @@ blobStoreContract("S3 bucket (s3rver)", {
 // The store's own rules for blobs (content-addressed, idempotent writes, purges and failed
 // generations removing what no image uses) hold with its images in a bucket.
 const temporary: string[] = [];
-after(() => temporary.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => temporary.forEach((d) => rmSync(d, { recursive: true, force: true })));
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "lumen-s3-data-"));
   temporary.push(dir);
@@ -122,7 +122,7 @@ describe("S3 blob store", () => {
     const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
     try {
       const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
-      assert.deepEqual(listed.Contents?.map((o) => o.Key), [`${prefix}${a.key.slice(0, 2)}/${a.key}.png`]);
+      expect(listed.Contents?.map((o) => o.Key)).toStrictEqual([`${prefix}${a.key.slice(0, 2)}/${a.key}.png`]);
       const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: listed.Contents![0]!.Key }));
       assert.equal(head.ContentType, "image/png");
       assert.equal(head.ContentLength, a.bytes.length);
@@ -130,14 +130,14 @@ describe("S3 blob store", () => {
       client.destroy();
     }
     assert.equal(store.location, `s3://${s3.bucket}/${prefix} at ${s3.endpoint}`);
-    assert.deepEqual(store.dirs, []);
+    expect(store.dirs).toStrictEqual([]);
   });
 
   it("reads s3:// URLs and refuses others with the reason", () => {
-    assert.deepEqual(parseS3Url("s3://lumen-images"), { bucket: "lumen-images", prefix: "" });
-    assert.deepEqual(parseS3Url("s3://lumen-images/"), { bucket: "lumen-images", prefix: "" });
-    assert.deepEqual(parseS3Url("s3://lumen-images/prod/images/"), { bucket: "lumen-images", prefix: "prod/images/" });
-    assert.deepEqual(parseS3Url("s3://lumen-images/prod"), { bucket: "lumen-images", prefix: "prod/" });
+    expect(parseS3Url("s3://lumen-images")).toStrictEqual({ bucket: "lumen-images", prefix: "" });
+    expect(parseS3Url("s3://lumen-images/")).toStrictEqual({ bucket: "lumen-images", prefix: "" });
+    expect(parseS3Url("s3://lumen-images/prod/images/")).toStrictEqual({ bucket: "lumen-images", prefix: "prod/images/" });
+    expect(parseS3Url("s3://lumen-images/prod")).toStrictEqual({ bucket: "lumen-images", prefix: "prod/" });
     for (const bad of ["https://lumen-images/x", "s3://", "s3://Lumen_Images", "s3://ab", "/srv/images", "s3://lumen-images/x?versionId=1"]) {
       assert.throws(() => parseS3Url(bad), RangeError, bad);
     }
@@ -146,7 +146,7 @@ describe("S3 blob store", () => {
   it("is configured with LUMEN_BLOB_URL and the LUMEN_S3_* settings, which are checked", () => {
     const env = { LUMEN_BLOB_URL: "s3://lumen-images/prod", LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000", LUMEN_S3_FORCE_PATH_STYLE: "false", LUMEN_S3_REGION: "eu-west-1" };
     const config = loadConfig({}, env);
-    assert.deepEqual([config.blobUrl, config.s3Endpoint, config.s3ForcePathStyle, config.s3Region], ["s3://lumen-images/prod", "http://127.0.0.1:9000", false, "eu-west-1"]);
+    expect([config.blobUrl, config.s3Endpoint, config.s3ForcePathStyle, config.s3Region]).toStrictEqual(["s3://lumen-images/prod", "http://127.0.0.1:9000", false, "eu-west-1"]);
     const refused: Array<[Record<string, string>, RegExp]> = [
       [{ LUMEN_BLOB_URL: "s3://Bad_Bucket" }, /blobUrl: .*bucket name/],
       [{ LUMEN_BLOB_URL: "/srv/images" }, /blobUrl: .*not an s3:\/\/bucket\/prefix URL/],
@@ -207,7 +207,8 @@ describe("S3 blob store", () => {
       await s3.start();
     }
     assert.equal(await store.probe(), undefined);
-    assert.deepEqual(await store.get(a.key), a.bytes, "what was written before the stop is still there");
+    // what was written before the stop is still there
+    expect(await store.get(a.key)).toStrictEqual(a.bytes);
     assert.equal(await store.has(b.key), false, "nothing was written while it was stopped");
     assert.equal(await store.put(b.key, b.bytes), true);
   });
@@ -215,11 +216,11 @@ describe("S3 blob store", () => {
 
 describe("the service with images in S3", () => {
   const saved = { ...process.env };
-  before(() => {
+  beforeAll(() => {
     // The SDK's own credential chain, as an operator configures it.
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET });
   });
-  after(() => {
+  afterAll(() => {
     process.env = saved;
   });
   const small = { width: 64, height: 64, steps: 2 };
@@ -245,11 +246,11 @@ describe("the service with images in S3", () => {
         return { id: id as string, events: await readEvents(await server.api(`/api/generations/${id}/events`)) };
       };
       const first = await generate();
-      assert.deepEqual(first.events.at(-1), { type: "done", data: { status: "done" } });
+      expect(first.events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
       const image = await server.api(`/api/images/${first.id}-0.png`);
       assert.equal(image.status, 200);
       const png = Buffer.from(await image.arrayBuffer());
-      assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from("PNG")]);
+      expect([...png.subarray(1, 4)]).toStrictEqual([...Buffer.from("PNG")]);
       const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
       const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
       client.destroy();
@@ -258,9 +259,9 @@ describe("the service with images in S3", () => {
       await s3.stop();
       // A job accepted before the node noticed: it fails with storage_unavailable and keeps no image.
       const lost = await generate();
-      assert.deepEqual(lost.events.at(-1)?.type, "error");
+      expect(lost.events.at(-1)?.type).toStrictEqual("error");
       assert.equal(lost.events.at(-1)?.data.code, "storage_unavailable");
-      assert.deepEqual((await (await server.api(`/api/generations/${lost.id}`)).json()).images, []);
+      expect((await (await server.api(`/api/generations/${lost.id}`)).json()).images).toStrictEqual([]);
 
       const stored = await server.api(`/api/images/${first.id}-0.png`);
       assert.equal(stored.status, 503);
@@ -285,7 +286,7 @@ describe("the service with images in S3", () => {
       assert.equal(again.status, 200);
       assert.ok(Buffer.from(await again.arrayBuffer()).equals(png), "the same bytes as before the stop");
       const next = await generate();
-      assert.deepEqual(next.events.at(-1), { type: "done", data: { status: "done" } });
+      expect(next.events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
     } finally {
       await s3.start();
       await server.stop();
@@ -305,7 +306,7 @@ describe("lumen serve with LUMEN_BLOB_URL", () => {
       assert.equal(res.status, 202);
       const { id } = await res.json();
       const events = await readEvents(await server.api(`/api/generations/${id}/events`));
-      assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+      expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
       const image = await server.api(`/api/images/${id}-0.png`);
       assert.equal(image.status, 200);
       const bytes = Buffer.from(await image.arrayBuffer());

@@ -4,7 +4,7 @@ import { execFile } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { readContentCredentials, readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
@@ -15,7 +15,7 @@ import { readEvents, startTestServer } from "../helpers/server";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 const work = mkdtempSync(join(tmpdir(), "lumen-cli-"));
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function lumen(args: string[], env: Record<string, string> = {}) {
   try {
@@ -49,7 +49,7 @@ describe("lumen generate", () => {
     // Each file carries its own signature, so only the pixels repeat.
     assert.ok(!a.equals(b));
     const meta = await sharp(a).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ["png", 64, 64]);
+    expect([meta.format, meta.width, meta.height]).toStrictEqual(["png", 64, 64]);
   });
 
   it("writes several images as numbered files in the format of the extension", async () => {
@@ -70,7 +70,7 @@ describe("lumen generate", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /64×64 upscaled to 128×128/);
     const meta = await sharp(readFileSync(join(work, "up.jpg"))).metadata();
-    assert.deepEqual([meta.format, meta.width, meta.height], ["jpeg", 128, 128]);
+    expect([meta.format, meta.width, meta.height]).toStrictEqual(["jpeg", 128, 128]);
   });
 
   for (const [what, args, pattern] of [
@@ -110,15 +110,16 @@ describe("lumen generate provenance", () => {
       await readEvents(await server.api(`/api/generations/${id}/events`));
       const png = Buffer.from(await (await server.api(`/api/images/${id}-0.png`)).arrayBuffer());
       const service = await readProvenance(png);
-      assert.deepEqual(cli, service, "PNG: XMP and parameters");
+      // PNG: XMP and parameters
+      expect(cli).toStrictEqual(service);
       assert.equal(cliJpeg.xmp, service.xmp, "JPEG: the same XMP packet");
       assert.equal(cliJpeg.parameters, service.parameters);
       // The same Content Credentials assertions; each signer's own certificate.
       const cliCredentials = (await readContentCredentials(readFileSync(join(work, "prov.png"))))!;
       const serviceCredentials = (await readContentCredentials(png))!;
-      assert.deepEqual(cliCredentials.manifest.actions, serviceCredentials.manifest.actions);
-      assert.deepEqual(cliCredentials.manifest.claimGenerator, serviceCredentials.manifest.claimGenerator);
-      assert.deepEqual([cliCredentials.state, cliCredentials.failures], ["Valid", ["signingCredential.untrusted"]]);
+      expect(cliCredentials.manifest.actions).toStrictEqual(serviceCredentials.manifest.actions);
+      expect(cliCredentials.manifest.claimGenerator).toStrictEqual(serviceCredentials.manifest.claimGenerator);
+      expect([cliCredentials.state, cliCredentials.failures]).toStrictEqual(["Valid", ["signingCredential.untrusted"]]);
     } finally {
       await server.stop();
     }
@@ -143,9 +144,9 @@ describe("lumen generate Content Credentials", () => {
       assert.match(run.stderr, /lumen: Content Credentials signed with the development certificate in .*cc-data\/c2pa: validators show them as untrusted/);
       const report = await readContentCredentials(readFileSync(join(work, file)), { trustAnchors: readFileSync(join(dataDir, "c2pa", "dev-ca.pem"), "utf8") });
       assert.ok(report, `${file} has no manifest`);
-      assert.deepEqual([report.state, report.failures], ["Trusted", []]);
+      expect([report.state, report.failures]).toStrictEqual(["Trusted", []]);
       assert.equal(report.manifest.title, file);
-      assert.deepEqual(report.manifest.actions, created);
+      expect(report.manifest.actions).toStrictEqual(created);
       assert.equal(report.manifest.signature.commonName, "Lumen development signer");
       assert.equal((await readProvenance(readFileSync(join(work, file)))).digitalSourceType, TRAINED_ALGORITHMIC_MEDIA, "XMP stays");
     }
@@ -159,9 +160,9 @@ describe("lumen generate Content Credentials", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.doesNotMatch(run.stderr, /development certificate/);
     const report = (await readContentCredentials(readFileSync(join(work, "org.png")), { trustAnchors: caPem }))!;
-    assert.deepEqual([report.state, report.failures], ["Trusted", []]);
+    expect([report.state, report.failures]).toStrictEqual(["Trusted", []]);
     assert.equal(report.manifest.signature.commonName, "Contoso Lumen");
-    assert.deepEqual(report.manifest.actions, created);
+    expect(report.manifest.actions).toStrictEqual(created);
   });
 
   for (const [what, env, pattern] of [
@@ -185,7 +186,7 @@ describe("lumen tokenize", () => {
     const run = await lumen(["tokenize", "--model", fixtureModel("sd21"), "a photo of a cat"]);
     assert.equal(run.code, 0, run.stderr);
     const ids = JSON.parse(run.stdout);
-    assert.deepEqual(ids.slice(0, 8), [49406, 320, 1125, 539, 320, 2368, 49407, 0]);
+    expect(ids.slice(0, 8)).toStrictEqual([49406, 320, 1125, 539, 320, 2368, 49407, 0]);
     assert.equal(ids.length, 77);
   });
 });
@@ -196,10 +197,7 @@ describe("lumen models", () => {
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trim().split("\n");
     assert.match(lines[0], /^name\s+family\s+precision\s+size\s+devices/);
-    assert.deepEqual(
-      lines.slice(1).map((l) => l.split(/\s{2,}/).filter((c) => !/MB|kB/.test(c)).slice(0, 4)),
-      [["sd15", "sd", "fp32", "cpu,cuda,webgpu,dml,coreml"], ["sd21", "sd", "fp32", "cpu,cuda,webgpu,dml,coreml"], ["sdxl", "sdxl", "fp16", "cpu,cuda,webgpu,dml,coreml"]],
-    );
+    expect(lines.slice(1).map((l) => l.split(/\s{2,}/).filter((c) => !/MB|kB/.test(c)).slice(0, 4))).toStrictEqual([["sd15", "sd", "fp32", "cpu,cuda,webgpu,dml,coreml"], ["sd21", "sd", "fp32", "cpu,cuda,webgpu,dml,coreml"], ["sdxl", "sdxl", "fp16", "cpu,cuda,webgpu,dml,coreml"]]);
     const json = JSON.parse((await lumen(["models", "--json"], { LUMEN_MODELS_DIR: fixturesDir })).stdout);
     assert.ok(json.every((m: { bytes: number }) => m.bytes > 0));
   });
@@ -231,7 +229,8 @@ describe("the lumen launcher", () => {
       assert.equal(added.length, 1, "one new build");
       const built = statSync(join(cache, added[0], "cli.js")).mtimeMs;
       await lumen(["--version"]);
-      assert.deepEqual(builds().filter((b) => !before.includes(b)), added, "an up-to-date bundle is used, not built again");
+      // an up-to-date bundle is used, not built again
+      expect(builds().filter((b) => !before.includes(b))).toStrictEqual(added);
       assert.equal(statSync(join(cache, added[0], "cli.js")).mtimeMs, built);
     } finally {
       utimesSync(source, original.atime, original.mtime);
@@ -248,7 +247,7 @@ describe("the lumen launcher", () => {
       const runs = await Promise.all(Array.from({ length: 4 }, () => lumen(["models", "rm", "nothing-here"], { LUMEN_MODELS_DIR: empty })));
       for (const run of runs) {
         assert.doesNotMatch(run.stderr, /ERR_MODULE_NOT_FOUND|Cannot find module/, run.stderr);
-        assert.deepEqual([run.code, run.stderr], [runs[0].code, runs[0].stderr]);
+        expect([run.code, run.stderr]).toStrictEqual([runs[0].code, runs[0].stderr]);
       }
       assert.notEqual(runs[0].code, 0, "removing a model that is not there fails");
     } finally {

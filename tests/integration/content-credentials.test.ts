@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
 import { loadConfig } from "../../backend/config";
 import { readContentCredentials, readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
@@ -12,11 +12,11 @@ import { readEvents, startTestServer, type TestServer } from "../helpers/server"
 describe("Content Credentials from the server", () => {
   let server: TestServer;
   let ca: string;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
     ca = readFileSync(join(server.dataDir, "c2pa", "dev-ca.pem"), "utf8");
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   async function generate(): Promise<string> {
     const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dawn", width: 64, height: 64, steps: 2, seed: 5 } });
@@ -34,10 +34,10 @@ describe("Content Credentials from the server", () => {
     const [created] = report.manifest.actions;
     assert.equal(created.action, "c2pa.created");
     assert.equal(created.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
-    assert.deepEqual(created.parameters, { model: "sd15" });
+    expect(created.parameters).toStrictEqual({ model: "sd15" });
     assert.equal((created.softwareAgent as { name: string }).name, "Lumen");
     // Without trusting the development CA it is valid but untrusted, as the docs say.
-    assert.deepEqual((await readContentCredentials(png))!.failures, ["signingCredential.untrusted"]);
+    expect((await readContentCredentials(png))!.failures).toStrictEqual(["signingCredential.untrusted"]);
     const xmp = await readProvenance(png);
     assert.equal(xmp.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
     assert.match(xmp.parameters ?? "", /Seed: 5/);
@@ -49,11 +49,11 @@ describe("Content Credentials from the server", () => {
       const bytes = Buffer.from(await (await server.api(path)).arrayBuffer());
       const report = (await readContentCredentials(bytes, { trustAnchors: ca }))!;
       assert.equal(report.state, "Trusted", path);
-      assert.deepEqual(report.manifest.actions.map((a) => a.action), ["c2pa.opened", "c2pa.transcoded"], path);
+      expect({ message: path, actual: report.manifest.actions.map((a) => a.action) }).toStrictEqual({ message: path, actual: ["c2pa.opened", "c2pa.transcoded"] });
       assert.equal(report.manifest.ingredients[0].title, `${imageId}.png`);
       // Asked again, the same copy comes back (from the server's cache), still valid.
       const again = Buffer.from(await (await server.api(path)).arrayBuffer());
-      assert.deepEqual(again, bytes);
+      expect(again).toStrictEqual(bytes);
     }
   });
 

@@ -5,7 +5,7 @@ import { strict as assert } from "node:assert";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { rmSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { readEvents, readEventsWithIds, startTestServer, type TestServer } from "../helpers/server";
 
 const small = { width: 64, height: 64, steps: 2 };
@@ -25,10 +25,10 @@ function rawGet(url: string, path: string, headers: Record<string, string>, body
 
 describe("edges", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ requestTimeoutMs: 1000 });
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   const create = async (body: Record<string, unknown> = {}) => {
     const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dawn", ...small, ...body } });
@@ -46,15 +46,14 @@ describe("edges", () => {
       const first = events.find((e) => e.type === "image")!;
 
       const again = await readEventsWithIds(await server.api(`/api/generations/${id}/events`, { headers: { "last-event-id": first.id! } }));
-      assert.deepEqual(
-        again.map((e) => [e.id, e.type, e.data.index]),
-        events.filter((e) => Number(e.id) > Number(first.id)).map((e) => [e.id, e.type, e.data.index]),
-      );
-      assert.deepEqual(again.map((e) => e.type), ["image", "done"], "the second image and the end; the first is not sent again");
+      expect(again.map((e) => [e.id, e.type, e.data.index])).toStrictEqual(events.filter((e) => Number(e.id) > Number(first.id)).map((e) => [e.id, e.type, e.data.index]));
+      // the second image and the end; the first is not sent again
+      expect(again.map((e) => e.type)).toStrictEqual(["image", "done"]);
 
       const atEnd = await server.api(`/api/generations/${id}/events`, { headers: { "last-event-id": events.at(-1)!.id! } });
       assert.equal(atEnd.status, 200);
-      assert.deepEqual(await readEvents(atEnd), [], "a client that had the last event gets an empty, ended stream");
+      // a client that had the last event gets an empty, ended stream
+      expect(await readEvents(atEnd)).toStrictEqual([]);
 
       const bad = await server.api(`/api/generations/${id}/events`, { headers: { "last-event-id": "yesterday" } });
       assert.equal(bad.status, 400);
@@ -77,9 +76,10 @@ describe("edges", () => {
       try {
         const replay = await readEventsWithIds(await second.api(`/api/generations/${id}/events`));
         const delivered = events.filter((e) => e.type === "image" || e.type === "done");
-        assert.deepEqual(replay.map((e) => [e.id, e.type]), delivered.map((e) => [e.id, e.type]), "the same ids as the live stream");
+        // the same ids as the live stream
+        expect(replay.map((e) => [e.id, e.type])).toStrictEqual(delivered.map((e) => [e.id, e.type]));
         const after = await readEventsWithIds(await second.api(`/api/generations/${id}/events`, { headers: { "last-event-id": delivered[0].id! } }));
-        assert.deepEqual(after.map((e) => [e.id, e.type]), delivered.slice(1).map((e) => [e.id, e.type]));
+        expect(after.map((e) => [e.id, e.type])).toStrictEqual(delivered.slice(1).map((e) => [e.id, e.type]));
       } finally {
         await second.stop();
         rmSync(dataDir, { recursive: true, force: true });
@@ -140,7 +140,7 @@ describe("edges", () => {
       // The largest size the API accepts: its steps and decode take seconds even with the tiny fixture.
       const id = await create({ steps: 50, width: 2048, height: 2048 });
       const events = await readEvents(await server.api(`/api/generations/${id}/events`));
-      assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+      expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
       const g = await (await server.api(`/api/generations/${id}`)).json();
       assert.ok(Date.parse(g.finishedAt) - Date.parse(g.createdAt) > 1000, "the stream stayed open past the 1 s request limit");
     });

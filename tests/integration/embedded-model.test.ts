@@ -1,6 +1,6 @@
 // The embedded default model, through the same engine and CLI a user runs.
 import { strict as assert } from "node:assert";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { encodeImage, generate, loadModel, resolveModelDir, type LoadedModel, type RgbImage } from "../../backend/engine";
@@ -8,7 +8,7 @@ import { pixelDistance, relativeError } from "../helpers/fixtures";
 
 let model: LoadedModel | undefined;
 const open = async () => (model ??= await loadModel(resolveModelDir(undefined), { device: "cpu" }));
-after(() => model?.release());
+afterAll(() => model?.release());
 
 const luminance = (img: RgbImage) => {
   let sum = 0;
@@ -20,7 +20,7 @@ describe("embedded model (lumen-landscapes)", () => {
   it("is the default model, with its own defaults and native size", async () => {
     const m = await open();
     assert.equal(m.name, "lumen-landscapes");
-    assert.deepEqual(m.nativeSize, [128, 128]);
+    expect(m.nativeSize).toStrictEqual([128, 128]);
     assert.ok(m.defaults.steps <= 8, "few steps are a product goal");
   });
 
@@ -28,18 +28,15 @@ describe("embedded model (lumen-landscapes)", () => {
     // Written by models/training/landscapes/export.py with the PyTorch sampler the model card's numbers come from.
     const ref = JSON.parse(readFileSync(join(import.meta.dirname, "..", "fixtures", "lumen-landscapes-reference.json"), "utf8"));
     const m = await open();
-    assert.deepEqual(
-      { steps: m.defaults.steps, guidance: m.defaults.guidance, guidanceStart: m.defaults.guidanceStart },
-      { steps: ref.steps, guidance: ref.guidance, guidanceStart: ref.guidanceStart },
-    );
-    assert.deepEqual(m.encoders[0].tokenizer.encode(ref.prompt), ref.inputIds);
+    expect({ steps: m.defaults.steps, guidance: m.defaults.guidance, guidanceStart: m.defaults.guidanceStart }).toStrictEqual({ steps: ref.steps, guidance: ref.guidance, guidanceStart: ref.guidanceStart });
+    expect(m.encoders[0].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds);
     const timesteps: number[] = [];
     const result = await generate(
       m,
       { prompt: ref.prompt, seed: 0 },
       { initialLatents: Float32Array.from(ref.initLatents), onStep: ({ timestep }) => timesteps.push(timestep) },
     );
-    assert.deepEqual(timesteps, ref.timesteps);
+    expect(timesteps).toStrictEqual(ref.timesteps);
     const error = relativeError(result.latents, ref.finalLatents);
     assert.ok(error <= ref.tolerance, `final latents: relative error ${error} > ${ref.tolerance}`);
   });

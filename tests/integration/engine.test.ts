@@ -2,13 +2,13 @@ import { strict as assert } from "node:assert";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import type * as ort from "onnxruntime-node";
 import { CancelledError, encodeImage, generate, generateBatch, loadModel, ModelError, RequestError } from "../../backend/engine";
 import { currentHost, planProviders } from "../../backend/engine/providers";
 import { fixtureModel, openFixture, releaseFixtures } from "../helpers/fixtures";
 
-after(releaseFixtures);
+afterAll(releaseFixtures);
 
 const request = { prompt: "a lake at dawn", width: 64, height: 64, steps: 3, seed: 1 };
 
@@ -40,10 +40,10 @@ describe("pipeline", () => {
     const spy = spyUnet(model);
     try {
       await generate(model, { ...request, guidance: 1, n: 2 });
-      assert.deepEqual(spy.batches, [2, 2, 2]);
+      expect(spy.batches).toStrictEqual([2, 2, 2]);
       spy.batches.length = 0;
       await generate(model, { ...request, guidance: 7, n: 2, negativePrompt: "fog" });
-      assert.deepEqual(spy.batches, [4, 4, 4]);
+      expect(spy.batches).toStrictEqual([4, 4, 4]);
     } finally {
       spy.restore();
     }
@@ -61,9 +61,9 @@ describe("pipeline", () => {
       const unguided = await previews({ ...request, guidance: 1 });
       spy.batches.length = 0;
       const late = await previews({ ...request, guidance: 7, guidanceStart: 0.5 });
-      assert.deepEqual(spy.batches, [2, 2, 4, 4]);
-      assert.deepEqual(late.slice(0, 2), unguided.slice(0, 2));
-      assert.notDeepEqual(late[2], unguided[2]);
+      expect(spy.batches).toStrictEqual([2, 2, 4, 4]);
+      expect(late.slice(0, 2)).toStrictEqual(unguided.slice(0, 2));
+      expect(late[2]).not.toStrictEqual(unguided[2]);
     } finally {
       spy.restore();
     }
@@ -73,7 +73,7 @@ describe("pipeline", () => {
     const model = await openFixture("sd15");
     const batch = await generate(model, { ...request, n: 2, seed: 10 });
     const alone = await generate(model, { ...request, n: 1, seed: 11 });
-    assert.deepEqual(batch.seeds, [10, 11]);
+    expect(batch.seeds).toStrictEqual([10, 11]);
     const second = batch.latents.subarray(batch.latents.length / 2);
     const maxDiff = second.reduce((m, v, i) => Math.max(m, Math.abs(v - alone.latents[i])), 0);
     assert.ok(maxDiff < 1e-4, `max difference ${maxDiff}`);
@@ -87,7 +87,7 @@ describe("pipeline", () => {
     let batched;
     try {
       batched = await generateBatch(model, [{ request: a }, { request: b }]);
-      assert.deepEqual(spy.batches, [6, 6, 6]);
+      expect(spy.batches).toStrictEqual([6, 6, 6]);
     } finally {
       spy.restore();
     }
@@ -125,7 +125,7 @@ describe("pipeline", () => {
         seen.push([step, steps, images[0].width]);
       },
     });
-    assert.deepEqual(seen, [[1, 3, 8], [2, 3, 8], [3, 3, 8]]);
+    expect(seen).toStrictEqual([[1, 3, 8], [2, 3, 8], [3, 3, 8]]);
   });
 
   it("stops between steps when cancelled", async () => {
@@ -167,7 +167,7 @@ describe("pipeline", () => {
 
 describe("model defaults", () => {
   const copies: string[] = [];
-  after(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
   /** sd15 under a folder named like a Turbo export, with scheduler config changes. */
   const turboNamed = (scheduler: Record<string, unknown>) => {
     const root = mkdtempSync(join(tmpdir(), "lumen-defaults-"));
@@ -186,24 +186,24 @@ describe("model defaults", () => {
 
   it("takes few-step settings from a trailing scheduler config, not from the folder's name", async () => {
     const plain = await defaultsOf(turboNamed({}));
-    assert.deepEqual([plain.steps, plain.guidance, plain.scheduler], [25, 7.5, "euler"]);
+    expect([plain.steps, plain.guidance, plain.scheduler]).toStrictEqual([25, 7.5, "euler"]);
     const turbo = await defaultsOf(turboNamed({ _class_name: "EulerAncestralDiscreteScheduler", timestep_spacing: "trailing" }));
-    assert.deepEqual([turbo.steps, turbo.guidance, turbo.scheduler, turbo.width], [1, 0, "euler_a", 512]);
+    expect([turbo.steps, turbo.guidance, turbo.scheduler, turbo.width]).toStrictEqual([1, 0, "euler_a", 512]);
     const zeroSnr = await defaultsOf(turboNamed({ timestep_spacing: "trailing", rescale_betas_zero_snr: true }));
-    assert.deepEqual([zeroSnr.steps, zeroSnr.guidance], [25, 7.5]);
+    expect([zeroSnr.steps, zeroSnr.guidance]).toStrictEqual([25, 7.5]);
   });
 
   it("lets lumen.json override the family's defaults", async () => {
     const dir = turboNamed({ timestep_spacing: "trailing" });
     writeFileSync(join(dir, "lumen.json"), JSON.stringify({ defaults: { steps: 4, guidance: 1.5 } }));
     const d = await defaultsOf(dir);
-    assert.deepEqual([d.steps, d.guidance], [4, 1.5]);
+    expect([d.steps, d.guidance]).toStrictEqual([4, 1.5]);
   });
 });
 
 describe("model loading errors", () => {
   const copies: string[] = [];
-  after(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => copies.forEach((d) => rmSync(d, { recursive: true, force: true })));
   const copyFixture = () => {
     const dir = mkdtempSync(join(tmpdir(), "lumen-model-"));
     copies.push(dir);
@@ -213,7 +213,7 @@ describe("model loading errors", () => {
   const expectError = (dir: string, pattern: RegExp) =>
     assert.rejects(loadModel(dir, { device: "cpu" }), (e: Error) => e instanceof ModelError && pattern.test(e.message));
 
-  it("names a missing folder", () => expectError("/nonexistent/model", /model folder .* does not exist/));
+  it("names a missing folder", async () => expectError("/nonexistent/model", /model folder .* does not exist/));
 
   it("names a missing component", async () => {
     const dir = copyFixture();
@@ -257,7 +257,7 @@ describe("model loading errors", () => {
       const told = plan.passed.filter((p) => !p.quiet).map((p) => p.provider);
       const tried = plan.candidates.slice(0, plan.candidates.indexOf(model.provider));
       assert.ok(plan.candidates.includes(model.provider));
-      assert.deepEqual(skipped, [...told, ...tried]);
+      expect(skipped).toStrictEqual([...told, ...tried]);
     } finally {
       await model.release();
     }

@@ -5,15 +5,16 @@ import { execFile } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
 import { canMount, faultsUnavailable, faultyDir, isRoot, nobody, type FaultyDir } from "../helpers/disk-faults";
 import { serverEnv, spawnServer } from "../helpers/process-server";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
+import { skipNow } from "../helpers/skip";
 
 const work = mkdtempSync(join(tmpdir(), "lumen-faults-"));
 const mounted: FaultyDir[] = [];
-after(() => {
+afterAll(() => {
   for (const dir of mounted) dir.dispose();
   rmSync(work, { recursive: true, force: true });
 });
@@ -66,7 +67,7 @@ describe("a log destination that is full", () => {
       const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", ...small } });
       assert.equal(res.status, 202);
       const events = await readEvents(await server.api(`/api/generations/${(await res.json()).id}/events`));
-      assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+      expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
 
       server.signal("SIGTERM");
       assert.equal(await server.exited(30_000), 0, server.stderr());
@@ -77,7 +78,7 @@ describe("a log destination that is full", () => {
 });
 
 describe("a read-only data directory at start-up", () => {
-  it("stops the start with one line that names the path and the cause", async (t) => {
+  it("stops the start with one line that names the path and the cause", async () => {
     const dataDir = join(work, "read-only");
     let runAs: { uid: number; gid: number } | undefined;
     if (canMount()) {
@@ -91,7 +92,7 @@ describe("a read-only data directory at start-up", () => {
       // be able to reach the directory: mkdtemp made its parent private).
       if (isRoot) {
         runAs = nobody();
-        if (!runAs) return t.skip("root may not mount here and there is no user nobody to run as");
+        if (!runAs) return skipNow("root may not mount here and there is no user nobody to run as");
         chmodSync(work, 0o755);
       }
     }
@@ -134,13 +135,13 @@ describe("a data directory that fails under running jobs", () => {
   };
 
   for (const fault of ["read-only", "full"] as const) {
-    it(`fails a job that cannot store its images (${fault}) with storage_unavailable, keeps none of them, and is not ready until the disk recovers`, async (t) => {
+    it(`fails a job that cannot store its images (${fault}) with storage_unavailable, keeps none of them, and is not ready until the disk recovers`, async () => {
       const why = faultsUnavailable(fault);
-      if (why) return t.skip(why);
+      if (why) return skipNow(why);
       const { images, server } = await setUp();
       if (!images.supports(fault)) {
         await server.stop();
-        return t.skip(`a ${fault} disk needs a tmpfs here`);
+        return skipNow(`a ${fault} disk needs a tmpfs here`);
       }
       try {
         const before = files(images.path);
@@ -157,7 +158,7 @@ describe("a data directory that fails under running jobs", () => {
         }
         assert.match(text, /event: error\ndata: \{"code":"storage_unavailable"/);
         const generation = await (await server.api(`/api/generations/${id}`)).json();
-        assert.deepEqual([generation.status, generation.images], ["failed", []]);
+        expect([generation.status, generation.images]).toStrictEqual(["failed", []]);
         assert.equal(files(images.path), before, "no partial image is kept");
 
         // Not ready at once; the probe that follows names the directory and the cause.
@@ -183,16 +184,16 @@ describe("a data directory that fails under running jobs", () => {
         const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", ...small } });
         assert.equal(res.status, 202);
         const events = await readEvents(await server.api(`/api/generations/${(await res.json()).id}/events`));
-        assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+        expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
       } finally {
         await server.stop();
       }
     });
   }
 
-  it("answers an OpenAI request whose images cannot be stored with 503 storage_unavailable and Retry-After", async (t) => {
+  it("answers an OpenAI request whose images cannot be stored with 503 storage_unavailable and Retry-After", async () => {
     const why = faultsUnavailable("read-only");
-    if (why) return t.skip(why);
+    if (why) return skipNow(why);
     const { images, server } = await setUp();
     try {
       const pending = server.api("/v1/images/generations", { method: "POST", json: { prompt: "a lighthouse", n: 2, size: "512x512" } });
@@ -205,7 +206,7 @@ describe("a data directory that fails under running jobs", () => {
       assert.equal(res.status, 503);
       assert.ok(Number(res.headers.get("retry-after")) >= 1);
       assert.equal((await res.json()).error.code, "storage_unavailable");
-      assert.deepEqual((await (await server.api(`/api/generations/${id}`)).json()).images, []);
+      expect((await (await server.api(`/api/generations/${id}`)).json()).images).toStrictEqual([]);
       images.repair();
     } finally {
       await server.stop();

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { readProvenance } from "../../backend/provenance";
@@ -19,7 +19,7 @@ import { readEvents, startTestServer } from "../helpers/server";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 const work = mkdtempSync(join(tmpdir(), "lumen-pull-"));
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const external = join(fixturesDir, "hub", "sd15-onnx-data", "unet");
 const GOOD_TOKEN = "hf_standin_reader";
@@ -28,7 +28,7 @@ const DATA_PATH = "unet/model.onnx_data";
 const dataBytes = readFileSync(join(external, "model.onnx_data"));
 
 let hub: HubStandIn;
-before(async () => {
+beforeAll(async () => {
   hub = await startHubStandIn({
     // Small pages, so every listing takes several requests linked by `Link: rel="next"`.
     pageSize: 5,
@@ -69,7 +69,7 @@ before(async () => {
     ],
   });
 });
-after(() => hub.close());
+afterAll(() => hub.close());
 
 interface Run {
   code: number;
@@ -126,7 +126,7 @@ describe("lumen models pull", () => {
     assert.match(run.stderr, /leaving 3 files the engine does not use/);
 
     const dir = join(main.models, "sd15hub");
-    assert.deepEqual(listAll(dir), [
+    expect(listAll(dir)).toStrictEqual([
       "README.md",
       "model_index.json",
       "scheduler/scheduler_config.json",
@@ -157,7 +157,7 @@ describe("lumen models pull", () => {
     assert.ok(requests.some((r) => r.server === "cdn" && r.status === 200));
     assert.ok(requests.filter((r) => r.url.includes("/resolve/")).every((r) => r.url.includes(`/resolve/${source.commit}/`)));
     // The cache keeps nothing of a finished pull.
-    assert.deepEqual(listAll(main.cache), []);
+    expect(listAll(main.cache)).toStrictEqual([]);
   });
 
   it("lists the pulled model with family, precision, size and devices", async () => {
@@ -168,7 +168,7 @@ describe("lumen models pull", () => {
     assert.match(row, /^sd15hub\s+sd\s+fp32\s+2\.0 MB\s+cpu,cuda,webgpu,dml,coreml\s+.*lumen-test\/sd15@[0-9a-f]{7}$/);
     const [json] = JSON.parse((await lumen(["models", "--json"], main.env)).stdout);
     assert.equal(json.precision, "fp32");
-    assert.deepEqual(json.devices, ["cpu", "cuda", "webgpu", "dml", "coreml"]);
+    expect(json.devices).toStrictEqual(["cpu", "cuda", "webgpu", "dml", "coreml"]);
     assert.equal(json.bytes, listAll(join(main.models, "sd15hub")).reduce((s, f) => s + statSync(join(main.models, "sd15hub", f)).size, 0));
   });
 
@@ -195,17 +195,17 @@ describe("lumen models pull", () => {
       assert.ok(listed, JSON.stringify(models));
       assert.equal(listed.default, true);
       assert.equal(listed.precision, "fp32");
-      assert.deepEqual(listed.devices, ["cpu", "cuda", "webgpu", "dml", "coreml"]);
+      expect(listed.devices).toStrictEqual(["cpu", "cuda", "webgpu", "dml", "coreml"]);
       const created = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dawn", width: 64, height: 64, steps: 2, seed: 1 } });
       assert.equal(created.status, 202, await created.clone().text());
       const events = await readEvents(await server.api((await created.json()).links.events));
-      assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+      expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
 
       // A model pulled while the service runs is listed at once.
       const pulled = await lumen(["models", "pull", "lumen-test/sdxl"], main.env);
       assert.equal(pulled.code, 0, pulled.stderr);
       const after = (await (await server.api("/api/models")).json()).models.map((m: { name: string }) => m.name);
-      assert.deepEqual(after.sort(), ["sd15hub", "sdxl"]);
+      expect(after.sort()).toStrictEqual(["sd15hub", "sdxl"]);
     } finally {
       await server.stop();
     }
@@ -234,7 +234,7 @@ describe("lumen models pull", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^removed sdxl \(/);
     assert.ok(!existsSync(join(main.models, "sdxl")));
-    assert.deepEqual(readdirSync(main.models), ["sd15hub"]);
+    expect(readdirSync(main.models)).toStrictEqual(["sd15hub"]);
     assert.match(errorLine(await lumen(["models", "rm", "sdxl"], main.env)), /no model named sdxl in .* \(installed: sd15hub\)/);
   });
 });
@@ -251,7 +251,7 @@ describe("interrupted and corrupted downloads", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /unet\/model\.onnx_data: the connection to .* dropped .*; trying again \(2\)/);
     const gets = dataRequests(mark).filter((r) => r.range !== "bytes=0-0");
-    assert.deepEqual(gets.map((r) => r.range), [undefined, `bytes=50000-${dataBytes.length - 1}`]);
+    expect(gets.map((r) => r.range)).toStrictEqual([undefined, `bytes=50000-${dataBytes.length - 1}`]);
     assert.equal(gets[1].status, 206);
     assert.equal(sha256(join(p.models, "sd15", DATA_PATH)), createHash("sha256").update(dataBytes).digest("hex"));
   });
@@ -262,7 +262,8 @@ describe("interrupted and corrupted downloads", () => {
     const failed = await lumen(["models", "pull", "lumen-test/sd15"], p.env);
     hub.faults.length = 0;
     assert.match(errorLine(failed), /^lumen: error: unet\/model\.onnx_data: the connection to .* dropped/);
-    assert.deepEqual(readdirSync(p.models), [], "nothing, not even a staging folder, under models/");
+    // nothing, not even a staging folder, under models/
+    expect(readdirSync(p.models)).toStrictEqual([]);
     const partial = readdirSync(join(p.cache, "downloads")).filter((f) => f.endsWith(".part"));
     assert.equal(partial.length, 1);
     const kept = statSync(join(p.cache, "downloads", partial[0])).size;
@@ -273,7 +274,7 @@ describe("interrupted and corrupted downloads", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /resuming unet\/model\.onnx_data at 120 kB of 192 kB/);
     const gets = dataRequests(mark).filter((r) => r.range !== "bytes=0-0");
-    assert.deepEqual(gets.map((r) => [r.range, r.status]), [[`bytes=${kept}-${dataBytes.length - 1}`, 206]]);
+    expect(gets.map((r) => [r.range, r.status])).toStrictEqual([[`bytes=${kept}-${dataBytes.length - 1}`, 206]]);
     assert.equal(sha256(join(p.models, "sd15", DATA_PATH)), createHash("sha256").update(dataBytes).digest("hex"));
   });
 
@@ -283,12 +284,12 @@ describe("interrupted and corrupted downloads", () => {
     const run = await lumen(["models", "pull", "lumen-test/sd15"], p.env);
     hub.faults.length = 0;
     assert.match(errorLine(run), /unet\/model\.onnx_data is corrupt: its SHA256 is [0-9a-f]{64}, the Hub lists [0-9a-f]{64}; the copy was discarded, run the pull again/);
-    assert.deepEqual(readdirSync(p.models), []);
+    expect(readdirSync(p.models)).toStrictEqual([]);
     assert.ok(!readdirSync(join(p.cache, "downloads")).some((f) => f.endsWith(".part")));
     // The next pull downloads the file from its first byte.
     const mark = hub.requests.length;
     assert.equal((await lumen(["models", "pull", "lumen-test/sd15"], p.env)).code, 0);
-    assert.deepEqual(dataRequests(mark).filter((r) => r.range !== "bytes=0-0").map((r) => r.range), [undefined]);
+    expect(dataRequests(mark).filter((r) => r.range !== "bytes=0-0").map((r) => r.range)).toStrictEqual([undefined]);
   });
 });
 
@@ -300,16 +301,18 @@ describe("repositories that cannot be pulled", () => {
     const mark = hub.requests.length;
     const line = errorLine(await lumen(["models", "pull", "lumen-test/sd-pytorch"], p.env));
     assert.match(line, /lumen-test\/sd-pytorch cannot run in Lumen: text_encoder\/, unet\/, vae\/ hold PyTorch weights, not ONNX \(export the model with `optimum-cli export onnx`, see docs\/MODELS\.md\)/);
-    assert.deepEqual(largeRequests(mark), [], "only model_index.json was fetched");
+    // only model_index.json was fetched
+    expect(largeRequests(mark)).toStrictEqual([]);
     assert.ok(since(mark).some((r) => r.url.endsWith("/model_index.json")));
-    assert.deepEqual(readdirSync(p.models), []);
-    assert.deepEqual(listAll(p.cache), [], "nor in the download cache");
+    expect(readdirSync(p.models)).toStrictEqual([]);
+    // nor in the download cache
+    expect(listAll(p.cache)).toStrictEqual([]);
   });
 
   it("asks for a token for a gated repository, and says when a token is rejected", async () => {
     let mark = hub.requests.length;
     assert.match(errorLine(await lumen(["models", "pull", "lumen-test/sd21-gated"], p.env)), /lumen-test\/sd21-gated is gated: accept its conditions at http:\/\/127\.0\.0\.1:\d+\/lumen-test\/sd21-gated, then set HF_TOKEN/);
-    assert.deepEqual(largeRequests(mark), []);
+    expect(largeRequests(mark)).toStrictEqual([]);
 
     mark = hub.requests.length;
     const rejected = errorLine(await lumen(["models", "pull", "lumen-test/sd21-gated"], { ...p.env, HF_TOKEN: "hf_not_a_valid_token" }));
@@ -322,7 +325,7 @@ describe("repositories that cannot be pulled", () => {
     const noGrant = errorLine(await lumen(["models", "pull", "lumen-test/sd21-gated"], { ...p.env, HF_TOKEN: NO_GRANT_TOKEN }));
     assert.match(noGrant, /lumen-test\/sd21-gated is gated and HF_TOKEN's account has no access yet \(Access to model lumen-test\/sd21-gated is restricted and you are not in the authorized list/);
     assert.ok(since(mark).some((r) => r.status === 403));
-    assert.deepEqual(readdirSync(p.models), []);
+    expect(readdirSync(p.models)).toStrictEqual([]);
   });
 
   it("pulls a gated repository with a token that has access", async () => {
@@ -330,7 +333,7 @@ describe("repositories that cannot be pulled", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /licence: sai-nc-community/);
     assert.ok(hub.requests.filter((r) => r.url.includes("/lumen-test/sd21-gated/resolve/")).every((r) => r.authorization));
-    assert.deepEqual(readdirSync(p.models), ["sd21"]);
+    expect(readdirSync(p.models)).toStrictEqual(["sd21"]);
   });
 
   it("says when a repository or revision does not exist", async () => {
@@ -338,7 +341,7 @@ describe("repositories that cannot be pulled", () => {
     const mark = hub.requests.length;
     const withToken = errorLine(await lumen(["models", "pull", "lumen-test/nothing-here"], { ...p.env, HF_TOKEN: GOOD_TOKEN }));
     assert.match(withToken, /lumen-test\/nothing-here was not found on http:\/\/127\.0\.0\.1:\d+, or HF_TOKEN has no access to it/);
-    assert.deepEqual(since(mark).map((r) => r.status), [404]);
+    expect(since(mark).map((r) => r.status)).toStrictEqual([404]);
     assert.match(errorLine(await lumen(["models", "pull", "lumen-test/sd15@v9"], p.env)), /lumen-test\/sd15 has no revision "v9" \(Invalid rev id: v9\)/);
     assert.match(errorLine(await lumen(["models", "pull", "not a repo"], p.env)), /"not a repo" is not a Hugging Face repository id/);
   });
@@ -361,7 +364,7 @@ describe("the Hub stand-in, read by the official client", () => {
     const entries = [];
     for await (const e of listFiles({ repo, recursive: true, hubUrl: hub.url })) entries.push(e);
     const data = entries.find((e) => e.path === DATA_PATH)!;
-    assert.deepEqual(data.lfs?.oid, createHash("sha256").update(dataBytes).digest("hex"));
+    expect(data.lfs?.oid).toStrictEqual(createHash("sha256").update(dataBytes).digest("hex"));
     assert.equal(data.size, dataBytes.length);
     assert.ok(entries.some((e) => e.type === "directory" && e.path === "unet"));
     const vocab = entries.find((e) => e.path === "tokenizer/vocab.json")!;

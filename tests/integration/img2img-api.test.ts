@@ -2,7 +2,7 @@
 // POST /api/generations, the official openai client's images.edit and images.createVariation,
 // Content Credentials naming the picture as ingredient, and the refusals.
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI, { toFile } from "openai";
 import sharp from "sharp";
 import { readContentCredentials } from "../../backend/provenance";
@@ -27,18 +27,19 @@ describe("image-to-image API", () => {
   let picture: Buffer;
   const client = () => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed", maxRetries: 0 });
 
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ rateLimitMax: 1000, maxPictureBytes: 64 * 1024 });
     picture = await gradient();
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it("starts a generation from a data: URL, keeps the picture's aspect and names the picture in the Content Credentials", async () => {
     const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dusk", image: dataUrl(picture), strength: 0.5, steps: 4 } });
     assert.equal(res.status, 202, await res.clone().text());
     const { id } = await res.json();
     const events = await readEvents(await server.api(`/api/generations/${id}/events`));
-    assert.deepEqual(events.find((e) => e.type === "started")?.data, { steps: 2, n: 1 }, "the last 2 of 4 steps run");
+    // the last 2 of 4 steps run
+    expect(events.find((e) => e.type === "started")?.data).toStrictEqual({ steps: 2, n: 1 });
     const image = events.find((e) => e.type === "image")!.data as { url: string; width: number; height: number };
     assert.ok(image.width > image.height, `${image.width}×${image.height} keeps the picture's landscape aspect`);
 
@@ -48,8 +49,8 @@ describe("image-to-image API", () => {
 
     const png = Buffer.from(await (await server.api(image.url)).arrayBuffer());
     const report = (await readContentCredentials(png))!;
-    assert.deepEqual(report.manifest.actions.map((a) => a.action), ["c2pa.opened", "c2pa.edited"]);
-    assert.deepEqual(report.manifest.ingredients.map((i) => i.relationship), ["parentOf"]);
+    expect(report.manifest.actions.map((a) => a.action)).toStrictEqual(["c2pa.opened", "c2pa.edited"]);
+    expect(report.manifest.ingredients.map((i) => i.relationship)).toStrictEqual(["parentOf"]);
   });
 
   it("works with the official openai client's images.edit (multipart)", async () => {
@@ -61,7 +62,7 @@ describe("image-to-image API", () => {
     });
     assert.equal(result.data!.length, 2);
     const png = Buffer.from(result.data![0].b64_json!, "base64");
-    assert.deepEqual(await sharp(png).metadata().then((m) => [m.format, m.width, m.height]), ["png", 64, 64]);
+    expect(await sharp(png).metadata().then((m) => [m.format, m.width, m.height])).toStrictEqual(["png", 64, 64]);
   });
 
   it("makes variations of a JPEG with images.createVariation", async () => {

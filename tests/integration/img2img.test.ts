@@ -5,12 +5,12 @@ import { strict as assert } from "node:assert";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { generate, loadModel, ModelError, RequestError, type RgbImage } from "../../backend/engine";
 import { decodeLatents } from "../../backend/engine/pipelines/text-to-image";
 import { fixtureModel, fixturesDir, openFixture, pixelDistance, relativeError, releaseFixtures, type ReferenceCase } from "../helpers/fixtures";
 
-after(releaseFixtures);
+afterAll(releaseFixtures);
 
 interface PictureCase extends ReferenceCase {
   strength: number;
@@ -39,7 +39,7 @@ function recorded(arrays: number[][], what: string) {
 
 describe("image-to-image matches the reference runs", () => {
   it("has reference runs of both encoder layouts", () => {
-    assert.deepEqual([...new Set(cases.map((c) => c.encoderOutput))].sort(), ["latent_parameters", "latent_sample"]);
+    expect([...new Set(cases.map((c) => c.encoderOutput))].sort()).toStrictEqual(["latent_parameters", "latent_sample"]);
   });
 
   for (const ref of cases) {
@@ -68,7 +68,7 @@ describe("image-to-image matches the reference runs", () => {
           onStep: ({ timestep }) => timesteps.push(timestep),
         },
       );
-      assert.deepEqual(timesteps, ref.timesteps);
+      expect(timesteps).toStrictEqual(ref.timesteps);
       const latentError = relativeError(result.latents, ref.finalLatents);
       assert.ok(latentError <= ref.tolerance, `final latents: relative error ${latentError} > ${ref.tolerance}`);
       const z = Float32Array.from(ref.finalLatents, (v) => v / model.vaeScalingFactor);
@@ -106,8 +106,9 @@ describe("strength", () => {
     };
     const a = await run();
     const b = await run();
-    assert.deepEqual(a.steps, [103, 203, 303], "3 of 10 steps, counted from 1");
-    assert.deepEqual(a.pixels, b.pixels);
+    // 3 of 10 steps, counted from 1
+    expect(a.steps).toStrictEqual([103, 203, 303]);
+    expect(a.pixels).toStrictEqual(b.pixels);
   });
 
   it("gives each image of a request its own seed's noise, as if generated alone", async () => {
@@ -116,8 +117,8 @@ describe("strength", () => {
     const request = { prompt: "a cat", width: 64, height: 64, steps: 4, guidance: 7.5, image: picture, strength: 0.75 };
     const both = await generate(model, { ...request, seed: 20, n: 2 });
     const second = await generate(model, { ...request, seed: 21 });
-    assert.deepEqual(both.images[1].pixels, second.images[0].pixels);
-    assert.notDeepEqual(both.images[0].pixels, both.images[1].pixels);
+    expect(both.images[1].pixels).toStrictEqual(second.images[0].pixels);
+    expect(both.images[0].pixels).not.toStrictEqual(both.images[1].pixels);
   });
 });
 

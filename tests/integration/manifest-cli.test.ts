@@ -4,14 +4,14 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, it } from "@jest/globals";
 import { promisify } from "node:util";
 import { addinIdFor } from "../../backend/manifest/production";
 import { validateManifest } from "../../backend/manifest/validate";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 const work = mkdtempSync(join(tmpdir(), "lumen-manifest-"));
-after(() => rmSync(work, { recursive: true, force: true }));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function lumen(args: string[], env: Record<string, string> = {}) {
   try {

@@ -6,7 +6,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
 import { GenerationAccepted } from "../../backend/api/contract";
 import { modelsDir } from "../../backend/engine";
@@ -34,10 +34,10 @@ const done = (events: ReceivedEvent[]) => {
 describe("unknown-words notice in the API (built-in model)", () => {
   const dataDir = mkdtempSync(join(tmpdir(), "lumen-notices-"));
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({ ...builtIn, dataDir });
   });
-  after(async () => {
+  afterAll(async () => {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -57,7 +57,7 @@ describe("unknown-words notice in the API (built-in model)", () => {
     const events = await readEvents(await server.api(accepted.links.events));
     assert.ok(events.some((e) => e.type === "image" || e.type === "blocked"), "it still generates");
     assert.equal(done(events).status === "done" || done(events).status === "blocked", true);
-    assert.deepEqual(done(events).notices, accepted.notices);
+    expect(done(events).notices).toStrictEqual(accepted.notices);
     ramenId = accepted.id;
     ramenNotices = accepted.notices;
   });
@@ -80,8 +80,8 @@ describe("unknown-words notice in the API (built-in model)", () => {
   it("is described in the OpenAPI document", async () => {
     const doc = await (await server.api("/api/openapi.json")).json();
     const accepted = doc.paths["/api/generations"].post.responses["202"].content["application/json"].schema;
-    assert.deepEqual(accepted.properties.notices.items.properties.code, { type: "string", const: "unknown_words" });
-    assert.deepEqual(doc.components.schemas.Notice.required, ["code", "words", "message"]);
+    expect(accepted.properties.notices.items.properties.code).toStrictEqual({ type: "string", const: "unknown_words" });
+    expect(doc.components.schemas.Notice.required).toStrictEqual(["code", "words", "message"]);
   });
 
   it("adds nothing to the OpenAI-compatible answer", async () => {
@@ -93,7 +93,7 @@ describe("unknown-words notice in the API (built-in model)", () => {
     const openaiFields = ["created", "background", "data", "output_format", "quality", "size", "usage"];
     const body = JSON.parse(text);
     for (const key of Object.keys(body)) assert.ok(openaiFields.includes(key), `${key} is not OpenAI's`);
-    for (const item of body.data) assert.deepEqual(Object.keys(item), ["b64_json"]);
+    for (const item of body.data) expect(Object.keys(item)).toStrictEqual(["b64_json"]);
   });
 
   it("repeats the notices when the done event is replayed from the store after a restart", async () => {
@@ -101,16 +101,16 @@ describe("unknown-words notice in the API (built-in model)", () => {
     await server.stop();
     server = await startTestServer({ ...builtIn, dataDir });
     const events = await readEvents(await server.api(`/api/generations/${ramenId}/events`));
-    assert.deepEqual(done(events).notices, ramenNotices);
+    expect(done(events).notices).toStrictEqual(ramenNotices);
   });
 });
 
 describe("unknown-words notice on a CLIP-tokenized model", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer(); // the sd15 fixture: CLIP's 49408-token BPE
   });
-  after(() => server?.stop());
+  afterAll(() => server?.stop());
 
   it("never comes, whatever the prompt", async () => {
     const res = await server.api("/api/generations", {
@@ -127,7 +127,7 @@ describe("unknown-words notice on a CLIP-tokenized model", () => {
 
 describe("unknown-words notice in lumen generate", () => {
   const work = mkdtempSync(join(tmpdir(), "lumen-notices-cli-"));
-  after(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
   const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 
   async function generate(model: string, prompt: string, extra: string[] = []) {

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { createLogger } from "../../backend/observability/logger";
 import { startFakeEntra, type FakeEntra } from "../helpers/entra";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
@@ -22,14 +22,14 @@ describe("per-user access with sign-in on", () => {
   let owner: string;
   const others: Array<[string, string]> = [];
 
-  before(async () => {
+  beforeAll(async () => {
     entra = await startFakeEntra();
     server = await startTestServer({ auth: "entra", authAudience: AUDIENCE, authTenants: `${T1},${T2}`, authJwksUrl: entra.jwksUrl, rateLimitMax: 1000 });
     owner = await entra.bearer({ tid: T1, oid: "ada", aud: AUDIENCE });
     others.push(["another user of the same tenant", await entra.bearer({ tid: T1, oid: "bob", aud: AUDIENCE })]);
     others.push(["the same user id in another tenant", await entra.bearer({ tid: T2, oid: "ada", aud: AUDIENCE })]);
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
     entra.close();
   });
@@ -75,8 +75,8 @@ describe("per-user access with sign-in on", () => {
         const res = await as(other, path, init);
         assert.equal(res.status, 404, `${who}: ${what}`);
         const error = await errorOf(res);
-        if (path.startsWith("/api/generations/")) assert.deepEqual(error, unknown.generation, `${who}: ${what} looks unknown`);
-        if (path.startsWith("/api/images/")) assert.deepEqual(error, unknown.image, `${who}: ${what} looks unknown`);
+        if (path.startsWith("/api/generations/")) expect({ message: `${who}: ${what} looks unknown`, actual: error }).toStrictEqual({ message: `${who}: ${what} looks unknown`, actual: unknown.generation });
+        if (path.startsWith("/api/images/")) expect({ message: `${who}: ${what} looks unknown`, actual: error }).toStrictEqual({ message: `${who}: ${what} looks unknown`, actual: unknown.image });
       }
       const list = await (await as(other, "/api/generations?limit=100")).json();
       assert.ok(!list.items.some((g: { id: string }) => g.id === id), `${who}: not in their history`);
@@ -96,12 +96,12 @@ describe("per-user access with sign-in on", () => {
       assert.equal(res.status, 404, who);
     }
     const events = await readEvents(await stream);
-    assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+    expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
 
     const mine = await create(owner, { steps: 40, width: 512, height: 512 });
     const followed = as(owner, `/api/generations/${mine}/events`);
     assert.equal((await as(owner, `/api/generations/${mine}`, { method: "DELETE" })).status, 202);
-    assert.deepEqual((await readEvents(await followed)).at(-1), { type: "done", data: { status: "cancelled" } });
+    expect((await readEvents(await followed)).at(-1)).toStrictEqual({ type: "done", data: { status: "cancelled" } });
   });
 
   it("keeps images made through the OpenAI endpoint to their owner too", async () => {
@@ -120,7 +120,7 @@ describe("per-user access with sign-in on", () => {
     assert.equal(unknown.status, 404);
     for (const [who, other] of others) {
       assert.equal((await as(other, battle.left.imageUrl)).status, 404, `${who}: the left picture`);
-      assert.deepEqual(await errorOf(await as(other, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })), unknown, who);
+      expect({ message: who, actual: await errorOf(await as(other, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })) }).toStrictEqual({ message: who, actual: unknown });
     }
     assert.equal((await as(owner, battle.left.imageUrl)).status, 200);
     assert.equal((await as(owner, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })).status, 200);

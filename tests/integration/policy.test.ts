@@ -3,7 +3,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ConfigError, loadConfig } from "../../backend/config";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 
@@ -15,7 +15,7 @@ const policyFile = (policy: object) => {
 
 describe("tenant policy", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer({
       policy: policyFile({
         safetyLevel: "strict",
@@ -29,23 +29,23 @@ describe("tenant policy", () => {
       }),
     });
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
   const post = (body: object) => server.api("/api/generations", { method: "POST", json: { prompt: "a lake", steps: 3, ...body } });
 
   it("is published at /api/policy for the task pane", async () => {
     const policy = await (await server.api("/api/policy")).json();
     assert.equal(policy.safetyLevel, "strict");
-    assert.deepEqual(policy.models, ["sd15", "sd21"]);
+    expect(policy.models).toStrictEqual(["sd15", "sd21"]);
     assert.equal(policy.maxImagesPerRequest, 2);
     assert.equal(policy.maxSize, 256);
     assert.equal(policy.previews, false);
-    assert.deepEqual(policy.rateLimit, { windowSeconds: 60, max: 5 });
+    expect(policy.rateLimit).toStrictEqual({ windowSeconds: 60, max: 5 });
     assert.equal(policy.retentionDays, 7);
   });
 
   it("limits the models users can list and use", async () => {
     const { models } = await (await server.api("/api/models")).json();
-    assert.deepEqual(models.map((m: { name: string }) => m.name), ["sd15", "sd21"]);
+    expect(models.map((m: { name: string }) => m.name)).toStrictEqual(["sd15", "sd21"]);
     const res = await post({ model: "sdxl", width: 64, height: 64 });
     assert.equal(res.status, 403);
     assert.match((await res.json()).error.message, /not allowed by your organisation's policy/);
@@ -107,10 +107,10 @@ describe("policy file errors", () => {
 
 describe("hardening", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   it("sends a Content-Security-Policy that lets Office frame the pages and nothing else in", async () => {
     const res = await server.api("/healthz");

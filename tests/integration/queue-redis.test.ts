@@ -2,25 +2,26 @@
 // queue, event buses and a worker pool as separate connections, as on separate machines; and
 // what the Redis event bus does when that server goes away and comes back.
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import { RedisEventBus } from "../../backend/jobs/redis/event-bus";
 import { RedisJobQueue } from "../../backend/jobs/redis/queue";
 import { RedisWorkerPool } from "../../backend/jobs/redis/worker-pool";
 import { eventBusContract } from "../contracts/event-bus";
 import { queueContract } from "../contracts/queue";
 import { haveRedis, startRedis, type RedisServer } from "../helpers/services";
+import { describeUnless } from "../helpers/skip";
 
 const skip = haveRedis || process.env.CI ? false : "redis-server is not installed (apt-get install redis-server)";
 let redis: RedisServer;
-before(async () => {
+beforeAll(async () => {
   if (!skip) redis = await startRedis();
 });
-after(async () => redis?.close());
+afterAll(async () => redis?.close());
 
 let namespace = 0;
 const prefix = () => `lumen-test-${process.pid}-${++namespace}`;
 
-describe("Redis", { skip }, () => {
+describeUnless(skip)("Redis", () => {
   queueContract("Redis (BullMQ)", {
     async create(runner, options) {
       const ns = prefix();
@@ -84,7 +85,8 @@ describe("Redis", { skip }, () => {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no done event: ${received.join(", ")}`)), 20_000)))]);
       clearTimeout(timer);
-      assert.deepEqual(received, ["started", "done"], "live events arrive on the channel subscribed again");
+      // live events arrive on the channel subscribed again
+      expect(received).toStrictEqual(["started", "done"]);
     } finally {
       await Promise.all([api.close(), worker.close()]);
     }

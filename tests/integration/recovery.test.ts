@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { EventSourceParserStream } from "eventsource-parser/stream";
 import sharp from "sharp";
 import { spawnServer, type ServerProcess } from "../helpers/process-server";
@@ -15,7 +15,7 @@ import { readEvents, readEventsWithIds } from "../helpers/server";
 
 const dataDir = mkdtempSync(join(tmpdir(), "lumen-recovery-"));
 const servers: ServerProcess[] = [];
-after(async () => {
+afterAll(async () => {
   for (const s of servers) await s.kill().catch(() => undefined);
   rmSync(dataDir, { recursive: true, force: true });
 });
@@ -62,11 +62,11 @@ describe("kill -9 and a restart", () => {
     const w = items.find((g: { prompt: string }) => g.prompt === "a harbour");
 
     // The OpenAI request's caller is gone: failed, and everything says so.
-    assert.deepEqual([w.status, w.error], ["failed", "interrupted by a restart"]);
+    expect([w.status, w.error]).toStrictEqual(["failed", "interrupted by a restart"]);
     const cancelW = await second.api(`/api/generations/${w.id}`, { method: "DELETE" });
     assert.equal(cancelW.status, 400);
     assert.match((await cancelW.json()).error.message, /already finished \(failed\)/);
-    assert.deepEqual((await readEvents(await second.api(`/api/generations/${w.id}/events`))).at(-1), {
+    expect((await readEvents(await second.api(`/api/generations/${w.id}/events`))).at(-1)).toStrictEqual({
       type: "error",
       data: { code: "interrupted", message: "interrupted by a restart" },
     });
@@ -79,14 +79,16 @@ describe("kill -9 and a restart", () => {
     const resumed = await readEventsWithIds(await second.api(`/api/generations/${x}/events`, { headers: { "last-event-id": String(firstImageId) } }));
     assert.ok(resumed.every((e) => Number(e.id) > firstImageId!), "only events after the one it had");
     const resumedImages = resumed.filter((e) => e.type === "image").map((e) => e.data.index);
-    assert.deepEqual(resumedImages, [1, 2, 3], "images 1–3 (stored before the kill or made after it), not image 0 again");
-    assert.deepEqual(resumed.at(-1), { id: resumed.at(-1)!.id, type: "done", data: { status: "done" } });
+    // images 1–3 (stored before the kill or made after it), not image 0 again
+    expect(resumedImages).toStrictEqual([1, 2, 3]);
+    expect(resumed.at(-1)).toStrictEqual({ id: resumed.at(-1)!.id, type: "done", data: { status: "done" } });
 
     const full = await readEvents(await second.api(`/api/generations/${x}/events`));
-    assert.deepEqual(full.filter((e) => e.type === "image").map((e) => e.data.index), [0, 1, 2, 3], "each image exactly once");
+    // each image exactly once
+    expect(full.filter((e) => e.type === "image").map((e) => e.data.index)).toStrictEqual([0, 1, 2, 3]);
     const done = await get(x);
     assert.equal(done.status, "done");
-    assert.deepEqual(done.images.map((i: { index: number; seed: number }) => [i.index, i.seed]), [[0, 100], [1, 101], [2, 102], [3, 103]]);
+    expect(done.images.map((i: { index: number; seed: number }) => [i.index, i.seed])).toStrictEqual([[0, 100], [1, 101], [2, 102], [3, 103]]);
 
     // The images made after the restart are the ones an uninterrupted run makes: image 3 (seed 103) alone.
     const alone = await post(second, { ...big, n: 1, seed: 103 });

@@ -2,22 +2,22 @@
 // scheduler code (models/training/diffusers_oracle.py): same weights,
 // same initial latents and per-step noise, so the final latents and decoded pixels must agree.
 import { strict as assert } from "node:assert";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { generate } from "../../backend/engine";
 import { decodeLatents } from "../../backend/engine/pipelines/text-to-image";
 import { openFixture, referenceCases, relativeError, releaseFixtures } from "../helpers/fixtures";
 
-after(releaseFixtures);
+afterAll(releaseFixtures);
 
 describe("engine matches the reference samplers", () => {
   for (const ref of referenceCases()) {
     it(`${ref.file}: ${ref.model} ${ref.scheduler}, ${ref.steps} steps, guidance ${ref.guidance}, batch ${ref.batch}`, async () => {
       const model = await openFixture(ref.model);
-      assert.deepEqual(model.encoders[0].tokenizer.encode(ref.prompt), ref.inputIds[0]);
+      expect(model.encoders[0].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds[0]);
       if (ref.negativePrompt !== null) {
-        assert.deepEqual(model.encoders[0].tokenizer.encode(ref.negativePrompt), ref.negativeInputIds![0]);
+        expect(model.encoders[0].tokenizer.encode(ref.negativePrompt)).toStrictEqual(ref.negativeInputIds![0]);
       }
-      if (ref.inputIds2) assert.deepEqual(model.encoders[1].tokenizer.encode(ref.prompt), ref.inputIds2[0]);
+      if (ref.inputIds2) expect(model.encoders[1].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds2[0]);
 
       const noise = [...(ref.stepNoise ?? [])];
       const timesteps: number[] = [];
@@ -45,7 +45,7 @@ describe("engine matches the reference samplers", () => {
           onStep: ({ timestep }) => timesteps.push(timestep),
         },
       );
-      assert.deepEqual(timesteps, ref.timesteps);
+      expect(timesteps).toStrictEqual(ref.timesteps);
       const latentError = relativeError(result.latents, ref.finalLatents);
       assert.ok(latentError <= ref.tolerance, `final latents: relative error ${latentError} > ${ref.tolerance}`);
 

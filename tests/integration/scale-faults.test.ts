@@ -7,11 +7,12 @@ import { strict as assert } from "node:assert";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import pg from "pg";
 import { spawnServer, type ServerProcess } from "../helpers/process-server";
 import { followEvents, readEventsWithIds } from "../helpers/server";
 import { freePort, havePostgres, haveRedis, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../helpers/services";
+import { describeUnless } from "../helpers/skip";
 
 const skip = (haveRedis && havePostgres) || process.env.CI ? false : "redis-server and PostgreSQL are not installed";
 
@@ -20,12 +21,12 @@ let redis: RedisServer;
 let postgres: PostgresServer;
 const started: ServerProcess[] = [];
 
-before(async () => {
+beforeAll(async () => {
   if (skip) return;
   // Persistent, as docs/SCALING.md asks of a production Redis: a restart keeps the queue.
   [redis, postgres] = await Promise.all([startRedis({ persistent: true }), startPostgres()]);
 });
-after(async () => {
+afterAll(async () => {
   await Promise.all(started.map((node) => node.kill().catch(() => undefined)));
   await Promise.all([redis?.close(), postgres?.close()]);
   rmSync(work, { recursive: true, force: true });
@@ -132,15 +133,15 @@ function assertCompleteStream(events: Array<{ id: string | undefined; type: stri
     `${label}: event ids increase (${ids.join(", ")})`,
   );
   const indices = events.filter((e) => e.type === "image" || e.type === "blocked").map((e) => e.data.index as number);
-  assert.deepEqual([...indices].sort(), Array.from({ length: n }, (_, i) => i), `${label}: each image once (${indices.join(", ")})`);
+  expect({ message: `${label}: each image once (${indices.join(", ")})`, actual: [...indices].sort() }).toStrictEqual({ message: `${label}: each image once (${indices.join(", ")})`, actual: Array.from({ length: n }, (_, i) => i) });
   const terminal = events.filter((e) => e.type === "done" || e.type === "error");
   assert.equal(terminal.length, 1, `${label}: one final event (${events.map((e) => e.type).join(", ")})`);
   assert.ok(["done", "blocked"].includes(terminal[0].data.status), `${label}: ${JSON.stringify(terminal[0])}`);
   assert.equal(events.at(-1)!.type, "done", label);
 }
 
-describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
-  it("a worker killed with SIGKILL mid-job: another worker takes its jobs, each completes exactly once, no image is made twice", { timeout: 300_000 }, async () => {
+describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
+  it("a worker killed with SIGKILL mid-job: another worker takes its jobs, each completes exactly once, no image is made twice", async () => {
     const c = await cluster();
     // A short lock so that the dead worker's jobs are found stalled within seconds.
     const lock = { LUMEN_JOB_LOCK_MS: "2000" };
@@ -170,13 +171,13 @@ describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
 
       second = await node(c, "worker", lock);
       const outcomes = await Promise.all(streams.map((s) => s.closed));
-      assert.deepEqual(outcomes, ids.map(() => "ended"));
+      expect(outcomes).toStrictEqual(ids.map(() => "ended"));
       for (const [k, s] of streams.entries()) assertCompleteStream(s.events, n, `job ${k}`);
 
       for (const id of ids) {
         const g = await (await api.api(`/api/generations/${id}`)).json();
         assert.equal(g.status, "done");
-        assert.deepEqual(g.images.map((i: { index: number }) => i.index).sort(), [0, 1, 2, 3]);
+        expect(g.images.map((i: { index: number }) => i.index).sort()).toStrictEqual([0, 1, 2, 3]);
         for (const image of g.images.filter((i: { url: string | null }) => i.url)) assert.equal((await api.api(image.url)).status, 200, image.url);
       }
       // The second worker made exactly the images the first had not stored: none again.
@@ -190,9 +191,9 @@ describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
     } finally {
       await stop(api, first, ...(second ? [second] : []));
     }
-  });
+  }, 300_000);
 
-  it("Redis stopped: the API answers 503 queue_unavailable and nothing crashes; Redis started again: queued and new work completes", { timeout: 300_000 }, async () => {
+  it("Redis stopped: the API answers 503 queue_unavailable and nothing crashes; Redis started again: queued and new work completes", async () => {
     const c = await cluster();
     const [api, worker] = await Promise.all([node(c, "api"), node(c, "worker")]);
     let redisDown = false;
@@ -239,7 +240,7 @@ describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
       }
       // The refused requests left nothing in the history that looks queued.
       const stuck = await sql(c, "SELECT id, status FROM generations WHERE status IN ('queued', 'running') AND id <> $1", [waiting]);
-      assert.deepEqual(stuck, []);
+      expect(stuck).toStrictEqual([]);
 
       await redis.start();
       redisDown = false;
@@ -261,9 +262,9 @@ describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
       if (redisDown) await redis.start();
       await stop(api, worker);
     }
-  });
+  }, 300_000);
 
-  it("an API node restarted (SIGKILL) during an event stream: the client reconnects with Last-Event-ID and receives the rest", { timeout: 300_000 }, async () => {
+  it("an API node restarted (SIGKILL) during an event stream: the client reconnects with Last-Event-ID and receives the rest", async () => {
     const c = await cluster();
     const port = await freePort();
     // A lock longer than any restart here: the worker is frozen meanwhile and must not be taken for dead.
@@ -302,9 +303,9 @@ describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
       worker.signal("SIGCONT");
       await stop(api, worker, ...(restarted ? [restarted] : []));
     }
-  });
+  }, 300_000);
 
-  it("200 requests at once across two API nodes and two workers: every accepted job completes once, the excess gets 503 + Retry-After, nothing is lost", { timeout: 300_000 }, async () => {
+  it("200 requests at once across two API nodes and two workers: every accepted job completes once, the excess gets 503 + Retry-After, nothing is lost", async () => {
     const c = await cluster();
     const env = { LUMEN_MAX_QUEUE: "20", LUMEN_RATE_LIMIT_MAX: "100000" };
     const nodes = await Promise.all([node(c, "api", env), node(c, "api", env), node(c, "worker", env), node(c, "worker", env)]);
@@ -360,5 +361,5 @@ describe("scaled out on Redis and PostgreSQL, under faults", { skip }, () => {
     } finally {
       await stop(...nodes);
     }
-  });
+  }, 300_000);
 });

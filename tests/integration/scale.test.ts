@@ -4,11 +4,12 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import sharp from "sharp";
 import { readContentCredentials } from "../../backend/provenance";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 import { havePostgres, haveRedis, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../helpers/services";
+import { describeUnless } from "../helpers/skip";
 
 const skip = (haveRedis && havePostgres) || process.env.CI ? false : "redis-server and PostgreSQL are not installed";
 const small = { width: 64, height: 64, steps: 2 };
@@ -19,7 +20,7 @@ async function imagesMade(node: TestServer): Promise<Record<string, number>> {
   return Object.fromEntries([...text.matchAll(/^lumen_images_generated_total\{model="([^"]+)"\} (\d+)$/gm)].map((m) => [m[1], Number(m[2])]));
 }
 
-describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
+describeUnless(skip)("an API node and a worker on Redis and PostgreSQL", () => {
   let redis: RedisServer;
   let postgres: PostgresServer;
   let api: TestServer;
@@ -27,14 +28,14 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
   const imagesDir = mkdtempSync(join(tmpdir(), "lumen-shared-images-"));
   let shared: Record<string, string>;
 
-  before(async () => {
+  beforeAll(async () => {
     [redis, postgres] = await Promise.all([startRedis(), startPostgres()]);
     shared = { redisUrl: redis.url, redisPrefix: `scale-${process.pid}`, databaseUrl: await postgres.createDatabase(), imagesDir };
     // Two models, so an arena battle between them runs both pictures here.
     worker = await startTestServer({ ...shared, role: "worker", workerModels: ["sd15", "sd21"] });
     api = await startTestServer({ ...shared, role: "api" });
   });
-  after(async () => {
+  afterAll(async () => {
     await api?.stop();
     await worker?.stop();
     await Promise.all([redis?.close(), postgres?.close()]);
@@ -47,7 +48,7 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
     const { id } = await res.json();
     const events = await readEvents(await api.api(`/api/generations/${id}/events`));
     const types = events.map((e) => e.type);
-    assert.deepEqual([types[0], types.includes("started"), types.includes("image"), types.at(-1)], ["queued", true, true, "done"]);
+    expect([types[0], types.includes("started"), types.includes("image"), types.at(-1)]).toStrictEqual(["queued", true, true, "done"]);
     const image = events.find((e) => e.type === "image")!;
     const png = await api.api(image.data.url);
     assert.equal(png.status, 200);
@@ -67,7 +68,7 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
     assert.ok(worker.workers!.runningJobs().includes(id), "the worker runs the job");
     assert.equal((await api.api(`/api/generations/${id}`, { method: "DELETE" })).status, 202);
     const events = await stream;
-    assert.deepEqual(events.at(-1), { type: "done", data: { status: "cancelled" } });
+    expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "cancelled" } });
     assert.equal((await (await api.api(`/api/generations/${id}`)).json()).status, "cancelled");
   });
 
@@ -86,13 +87,14 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
     const { id } = await res.json();
     const events = await readEvents(await api.api(`/api/generations/${id}/events`));
     // Half of 4 steps from the picture: the worker started from it, not from noise.
-    assert.deepEqual(events.find((e) => e.type === "started")?.data, { steps: 2, n: 1 });
+    expect(events.find((e) => e.type === "started")?.data).toStrictEqual({ steps: 2, n: 1 });
     const made = events.find((e) => e.type === "image")!.data as { url: string; width: number; height: number };
     assert.ok(made.width > made.height, `${made.width}×${made.height} keeps the picture's landscape aspect`);
     const png = Buffer.from(await (await api.api(made.url)).arrayBuffer());
     const report = (await readContentCredentials(png))!;
-    assert.deepEqual(report.manifest.actions.map((a) => a.action), ["c2pa.opened", "c2pa.edited"], "the worker names the picture as what it edited");
-    assert.deepEqual(report.manifest.ingredients.map((i) => i.relationship), ["parentOf"]);
+    // the worker names the picture as what it edited
+    expect(report.manifest.actions.map((a) => a.action)).toStrictEqual(["c2pa.opened", "c2pa.edited"]);
+    expect(report.manifest.ingredients.map((i) => i.relationship)).toStrictEqual(["parentOf"]);
   });
 
   it("runs both pictures of an arena battle on the worker; the battle and its one vote per person hold across API nodes", async () => {
@@ -104,11 +106,8 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
       assert.equal(res.status, 201, await res.clone().text());
       const battle = (await res.json()) as { id: string; left: { imageUrl: string }; right: { imageUrl: string } };
       const madeAfter = await imagesMade(worker);
-      assert.deepEqual(
-        ["sd15", "sd21"].map((m) => (madeAfter[m] ?? 0) - (madeBefore[m] ?? 0)),
-        [1, 1],
-        "the worker made one picture with each contender's model",
-      );
+      // the worker made one picture with each contender's model
+      expect(["sd15", "sd21"].map((m) => (madeAfter[m] ?? 0) - (madeBefore[m] ?? 0))).toStrictEqual([1, 1]);
       for (const side of [battle.left, battle.right]) {
         const png = await api.api(side.imageUrl);
         assert.equal(png.status, 200, "the other API node serves the battle's pictures from the shared database and images");
@@ -117,12 +116,12 @@ describe("an API node and a worker on Redis and PostgreSQL", { skip }, () => {
       const vote = await api.api(`/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } });
       assert.equal(vote.status, 200, await vote.clone().text());
       const reveal = await vote.json();
-      assert.deepEqual([reveal.left.contender, reveal.right.contender].sort(), ["sd15", "sd21"]);
+      expect([reveal.left.contender, reveal.right.contender].sort()).toStrictEqual(["sd15", "sd21"]);
       const again = await arenaApi.api(`/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "right" } });
       assert.equal(again.status, 409, "a second vote through another API node is refused");
       const board = await (await arenaApi.api("/api/arena/leaderboard")).json();
       assert.equal(board.votes, 1);
-      assert.deepEqual(board.contenders.map((c: { name: string }) => c.name).sort(), ["sd15", "sd21"]);
+      expect(board.contenders.map((c: { name: string }) => c.name).sort()).toStrictEqual(["sd15", "sd21"]);
     } finally {
       await arenaApi.stop();
     }

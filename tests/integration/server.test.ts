@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
 import sharp from "sharp";
 import { readProvenance, TRAINED_ALGORITHMIC_MEDIA } from "../../backend/provenance";
@@ -16,10 +16,10 @@ const UNSAFE = "a photo of a naked woman";
 
 describe("generation API", () => {
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     server = await startTestServer();
   });
-  after(() => server.stop());
+  afterAll(() => server.stop());
 
   const create = async (body: Record<string, unknown>) => {
     const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dawn", ...small, ...body } });
@@ -41,12 +41,12 @@ describe("generation API", () => {
     assert.equal(types[0], "queued");
     assert.ok(types.includes("started"));
     const steps = events.filter((e) => e.type === "step");
-    assert.deepEqual(steps.map((e) => e.data.step), [1, 2, 3]);
+    expect(steps.map((e) => e.data.step)).toStrictEqual([1, 2, 3]);
     assert.match(steps[0].data.previews[0], /^data:image\/png;base64,/);
     assert.equal(steps[2].data.previews, undefined, "the last step's preview is the image itself: withheld");
     const images = events.filter((e) => e.type === "image");
-    assert.deepEqual(images.map((e) => e.data.seed), [42, 43]);
-    assert.deepEqual(events.at(-1), { type: "done", data: { status: "done" } });
+    expect(images.map((e) => e.data.seed)).toStrictEqual([42, 43]);
+    expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
 
     const generation = await (await server.api(`/api/generations/${id}`)).json();
     assert.equal(generation.status, "done");
@@ -55,7 +55,7 @@ describe("generation API", () => {
 
     // A late subscriber gets the same outcome.
     const replay = await readEvents(await server.api(links.events));
-    assert.deepEqual(replay.filter((e) => e.type === "image").map((e) => e.data.id), images.map((e) => e.data.id));
+    expect(replay.filter((e) => e.type === "image").map((e) => e.data.id)).toStrictEqual(images.map((e) => e.data.id));
   });
 
   it("serves images as PNG, JPEG or WebP with provenance, and thumbnails", async () => {
@@ -63,7 +63,7 @@ describe("generation API", () => {
     await readEvents(await server.api(links.events));
     const imageId = `${id}-0`;
     const png = Buffer.from(await (await server.api(`/api/images/${imageId}.png`)).arrayBuffer());
-    assert.deepEqual(await sharp(png).metadata().then((m) => [m.format, m.width, m.height]), ["png", 128, 96]);
+    expect(await sharp(png).metadata().then((m) => [m.format, m.width, m.height])).toStrictEqual(["png", 128, 96]);
     const meta = await readProvenance(png);
     assert.equal(meta.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
     assert.match(meta.parameters!, /^a lake at dawn\nSteps: 3, Sampler: .*, Seed: 7, Size: 128x96, Model: sd15/);
@@ -80,7 +80,7 @@ describe("generation API", () => {
       assert.equal((await readProvenance(bytes)).digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
     }
     const thumb = Buffer.from(await (await server.api(`/api/images/${imageId}.png?size=32`)).arrayBuffer());
-    assert.deepEqual(await sharp(thumb).metadata().then((m) => [m.width, m.height]), [32, 24]);
+    expect(await sharp(thumb).metadata().then((m) => [m.width, m.height])).toStrictEqual([32, 24]);
   });
 
   it("cancels a running generation", async () => {
@@ -89,7 +89,7 @@ describe("generation API", () => {
     const res = await server.api(`/api/generations/${id}`, { method: "DELETE" });
     assert.equal(res.status, 202);
     const events = await readEvents(await stream);
-    assert.deepEqual(events.at(-1), { type: "done", data: { status: "cancelled" } });
+    expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "cancelled" } });
     assert.equal((await (await server.api(`/api/generations/${id}`)).json()).status, "cancelled");
     assert.equal((await server.api(`/api/generations/${id}`, { method: "DELETE" })).status, 400);
   });
@@ -119,7 +119,7 @@ describe("generation API", () => {
 
   it("lists models with the default marked", async () => {
     const { models } = await (await server.api("/api/models")).json();
-    assert.deepEqual(models.map((m: { name: string }) => m.name), ["sd15", "sd21", "sdxl"]);
+    expect(models.map((m: { name: string }) => m.name)).toStrictEqual(["sd15", "sd21", "sdxl"]);
     assert.equal(models.find((m: { default: boolean }) => m.default).name, "sd15");
   });
 
@@ -170,7 +170,7 @@ describe("generation API", () => {
       const result = await client().images.generate({ prompt: "a misty lake", n: 2, size: "64x64" as "256x256" });
       assert.equal(result.data!.length, 2);
       const png = Buffer.from(result.data![0].b64_json!, "base64");
-      assert.deepEqual(await sharp(png).metadata().then((m) => [m.format, m.width]), ["png", 64]);
+      expect(await sharp(png).metadata().then((m) => [m.format, m.width])).toStrictEqual(["png", 64]);
     });
 
     it("returns URLs when asked", async () => {
@@ -258,7 +258,7 @@ describe("job timeout", () => {
       });
       const { id } = await res.json();
       const events = await readEvents(await server.api(`/api/generations/${id}/events`));
-      assert.deepEqual(events.at(-1)?.type, "error");
+      expect(events.at(-1)?.type).toStrictEqual("error");
       assert.equal(events.at(-1)?.data.code, "timeout");
       const generation = await (await server.api(`/api/generations/${id}`)).json();
       assert.equal(generation.status, "failed");
@@ -288,7 +288,7 @@ describe("persistence", () => {
       const image = await second.api(generation.images[0].url);
       assert.equal(image.status, 200);
       const events = await readEvents(await second.api(`/api/generations/${id}/events`));
-      assert.deepEqual(events.map((e) => e.type), ["image", "done"]);
+      expect(events.map((e) => e.type)).toStrictEqual(["image", "done"]);
     } finally {
       await second.stop();
       rmSync(dataDir, { recursive: true, force: true });

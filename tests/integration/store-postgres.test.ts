@@ -1,7 +1,7 @@
 // The Store contract on a real PostgreSQL server started for this file, plus what only
 // PostgreSQL does: migrations shared by several nodes, and a server that goes away.
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import pg from "pg";
 import { LocalDirectoryBlobStore } from "../../backend/blobs";
 import { promptHash, StorageError } from "../../backend/store";
@@ -9,16 +9,17 @@ import { migrations } from "../../backend/store/postgres/schema";
 import { openPostgresStore } from "../../backend/store/postgres/store";
 import { storeContract } from "../contracts/store";
 import { havePostgres, startPostgres, type PostgresServer } from "../helpers/services";
+import { describeUnless } from "../helpers/skip";
 
 const skip = havePostgres || process.env.CI ? false : "PostgreSQL 15 is not installed (apt-get install postgresql)";
 let server: PostgresServer;
-before(async () => {
+beforeAll(async () => {
   if (!skip) server = await startPostgres();
 });
-after(async () => server?.close());
+afterAll(async () => server?.close());
 
 const urls = new WeakMap<object, string>();
-describe("PostgreSQL", { skip }, () => {
+describeUnless(skip)("PostgreSQL", () => {
   storeContract("PostgreSQL", {
     async open({ now, blobs }) {
       const url = await server.createDatabase();
@@ -46,7 +47,7 @@ describe("PostgreSQL", { skip }, () => {
 
       const client = new pg.Client(url);
       await client.connect();
-      assert.deepEqual((await client.query("SELECT version FROM lumen_schema")).rows, [{ version: migrations.length }]);
+      expect((await client.query("SELECT version FROM lumen_schema")).rows).toStrictEqual([{ version: migrations.length }]);
       await client.query("UPDATE lumen_schema SET version = $1", [migrations.length + 1]);
       await client.end();
       await assert.rejects(openPostgresStore({ url, blobs }), /newer than this version of Lumen/);
@@ -72,9 +73,9 @@ describe("PostgreSQL", { skip }, () => {
 
       const store = await openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") });
       const [row] = await store.listAudit();
-      assert.deepEqual([row.clientId, row.category, row.createdAt, row.provider, row.reason], ["carol", "sexual", "2025-12-31T00:00:00.000Z", null, null]);
+      expect([row.clientId, row.category, row.createdAt, row.provider, row.reason]).toStrictEqual(["carol", "sexual", "2025-12-31T00:00:00.000Z", null, null]);
       await store.addAudit({ clientId: "dave", kind: "prompt", category: "hate", promptHash: promptHash("new"), prompt: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
-      assert.deepEqual((await store.listAudit()).map((r) => [r.clientId, r.provider, r.reason]), [["dave", "azure", "Hate severity 6 (blocks at 4)"], ["carol", null, null]]);
+      expect((await store.listAudit()).map((r) => [r.clientId, r.provider, r.reason])).toStrictEqual([["dave", "azure", "Hate severity 6 (blocks at 4)"], ["carol", null, null]]);
       await store.close();
     });
 
@@ -93,7 +94,7 @@ describe("PostgreSQL", { skip }, () => {
       );
 
       const store = await openPostgresStore({ url, blobs: new LocalDirectoryBlobStore("/tmp") });
-      assert.deepEqual((await store.listAudit()).map((r) => [r.clientId, r.provider]), [["carol", "builtin"]]);
+      expect((await store.listAudit()).map((r) => [r.clientId, r.provider])).toStrictEqual([["carol", "builtin"]]);
       await store.addBattle({
         id: "b1",
         clientId: "alice",

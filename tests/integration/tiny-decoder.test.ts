@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { generate, loadModel, ModelError, Timings } from "../../backend/engine";
 import { toRgb } from "../../backend/engine/families/vae";
 import { decodeLatents } from "../../backend/engine/pipelines/text-to-image";
@@ -29,10 +29,10 @@ function folderWithTinyDecoder(): string {
 
 describe("tiny decoder (taesd_decoder/)", () => {
   let dir: string;
-  before(() => {
+  beforeAll(() => {
     dir = folderWithTinyDecoder();
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("is used when the folder carries one: latents as they are, its own float16 input, −1..1 out", async () => {
     const model = await loadModel(dir, { device: "cpu", threads: 1 });
@@ -63,7 +63,7 @@ describe("tiny decoder (taesd_decoder/)", () => {
     try {
       const result = await generate(model, { prompt: "a lake at dawn", width: 64, height: 64, steps: 2, seed: 3 });
       const raw = await decodeLatents(model, result.latents, 1, 8, 8);
-      assert.deepEqual(result.images[0], toRgb(raw, 64, 64));
+      expect(result.images[0]).toStrictEqual(toRgb(raw, 64, 64));
       assert.equal(result.timings.stages.get("vae_decoder")?.length, 1);
     } finally {
       await model.release();
@@ -80,8 +80,8 @@ describe("tiny decoder (taesd_decoder/)", () => {
       const req = { prompt: "a lake at dawn", width: 64, height: 64, steps: 2, seed: 3 };
       const a = await generate(tiny, req);
       const b = await generate(full, req);
-      assert.deepEqual(a.latents, b.latents);
-      assert.notDeepEqual(a.images[0].pixels, b.images[0].pixels);
+      expect(a.latents).toStrictEqual(b.latents);
+      expect(a.images[0].pixels).not.toStrictEqual(b.images[0].pixels);
     } finally {
       await tiny.release();
       await full.release();

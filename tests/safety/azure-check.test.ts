@@ -2,7 +2,7 @@
 // category and level, blocklists, image encoding, and the failure modes — against the stand-in,
 // with the real prompt filter and the real image classifier.
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import sharp from "sharp";
 import {
   AzureContentSafetyCheck,
@@ -35,12 +35,12 @@ describe("Azure AI Content Safety provider", () => {
   let standIn: StandIn;
   let imageChecker: ImageChecker;
   const promptFilter = loadPromptFilter();
-  before(async () => {
+  beforeAll(async () => {
     standIn = await startContentSafetyStandIn({ key: KEY });
     standIn.blocklists.set("contoso-terms", [{ blocklistItemId: "4b1f0e7a-0000-4000-8000-000000000001", text: "project falcon" }]);
     imageChecker = await loadImageChecker();
   });
-  after(() => standIn.close());
+  afterAll(() => standIn.close());
   const client = () => new ContentSafetyClient({ endpoint: standIn.url, auth: { key: KEY }, maxRetries: 0, timeoutMs: 2000 });
   const fresh = () => {
     standIn.requests.length = 0;
@@ -53,7 +53,7 @@ describe("Azure AI Content Safety provider", () => {
     fresh();
     const azure = new AzureContentSafetyCheck(client(), { thresholds: { Violence: 4 } });
     standIn.rateText = () => ({ Violence: 4 });
-    assert.deepEqual(await azure.checkPrompt("a knight's duel", "moderate"), {
+    expect(await azure.checkPrompt("a knight's duel", "moderate")).toStrictEqual({
       allowed: false,
       category: "violence",
       reason: "This request asks for violent or gory content, which this service's content policy does not allow.",
@@ -61,8 +61,8 @@ describe("Azure AI Content Safety provider", () => {
       detail: "Violence severity 4 (blocks at 4)",
     });
     standIn.rateText = () => ({ Violence: 3, Hate: 1, Sexual: 3, SelfHarm: 2 });
-    assert.deepEqual(await azure.checkPrompt("a knight's duel", "moderate"), { allowed: true, provider: "azure" });
-    assert.deepEqual(standIn.requests[0].body, {
+    expect(await azure.checkPrompt("a knight's duel", "moderate")).toStrictEqual({ allowed: true, provider: "azure" });
+    expect(standIn.requests[0].body).toStrictEqual({
       text: "a knight's duel",
       categories: ["Hate", "SelfHarm", "Sexual", "Violence"],
       outputType: "EightSeverityLevels",
@@ -77,21 +77,21 @@ describe("Azure AI Content Safety provider", () => {
     assert.equal((await byLevel.checkPrompt("x", "strict")).category, "hate", "the most severe category names the block");
     const tenant = new AzureContentSafetyCheck(client(), { thresholds: { Sexual: 1 } });
     assert.equal((await tenant.checkPrompt("x", "moderate")).category, "sexual");
-    assert.deepEqual(tenant.thresholds("strict"), { Hate: 2, SelfHarm: 2, Sexual: 1, Violence: 2 });
+    expect(tenant.thresholds("strict")).toStrictEqual({ Hate: 2, SelfHarm: 2, Sexual: 1, Violence: 2 });
   });
 
   it("passes the tenant's blocklists through and reports a hit by list and item, not by its text", async () => {
     fresh();
     const azure = new AzureContentSafetyCheck(client(), { blocklists: ["contoso-terms"] });
     const verdict = await azure.checkPrompt("logo for Project Falcon", "moderate");
-    assert.deepEqual(verdict, {
+    expect(verdict).toStrictEqual({
       allowed: false,
       category: "blocklist",
       reason: "This request contains terms your organisation does not allow.",
       provider: "azure",
       detail: "blocklist contoso-terms item 4b1f0e7a-0000-4000-8000-000000000001",
     });
-    assert.deepEqual(standIn.requests[0].body.blocklistNames, ["contoso-terms"]);
+    expect(standIn.requests[0].body.blocklistNames).toStrictEqual(["contoso-terms"]);
     assert.equal(standIn.requests[0].body.haltOnBlocklistHit, true);
     assert.equal((await azure.checkPrompt("logo for a bakery", "moderate")).allowed, true);
   });
@@ -106,9 +106,10 @@ describe("Azure AI Content Safety provider", () => {
     standIn.rateImage = () => ({ Violence: 3 });
     assert.equal((await azure.checkImage({ width: 2560, height: 1440, pixels: landscape(2560, 1440) }, "moderate")).allowed, true);
     const [first, second] = standIn.requests;
-    assert.deepEqual(first.image && [first.image.format, first.image.width, first.image.height], ["png", 50, 63], "small images are scaled up to 50 px");
-    assert.deepEqual(second.image && [second.image.format, second.image.width, second.image.height], ["png", 2048, 1152]);
-    assert.deepEqual(Object.keys(first.body).sort(), ["categories", "image", "outputType"]);
+    // small images are scaled up to 50 px
+    expect(first.image && [first.image.format, first.image.width, first.image.height]).toStrictEqual(["png", 50, 63]);
+    expect(second.image && [second.image.format, second.image.width, second.image.height]).toStrictEqual(["png", 2048, 1152]);
+    expect(Object.keys(first.body).sort()).toStrictEqual(["categories", "image", "outputType"]);
     assert.equal(first.body.outputType, "FourSeverityLevels");
     const decoded = await sharp(Buffer.from(first.body.image.content, "base64")).raw().toBuffer({ resolveWithObject: true });
     assert.equal(decoded.info.channels, 3);
@@ -128,7 +129,7 @@ describe("Azure AI Content Safety provider", () => {
     it("does not ask Azure about a prompt the built-in filter blocks, and audits the built-in rule", async () => {
       fresh();
       const verdict = await check("closed").checkPrompt("a photo of a naked woman", "moderate");
-      assert.deepEqual(verdict, {
+      expect(verdict).toStrictEqual({
         allowed: false,
         category: "sexual",
         reason: "This request asks for sexual or explicit content, which this service does not generate.",
@@ -143,7 +144,7 @@ describe("Azure AI Content Safety provider", () => {
       standIn.rateText = () => ({ Hate: 6 });
       standIn.rateImage = () => ({ Sexual: 6 });
       const safety = check("closed");
-      assert.deepEqual(await safety.checkPrompt("a harmless-looking prompt", "moderate"), {
+      expect(await safety.checkPrompt("a harmless-looking prompt", "moderate")).toStrictEqual({
         allowed: false,
         category: "hate",
         reason: "This request contains hateful or harassing content, which this service does not generate.",
@@ -157,7 +158,7 @@ describe("Azure AI Content Safety provider", () => {
       assert.ok(verdict.scores && verdict.scores.Neutral + verdict.scores.Drawing > 0.5, "the built-in scores are kept");
       standIn.rateText = () => ({});
       standIn.rateImage = () => ({});
-      assert.deepEqual(await safety.checkPrompt("a lake at dawn", "moderate"), { allowed: true, provider: "builtin" });
+      expect(await safety.checkPrompt("a lake at dawn", "moderate")).toStrictEqual({ allowed: true, provider: "builtin" });
       assert.equal((await safety.checkImage(image, "moderate")).allowed, true);
     });
 
@@ -168,13 +169,10 @@ describe("Azure AI Content Safety provider", () => {
       const safety = check("closed");
       await assert.rejects(safety.checkPrompt("a lake at dawn", "moderate"), SafetyUnavailableError);
       await assert.rejects(safety.checkImage(image, "moderate"), SafetyUnavailableError);
-      assert.deepEqual(
-        failures.map((f: any) => [f.provider, f.kind, f.failureMode]),
-        [
+      expect(failures.map((f: any) => [f.provider, f.kind, f.failureMode])).toStrictEqual([
           ["azure", "prompt", "closed"],
           ["azure", "image", "closed"],
-        ],
-      );
+        ]);
     });
 
     it("carries on with the built-in verdict when the policy says so", async () => {
@@ -182,7 +180,7 @@ describe("Azure AI Content Safety provider", () => {
       failures.length = 0;
       standIn.faults.push({ status: 401, code: "401" }, { drop: true });
       const safety = check("builtin");
-      assert.deepEqual(await safety.checkPrompt("a lake at dawn", "moderate"), { allowed: true, provider: "builtin" });
+      expect(await safety.checkPrompt("a lake at dawn", "moderate")).toStrictEqual({ allowed: true, provider: "builtin" });
       assert.equal((await safety.checkImage(image, "moderate")).allowed, true);
       assert.equal((await safety.checkPrompt("a photo of a naked woman", "moderate")).allowed, false, "the built-in filter still blocks");
       assert.equal(failures.length, 2);

@@ -2,7 +2,7 @@
 // retries on 429 / 5xx honouring Retry-After, timeouts, and errors that are not retried.
 import { strict as assert } from "node:assert";
 import { createServer } from "node:net";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ContentSafetyClient, ContentSafetyError, retryAfterMs } from "../../backend/safety/azure/content-safety-client";
 import { DENIED, startContentSafetyStandIn, type StandIn } from "./content-safety-stand-in";
 
@@ -10,10 +10,10 @@ const KEY = "stand-in-key-0123456789";
 
 describe("Content Safety client", () => {
   let standIn: StandIn;
-  before(async () => {
+  beforeAll(async () => {
     standIn = await startContentSafetyStandIn({ key: KEY, token: "entra-token" });
   });
-  after(() => standIn.close());
+  afterAll(() => standIn.close());
   const client = (options: Partial<ConstructorParameters<typeof ContentSafetyClient>[0]> = {}) =>
     new ContentSafetyClient({ endpoint: standIn.url, auth: { key: KEY }, timeoutMs: 2000, maxRetries: 2, retryDelayMs: 10, ...options });
   const fresh = () => {
@@ -25,7 +25,7 @@ describe("Content Safety client", () => {
     fresh();
     standIn.rateText = (text) => (text.includes("storm") ? { Violence: 5 } : {});
     const result = await client().analyzeText({ text: "a storm", categories: ["Violence", "Hate"], outputType: "EightSeverityLevels" });
-    assert.deepEqual(result.categoriesAnalysis, [
+    expect(result.categoriesAnalysis).toStrictEqual([
       { category: "Violence", severity: 5 },
       { category: "Hate", severity: 0 },
     ]);
@@ -34,7 +34,7 @@ describe("Content Safety client", () => {
     assert.equal(request.apiVersion, "2024-09-01");
     assert.equal(request.headers["ocp-apim-subscription-key"], KEY);
     assert.equal(request.headers.authorization, undefined);
-    assert.deepEqual(request.body, { text: "a storm", categories: ["Violence", "Hate"], outputType: "EightSeverityLevels" });
+    expect(request.body).toStrictEqual({ text: "a storm", categories: ["Violence", "Hate"], outputType: "EightSeverityLevels" });
   });
 
   it("sends an Entra ID bearer token for the Cognitive Services scope and reuses it until it nears expiry", async () => {
@@ -50,8 +50,8 @@ describe("Content Safety client", () => {
     const c = client({ auth: { credential } });
     await c.analyzeText({ text: "a lake" });
     await c.analyzeText({ text: "a hill" });
-    assert.deepEqual(scopes, ["https://cognitiveservices.azure.com/.default"]);
-    assert.deepEqual(standIn.requests.map((r) => r.headers.authorization), ["Bearer entra-token", "Bearer entra-token"]);
+    expect(scopes).toStrictEqual(["https://cognitiveservices.azure.com/.default"]);
+    expect(standIn.requests.map((r) => r.headers.authorization)).toStrictEqual(["Bearer entra-token", "Bearer entra-token"]);
     assert.equal(standIn.requests[0].headers["ocp-apim-subscription-key"], undefined);
   });
 

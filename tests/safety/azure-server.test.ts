@@ -2,7 +2,7 @@
 // Content Safety: refusals on both APIs, images withheld, audit rows naming the provider, and the
 // failure modes with the stand-in down.
 import { strict as assert } from "node:assert";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
 import { openStore } from "../../backend/store";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
@@ -36,13 +36,13 @@ async function auditRows(server: TestServer) {
 describe("server with Azure AI Content Safety", () => {
   let standIn: StandIn;
   let server: TestServer;
-  before(async () => {
+  beforeAll(async () => {
     standIn = await startContentSafetyStandIn({ key: KEY });
     standIn.blocklists.set("contoso-terms", [{ blocklistItemId: "0f6f7b52-1111-4222-8333-944455556666", text: "project falcon" }]);
     standIn.rateText = (text) => (text.includes("duel") ? { Violence: 5 } : text.includes("crowd") ? { Hate: 2 } : {});
     server = await startTestServer(azureOptions(standIn));
   });
-  after(async () => {
+  afterAll(async () => {
     await server.stop();
     await standIn.close();
   });
@@ -59,8 +59,8 @@ describe("server with Azure AI Content Safety", () => {
     }
     assert.equal((await (await server.api("/api/generations")).json()).items.length, before);
     const [hate, violence] = await auditRows(server);
-    assert.deepEqual([violence.provider, violence.reason, violence.category], ["azure", "Violence severity 5 (blocks at 4)", "violence"]);
-    assert.deepEqual([hate.provider, hate.reason], ["azure", "Hate severity 2 (blocks at 2)"]);
+    expect([violence.provider, violence.reason, violence.category]).toStrictEqual(["azure", "Violence severity 5 (blocks at 4)", "violence"]);
+    expect([hate.provider, hate.reason]).toStrictEqual(["azure", "Hate severity 2 (blocks at 2)"]);
     assert.equal(violence.prompt, null);
     const metrics = await (await server.api("/metrics")).text();
     assert.match(metrics, /lumen_safety_blocks_total\{kind="prompt",category="violence",provider="azure"\} 1/);
@@ -87,7 +87,7 @@ describe("server with Azure AI Content Safety", () => {
     assert.equal((await res.json()).error.category, "sexual");
     assert.equal(standIn.requests.length, 0);
     const [latest] = await auditRows(server);
-    assert.deepEqual([latest.provider, latest.reason], ["builtin", "sexual rule 0"]);
+    expect([latest.provider, latest.reason]).toStrictEqual(["builtin", "sexual rule 0"]);
   });
 
   it("checks a prompt below the threshold and every image it generates, and delivers them", async () => {
@@ -96,14 +96,11 @@ describe("server with Azure AI Content Safety", () => {
     assert.equal(res.status, 202);
     const events = await readEvents(await server.api((await res.json()).links.events));
     assert.equal(events.filter((e) => e.type === "image").length, 2);
-    assert.deepEqual(
-      standIn.requests.map((r) => [r.path, r.image ? [r.image.format, r.image.width, r.image.height] : r.body.text]),
-      [
+    expect(standIn.requests.map((r) => [r.path, r.image ? [r.image.format, r.image.width, r.image.height] : r.body.text])).toStrictEqual([
         ["/contentsafety/text:analyze", "a lake at dawn"],
         ["/contentsafety/image:analyze", ["png", 64, 64]],
         ["/contentsafety/image:analyze", ["png", 64, 64]],
-      ],
-    );
+      ]);
   });
 
   it("withholds an image the service rates at the threshold, on both APIs", async () => {
@@ -115,12 +112,12 @@ describe("server with Azure AI Content Safety", () => {
       assert.equal(events.filter((e) => e.type === "image").length, 0);
       const blocked = events.find((e) => e.type === "blocked")!;
       assert.equal(blocked.data.category, "violence");
-      assert.deepEqual(events.at(-1), { type: "done", data: { status: "blocked" } });
+      expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "blocked" } });
       const generation = await (await server.api(`/api/generations/${id}`)).json();
       assert.equal(generation.status, "blocked");
       assert.equal((await server.api(`/api/images/${id}-0.png`)).status, 404);
       const [audit] = await auditRows(server);
-      assert.deepEqual([audit.kind, audit.provider, audit.reason, audit.generationId], ["image", "azure", "Violence severity 6 (blocks at 4)", id]);
+      expect([audit.kind, audit.provider, audit.reason, audit.generationId]).toStrictEqual(["image", "azure", "Violence severity 6 (blocks at 4)", id]);
 
       await assert.rejects(openai().images.generate({ prompt: "a lake at noon", size: "64x64" as "256x256" }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
         assert.equal(e.status, 400);
@@ -154,7 +151,7 @@ describe("server with Azure AI Content Safety", () => {
     const { id, links } = await res.json();
     const events = await readEvents(await server.api(links.events));
     assert.equal(events.filter((e) => e.type === "image").length, 0);
-    assert.deepEqual(events.at(-1), {
+    expect(events.at(-1)).toStrictEqual({
       type: "error",
       data: { code: "safety_unavailable", message: "safety service unavailable; the images were not delivered" },
     });
@@ -166,7 +163,7 @@ describe("server with Azure AI Content Safety", () => {
 
 describe("server with Azure AI Content Safety down", () => {
   let standIn: StandIn;
-  before(async () => {
+  beforeAll(async () => {
     standIn = await startContentSafetyStandIn({ key: KEY });
     await standIn.close(); // nobody listens on its port any more
   });

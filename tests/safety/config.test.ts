@@ -4,11 +4,11 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { ConfigError, loadConfig } from "../../backend/config";
 
 const dir = mkdtempSync(join(tmpdir(), "lumen-safety-config-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const azureEnv = {
   LUMEN_SAFETY_PROVIDER: "azure",
   LUMEN_AZURE_CONTENT_SAFETY_ENDPOINT: "https://contoso.cognitiveservices.azure.com",
@@ -33,8 +33,8 @@ describe("safety provider configuration", () => {
     });
     assert.equal(c.safetyProvider, "azure");
     assert.equal(c.safetyFailureMode, "builtin");
-    assert.deepEqual(c.azureContentSafetyThresholds, { Hate: 2, Violence: 6 });
-    assert.deepEqual(c.azureContentSafetyBlocklists, ["contoso-terms", "brand-names"]);
+    expect(c.azureContentSafetyThresholds).toStrictEqual({ Hate: 2, Violence: 6 });
+    expect(c.azureContentSafetyBlocklists).toStrictEqual(["contoso-terms", "brand-names"]);
     assert.equal(c.azureContentSafetyTimeoutMs, 3000);
   });
 
@@ -64,8 +64,8 @@ describe("safety provider configuration", () => {
     });
     assert.equal(c.safetyProvider, "azure");
     assert.equal(c.safetyFailureMode, "builtin");
-    assert.deepEqual(c.azureContentSafetyThresholds, { Sexual: 2 });
-    assert.deepEqual(c.azureContentSafetyBlocklists, ["tenant-list"]);
+    expect(c.azureContentSafetyThresholds).toStrictEqual({ Sexual: 2 });
+    expect(c.azureContentSafetyBlocklists).toStrictEqual(["tenant-list"]);
     assert.equal(c.azureContentSafetyHaltOnBlocklistHit, false);
   });
 

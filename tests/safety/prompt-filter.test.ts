@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { defaultDataDir, loadPromptFilter, safetyCategories, SafetyDataError, type PolicyLevel } from "../../backend/safety";
 import { evaluateLevel, heldout3File, loadEvalPrompts, promptsFile, rate } from "./metrics";
 
@@ -124,10 +124,10 @@ describe("prompt filter: contexts", () => {
     ["war coverage", "journalists covering a war"],
   ];
   for (const [context, text] of allowedAtStrict) {
-    it(`${context}: "${text}" passes at strict`, () => assert.deepEqual(check(text, "strict"), { allowed: true }));
+    it(`${context}: "${text}" passes at strict`, () => expect(check(text, "strict")).toStrictEqual({ allowed: true }));
   }
   for (const [context, text] of allowed) {
-    it(`${context}: "${text}" passes at moderate`, () => assert.deepEqual(check(text), { allowed: true }));
+    it(`${context}: "${text}" passes at moderate`, () => expect(check(text)).toStrictEqual({ allowed: true }));
   }
 
   const stillBlocked: Array<[why: string, text: string]> = [
@@ -182,13 +182,13 @@ describe("prompt filter: contexts", () => {
   ];
   for (const [innocent, harmful] of innocentSenses) {
     it(`"${innocent}" passes, "${harmful}" is blocked`, () => {
-      assert.deepEqual(check(innocent), { allowed: true });
+      expect(check(innocent)).toStrictEqual({ allowed: true });
       assert.equal(check(harmful).allowed, false);
     });
   }
 
   it("explain names the contexts that masked words", () => {
-    assert.deepEqual(filter.explain("a Sex on the Beach cocktail, and a naked woman", "moderate"), {
+    expect(filter.explain("a Sex on the Beach cocktail, and a naked woman", "moderate")).toStrictEqual({
       category: "sexual",
       rule: 0,
       matched: ["naked"],
@@ -199,7 +199,7 @@ describe("prompt filter: contexts", () => {
 
 describe("prompt filter: term syntax and contexts in the data files", () => {
   const dirs: string[] = [];
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   function dataWith(edits: Record<string, (json: any) => void>): string {
     const dir = mkdtempSync(join(tmpdir(), "lumen-safety-"));
     dirs.push(dir);
@@ -282,7 +282,7 @@ describe("prompt filter: evaluation set", () => {
 
   describe("a file of prompts with a mistake stops the evaluation at its line", () => {
     const dir = mkdtempSync(join(tmpdir(), "lumen-eval-"));
-    after(() => rmSync(dir, { recursive: true, force: true }));
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
     const good = JSON.stringify({ text: "a fox in the snow", expect: "benign", context: "nature", split: "dev" });
     const cases: Array<[problem: string, line: string, message: RegExp]> = [
       ["not JSON", "{text: a fox}", /:2: not JSON/],
@@ -302,13 +302,10 @@ describe("prompt filter: evaluation set", () => {
     it("reads a file without mistakes", () => {
       const file = join(dir, "ok.jsonl");
       writeFileSync(file, `${good}\n\n${JSON.stringify({ text: "a bikini", expect: "sexual", level: "strict", split: "heldout3" })}\n`);
-      assert.deepEqual(
-        loadEvalPrompts([file]).map((p) => [p.expect, p.split]),
-        [
+      expect(loadEvalPrompts([file]).map((p) => [p.expect, p.split])).toStrictEqual([
           ["benign", "dev"],
           ["sexual", "heldout3"],
-        ],
-      );
+        ]);
     });
   });
 });

@@ -1,6 +1,6 @@
 // The arena page's battle as a reducer: painting, voting, the reveal, and what each problem leaves.
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { ApiError, UnreachableError } from "../../addin/api/client";
 import { arenaAnnouncement, arenaReducer, initialArena, isBusy, type ArenaState } from "../../addin/arena/state";
 
@@ -52,7 +52,7 @@ describe("arena page state", () => {
   it("a blocked prompt stops the battle with the filter's category", () => {
     const s = run({ type: "start", prompt: "x" }, { type: "failed", error: new ApiError(400, "content_policy_violation", "no", { category: "violence" }) });
     assert.equal(s.phase, "stopped");
-    assert.deepEqual(s.problem, { kind: "blocked", category: "violence", message: "no" });
+    expect(s.problem).toStrictEqual({ kind: "blocked", category: "violence", message: "no" });
     assert.match(arenaAnnouncement(s), /Blocked by the content filter \(violence\)/);
   });
 });

@@ -1,7 +1,7 @@
 // The add-in's API client with a fake token provider and a fetch stub: the bearer token goes with
 // every call (JSON, DELETE, feedback, images, the event stream), a 401 gets one fresh token and
 // one retry, and refusals reach the token provider.
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { ApiError, LumenClient, UnreachableError, isSignInRefusal, type TokenProvider } from "../../addin/api/client";
 import type { GenerationEvent } from "../../backend/api/contract";
@@ -59,26 +59,23 @@ describe("API client with sign-in", () => {
     });
     const client = new LumenClient("https://lumen.test", new FakeTokens());
 
-    assert.deepStrictEqual(await client.createGeneration({ prompt: "a lake", n: 1 }), { id: "g1", position: 1, notices: [] });
+    expect(await client.createGeneration({ prompt: "a lake", n: 1 })).toStrictEqual({ id: "g1", position: 1, notices: [] });
     const { events } = await follow(client, "g1");
     await client.cancelGeneration("g1");
     await client.sendFeedback({ imageId: "img1", rating: "up" });
     const blob = await client.imageBlob("img1", { format: "jpeg", size: 160 });
     await client.models();
 
-    assert.deepStrictEqual(events.map((e) => e.type), ["queued", "image", "done"]);
-    assert.deepStrictEqual([...new Uint8Array(await blob.arrayBuffer())], [1, 2, 3]);
-    assert.deepStrictEqual(
-      fetchStub.requests.map((r) => `${r.method} ${r.url.replace("https://lumen.test", "")} ${r.authorization}`),
-      [
+    expect(events.map((e) => e.type)).toStrictEqual(["queued", "image", "done"]);
+    expect([...new Uint8Array(await blob.arrayBuffer())]).toStrictEqual([1, 2, 3]);
+    expect(fetchStub.requests.map((r) => `${r.method} ${r.url.replace("https://lumen.test", "")} ${r.authorization}`)).toStrictEqual([
         "POST /api/generations Bearer t1",
         "GET /api/generations/g1/events Bearer t1",
         "DELETE /api/generations/g1 Bearer t1",
         "POST /api/feedback Bearer t1",
         "GET /api/images/img1.jpg?size=160 Bearer t1",
         "GET /api/models Bearer t1",
-      ],
-    );
+      ]);
     assert.strictEqual(fetchStub.requests[1].accept, "text/event-stream");
   });
 
@@ -87,7 +84,7 @@ describe("API client with sign-in", () => {
     await new LumenClient("", new FakeTokens(true)).policy();
     await new LumenClient("", new FakeTokens(false)).createGeneration({ prompt: "a lake" });
     await new LumenClient().createGeneration({ prompt: "a lake" });
-    assert.deepStrictEqual(fetchStub.requests.map((r) => r.authorization), [null, null, null]);
+    expect(fetchStub.requests.map((r) => r.authorization)).toStrictEqual([null, null, null]);
   });
 
   it("after a 401, drops the token, gets a fresh one and retries once", async () => {
@@ -95,7 +92,7 @@ describe("API client with sign-in", () => {
     const tokens = new FakeTokens();
     const client = new LumenClient("", tokens);
     assert.strictEqual((await client.createGeneration({ prompt: "a lake" })).id, "g2");
-    assert.deepStrictEqual(fetchStub.requests.map((r) => r.authorization), ["Bearer t1", "Bearer t2"]);
+    expect(fetchStub.requests.map((r) => r.authorization)).toStrictEqual(["Bearer t1", "Bearer t2"]);
     assert.strictEqual(fetchStub.requests[1].body, fetchStub.requests[0].body, "the same request again");
     assert.strictEqual(tokens.invalidated, 1);
     assert.strictEqual(tokens.refusals.length, 0);
@@ -130,7 +127,7 @@ describe("API client with sign-in", () => {
     const client = new LumenClient("", tokens);
     await assert.rejects(client.models(), (e) => isSignInRefusal(e));
     await assert.rejects(client.createGeneration({ prompt: "a lake", model: "sdxl" }), (e) => e instanceof ApiError && !isSignInRefusal(e));
-    assert.deepStrictEqual(tokens.refusals.map((e) => e.message), ["your organisation is not allowed to use this service"]);
+    expect(tokens.refusals.map((e) => e.message)).toStrictEqual(["your organisation is not allowed to use this service"]);
     assert.strictEqual(tokens.invalidated, 0, "a 403 is not cured by a new token");
   });
 
@@ -148,8 +145,8 @@ describe("event stream over fetch", () => {
     fetchStub = stubFetch(({ authorization }) => (authorization === "Bearer t1" ? apiError(401, "unauthorized", "token has expired") : sse(DONE)));
     const { events, lost } = await follow(new LumenClient("", new FakeTokens()), "g1");
     assert.strictEqual(lost, undefined);
-    assert.deepStrictEqual(events.map((e) => e.type), ["queued", "image", "done"]);
-    assert.deepStrictEqual(fetchStub.requests.map((r) => r.authorization), ["Bearer t1", "Bearer t2"]);
+    expect(events.map((e) => e.type)).toStrictEqual(["queued", "image", "done"]);
+    expect(fetchStub.requests.map((r) => r.authorization)).toStrictEqual(["Bearer t1", "Bearer t2"]);
   });
 
   it("reconnects (with the token) after the connection drops, waiting the server's retry interval", async () => {
@@ -157,22 +154,22 @@ describe("event stream over fetch", () => {
     const { events, lost } = await follow(new LumenClient("", new FakeTokens()), "g1");
     assert.strictEqual(lost, undefined);
     // The server replays the job's events on reconnect; the generation reducer ignores repeats.
-    assert.deepStrictEqual(events.map((e) => e.type), ["queued", "queued", "image", "done"]);
-    assert.deepStrictEqual(fetchStub.requests.map((r) => r.authorization), ["Bearer t1", "Bearer t1"]);
+    expect(events.map((e) => e.type)).toStrictEqual(["queued", "queued", "image", "done"]);
+    expect(fetchStub.requests.map((r) => r.authorization)).toStrictEqual(["Bearer t1", "Bearer t1"]);
   });
 
   it("sends the id of the last event it received when it reconnects, so only later events come", async () => {
     fetchStub = stubFetch((_r, i) => (i === 0 ? sse(DONE.slice(0, 2), { retry: 5 }) : sse(DONE.slice(2), { firstId: 3 })));
     const { events, lost } = await follow(new LumenClient("", new FakeTokens()), "g1");
     assert.strictEqual(lost, undefined);
-    assert.deepStrictEqual(fetchStub.requests.map((r) => r.lastEventId), [null, "2"]);
-    assert.deepStrictEqual(events.map((e) => e.type), ["queued", "image", "done"]);
+    expect(fetchStub.requests.map((r) => r.lastEventId)).toStrictEqual([null, "2"]);
+    expect(events.map((e) => e.type)).toStrictEqual(["queued", "image", "done"]);
   });
 
   it("reports the connection lost after three failed attempts in a row", async () => {
     fetchStub = stubFetch((_r, i) => (i === 0 ? sse([], { retry: 5 }) : Promise.reject(new TypeError("network down"))));
     const { events, lost } = await follow(new LumenClient("", new FakeTokens()), "g1");
-    assert.deepStrictEqual(events, []);
+    expect(events).toStrictEqual([]);
     assert.ok(lost instanceof UnreachableError, String(lost));
     assert.strictEqual(fetchStub.requests.length, 3);
   });

@@ -1,7 +1,7 @@
 // What the add-in makes of the server's notices: the client passes on the 202 answer's, the state
 // keeps them for the notice bar (or takes them from the done event), the screen-reader sentence
 // says them with the result, and a new generation starts without them.
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { LumenClient } from "../../addin/api/client";
 import { announcement, initialState, reducer, type GenerationState } from "../../addin/shared/generation";
@@ -29,30 +29,30 @@ describe("notices in the add-in", () => {
   it("the client returns the 202 answer's notices, and none when it has none", async () => {
     fetchStub = stubFetch((_, i) => json(i === 0 ? { id: "g1", status: "queued", position: 2, notices: [NOTICE] } : { id: "g2", status: "queued", position: 0 }, 202));
     const client = new LumenClient("https://lumen.test");
-    assert.deepStrictEqual(await client.createGeneration({ prompt: "a bowl of ramen" }), { id: "g1", position: 2, notices: [NOTICE] });
-    assert.deepStrictEqual(await client.createGeneration({ prompt: "a lake" }), { id: "g2", position: 0, notices: [] });
+    expect(await client.createGeneration({ prompt: "a bowl of ramen" })).toStrictEqual({ id: "g1", position: 2, notices: [NOTICE] });
+    expect(await client.createGeneration({ prompt: "a lake" })).toStrictEqual({ id: "g2", position: 0, notices: [] });
   });
 
   it("keeps them from the 202 answer through the result, and says them with it", () => {
     const queued = run([NOTICE], []);
-    assert.deepStrictEqual(queued.notices, [NOTICE]);
+    expect(queued.notices).toStrictEqual([NOTICE]);
     assert.ok(!announcement(queued).includes("doesn't know"), "said once, with the result");
     const done = run([NOTICE], [{ type: "started", steps: 8, n: 1 }, IMAGE, { type: "done", status: "done", notices: [NOTICE] }]);
     assert.strictEqual(done.phase, "done");
-    assert.deepStrictEqual(done.notices, [NOTICE]);
+    expect(done.notices).toStrictEqual([NOTICE]);
     assert.strictEqual(announcement(done), `1 image is ready. ${NOTICE.message}`);
   });
 
   it("takes them from the done event when the answer had none to give", () => {
     const state = run(undefined, [IMAGE, { type: "done", status: "done", notices: [NOTICE] }]);
-    assert.deepStrictEqual(state.notices, [NOTICE]);
+    expect(state.notices).toStrictEqual([NOTICE]);
   });
 
   it("has none for a prompt the model knows, and a new generation forgets the last one's", () => {
     const plain = run([], [IMAGE, { type: "done", status: "done" }]);
-    assert.deepStrictEqual(plain.notices, []);
+    expect(plain.notices).toStrictEqual([]);
     assert.strictEqual(announcement(plain), "1 image is ready.");
     const next = reducer(run([NOTICE], [IMAGE, { type: "done", status: "done" }]), { type: "submit", request: { prompt: "a lake" } });
-    assert.deepStrictEqual(next.notices, []);
+    expect(next.notices).toStrictEqual([]);
   });
 });

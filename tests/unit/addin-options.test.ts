@@ -1,6 +1,6 @@
 // The task pane's choices follow the organisation's policy (GET /api/policy): how many images,
 // which aspects, styles and models; options set earlier are brought within them.
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Policy } from "../../backend/api/contract";
 import { DEFAULT_POLICY } from "../../addin/api/policy";
@@ -10,31 +10,28 @@ const policy = (overrides: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...
 
 describe("choices from the policy", () => {
   it("offers 1 to maxImagesPerRequest images", () => {
-    assert.deepStrictEqual(choicesFor(policy({ maxImagesPerRequest: 2 })).counts, [1, 2]);
-    assert.deepStrictEqual(choicesFor(policy({ maxImagesPerRequest: 1 })).counts, [1]);
-    assert.deepStrictEqual(choicesFor(DEFAULT_POLICY).counts, [1, 2, 3, 4]);
+    expect(choicesFor(policy({ maxImagesPerRequest: 2 })).counts).toStrictEqual([1, 2]);
+    expect(choicesFor(policy({ maxImagesPerRequest: 1 })).counts).toStrictEqual([1]);
+    expect(choicesFor(DEFAULT_POLICY).counts).toStrictEqual([1, 2, 3, 4]);
   });
 
   it("offers only the aspects and styles the policy lists, in the usual order", () => {
     const choices = choicesFor(policy({ aspects: ["wide", "square"], styles: ["photo", "none"] }));
-    assert.deepStrictEqual(choices.aspects.map((a) => a.value), ["square", "wide"]);
-    assert.deepStrictEqual(choices.styles.map((s) => s.value), ["none", "photo"]);
+    expect(choices.aspects.map((a) => a.value)).toStrictEqual(["square", "wide"]);
+    expect(choices.styles.map((s) => s.value)).toStrictEqual(["none", "photo"]);
   });
 
   it("lists the policy's models only when there is a choice", () => {
-    assert.deepStrictEqual(choicesFor(policy({ models: ["lumen-landscapes"], defaultModel: "lumen-landscapes" })).models, []);
+    expect(choicesFor(policy({ models: ["lumen-landscapes"], defaultModel: "lumen-landscapes" })).models).toStrictEqual([]);
     const choices = choicesFor(policy({ models: ["sd-turbo", "lumen-landscapes"], defaultModel: "lumen-landscapes" }));
-    assert.deepStrictEqual(choices.models, ["sd-turbo", "lumen-landscapes"]);
+    expect(choices.models).toStrictEqual(["sd-turbo", "lumen-landscapes"]);
     assert.strictEqual(choices.defaultModel, "lumen-landscapes");
   });
 
   it("brings earlier options within the policy: count, aspect, style and model", () => {
     const choices = choicesFor(policy({ maxImagesPerRequest: 2, aspects: ["square", "portrait"], styles: ["none"], models: ["a", "b"], defaultModel: "a" }));
     const options = withinChoices(defaultOptions({ count: 4, aspect: "wide", style: "photo", model: "sdxl" }), choices);
-    assert.deepStrictEqual(
-      { count: options.count, aspect: options.aspect, style: options.style, model: options.model },
-      { count: 2, aspect: "square", style: "none", model: "" },
-    );
+    expect({ count: options.count, aspect: options.aspect, style: options.style, model: options.model }).toStrictEqual({ count: 2, aspect: "square", style: "none", model: "" });
     assert.strictEqual(withinChoices(defaultOptions({ model: "b" }), choices).model, "b");
   });
 
@@ -46,9 +43,9 @@ describe("choices from the policy", () => {
   it("sends a starting picture with its strength, and neither without a picture", () => {
     const picture = { dataUrl: "data:image/png;base64,iVBORw0KGgo=", name: "hills.png" };
     const request = toRequest(defaultOptions({ prompt: "the same hills in snow", picture, strength: 0.45 }));
-    assert.deepStrictEqual([request.image, request.strength], [picture.dataUrl, 0.45]);
+    expect([request.image, request.strength]).toStrictEqual([picture.dataUrl, 0.45]);
     const plain = toRequest(defaultOptions({ prompt: "hills", strength: 0.45 }));
-    assert.deepStrictEqual([plain.image, plain.strength], [undefined, undefined]);
+    expect([plain.image, plain.strength]).toStrictEqual([undefined, undefined]);
   });
 
   it("matches a starting picture's aspect to the closest one the policy allows", () => {

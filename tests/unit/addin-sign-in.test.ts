@@ -1,6 +1,6 @@
 // Sign-in in the add-in, without Entra: the token cache, the session's states (signing in,
 // signed in, failed, refused), the Office SSO fallback, and the reasons shown for failures.
-import { afterEach, beforeEach, describe, it } from "node:test";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Policy } from "../../backend/api/contract";
 import { LumenClient } from "../../addin/api/client";
@@ -64,7 +64,7 @@ describe("token cache", () => {
     const cache = new TokenCache(() => (calls++, new Promise((resolve) => (release = resolve))));
     const both = Promise.all([cache.get(), cache.get()]);
     release({ token: "shared", expiresAt: Date.now() + HOUR });
-    assert.deepStrictEqual(await both, ["shared", "shared"]);
+    expect(await both).toStrictEqual(["shared", "shared"]);
     assert.strictEqual(calls, 1);
   });
 
@@ -76,7 +76,7 @@ describe("token cache", () => {
     assert.strictEqual(await cache.get(), "token-2");
     cache.clear();
     await cache.get();
-    assert.deepStrictEqual(calls, [{ forceRefresh: false }, { forceRefresh: true }, { forceRefresh: true }]);
+    expect(calls).toStrictEqual([{ forceRefresh: false }, { forceRefresh: true }, { forceRefresh: true }]);
   });
 
   it("does not keep a failure: the next call tries again", async () => {
@@ -100,7 +100,9 @@ describe("token cache", () => {
 describe("sign-in session", () => {
   let fetchStub: FetchStub | undefined;
   const warn = console.warn;
-  beforeEach(() => (console.warn = () => {})); // the session logs failures for the console
+  beforeEach(() => {
+    console.warn = () => {};
+  }); // the session logs failures for the console
   afterEach(() => {
     fetchStub?.restore();
     console.warn = warn;
@@ -123,7 +125,7 @@ describe("sign-in session", () => {
   it("needs no token when the policy doesn't ask for sign-in", async () => {
     const { session: s, calls } = session({ policy: DEFAULT_POLICY });
     await s.signIn();
-    assert.deepStrictEqual(s.getState().signIn, { status: "off" });
+    expect(s.getState().signIn).toStrictEqual({ status: "off" });
     assert.strictEqual(await s.getToken(), undefined);
     assert.strictEqual(calls.length, 0);
     assert.ok(s.ready);
@@ -134,9 +136,9 @@ describe("sign-in session", () => {
     await s.loadPolicy();
     assert.strictEqual(s.getState().policy.maxImagesPerRequest, 2);
     await s.signIn();
-    assert.deepStrictEqual(states.slice(-2), ["signing-in", "signed-in"]);
+    expect(states.slice(-2)).toStrictEqual(["signing-in", "signed-in"]);
     assert.strictEqual(await s.getToken(), "token-1");
-    assert.deepStrictEqual(settings, [SIGN_IN_POLICY.auth]);
+    expect(settings).toStrictEqual([SIGN_IN_POLICY.auth]);
   });
 
   it("shows why sign-in failed, and Try again starts over", async () => {
@@ -148,7 +150,7 @@ describe("sign-in session", () => {
       },
     });
     await s.signIn();
-    assert.deepStrictEqual(s.getState().signIn, {
+    expect(s.getState().signIn).toStrictEqual({
       status: "failed",
       reason: "The browser blocked the sign-in window. Allow pop-ups for this site, then try again.",
     });
@@ -166,11 +168,8 @@ describe("sign-in session", () => {
     const s = new SignInSession({ loadPolicy: () => client.policy(), tokenSource: () => source, confirm: () => client.models() });
     client = new LumenClient("", s);
     await s.signIn();
-    assert.deepStrictEqual(s.getState().signIn, { status: "refused", httpStatus: 403, reason: "your organisation is not allowed to use this service" });
-    assert.deepStrictEqual(
-      fetchStub.requests.map((r) => `${r.url} ${r.authorization}`),
-      ["/api/policy null", "/api/models Bearer token-1"],
-    );
+    expect(s.getState().signIn).toStrictEqual({ status: "refused", httpStatus: 403, reason: "your organisation is not allowed to use this service" });
+    expect(fetchStub.requests.map((r) => `${r.url} ${r.authorization}`)).toStrictEqual(["/api/policy null", "/api/models Bearer token-1"]);
   });
 
   it("keeps the defaults when the policy can't be read, and reads it again after a 401", async () => {

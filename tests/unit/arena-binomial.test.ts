@@ -1,6 +1,6 @@
 // The bootstrap's binomial sampler against the binomial distribution itself.
 import { strict as assert } from "node:assert";
-import { describe, test } from "node:test";
+import { describe, test } from "@jest/globals";
 import { binomialSampler, logFactorial } from "../../backend/arena/binomial";
 
 const pmf = (n: number, p: number, k: number) =>

@@ -1,6 +1,6 @@
 // Bradley–Terry ratings against simulated voters whose true strengths are known.
 import { strict as assert } from "node:assert";
-import { describe, test } from "node:test";
+import { describe, expect, test } from "@jest/globals";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 import { fitStrengths, rate, SCORE_PER_NAT, toScore, VIRTUAL_GAMES_PER_CONTENDER, type Comparison } from "../../backend/arena/bradley-terry";
@@ -34,7 +34,7 @@ describe("Bradley–Terry", () => {
     for (const seed of [1, 2, 3]) {
       const { scores } = rate(truth.length, simulateVotes(truth, 3000, seed), { replicates: 0 });
       const order = scores.map((_, i) => i).sort((x, y) => scores[y] - scores[x]);
-      assert.deepEqual(order, [0, 1, 2, 3, 4], `seed ${seed}: ${scores.map(Math.round)}`);
+      expect({ message: `seed ${seed}: ${scores.map(Math.round)}`, actual: order }).toStrictEqual({ message: `seed ${seed}: ${scores.map(Math.round)}`, actual: [0, 1, 2, 3, 4] });
       for (const [i, s] of scores.entries()) assert.ok(Math.abs(s - truth[i]) < 35, `seed ${seed}, contender ${i}: ${s} vs ${truth[i]}`);
       assert.ok(Math.abs(scores.reduce((x, y) => x + y, 0) / scores.length - 1000) < 1e-9, "scores are centred on 1000");
     }
@@ -86,15 +86,15 @@ describe("Bradley–Terry", () => {
 
   test("no votes: every contender sits at 1000", () => {
     const { scores, intervals } = rate(3, []);
-    assert.deepEqual(scores, [1000, 1000, 1000]);
-    assert.deepEqual(intervals, [[1000, 1000], [1000, 1000], [1000, 1000]]);
+    expect(scores).toStrictEqual([1000, 1000, 1000]);
+    expect(intervals).toStrictEqual([[1000, 1000], [1000, 1000], [1000, 1000]]);
   });
 
   test("the same votes and seed give the same intervals; another seed gives others", () => {
     const votes = simulateVotes([1100, 1000, 900], 300, 11);
     const one = rate(3, votes, { replicates: 200, seed: 5 });
-    assert.deepEqual(rate(3, votes, { replicates: 200, seed: 5 }), one);
-    assert.notDeepEqual(rate(3, votes, { replicates: 200, seed: 6 }).intervals, one.intervals);
+    expect(rate(3, votes, { replicates: 200, seed: 5 })).toStrictEqual(one);
+    expect(rate(3, votes, { replicates: 200, seed: 6 }).intervals).not.toStrictEqual(one.intervals);
   });
 
   test("95% bootstrap intervals cover the true scores at about their nominal rate", () => {

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import Database from "better-sqlite3";
 import sharp from "sharp";
 import { ArenaService } from "../../backend/api/arena-service";
@@ -33,7 +33,7 @@ describe("arena service", () => {
   const outcomes: Record<string, Outcome> = {};
   const cancelled: string[] = [];
 
-  before(async () => {
+  beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "lumen-arena-"));
     store = openStore(dir);
     const config = loadConfig({ modelsDir: fixturesDir, model: "sd15", allowedModels: ["sd15", "sd21"], maxSize: 64, dataDir: dir }, {});
@@ -74,7 +74,7 @@ describe("arena service", () => {
     // random() = 0 pairs the first contender (sd15) on the left with the second (sd21) on the right.
     arena = new ArenaService({ config, pool, store, queue, service, random: () => 0 });
   });
-  after(async () => {
+  afterAll(async () => {
     await queue.close(100);
     await store.close();
     await pool.close();
@@ -91,7 +91,8 @@ describe("arena service", () => {
     assert.equal(stored.right.contender, "sd21");
     assert.equal(stored.category, "landscape");
     const picture = await arena.image(battle.id, "left");
-    assert.deepEqual(picture.subarray(0, 8), Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), "the left picture is a PNG");
+    // the left picture is a PNG
+    expect(picture.subarray(0, 8)).toStrictEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
   });
 
   it("refuses the battle when the image filter withholds either picture, storing no battle", async () => {
@@ -122,7 +123,7 @@ describe("arena service", () => {
     gone.abort();
     await assert.rejects(battle, (e: unknown) => e instanceof ApiError && /cancelled/.test(e.message));
     const statuses = (await store.listGenerations({ clientId: "alice", limit: 2 })).map((g) => g.status);
-    assert.deepEqual(statuses, ["cancelled", "cancelled"]);
+    expect(statuses).toStrictEqual(["cancelled", "cancelled"]);
     assert.equal(countBattles(dir), 1);
   });
 });

@@ -1,14 +1,13 @@
 // The local-directory blob store against the shared contract, on a real temporary directory.
-import { strict as assert } from "node:assert";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { LocalDirectoryBlobStore, type BlobStore } from "../../backend/blobs";
 import { blob, blobStoreContract } from "../contracts/blobs";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 blobStoreContract("local directory", {
   async open() {
@@ -28,7 +27,7 @@ describe("local directory blob store", () => {
     const store = new LocalDirectoryBlobStore(dir);
     const a = blob("layout");
     await store.put(a.key, a.bytes);
-    assert.deepEqual(readdirSync(dir, { recursive: true }).sort(), [a.key.slice(0, 2), join(a.key.slice(0, 2), `${a.key}.png`)]);
-    assert.deepEqual(store.dirs, [dir]);
+    expect(readdirSync(dir, { recursive: true }).sort()).toStrictEqual([a.key.slice(0, 2), join(a.key.slice(0, 2), `${a.key}.png`)]);
+    expect(store.dirs).toStrictEqual([dir]);
   });
 });

@@ -6,7 +6,7 @@ import * as x509 from "@peculiar/x509";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import sharp from "sharp";
 import {
   ContentCredentials,
@@ -29,7 +29,7 @@ const tempDir = () => {
   dirs.push(dir);
   return dir;
 };
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const info: GenerationInfo = {
   prompt: "a misty lake at sunrise",
@@ -53,7 +53,7 @@ describe("Content Credentials", () => {
   let dataDir: string;
   let credentials: SigningCredentials;
   let cc: ContentCredentials;
-  before(async () => {
+  beforeAll(async () => {
     dataDir = tempDir();
     credentials = await loadSigningCredentials({ dataDir });
     cc = await ContentCredentials.create(credentials);
@@ -64,9 +64,9 @@ describe("Content Credentials", () => {
     const report = await readContentCredentials(png, { trustAnchors: credentials.developmentCaPem });
     assert.ok(report);
     assert.equal(report.state, "Trusted");
-    assert.deepEqual(report.failures, []);
+    expect(report.failures).toStrictEqual([]);
     assert.equal(report.manifest.title, "g1-0.png");
-    assert.deepEqual(report.manifest.actions, [
+    expect(report.manifest.actions).toStrictEqual([
       {
         action: "c2pa.created",
         digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
@@ -80,14 +80,14 @@ describe("Content Credentials", () => {
     const xmp = await readProvenance(png);
     assert.equal(xmp.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
     assert.match(xmp.parameters ?? "", /Model: lumen-landscapes/);
-    assert.deepEqual(await sharp(png).metadata().then((m) => [m.format, m.width, m.height]), ["png", 64, 48]);
+    expect(await sharp(png).metadata().then((m) => [m.format, m.width, m.height])).toStrictEqual(["png", 64, 48]);
   });
 
   it("reads as valid but untrusted where no one trusts the development CA", async () => {
     const png = await encodeWithProvenance(gradient(), info, { contentCredentials: cc });
     const report = (await readContentCredentials(png))!;
     assert.equal(report.state, "Valid");
-    assert.deepEqual(report.failures, ["signingCredential.untrusted"]);
+    expect(report.failures).toStrictEqual(["signingCredential.untrusted"]);
   });
 
   it("a changed pixel or a changed signature byte makes the manifest invalid", async () => {
@@ -134,10 +134,10 @@ describe("Content Credentials", () => {
     const png = await encodeWithProvenance(gradient(), info, { contentCredentials: cc, source: { bytes: source, format: "jpeg", title: "holiday.jpg" } });
     const report = (await readContentCredentials(png, { trustAnchors: credentials.developmentCaPem }))!;
     assert.equal(report.state, "Trusted");
-    assert.deepEqual(report.manifest.actions.map((a) => a.action), ["c2pa.opened", "c2pa.edited"]);
+    expect(report.manifest.actions.map((a) => a.action)).toStrictEqual(["c2pa.opened", "c2pa.edited"]);
     assert.equal(report.manifest.actions[1].digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
-    assert.deepEqual(report.manifest.actions[1].parameters, { model: "lumen-landscapes" });
-    assert.deepEqual(report.manifest.ingredients, [{ title: "holiday.jpg", relationship: "parentOf", activeManifest: undefined }]);
+    expect(report.manifest.actions[1].parameters).toStrictEqual({ model: "lumen-landscapes" });
+    expect(report.manifest.ingredients).toStrictEqual([{ title: "holiday.jpg", relationship: "parentOf", activeManifest: undefined }]);
   });
 
   it("a converted copy names the stored original, whose manifest comes along", async () => {
@@ -145,7 +145,7 @@ describe("Content Credentials", () => {
     const jpeg = await transcode(png, { format: "jpeg", width: 32, height: 24, contentCredentials: cc, title: "g2-0.jpg", originalTitle: "g2-0.png" });
     const report = (await readContentCredentials(jpeg, { trustAnchors: credentials.developmentCaPem }))!;
     assert.equal(report.state, "Trusted");
-    assert.deepEqual(report.manifest.actions.map((a) => a.action), ["c2pa.opened", "c2pa.transcoded"]);
+    expect(report.manifest.actions.map((a) => a.action)).toStrictEqual(["c2pa.opened", "c2pa.transcoded"]);
     const [original] = report.manifest.ingredients;
     assert.equal(original.title, "g2-0.png");
     assert.equal(original.relationship, "parentOf");
@@ -160,12 +160,12 @@ describe("Content Credentials", () => {
 
   it("makes the development certificate once and reuses it; it has the C2PA signing profile", async () => {
     const again = await loadSigningCredentials({ dataDir });
-    assert.deepEqual(again.chain, credentials.chain);
+    expect(again.chain).toStrictEqual(credentials.chain);
     assert.equal(again.development, true);
     const [leaf, ca] = credentials.chain.map((der) => new x509.X509Certificate(new Uint8Array(der)));
     assert.equal(leaf.getExtension(x509.BasicConstraintsExtension)?.ca, false);
     assert.equal(leaf.getExtension(x509.KeyUsagesExtension)?.usages, x509.KeyUsageFlags.digitalSignature);
-    assert.deepEqual([...(leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])], [x509.ExtendedKeyUsage.emailProtection, "1.3.6.1.5.5.7.3.36"]);
+    expect([...(leaf.getExtension(x509.ExtendedKeyUsageExtension)?.usages ?? [])]).toStrictEqual([x509.ExtendedKeyUsage.emailProtection, "1.3.6.1.5.5.7.3.36"]);
     assert.equal(leaf.issuer, ca.subject);
     assert.notEqual(leaf.subject, leaf.issuer, "not self-signed");
     assert.ok(leaf.getExtension(x509.AuthorityKeyIdentifierExtension));
@@ -176,7 +176,7 @@ describe("Content Credentials", () => {
 
   it("makes a new development certificate when the old one has under 30 days left", async () => {
     const soon = await loadSigningCredentials({ dataDir, now: new Date(Date.now() + 340 * 86_400_000) });
-    assert.notDeepEqual(soon.chain[0], credentials.chain[0]);
+    expect(soon.chain[0]).not.toStrictEqual(credentials.chain[0]);
   });
 
   it("signs with the organisation's own chain, which validators trust when they trust its CA", async () => {

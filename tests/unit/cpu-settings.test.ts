@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { loadModel } from "../../backend/engine";
 import { componentBytes, cpuSettings, SMALL_MODEL_BYTES } from "../../backend/engine/cpu-settings";
 import { sessionOptions } from "../../backend/engine/providers";
@@ -10,7 +10,7 @@ import { fixtureModel } from "../helpers/fixtures";
 
 describe("CPU settings by model size", () => {
   const dir = mkdtempSync(join(tmpdir(), "lumen-cpu-settings-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("counts a component's ONNX files with their external data, and nothing else", () => {
     mkdirSync(join(dir, "unet"));
@@ -22,14 +22,14 @@ describe("CPU settings by model size", () => {
   });
 
   it("gives small denoisers one thread, the memory arena and prepacked encoders; real-size ones every core and neither", () => {
-    assert.deepEqual(cpuSettings(19 * 2 ** 20), { threads: 1, memArena: true, prepackEncoders: true });
-    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES - 1), { threads: 1, memArena: true, prepackEncoders: true });
-    assert.deepEqual(cpuSettings(SMALL_MODEL_BYTES), { threads: undefined, memArena: false, prepackEncoders: false });
-    assert.deepEqual(cpuSettings(3_465_703_031), { threads: undefined, memArena: false, prepackEncoders: false }); // SD-Turbo's fp32 UNet
+    expect(cpuSettings(19 * 2 ** 20)).toStrictEqual({ threads: 1, memArena: true, prepackEncoders: true });
+    expect(cpuSettings(SMALL_MODEL_BYTES - 1)).toStrictEqual({ threads: 1, memArena: true, prepackEncoders: true });
+    expect(cpuSettings(SMALL_MODEL_BYTES)).toStrictEqual({ threads: undefined, memArena: false, prepackEncoders: false });
+    expect(cpuSettings(3_465_703_031)).toStrictEqual({ threads: undefined, memArena: false, prepackEncoders: false }); // SD-Turbo's fp32 UNet
   });
 
   it("asks ORT not to prepack where prepacking is off, and says nothing otherwise", () => {
-    assert.deepEqual(sessionOptions("cpu", { prepack: false }).extra, { session: { disable_prepacking: "1" } });
+    expect(sessionOptions("cpu", { prepack: false }).extra).toStrictEqual({ session: { disable_prepacking: "1" } });
     assert.equal(sessionOptions("cpu", { prepack: true }).extra, undefined);
     assert.equal(sessionOptions("cpu").extra, undefined);
   });

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { ModelError } from "../../backend/engine";
 import { familyOf, isFewStepDistilled, recogniseFamily, sd, sdxl } from "../../backend/engine/families";
 import { listModels } from "../../backend/engine/registry";
@@ -41,10 +41,10 @@ describe("model families", () => {
   });
 
   it("gives each family its own settings, plain and few-step", () => {
-    assert.deepEqual(sd.defaults(false), { steps: 25, guidance: 7.5, width: 512, height: 512 });
-    assert.deepEqual(sdxl.defaults(false), { steps: 30, guidance: 5, width: 1024, height: 1024 });
-    assert.deepEqual(sd.defaults(true), { steps: 1, guidance: 0, width: 512, height: 512 });
-    assert.deepEqual(sdxl.defaults(true), { steps: 1, guidance: 0, width: 512, height: 512 });
+    expect(sd.defaults(false)).toStrictEqual({ steps: 25, guidance: 7.5, width: 512, height: 512 });
+    expect(sdxl.defaults(false)).toStrictEqual({ steps: 30, guidance: 5, width: 1024, height: 1024 });
+    expect(sd.defaults(true)).toStrictEqual({ steps: 1, guidance: 0, width: 512, height: 512 });
+    expect(sdxl.defaults(true)).toStrictEqual({ steps: 1, guidance: 0, width: 512, height: 512 });
     assert.equal(sd.requestMultiple, 8);
     assert.equal(sdxl.requestMultiple, 64);
   });
@@ -52,7 +52,7 @@ describe("model families", () => {
 
 describe("model listing", () => {
   const root = mkdtempSync(join(tmpdir(), "lumen-families-"));
-  after(() => rmSync(root, { recursive: true, force: true }));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
   it("names each model's family, and a model no family runs as unsupported", () => {
     const folder = (name: string, className: string) => {
@@ -62,9 +62,6 @@ describe("model listing", () => {
     folder("a-xl", "StableDiffusionXLPipeline");
     folder("b-sd", "ORTStableDiffusionPipeline");
     folder("c-sd3", "StableDiffusion3Pipeline");
-    assert.deepEqual(
-      listModels(root).map((m) => [m.name, m.kind]),
-      [["a-xl", "sdxl"], ["b-sd", "sd"], ["c-sd3", "unsupported"]],
-    );
+    expect(listModels(root).map((m) => [m.name, m.kind])).toStrictEqual([["a-xl", "sdxl"], ["b-sd", "sd"], ["c-sd3", "unsupported"]]);
   });
 });

@@ -1,6 +1,6 @@
 // The PowerPoint adapter against office-addin-mock: the picture is centred and fitted to the
 // slide in points, alt text is set where PowerPointApi 1.10 allows, and missing sets degrade clearly.
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { OfficeMockObject } from "office-addin-mock";
 import { DEFAULT_SLIDE, PowerPointHost } from "../../addin/hosts/powerpoint";
@@ -41,7 +41,7 @@ describe("PowerPointHost", () => {
     assert.strictEqual(office.inserted.length, 1);
     const { data, options } = office.inserted[0];
     assert.strictEqual(data, B64, "the data: prefix is stripped");
-    assert.deepStrictEqual(options, { coercionType: "image", imageLeft: 90, imageTop: 0, imageWidth: 540, imageHeight: 540 });
+    expect(options).toStrictEqual({ coercionType: "image", imageLeft: 90, imageTop: 0, imageWidth: 540, imageHeight: 540 });
     assert.strictEqual(pp.shapes[0].altTextTitle, "Snowy peaks");
     assert.strictEqual(pp.shapes[0].altTextDescription, wide.altText);
     assert.match(message, /with alt text/);
@@ -53,7 +53,7 @@ describe("PowerPointHost", () => {
 
     const message = await new PowerPointHost().insertImage(B64, wide);
 
-    assert.deepStrictEqual(office.inserted[0].options, {
+    expect(office.inserted[0].options).toStrictEqual({
       coercionType: "image",
       imageLeft: 0,
       imageTop: 0,
@@ -68,7 +68,7 @@ describe("PowerPointHost", () => {
     const office = installOffice({ sets: { ImageCoercion: "1.1" } });
     await new PowerPointHost().insertImage(B64, { ...wide, width: 384, height: 512 });
     const { imageLeft, imageTop, imageWidth, imageHeight } = office.inserted[0].options;
-    assert.deepStrictEqual([imageLeft, imageTop, imageWidth, imageHeight], [277.5, 0, 405, 540]);
+    expect([imageLeft, imageTop, imageWidth, imageHeight]).toStrictEqual([277.5, 0, 405, 540]);
   });
 
   it("does not guess which shape to describe when the selection is not just the new picture", async () => {
@@ -76,22 +76,19 @@ describe("PowerPointHost", () => {
     const pp = powerPointMock({ slideWidth: 960, slideHeight: 540 }, 2);
     (globalThis as any).PowerPoint = pp.mock;
     const message = await new PowerPointHost().insertImage(B64, wide);
-    assert.deepStrictEqual(
-      pp.shapes.map((s) => s.altTextDescription),
-      ["", ""],
-    );
+    expect(pp.shapes.map((s) => s.altTextDescription)).toStrictEqual(["", ""]);
     assert.strictEqual(message, "Inserted the image onto the slide.");
   });
 
   it("refuses clearly where image insertion (ImageCoercion 1.1) is missing, inserting nothing", async () => {
     const office = installOffice({ sets: { PowerPointApi: "1.4" } });
     await assert.rejects(new PowerPointHost().insertImage(B64, wide), /can't insert images.*Copy or Download/);
-    assert.deepStrictEqual(office.inserted, []);
+    expect(office.inserted).toStrictEqual([]);
   });
 
   it("falls back to the default slide when reading the page setup fails", async () => {
     installOffice({ sets: { PowerPointApi: "1.10", ImageCoercion: "1.1" } });
     (globalThis as any).PowerPoint = { run: async () => Promise.reject(new Error("GeneralException")) };
-    assert.deepStrictEqual(await new PowerPointHost().slideSize(), DEFAULT_SLIDE);
+    expect(await new PowerPointHost().slideSize()).toStrictEqual(DEFAULT_SLIDE);
   });
 });

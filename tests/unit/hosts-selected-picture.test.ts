@@ -2,7 +2,7 @@
 // InlinePicture.getBase64ImageSrc) and PowerPoint's selected shape (Shape.getImageAsBase64) against
 // office-addin-mock, whose properties read as errors until loaded and synced, as Office's do. A
 // ClientResult's value likewise exists only after context.sync().
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { OfficeMockObject } from "office-addin-mock";
 import { BrowserHost } from "../../addin/hosts/browser";
@@ -113,7 +113,7 @@ describe("the selected picture", () => {
     const host = new PowerPointHost();
     assert.strictEqual(host.capabilities().pictureFromSelection, true);
     assert.strictEqual(await host.selectedPicture(), PNG);
-    assert.deepStrictEqual(pp.asked, [{ format: "Png" }]);
+    expect(pp.asked).toStrictEqual([{ format: "Png" }]);
   });
 
   it("PowerPoint: undefined with nothing selected; a file picker instead before PowerPointApi 1.10", async () => {

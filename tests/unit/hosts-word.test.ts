@@ -1,6 +1,6 @@
 // The Word adapter against office-addin-mock: the rich API path (WordApi 1.2) and the Common API
 // fallback when that requirement set is missing.
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { OfficeMockObject } from "office-addin-mock";
 import { WordHost } from "../../addin/hosts/word";
@@ -44,12 +44,13 @@ describe("WordHost", () => {
 
     const message = await new WordHost().insertImage(`data:image/jpeg;base64,${PNG_1x1}`, image);
 
-    assert.deepStrictEqual(word.inserted, [{ base64: PNG_1x1, location: "Replace" }]);
+    expect(word.inserted).toStrictEqual([{ base64: PNG_1x1, location: "Replace" }]);
     assert.strictEqual(word.picture.altTextTitle, image.title);
     assert.strictEqual(word.picture.altTextDescription, image.altText);
     assert.strictEqual(word.picture.width, 468);
     assert.strictEqual(word.picture.height, (468 * 576) / 1024);
-    assert.deepStrictEqual(office.inserted, [], "the Common API is not used when WordApi 1.2 is there");
+    // the Common API is not used when WordApi 1.2 is there
+    expect(office.inserted).toStrictEqual([]);
     assert.match(message, /alt text/);
   });
 
@@ -83,6 +84,6 @@ describe("WordHost", () => {
 
   it("asks for a bounded JPEG, which Office on the web accepts", () => {
     installOffice({ sets: { WordApi: "1.3" } });
-    assert.deepStrictEqual(new WordHost().capabilities(), { insertLabel: "Insert", altText: true, payload: { format: "jpeg", maxSide: 1024 }, pictureFromSelection: true });
+    expect(new WordHost().capabilities()).toStrictEqual({ insertLabel: "Insert", altText: true, payload: { format: "jpeg", maxSide: 1024 }, pictureFromSelection: true });
   });
 });

@@ -2,7 +2,7 @@
 // before downloading, from listings shaped like real ones (stabilityai/sdxl-turbo keeps an optimum
 // ONNX export beside its PyTorch weights; onnxruntime/sd-turbo is ONNX only, with weights.pb).
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { familyOf, selectFiles, type RepoFile } from "../../backend/hub/layout";
 import { checkModelName, defaultModelName, parseRepoRef } from "../../backend/hub/repo-ref";
 
@@ -56,7 +56,7 @@ describe("selectFiles", () => {
     const s = selectFiles("stabilityai/sdxl-turbo", sdxlTurboLike, SDXL_INDEX);
     assert.equal(s.family, "sdxl");
     const paths = s.files.map((f) => f.path).sort();
-    assert.deepEqual(paths, [
+    expect(paths).toStrictEqual([
       "LICENSE.TXT",
       "README.md",
       "model_index.json",
@@ -80,7 +80,7 @@ describe("selectFiles", () => {
     assert.ok(s.bytes > 13e9 && s.bytes < 15e9, String(s.bytes));
     assert.equal(s.files.length + s.skipped.length, sdxlTurboLike.length);
     // Small files come first, so a broken repository fails before the large downloads.
-    assert.deepEqual(s.files.map((f) => f.size), s.files.map((f) => f.size).sort((a, b) => a - b));
+    expect(s.files.map((f) => f.size)).toStrictEqual(s.files.map((f) => f.size).sort((a, b) => a - b));
   });
 
   it("keeps weights.pb beside model.onnx and leaves other graph variants and their data", () => {
@@ -150,9 +150,9 @@ describe("familyOf", () => {
 
 describe("repository references and model names", () => {
   it("parses owner/name[@revision]", () => {
-    assert.deepEqual(parseRepoRef("stabilityai/sd-turbo"), { repo: "stabilityai/sd-turbo", revision: "main" });
-    assert.deepEqual(parseRepoRef("onnxruntime/sd-turbo@6d0b4c1"), { repo: "onnxruntime/sd-turbo", revision: "6d0b4c1" });
-    assert.deepEqual(parseRepoRef("org/model@refs/pr/1"), { repo: "org/model", revision: "refs/pr/1" });
+    expect(parseRepoRef("stabilityai/sd-turbo")).toStrictEqual({ repo: "stabilityai/sd-turbo", revision: "main" });
+    expect(parseRepoRef("onnxruntime/sd-turbo@6d0b4c1")).toStrictEqual({ repo: "onnxruntime/sd-turbo", revision: "6d0b4c1" });
+    expect(parseRepoRef("org/model@refs/pr/1")).toStrictEqual({ repo: "org/model", revision: "refs/pr/1" });
   });
 
   it("rejects what the Hub would not accept as a repository id", () => {

@@ -1,11 +1,12 @@
 // manifest.xml: valid against the Office schemas (offline, xmllint), for Word and PowerPoint, with
 // a Home-tab button, real icons of the declared sizes, and URLs the build actually produces.
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateManifest } from "../../backend/manifest/validate";
+import { itUnless } from "../helpers/skip";
 
 const root = join(import.meta.dirname, "..", "..");
 const manifest = readFileSync(join(root, "manifest.xml"), "utf8");
@@ -15,17 +16,17 @@ const DEV = "https://localhost:3000";
 /** Width and height from a PNG's IHDR chunk. */
 function pngSize(file: string): [number, number] {
   const bytes = readFileSync(file);
-  assert.deepStrictEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], `${file} is a PNG`);
+  expect({ message: `${file} is a PNG`, actual: [...bytes.subarray(0, 8)] }).toStrictEqual({ message: `${file} is a PNG`, actual: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] });
   return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
 }
 
 describe("manifest.xml", () => {
-  it("validates against schemas/office with xmllint", { skip: !hasXmllint && !process.env.CI && "xmllint not installed (apt-get install libxml2-utils)" }, () => {
+  itUnless(!hasXmllint && !process.env.CI && "xmllint not installed (apt-get install libxml2-utils)")("validates against schemas/office with xmllint", () => {
     const result = validateManifest(join(root, "manifest.xml"));
     assert.ok(result.valid, result.output);
   });
 
-  it("the schema check catches a broken manifest", { skip: !hasXmllint && !process.env.CI && "xmllint not installed" }, async () => {
+  itUnless(!hasXmllint && !process.env.CI && "xmllint not installed")("the schema check catches a broken manifest", async () => {
     const { mkdtempSync, writeFileSync } = await import("node:fs");
     const { tmpdir } = await import("node:os");
     const broken = join(mkdtempSync(join(tmpdir(), "lumen-manifest-")), "manifest.xml");
@@ -57,9 +58,9 @@ describe("manifest.xml", () => {
 
   it("declares icons of 16, 32, 64 and 80 px that exist as PNGs of those sizes", () => {
     const icons = [...manifest.matchAll(/"https:\/\/localhost:3000\/assets\/icon-(\d+)\.png"/g)].map((m) => Number(m[1]));
-    assert.deepStrictEqual([...new Set(icons)].sort((a, b) => a - b), [16, 32, 64, 80]);
+    expect([...new Set(icons)].sort((a, b) => a - b)).toStrictEqual([16, 32, 64, 80]);
     for (const size of [16, 32, 64, 80]) {
-      assert.deepStrictEqual(pngSize(join(root, "assets", `icon-${size}.png`)), [size, size]);
+      expect(pngSize(join(root, "assets", `icon-${size}.png`))).toStrictEqual([size, size]);
     }
   });
 

@@ -1,6 +1,6 @@
 // The OpenAPI document must describe exactly the routes the app registers.
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { createApp, type AppDeps } from "../../backend/api/app";
 import { openApiDocument } from "../../backend/api/openapi";
 import { loadConfig } from "../../backend/config";
@@ -42,7 +42,7 @@ describe("OpenAPI document", () => {
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
       .sort();
     assert.ok(served.length >= 10);
-    assert.deepEqual(documented, served);
+    expect(documented).toStrictEqual(served);
   });
 
   it("describes request bodies from the same schemas the routes validate with", () => {
@@ -50,7 +50,7 @@ describe("OpenAPI document", () => {
       properties: Record<string, unknown>;
       required: string[];
     };
-    assert.deepEqual(schema.required, ["prompt"]);
+    expect(schema.required).toStrictEqual(["prompt"]);
     assert.ok("aspect" in schema.properties && "style" in schema.properties);
   });
 });

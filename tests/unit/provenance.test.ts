@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import extractChunks from "png-chunks-extract";
 import sharp from "sharp";
 import type { RgbImage } from "../../backend/engine";
@@ -98,7 +98,7 @@ describe("encodeWithProvenance / readProvenance", () => {
       const bytes = await encodeWithProvenance(image, info, { format });
       const meta = await sharp(bytes).metadata();
       assert.equal(meta.format, format);
-      assert.deepEqual([meta.width, meta.height], [24, 16]);
+      expect([meta.width, meta.height]).toStrictEqual([24, 16]);
       const read = await readProvenance(bytes);
       assert.equal(read.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
       assert.equal(read.parameters, parametersText(info));
@@ -134,7 +134,7 @@ describe("encodeWithProvenance / readProvenance", () => {
   it("resizes when asked", async () => {
     const png = await encodeWithProvenance(image, info, { width: 48, height: 32 });
     const meta = await sharp(png).metadata();
-    assert.deepEqual([meta.width, meta.height], [48, 32]);
+    expect([meta.width, meta.height]).toStrictEqual([48, 32]);
   });
 });
 
@@ -145,7 +145,7 @@ describe("transcode", () => {
       const out = await transcode(png, { format, width: 12 });
       const meta = await sharp(out).metadata();
       assert.equal(meta.format, format);
-      assert.deepEqual([meta.width, meta.height], [12, 8]);
+      expect([meta.width, meta.height]).toStrictEqual([12, 8]);
       const read = await readProvenance(out);
       assert.equal(read.xmp, xmpPacket(info));
       assert.equal(read.parameters, parametersText(info));

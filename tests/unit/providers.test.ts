@@ -4,7 +4,7 @@
 import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { currentHost, planProviders, sessionOptions, type Host } from "../../backend/engine/providers";
 
 const BINDING = "/app/node_modules/onnxruntime-node/bin/napi-v6/os/arch";
@@ -26,14 +26,14 @@ const passed = (h: Host) => planProviders("auto", h).passed.map((p) => [p.provid
 describe("device auto, per platform", () => {
   it("Linux: CUDA, then WebGPU, then the CPU", () => {
     const gpu = host("linux", [NVIDIA, VULKAN, join(BINDING, "libonnxruntime_providers_cuda.so")]);
-    assert.deepEqual(candidates(gpu), ["cuda", "webgpu", "cpu"]);
-    assert.deepEqual(passed(gpu), []);
+    expect(candidates(gpu)).toStrictEqual(["cuda", "webgpu", "cpu"]);
+    expect(passed(gpu)).toStrictEqual([]);
   });
 
   it("Linux: passes quietly over providers without a driver", () => {
     const h = host("linux");
-    assert.deepEqual(candidates(h), ["cpu"]);
-    assert.deepEqual(planProviders("auto", h).passed, [
+    expect(candidates(h)).toStrictEqual(["cpu"]);
+    expect(planProviders("auto", h).passed).toStrictEqual([
       { provider: "cuda", reason: "no NVIDIA driver", quiet: true },
       { provider: "webgpu", reason: "no Vulkan driver", quiet: true },
     ]);
@@ -41,7 +41,7 @@ describe("device auto, per platform", () => {
 
   it("Linux: says how to install CUDA's provider on a host with an NVIDIA driver but without it", () => {
     const h = host("linux", [NVIDIA, VULKAN]);
-    assert.deepEqual(candidates(h), ["webgpu", "cpu"]);
+    expect(candidates(h)).toStrictEqual(["webgpu", "cpu"]);
     const [cuda] = planProviders("auto", h).passed;
     assert.equal(cuda.provider, "cuda");
     assert.equal(cuda.quiet, false);
@@ -49,36 +49,36 @@ describe("device auto, per platform", () => {
   });
 
   it("Linux arm64: no WebGPU in that build", () => {
-    assert.deepEqual(candidates(host("linux", [VULKAN], "arm64")), ["cpu"]);
+    expect(candidates(host("linux", [VULKAN], "arm64"))).toStrictEqual(["cpu"]);
   });
 
   it("Windows: CUDA only where its provider library is installed, then DirectML, then the CPU", () => {
-    assert.deepEqual(candidates(host("win32")), ["dml", "cpu"]);
-    assert.deepEqual(passed(host("win32")), [["cuda", true]]);
-    assert.deepEqual(candidates(host("win32", [join(BINDING, "onnxruntime_providers_cuda.dll")])), ["cuda", "dml", "cpu"]);
+    expect(candidates(host("win32"))).toStrictEqual(["dml", "cpu"]);
+    expect(passed(host("win32"))).toStrictEqual([["cuda", true]]);
+    expect(candidates(host("win32", [join(BINDING, "onnxruntime_providers_cuda.dll")]))).toStrictEqual(["cuda", "dml", "cpu"]);
     // The Linux hardware checks do not apply on Windows.
-    assert.deepEqual(candidates(host("win32", [join(BINDING, "libonnxruntime_providers_cuda.so")])), ["dml", "cpu"]);
+    expect(candidates(host("win32", [join(BINDING, "libonnxruntime_providers_cuda.so")]))).toStrictEqual(["dml", "cpu"]);
   });
 
   it("macOS: CoreML, then the CPU", () => {
-    assert.deepEqual(candidates(host("darwin")), ["coreml", "cpu"]);
-    assert.deepEqual(candidates(host("darwin", [], "x64")), ["coreml", "cpu"]);
-    assert.deepEqual(passed(host("darwin")), []);
+    expect(candidates(host("darwin"))).toStrictEqual(["coreml", "cpu"]);
+    expect(candidates(host("darwin", [], "x64"))).toStrictEqual(["coreml", "cpu"]);
+    expect(passed(host("darwin"))).toStrictEqual([]);
   });
 
   it("other platforms: the CPU", () => {
-    assert.deepEqual(candidates(host("freebsd")), ["cpu"]);
+    expect(candidates(host("freebsd"))).toStrictEqual(["cpu"]);
   });
 });
 
 describe("a chosen device", () => {
   it("is tried alone where the platform's build has it", () => {
-    assert.deepEqual(planProviders("dml", host("win32")).candidates, ["dml"]);
-    assert.deepEqual(planProviders("coreml", host("darwin")).candidates, ["coreml"]);
-    assert.deepEqual(planProviders("webgpu", host("win32")).candidates, ["webgpu"]);
-    assert.deepEqual(planProviders("cpu", host("linux")).candidates, ["cpu"]);
+    expect(planProviders("dml", host("win32")).candidates).toStrictEqual(["dml"]);
+    expect(planProviders("coreml", host("darwin")).candidates).toStrictEqual(["coreml"]);
+    expect(planProviders("webgpu", host("win32")).candidates).toStrictEqual(["webgpu"]);
+    expect(planProviders("cpu", host("linux")).candidates).toStrictEqual(["cpu"]);
     // A chosen GPU is tried even where no driver is visible: the error is ONNX Runtime's own.
-    assert.deepEqual(planProviders("webgpu", host("linux")).candidates, ["webgpu"]);
+    expect(planProviders("webgpu", host("linux")).candidates).toStrictEqual(["webgpu"]);
   });
 
   it("is refused, naming why, where the platform's build cannot have it", () => {
@@ -93,9 +93,9 @@ describe("a chosen device", () => {
 
 describe("session options", () => {
   it("turn off memory patterns and parallel execution for DirectML only", () => {
-    assert.deepEqual([sessionOptions("dml").enableMemPattern, sessionOptions("dml").executionMode], [false, "sequential"]);
+    expect([sessionOptions("dml").enableMemPattern, sessionOptions("dml").executionMode]).toStrictEqual([false, "sequential"]);
     assert.equal(sessionOptions("cpu").enableMemPattern, undefined);
-    assert.deepEqual(sessionOptions("coreml", { threads: 2 }).executionProviders, ["coreml"]);
+    expect(sessionOptions("coreml", { threads: 2 }).executionProviders).toStrictEqual(["coreml"]);
     assert.equal(sessionOptions("coreml", { threads: 2 }).intraOpNumThreads, 2);
   });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { InProcessEventBus } from "../../backend/jobs/in-process-event-bus";
 import { InProcessQueue } from "../../backend/jobs/in-process-queue";
 import { eventBusContract } from "../contracts/event-bus";
@@ -29,11 +29,11 @@ describe("in-process queue", () => {
     for (const j of [a, b, c]) await q.submit(j);
     const seenC = await follow(q, c.id);
     await tick();
-    assert.deepEqual(batches.map((x) => x.jobs.map((r) => r.job.id)), [[a.id]]);
-    assert.deepEqual(seenC.seen.map((e) => e.event), [{ type: "queued", position: 2 }]);
+    expect(batches.map((x) => x.jobs.map((r) => r.job.id))).toStrictEqual([[a.id]]);
+    expect(seenC.seen.map((e) => e.event)).toStrictEqual([{ type: "queued", position: 2 }]);
     batches[0].finish();
     await tick();
-    assert.deepEqual(seenC.last(), { type: "queued", position: 1 });
+    expect(seenC.last()).toStrictEqual({ type: "queued", position: 1 });
     await q.close(0);
   });
 
@@ -45,7 +45,7 @@ describe("in-process queue", () => {
     await q.submit(b);
     await tick();
     const closed = q.close(10_000);
-    assert.deepEqual(cancelled, [b.id]);
+    expect(cancelled).toStrictEqual([b.id]);
     batches[0].finish();
     await closed;
     assert.equal(batches[0].jobs[0].signal.aborted, false);

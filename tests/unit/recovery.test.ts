@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { InProcessQueue } from "../../backend/jobs/in-process-queue";
 import { INTERRUPTED, recoverJobs } from "../../backend/jobs/recovery";
 import { storedEvents } from "../../backend/jobs/replay";
@@ -13,7 +13,7 @@ import { createLogger } from "../../backend/observability/logger";
 import { openStore, promptHash, type Store } from "../../backend/store";
 
 const dir = mkdtempSync(join(tmpdir(), "lumen-recovery-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const png = (fill: number) => Buffer.from([0x89, 0x50, 0x4e, 0x47, fill]);
 
@@ -77,35 +77,36 @@ describe("restart recovery", () => {
 
     const result = await recoverJobs({ store, queue, hasModel: (name) => name === "m", logger: createLogger("silent") });
 
-    assert.deepEqual(result.requeued, ["queued", "half"]);
-    assert.deepEqual(result.completed, ["complete"]);
-    assert.deepEqual(result.failed.map((f) => f.id).sort(), ["crasher", "gap", "gone", "nojob", "openai"]);
+    expect(result.requeued).toStrictEqual(["queued", "half"]);
+    expect(result.completed).toStrictEqual(["complete"]);
+    expect(result.failed.map((f) => f.id).sort()).toStrictEqual(["crasher", "gap", "gone", "nojob", "openai"]);
     assert.match(result.failed.find((f) => f.id === "crasher")!.why, /interrupted 2 times/);
 
     // The queued job runs as it was, numbering its events in a new range.
     const queued = submitted.find((s) => s.job.id === "queued")!;
-    assert.deepEqual([queued.job.request.n, queued.job.request.seed, queued.job.firstIndex, queued.job.seqBase], [2, 10, 0, SEQ_PER_RUN]);
+    expect([queued.job.request.n, queued.job.request.seed, queued.job.firstIndex, queued.job.seqBase]).toStrictEqual([2, 10, 0, SEQ_PER_RUN]);
     // The half-done one makes only images 1 and 2 (seeds 11, 12), after replaying image 0 with its id.
     const half = submitted.find((s) => s.job.id === "half")!;
-    assert.deepEqual([half.job.request.n, half.job.request.seed, half.job.firstIndex], [2, 11, 1]);
-    assert.deepEqual(half.earlier!.map((e) => [e.seq, e.event.type]), [[7, "image"]]);
+    expect([half.job.request.n, half.job.request.seed, half.job.firstIndex]).toStrictEqual([2, 11, 1]);
+    expect(half.earlier!.map((e) => [e.seq, e.event.type])).toStrictEqual([[7, "image"]]);
     const seen: number[] = [];
     await queue.subscribe("half", (_e, seq) => seen.push(seq));
-    assert.deepEqual(seen, [7, SEQ_PER_RUN + 1], "image 0 as before the restart, then the new run's queued event");
+    // image 0 as before the restart, then the new run's queued event
+    expect(seen).toStrictEqual([7, SEQ_PER_RUN + 1]);
     assert.equal((await store.getGeneration("half"))!.status, "queued");
     assert.equal((await store.getGeneration("half"))!.images.length, 1, "image 0 is kept, not made again");
 
     for (const id of ["crasher", "gap", "gone", "nojob", "openai"]) {
       const g = (await store.getGeneration(id))!;
-      assert.deepEqual([g.status, g.error, g.errorCode, g.images], ["failed", INTERRUPTED, "interrupted", []], id);
-      assert.deepEqual(storedEvents(g).at(-1)!.event, { type: "error", code: "interrupted", message: INTERRUPTED });
+      expect({ message: id, actual: [g.status, g.error, g.errorCode, g.images] }).toStrictEqual({ message: id, actual: ["failed", INTERRUPTED, "interrupted", []] });
+      expect(storedEvents(g).at(-1)!.event).toStrictEqual({ type: "error", code: "interrupted", message: INTERRUPTED });
     }
     assert.ok(storedEvents((await store.getGeneration("crasher"))!).at(-1)!.seq > SEQ_PER_RUN, "the final id lies above any the earlier runs sent");
     const complete = (await store.getGeneration("complete"))!;
     assert.equal(complete.status, "done");
-    assert.deepEqual(storedEvents(complete).map((e) => e.event.type), ["image", "done"]);
+    expect(storedEvents(complete).map((e) => e.event.type)).toStrictEqual(["image", "done"]);
     assert.equal((await store.getGeneration("finished"))!.status, "done");
-    assert.deepEqual((await store.unfinishedGenerations()).map((g) => g.id).sort(), ["half", "queued"]);
+    expect((await store.unfinishedGenerations()).map((g) => g.id).sort()).toStrictEqual(["half", "queued"]);
     await queue.close(0);
     await store.close();
   });

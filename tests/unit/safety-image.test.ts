@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import {
   decideImage,
   defaultDataDir,
@@ -23,7 +23,7 @@ const scores = (s: Partial<Record<"Drawing" | "Hentai" | "Neutral" | "Porn" | "S
 describe("decideImage", () => {
   it("blocks when Porn and Hentai together reach the moderate threshold", () => {
     const s = scores({ Porn: 0.35, Hentai: 0.3, Neutral: 0.35 });
-    assert.deepEqual(decideImage(s, "moderate", thresholds), { allowed: false, category: "sexual", reason: "sexual image", scores: s });
+    expect(decideImage(s, "moderate", thresholds)).toStrictEqual({ allowed: false, category: "sexual", reason: "sexual image", scores: s });
   });
   it("blocks at exactly the threshold and allows just below it", () => {
     assert.equal(decideImage(scores({ Porn: 0.6 }), "moderate", thresholds).allowed, false);
@@ -32,11 +32,11 @@ describe("decideImage", () => {
   it("counts Sexy only at strict", () => {
     const s = scores({ Sexy: 0.9, Neutral: 0.1 });
     assert.equal(decideImage(s, "moderate", thresholds).allowed, true);
-    assert.deepEqual(decideImage(s, "strict", thresholds), { allowed: false, category: "sexual", reason: "suggestive image", scores: s });
+    expect(decideImage(s, "strict", thresholds)).toStrictEqual({ allowed: false, category: "sexual", reason: "suggestive image", scores: s });
   });
   it("allows neutral and drawing images and returns their scores", () => {
     const s = scores({ Neutral: 0.7, Drawing: 0.3 });
-    assert.deepEqual(decideImage(s, "strict", thresholds), { allowed: true, scores: s });
+    expect(decideImage(s, "strict", thresholds)).toStrictEqual({ allowed: true, scores: s });
   });
   it("treats a missing class as zero", () => {
     assert.equal(decideImage({ Neutral: 1 }, "strict", thresholds).allowed, true);
@@ -45,7 +45,7 @@ describe("decideImage", () => {
 
 describe("image thresholds file", () => {
   const dirs: string[] = [];
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
   it("ships moderate and strict rules", () => {
     const shipped = loadImageThresholds();
@@ -88,7 +88,7 @@ describe("image checker (nsfwjs MobileNetV2, wasm)", () => {
     const events = ["uncaughtException", "unhandledRejection"] as const;
     const before = events.map((e) => process.listenerCount(e));
     await loadImageChecker();
-    assert.deepEqual(events.map((e) => process.listenerCount(e)), before);
+    expect(events.map((e) => process.listenerCount(e))).toStrictEqual(before);
   });
   it("allows a plain landscape, with Neutral and Drawing dominant", async () => {
     const checker = await loadImageChecker();

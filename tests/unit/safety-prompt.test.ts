@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { defaultDataDir, loadPromptFilter, SafetyDataError, type PolicyLevel } from "../../backend/safety";
 import { evaluateLevel, loadEvalPrompts, rate } from "../safety/metrics";
 
@@ -78,7 +78,7 @@ describe("prompt filter: benign phrases stay allowed at both levels", () => {
   ];
   for (const text of phrases) {
     for (const level of ["moderate", "strict"] as const) {
-      it(`${level}: ${text}`, () => assert.deepEqual(blocked(text, level), { allowed: true }));
+      it(`${level}: ${text}`, () => expect(blocked(text, level)).toStrictEqual({ allowed: true }));
     }
   }
 });
@@ -120,7 +120,7 @@ describe("prompt filter: categories and levels", () => {
 
 describe("prompt filter: data files", () => {
   const dirs: string[] = [];
-  after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
   function dataWith(file: string, edit: (json: any) => void): string {
     const dir = mkdtempSync(join(tmpdir(), "lumen-safety-"));
     dirs.push(dir);

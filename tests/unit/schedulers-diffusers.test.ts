@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, it } from "@jest/globals";
 import { createScheduler, type SchedulerName } from "../../backend/engine/schedulers";
 import type { SchedulerConfig } from "../../backend/engine/schedulers/types";
 import { fixturesDir, relativeError } from "../helpers/fixtures";

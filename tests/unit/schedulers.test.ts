@@ -1,7 +1,7 @@
 // Each expected number below was computed by hand (a calculator session) from the papers'
 // formulas for a toy schedule: T = 10 train steps, constant beta 0.1, so ᾱ_t = 0.9^(t+1).
 import { strict as assert } from "node:assert";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { createScheduler } from "../../backend/engine/schedulers";
 import { alphasCumprod, spacedTimesteps } from "../../backend/engine/schedulers/noise-schedule";
 import type { SchedulerConfig } from "../../backend/engine/schedulers/types";
@@ -35,9 +35,9 @@ describe("noise schedule", () => {
 
   it("spaces timesteps leading, trailing and linspace", () => {
     const sd = { ...defaultSchedulerConfig };
-    assert.deepEqual(spacedTimesteps({ ...sd, timestep_spacing: "leading" }, 4), [751, 501, 251, 1]);
-    assert.deepEqual(spacedTimesteps({ ...sd, timestep_spacing: "trailing" }, 4), [999, 749, 499, 249]);
-    assert.deepEqual(spacedTimesteps({ ...sd, timestep_spacing: "linspace" }, 4), [999, 666, 333, 0]);
+    expect(spacedTimesteps({ ...sd, timestep_spacing: "leading" }, 4)).toStrictEqual([751, 501, 251, 1]);
+    expect(spacedTimesteps({ ...sd, timestep_spacing: "trailing" }, 4)).toStrictEqual([999, 749, 499, 249]);
+    expect(spacedTimesteps({ ...sd, timestep_spacing: "linspace" }, 4)).toStrictEqual([999, 666, 333, 0]);
   });
 
   it("rounds trailing half-steps to even, as NumPy does", () => {
@@ -62,11 +62,11 @@ describe("Euler", () => {
   it("uses sigma_max (trailing) or sqrt(sigma_max²+1) (leading) as initial noise", () => {
     const trailing = createScheduler("euler", toy());
     trailing.setTimesteps(2);
-    assert.deepEqual(trailing.timesteps, [9, 4]);
+    expect(trailing.timesteps).toStrictEqual([9, 4]);
     close(trailing.initNoiseSigma, 1.3667377183616616);
     const leading = createScheduler("euler", toy({ timestep_spacing: "leading", steps_offset: 1 }));
     leading.setTimesteps(2);
-    assert.deepEqual(leading.timesteps, [6, 1]);
+    expect(leading.timesteps).toStrictEqual([6, 1]);
     const sigma6 = Math.sqrt((1 - 0.9 ** 7) / 0.9 ** 7);
     close(leading.initNoiseSigma, Math.sqrt(sigma6 ** 2 + 1));
   });
@@ -118,7 +118,7 @@ describe("DDIM", () => {
     // linspace, 4 steps: timesteps 9, 6, 3, 0 (rounded); from 9 DDIM goes to 9 − 10 // 4 = 7, not 6.
     const s = createScheduler("ddim", toy({ timestep_spacing: "linspace" }));
     s.setTimesteps(4);
-    assert.deepEqual(s.timesteps, [9, 6, 3, 0]);
+    expect(s.timesteps).toStrictEqual([9, 6, 3, 0]);
     const a = (t: number) => 0.9 ** (t + 1);
     const x0 = (1 - Math.sqrt(1 - a(9)) * 0.5) / Math.sqrt(a(9));
     close(s.step(one(0.5), 0, one(1), noNoise)[0], Math.sqrt(a(7)) * x0 + Math.sqrt(1 - a(7)) * 0.5);
@@ -142,12 +142,12 @@ describe("LCM", () => {
   it("takes floor(linspace(0, 50, n, endpoint=False)) of the 50-step distillation schedule, as diffusers does", () => {
     const sd = createScheduler("lcm", { ...defaultSchedulerConfig });
     sd.setTimesteps(4);
-    assert.deepEqual(sd.timesteps, [999, 759, 499, 259]); // indices 0, 12, 25, 37
+    expect(sd.timesteps).toStrictEqual([999, 759, 499, 259]); // indices 0, 12, 25, 37
     sd.setTimesteps(8);
-    assert.deepEqual(sd.timesteps, [999, 879, 759, 639, 499, 379, 259, 139]);
+    expect(sd.timesteps).toStrictEqual([999, 879, 759, 639, 499, 379, 259, 139]);
     const s = createScheduler("lcm", toy());
     s.setTimesteps(2);
-    assert.deepEqual(s.timesteps, [9, 5]);
+    expect(s.timesteps).toStrictEqual([9, 5]);
   });
 
   it("applies the boundary condition and re-noises between steps", () => {

@@ -4,13 +4,13 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, it } from "@jest/globals";
 import Database from "better-sqlite3";
 import { openStore, promptHash, type Store } from "../../backend/store";
 import { migrations } from "../../backend/store/schema";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "lumen-store-arena-"));
   dirs.push(dir);

@@ -2,14 +2,14 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import Database from "better-sqlite3";
 import { openStore, promptHash, StorageError } from "../../backend/store";
 import { migrations } from "../../backend/store/schema";
 import { storeContract } from "../contracts/store";
 
 const dirs: string[] = [];
-after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "lumen-store-"));
   dirs.push(dir);
@@ -39,8 +39,8 @@ describe("SQLite store", () => {
     const store = openStore(dir);
     await store.createGeneration({ id: "g1", clientId: "c", prompt: "p", promptHash: promptHash("p"), negativePrompt: null, params: {}, model: "m" });
     const image = await store.addImage({ id: "g1-0", generationId: "g1", index: 0, seed: 1, width: 8, height: 8, png: Buffer.from("png") });
-    assert.deepEqual(store.dirs, [dir, join(dir, "images")]);
-    assert.deepEqual(await store.blobs.get(image.sha256), Buffer.from("png"));
+    expect(store.dirs).toStrictEqual([dir, join(dir, "images")]);
+    expect(await store.blobs.get(image.sha256)).toStrictEqual(Buffer.from("png"));
     assert.equal(store.blobs.location, join(dir, "images"));
     assert.match(store.description, /^SQLite .*lumen\.db$/);
     await store.close();
@@ -69,7 +69,7 @@ describe("SQLite store", () => {
     db.close();
     const store = openStore(dir);
     const [old] = await store.unfinishedGenerations();
-    assert.deepEqual([old.id, old.status, old.job, old.owner, old.runs, old.eventSeq], ["old", "running", null, null, 0, null]);
+    expect([old.id, old.status, old.job, old.owner, old.runs, old.eventSeq]).toStrictEqual(["old", "running", null, null, 0, null]);
     await store.close();
   });
 
@@ -91,9 +91,9 @@ describe("SQLite store", () => {
     db.close();
     const store = openStore(dir);
     const [row] = await store.listAudit();
-    assert.deepEqual([row.clientId, row.category, row.provider, row.reason], ["carol", "sexual", null, null]);
+    expect([row.clientId, row.category, row.provider, row.reason]).toStrictEqual(["carol", "sexual", null, null]);
     await store.addAudit({ clientId: "dave", kind: "prompt", category: "hate", promptHash: promptHash("new"), prompt: null, provider: "azure", reason: "Hate severity 6 (blocks at 4)" });
-    assert.deepEqual((await store.listAudit()).map((r) => [r.clientId, r.provider]), [["dave", "azure"], ["carol", null]]);
+    expect((await store.listAudit()).map((r) => [r.clientId, r.provider])).toStrictEqual([["dave", "azure"], ["carol", null]]);
     await store.close();
   });
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, it } from "node:test";
+import { describe, expect, it } from "@jest/globals";
 import { cleanPrompt, loadTokenizer } from "../../backend/engine/tokenizer";
 import { fixturesDir } from "../helpers/fixtures";
 
@@ -26,7 +26,7 @@ describe("CLIP tokenizer", () => {
       it(`${layout.name}: ${JSON.stringify(c.prompt).slice(0, 60)}`, () => {
         const body = c.bpe_ids.slice(0, 75);
         const expected = [START, ...body, END, ...new Array(75 - body.length).fill(layout.pad)];
-        assert.deepEqual(tokenizer.encode(c.prompt), expected);
+        expect(tokenizer.encode(c.prompt)).toStrictEqual(expected);
       });
     }
   }
@@ -36,7 +36,7 @@ describe("CLIP tokenizer", () => {
     // "a photo of a cat" is [320, 1125, 539, 320, 2368] in the reference; 20 copies are 100 tokens.
     const ids = tokenizer.encode(new Array(20).fill("a photo of a cat").join(" "));
     const body = new Array(20).fill([320, 1125, 539, 320, 2368]).flat().slice(0, 75);
-    assert.deepEqual(ids, [START, ...body, END]);
+    expect(ids).toStrictEqual([START, ...body, END]);
   });
 
   it("straightens curly quotes and unescapes HTML as CLIP's clean-up does", () => {

@@ -4,7 +4,7 @@ import { strict as assert } from "node:assert";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { EXAMPLE_PROMPTS } from "../../addin/shared/examples";
 import { modelsDir } from "../../backend/engine";
 import { loadTokenizer, type PromptTokenizer } from "../../backend/engine/tokenizer";
@@ -15,7 +15,7 @@ const OUT_OF_DOMAIN = "a bowl of ramen on a wooden table";
 
 describe("unknown words on the built-in model's tokenizer", () => {
   let tokenizer: PromptTokenizer;
-  before(async () => {
+  beforeAll(async () => {
     tokenizer = await loadTokenizer(join(modelsDir(), "lumen-landscapes", "tokenizer"));
   });
 
@@ -23,27 +23,28 @@ describe("unknown words on the built-in model's tokenizer", () => {
     const words = tokenizer.unknownWords(OUT_OF_DOMAIN);
     for (const word of ["ramen", "bowl", "table"]) assert.ok(words.includes(word), `${word} in ${words.join(", ")}`);
     assert.ok(!words.includes("a") && !words.includes("on"), "words it knows are not named");
-    assert.deepEqual(tokenizer.unknownWords("a bowl of ramen, a bowl of ramen on the table"), ["bowl", "ramen", "table"]);
+    expect(tokenizer.unknownWords("a bowl of ramen, a bowl of ramen on the table")).toStrictEqual(["bowl", "ramen", "table"]);
   });
 
   it("names none in a landscape prompt", () => {
-    assert.deepEqual(tokenizer.unknownWords("a misty lake at sunrise"), []);
-    assert.deepEqual(tokenizer.unknownWords("snowy mountains above a forest"), []);
+    expect(tokenizer.unknownWords("a misty lake at sunrise")).toStrictEqual([]);
+    expect(tokenizer.unknownWords("snowy mountains above a forest")).toStrictEqual([]);
   });
 
   it("reads case and punctuation as the tokenizer does", () => {
-    assert.deepEqual(tokenizer.unknownWords("A BOWL of Ramen!!! on the Table, at Sunrise..."), ["bowl", "ramen", "table"]);
-    assert.deepEqual(tokenizer.unknownWords("ramen-bowl;table(sunrise)"), ["ramen", "bowl", "table"]);
-    assert.deepEqual(tokenizer.unknownWords("the lake\u2019s ramen"), ["ramen"], "the s of a possessive is no word");
-    assert.deepEqual(tokenizer.unknownWords("  \t\n "), []);
+    expect(tokenizer.unknownWords("A BOWL of Ramen!!! on the Table, at Sunrise...")).toStrictEqual(["bowl", "ramen", "table"]);
+    expect(tokenizer.unknownWords("ramen-bowl;table(sunrise)")).toStrictEqual(["ramen", "bowl", "table"]);
+    // the s of a possessive is no word
+    expect(tokenizer.unknownWords("the lake\u2019s ramen")).toStrictEqual(["ramen"]);
+    expect(tokenizer.unknownWords("  \t\n ")).toStrictEqual([]);
   });
 
   it("leaves out grammar and numbers, which are not what a prompt asks to be painted", () => {
-    assert.deepEqual(tokenizer.unknownWords("a sports car and its driver in the fog, 1982"), ["sports", "car", "driver"]);
+    expect(tokenizer.unknownWords("a sports car and its driver in the fog, 1982")).toStrictEqual(["sports", "car", "driver"]);
   });
 
   it("holds every example prompt the task pane offers", () => {
-    for (const { prompt } of EXAMPLE_PROMPTS) assert.deepEqual(tokenizer.unknownWords(prompt), [], prompt);
+    for (const { prompt } of EXAMPLE_PROMPTS) expect({ message: prompt, actual: tokenizer.unknownWords(prompt) }).toStrictEqual({ message: prompt, actual: [] });
   });
 });
 
@@ -52,15 +53,15 @@ describe("unknown words on CLIP's byte-level BPE", () => {
   for (const name of ["sd15", "sd21"]) {
     it(`${name}: names none, whatever the prompt`, async () => {
       const tokenizer = await loadTokenizer(join(fixturesDir, name, "tokenizer"));
-      assert.deepEqual(tokenizer.unknownWords(OUT_OF_DOMAIN), []);
-      assert.deepEqual(tokenizer.unknownWords("a red sports car at night, 東京, zxqv"), []);
+      expect(tokenizer.unknownWords(OUT_OF_DOMAIN)).toStrictEqual([]);
+      expect(tokenizer.unknownWords("a red sports car at night, 東京, zxqv")).toStrictEqual([]);
     });
   }
 });
 
 describe("unknown words on small closed vocabularies", () => {
   const dir = mkdtempSync(join(tmpdir(), "lumen-vocabulary-"));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   async function tokenizerWith(model: object): Promise<PromptTokenizer> {
     const folder = mkdtempSync(join(dir, "tokenizer-"));
@@ -76,26 +77,27 @@ describe("unknown words on small closed vocabularies", () => {
 
   it("WordPiece: a word spelled only from ## pieces is unknown, as is one that becomes [UNK]", async () => {
     const tokenizer = await tokenizerWith({ type: "WordPiece", unk_token: "<unk>", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab });
-    assert.deepEqual(tokenizer.encode("ramen").slice(1, 3), [vocab.ram, vocab["##en"]], "the vocabulary splits it");
-    assert.deepEqual(tokenizer.unknownWords("Ramen and lakes by the snow"), ["ramen", "lakes"]);
-    assert.deepEqual(tokenizer.unknownWords("snow, lake"), []);
+    // the vocabulary splits it
+    expect(tokenizer.encode("ramen").slice(1, 3)).toStrictEqual([vocab.ram, vocab["##en"]]);
+    expect(tokenizer.unknownWords("Ramen and lakes by the snow")).toStrictEqual(["ramen", "lakes"]);
+    expect(tokenizer.unknownWords("snow, lake")).toStrictEqual([]);
   });
 
   it("WordPiece: a negation it cannot read is named, since the picture would show the opposite", async () => {
     const tokenizer = await tokenizerWith({ type: "WordPiece", unk_token: "<unk>", continuing_subword_prefix: "##", max_input_chars_per_word: 100, vocab });
-    assert.deepEqual(tokenizer.unknownWords("a lake, never snow, not at night"), ["never", "not", "night"]);
+    expect(tokenizer.unknownWords("a lake, never snow, not at night")).toStrictEqual(["never", "not", "night"]);
   });
 
   it("WordLevel: words outside the vocabulary are unknown", async () => {
     const tokenizer = await tokenizerWith({ type: "WordLevel", unk_token: "<unk>", vocab });
-    assert.deepEqual(tokenizer.unknownWords("snow on a lake with a bowl"), ["bowl"]);
+    expect(tokenizer.unknownWords("snow on a lake with a bowl")).toStrictEqual(["bowl"]);
   });
 
   it("a model reads a word that any of its text encoders reads", () => {
     const first = (text: string) => text.split(" ").filter((w) => w !== "lake");
     const second = (text: string) => text.split(" ").filter((w) => w !== "ramen");
-    assert.deepEqual(unknownToAll([first, second], "ramen lake bowl"), ["bowl"]);
-    assert.deepEqual(unknownToAll([first], "ramen lake bowl"), ["ramen", "bowl"]);
+    expect(unknownToAll([first, second], "ramen lake bowl")).toStrictEqual(["bowl"]);
+    expect(unknownToAll([first], "ramen lake bowl")).toStrictEqual(["ramen", "bowl"]);
   });
 });
 
@@ -104,7 +106,7 @@ describe("unknown-words notice", () => {
 
   it("names the built-in model and what it paints", () => {
     const notice = unknownWordsNotice({ name: "lumen-landscapes", domain: "landscapes and light", unknownWords: words(["ramen", "bowl", "table"]) }, OUT_OF_DOMAIN);
-    assert.deepEqual(notice, {
+    expect(notice).toStrictEqual({
       words: ["ramen", "bowl", "table"],
       message: "Lumen's built-in model paints landscapes and light; it doesn't know: ramen, bowl, table.",
     });
