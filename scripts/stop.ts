@@ -1,6 +1,10 @@
-// npm stop: stops the server that `npm start` started (by its PID file), and nothing else.
-import { rmSync } from "node:fs";
-import { isRunning, pidFile, readPids } from "./processes";
+// npm stop: stops the server that `npm start` started (by its PID file), and nothing else; where
+// desktop Office runs (Windows, macOS) it also removes the sideloaded add-in with
+// office-addin-debugging, as the Office templates' `npm stop` does.
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { isRunning, pidFile, readPids, root } from "./processes";
 
 const STOP_TIMEOUT_MS = 15_000;
 
@@ -24,4 +28,12 @@ async function main(): Promise<void> {
   rmSync(pidFile, { force: true });
 }
 
+function unregisterSideload(): void {
+  if (process.platform !== "win32" && process.platform !== "darwin") return;
+  const debugging = join(root, "node_modules", ".bin", process.platform === "win32" ? "office-addin-debugging.cmd" : "office-addin-debugging");
+  if (!existsSync(debugging)) return;
+  spawnSync(debugging, ["stop", "manifest.xml"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+}
+
 await main();
+unregisterSideload();

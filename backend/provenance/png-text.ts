@@ -11,6 +11,7 @@ import pngText from "png-chunk-text";
 export const XMP_KEYWORD = "XML:com.adobe.xmp";
 export const PARAMETERS_KEYWORD = "parameters";
 
+// eslint-disable-next-line no-control-regex -- Latin-1 text is every code point from 1 to 255
 const isLatin1 = (text: string) => /^[\x01-\xFF]*$/.test(text);
 
 function iTXt(keyword: string, text: string): PngChunk {

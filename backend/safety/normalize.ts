@@ -186,5 +186,5 @@ export class Normalizer {
 }
 
 function escapeClassChar(ch: string): string {
-  return /[\\\]\[^-]/.test(ch) ? "\\" + ch : ch;
+  return /[\\\][^-]/.test(ch) ? "\\" + ch : ch;
 }
