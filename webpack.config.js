@@ -54,7 +54,9 @@ export default (_env, argv) => {
       ),
       new CopyWebpackPlugin({
         patterns: [
-          { from: "assets/*.png", to: "assets/[name][ext]" },
+          // The icons the manifests' URLs name; the app package's own icons (icon-color-192,
+          // icon-outline-32) travel inside lumen.zip, not from the server.
+          { from: "assets/*.png", to: "assets/[name][ext]", globOptions: { ignore: ["**/icon-color-*", "**/icon-outline-*"] } },
           { from: "assets/logo.svg", to: "assets/logo.svg" },
           // The development manifest; `npm run build` replaces it with the production one.
           { from: "manifest.xml", to: "manifest.xml" },

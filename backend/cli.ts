@@ -331,40 +331,69 @@ async function serveCommand(flags: { port?: number; http?: boolean; host?: strin
 }
 
 interface ManifestFlags {
+  format: "xml" | "json";
   url: string;
   id?: string;
   version?: string;
-  out: string;
+  out?: string;
   clientId?: string;
   resource?: string;
 }
 
 async function manifestCommand(flags: ManifestFlags): Promise<void> {
-  const { readFile, rm } = await import("node:fs/promises");
-  const { productionManifest } = await import("./manifest/production");
-  const { validateManifest } = await import("./manifest/validate");
+  const { mkdtemp, readFile, rm } = await import("node:fs/promises");
+  const { tmpdir } = await import("node:os");
   const root = join(import.meta.dirname, "..");
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   const clientId = flags.clientId ?? process.env.LUMEN_AUTH_CLIENT_ID;
   const resource = flags.resource ?? process.env.LUMEN_AUTH_AUDIENCE?.split(",")[0]?.trim();
   if (clientId && !resource) throw new RequestError("sign-in needs the API's resource (--resource or LUMEN_AUTH_AUDIENCE)");
-  const xml = productionManifest(await readFile(join(root, "manifest.xml"), "utf8"), {
-    url: flags.url,
-    id: flags.id,
-    version: flags.version ?? `${pkg.version}.0`,
-    signIn: clientId ? { clientId, resource: resource! } : undefined,
-  });
-  await writeFile(flags.out, xml);
-  const result = validateManifest(flags.out);
-  if (!result.valid) {
-    await rm(flags.out, { force: true });
-    throw new RequestError(`the generated manifest does not validate: ${result.output.split("\n")[0]}`);
+  const signIn = clientId ? { clientId, resource: resource! } : undefined;
+  // Without --out the manifest goes to standard output and the summary to standard error.
+  const report = (line: string) => (flags.out ? process.stdout : process.stderr).write(line);
+  let summary: string;
+
+  if (flags.format === "json") {
+    const { appPackage, productionAppManifest } = await import("./manifest/unified");
+    const template = JSON.parse(await readFile(join(root, "manifest.json"), "utf8"));
+    const manifest = productionAppManifest(template, { url: flags.url, id: flags.id, version: flags.version ?? pkg.version, signIn });
+    if (flags.out?.toLowerCase().endsWith(".zip")) {
+      // The icons named by the development manifest, next to it.
+      const [color, outline] = await Promise.all([readFile(join(root, template.icons.color)), readFile(join(root, template.icons.outline))]);
+      await writeFile(flags.out, await appPackage(manifest, { color, outline }));
+    } else if (flags.out) {
+      await writeFile(flags.out, `${JSON.stringify(manifest, null, 2)}\n`);
+    } else {
+      process.stdout.write(`${JSON.stringify(manifest, null, 2)}\n`);
+    }
+    summary = `app id ${manifest.id}, version ${manifest.version}`;
+  } else {
+    if (flags.out?.toLowerCase().endsWith(".zip")) throw new RequestError("an app package (.zip) holds the JSON manifest: add --format json");
+    const { productionManifest } = await import("./manifest/production");
+    const { validateManifest } = await import("./manifest/validate");
+    const xml = productionManifest(await readFile(join(root, "manifest.xml"), "utf8"), {
+      url: flags.url,
+      id: flags.id,
+      version: flags.version ?? `${pkg.version}.0`,
+      signIn,
+    });
+    // Validated in a scratch folder first, so a manifest that fails leaves --out untouched.
+    const scratch = await mkdtemp(join(tmpdir(), "lumen-manifest-"));
+    try {
+      const file = join(scratch, "manifest.xml");
+      await writeFile(file, xml);
+      const result = validateManifest(file);
+      if (!result.valid) throw new RequestError(`the generated manifest does not validate: ${result.output.split("\n")[0]}`);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    if (flags.out) await writeFile(flags.out, xml);
+    else process.stdout.write(xml);
+    summary = `add-in id ${/<Id>([^<]+)<\/Id>/.exec(xml)![1]}, version ${/<Version>([^<]+)<\/Version>/.exec(xml)![1]}`;
   }
-  const id = /<Id>([^<]+)<\/Id>/.exec(xml)![1];
-  const version = /<Version>([^<]+)<\/Version>/.exec(xml)![1];
-  process.stdout.write(
-    `${flags.out}: valid manifest for ${flags.url}\n` +
-      `  add-in id ${id}, version ${version}, sign-in ${clientId ? `on (client ${clientId})` : "off"}\n` +
+  report(
+    `${flags.out ?? "manifest"}: valid ${flags.format.toUpperCase()} manifest for ${flags.url}\n` +
+      `  ${summary}, sign-in ${clientId ? `on (client ${clientId})` : "off"}\n` +
       "  next: Microsoft 365 admin center → Settings → Integrated apps → Upload custom apps (see docs/ADMIN.md)\n",
   );
 }
@@ -429,13 +458,14 @@ export function buildProgram(): Command {
 
   program
     .command("manifest")
-    .description("write a production add-in manifest for your host, validated offline")
+    .description("write a production add-in manifest (XML) or app manifest / app package (JSON) for your host, validated offline")
+    .addOption(new Option("--format <format>", "xml: the add-in-only manifest; json: the unified app manifest").choices(["xml", "json"]).default("xml"))
     .requiredOption("--url <url>", "https address the add-in is served from, e.g. https://images.example.org")
     .option("--id <guid>", "add-in id (default: derived from --url, stable across regenerations)")
-    .option("--version <x.y.z.w>", "manifest version; bump it for every update (default: package version + .0)")
+    .option("--version <version>", "x.y.z.w (xml) or x.y.z (json); bump it for every update (default: from the package version)")
     .option("--client-id <guid>", "Entra ID app registration of the add-in, to turn on sign-in (default: LUMEN_AUTH_CLIENT_ID)")
     .option("--resource <uri>", "the API's application ID URI (default: first of LUMEN_AUTH_AUDIENCE)")
-    .requiredOption("-o, --out <file>", "where to write the manifest")
+    .option("-o, --out <file>", "where to write it (default: standard output); with --format json, a .zip is the app package")
     .action(manifestCommand);
 
   const models = program

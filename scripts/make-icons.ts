@@ -1,5 +1,7 @@
 // Renders the add-in's icons (assets/icon-*.png) from one SVG drawing: a sun rising over
-// mountains on a dawn-coloured tile. Run it after changing the drawing: npm run icons
+// mountains on a dawn-coloured tile; for the unified manifest (manifest.json) also the 192 px
+// colour icon and the 32 px outline icon (white lines on transparency, as Microsoft 365 asks).
+// Run it after changing the drawing: npm run icons
 import sharp from "sharp";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -42,14 +44,28 @@ function drawing(detailed: boolean): string {
 </svg>`;
 }
 
-mkdirSync(assets, { recursive: true });
-writeFileSync(join(assets, "logo.svg"), drawing(true));
-for (const size of SIZES) {
-  const svg = Buffer.from(drawing(size >= 32));
-  const png = await sharp(svg, { density: Math.ceil((72 * size) / 64) * 4 })
+// The same sun and mountains as white lines, for the outline icon.
+const OUTLINE = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32">
+  <g fill="none" stroke="#FFFFFF" stroke-width="2" stroke-linejoin="round" stroke-linecap="round">
+    <circle cx="16" cy="11" r="5"/>
+    <path d="M3 28 L11 17 L16 23 L21 16 L29 28 Z"/>
+  </g>
+</svg>`;
+
+async function render(svg: string, size: number, grid: number): Promise<Buffer> {
+  return sharp(Buffer.from(svg), { density: Math.ceil((72 * size) / grid) * 4 })
     .resize(size, size)
     .png({ compressionLevel: 9 })
     .toBuffer();
-  writeFileSync(join(assets, `icon-${size}.png`), png);
+}
+
+mkdirSync(assets, { recursive: true });
+writeFileSync(join(assets, "logo.svg"), drawing(true));
+for (const size of SIZES) {
+  writeFileSync(join(assets, `icon-${size}.png`), await render(drawing(size >= 32), size, 64));
   console.log(`assets/icon-${size}.png`);
 }
+writeFileSync(join(assets, "icon-color-192.png"), await render(drawing(true), 192, 64));
+console.log("assets/icon-color-192.png");
+writeFileSync(join(assets, "icon-outline-32.png"), await render(OUTLINE, 32, 32));
+console.log("assets/icon-outline-32.png");

@@ -1,15 +1,17 @@
-// npm run validate [-- manifest.xml dist/manifest.xml ...]: validates the add-in manifests offline
-// against the XML schemas in schemas/office with xmllint (Debian: libxml2-utils), then, where
+// npm run validate [-- manifest.xml manifest.json dist/manifest.xml ...]: validates the add-in
+// manifests offline, XML ones against the schemas in schemas/office with xmllint (Debian:
+// libxml2-utils), JSON ones against schemas/app-manifest with ajv; then, where
 // Microsoft's validation service answers, with office-addin-manifest's own check as the Office
 // templates' `npm run validate` does. The online check never decides a CI run: it is skipped when
 // CI is set (unless LUMEN_VALIDATE_ONLINE=1) and when the service cannot be reached
 // (LUMEN_VALIDATE_ONLINE=0 skips it everywhere).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { request } from "node:https";
 import { join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { validateManifest } from "../backend/manifest/validate";
+import { validateAppManifest } from "../backend/manifest/validate-json";
 
 const root = resolve(import.meta.dirname, "..");
 const SERVICE = "https://validationgateway.omex.office.net/";
@@ -40,15 +42,32 @@ export async function onlineCheck(env = process.env): Promise<{ run: boolean; re
   return { run: true };
 }
 
+/** The offline check of one manifest, by its kind. */
+export function validateOffline(file: string): { valid: boolean; schema: string; problems: string } {
+  if (file.toLowerCase().endsWith(".json")) {
+    let manifest: unknown;
+    try {
+      manifest = JSON.parse(readFileSync(file, "utf8"));
+    } catch (error) {
+      return { valid: false, schema: "schemas/app-manifest", problems: (error as Error).message };
+    }
+    const result = validateAppManifest(manifest);
+    return { valid: result.valid, schema: "schemas/app-manifest", problems: result.errors.join("\n") };
+  }
+  const result = validateManifest(file);
+  return { valid: result.valid, schema: "schemas/office", problems: result.output };
+}
+
 async function main(): Promise<void> {
   const given = process.argv.slice(2);
-  const files = given.length ? given : [join(root, "manifest.xml"), join(root, "dist", "manifest.xml")].filter(existsSync);
+  const defaults = [join(root, "manifest.xml"), join(root, "manifest.json"), join(root, "dist", "manifest.xml")];
+  const files = given.length ? given : defaults.filter(existsSync);
   let failed = 0;
   for (const file of files) {
-    const result = validateManifest(file);
+    const result = validateOffline(file);
     if (!result.valid) failed++;
-    console.log(`${result.valid ? "✓" : "✗"} ${relative(process.cwd(), file)} (schemas/office, offline)`);
-    if (!result.valid) console.log(result.output.replace(/^/gm, "  "));
+    console.log(`${result.valid ? "✓" : "✗"} ${relative(process.cwd(), file)} (${result.schema}, offline)`);
+    if (!result.valid) console.log(result.problems.replace(/^/gm, "  "));
   }
   const online = await onlineCheck();
   if (!online.run) {

@@ -4,10 +4,12 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, it } from "@jest/globals";
+import { afterAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
+import { unzipSync } from "fflate";
 import { addinIdFor } from "../../backend/manifest/production";
 import { validateManifest } from "../../backend/manifest/validate";
+import { validateAppManifest } from "../../backend/manifest/validate-json";
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 const work = mkdtempSync(join(tmpdir(), "lumen-manifest-"));
@@ -74,6 +76,52 @@ describe("lumen manifest", () => {
       assert.equal(run.code, 1);
       assert.match(run.stderr.trim(), message);
       assert.equal(run.stderr.trim().split("\n").length, 1);
+      assert.equal(existsSync(out), false);
+    });
+  }
+});
+
+describe("lumen manifest --format json", () => {
+  it("writes the app package: manifest.json valid against the schema, a 192 px colour and a 32 px outline icon", async () => {
+    const out = join(work, "lumen.zip");
+    const run = await lumen(["--format", "json", "--url", "https://images.example.org", "--version", "1.4.0", "--out", out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /valid JSON manifest/);
+    const files = unzipSync(readFileSync(out));
+    expect(Object.keys(files).sort()).toStrictEqual(["color.png", "manifest.json", "outline.png"]);
+    const manifest = JSON.parse(Buffer.from(files["manifest.json"]).toString("utf8"));
+    assert.equal(validateAppManifest(manifest).valid, true);
+    assert.equal(manifest.id, addinIdFor("https://images.example.org"));
+    assert.equal(manifest.version, "1.4.0");
+    assert.equal(manifest.extensions[0].runtimes[0].code.page, "https://images.example.org/taskpane.html");
+    assert.equal(Buffer.from(files["color.png"]).readUInt32BE(16), 192);
+    assert.equal(Buffer.from(files["outline.png"]).readUInt32BE(16), 32);
+  });
+
+  it("prints the manifest without --out, with the sign-in settings when configured", async () => {
+    const run = await lumen(["--format", "json", "--url", "https://images.example.org"], {
+      LUMEN_AUTH_CLIENT_ID: "5b7e2c1a-8f43-4d6e-9a1b-3c2d4e5f6a71",
+      LUMEN_AUTH_AUDIENCE: "api://images.example.org/5b7e2c1a-8f43-4d6e-9a1b-3c2d4e5f6a71",
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const manifest = JSON.parse(run.stdout);
+    expect(manifest.webApplicationInfo).toStrictEqual({
+      id: "5b7e2c1a-8f43-4d6e-9a1b-3c2d4e5f6a71",
+      resource: "api://images.example.org/5b7e2c1a-8f43-4d6e-9a1b-3c2d4e5f6a71",
+    });
+    assert.match(run.stderr, /sign-in on/);
+  });
+
+  for (const [what, args, message] of [
+    ["a four-part version", ["--format", "json", "--url", "https://a.example.org", "--version", "1.0.0.0"], /three numbers/],
+    ["an unknown format", ["--format", "yaml", "--url", "https://a.example.org"], /--format/],
+    ["a .zip for the XML manifest", ["--url", "https://a.example.org"], /add --format json/],
+  ] as const) {
+    it(`refuses ${what} and writes nothing`, async () => {
+      const out = join(work, "refused.zip");
+      const run = await lumen([...args, "--out", out]);
+      assert.notEqual(run.code, 0);
+      assert.match(run.stderr, message);
       assert.equal(existsSync(out), false);
     });
   }
