@@ -12,6 +12,7 @@ import type {
   GenerationAccepted,
   GenerationEvent,
   GenerationRequest,
+  ImageFormat,
   Notice,
   Policy,
 } from "../../backend/api/contract";
@@ -45,7 +46,7 @@ export interface CreatedGeneration {
   notices: Notice[];
 }
 
-export type ImageFormat = "png" | "jpeg" | "webp";
+export type { ImageFormat };
 
 const EXTENSION: Record<ImageFormat, string> = { png: "png", jpeg: "jpg", webp: "webp" };
 

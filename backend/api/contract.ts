@@ -1,10 +1,13 @@
-// The HTTP contract: request and response shapes shared by the routes and the add-in.
-// It imports nothing from the server, so the browser bundle can use it too.
+// The HTTP contract: request and response shapes shared by the routes, the store, the add-in and
+// the OpenAPI document (openapi.ts). It imports nothing from the server but the dependency-free
+// list of image formats, so the browser bundle can use it too.
 import { z } from "zod";
+import { imageFormats } from "../engine/formats";
+
+export { imageFormats, type ImageFormat } from "../engine/formats";
 
 export const aspects = ["square", "landscape", "wide", "portrait"] as const;
 export const styles = ["none", "photo", "cinematic", "illustration"] as const;
-export const imageFormats = ["png", "jpeg", "webp"] as const;
 export const MAX_PROMPT_LENGTH = 2000;
 
 /** A letter, digit, punctuation mark or symbol: what makes a prompt more than spaces, zero-width or control characters. */
@@ -70,31 +73,42 @@ export type GenerationAccepted = z.infer<typeof GenerationAccepted>;
 
 export const generationStatuses = ["queued", "running", "done", "blocked", "cancelled", "failed"] as const;
 export type GenerationStatus = (typeof generationStatuses)[number];
+export const finishedStatuses: readonly GenerationStatus[] = ["done", "blocked", "cancelled", "failed"];
 
-export interface ImageSummary {
-  id: string;
-  index: number;
-  seed: number;
-  url: string | null;
-  width: number | null;
-  height: number | null;
-  blocked: boolean;
-  category?: string | null;
-}
+/** An image of a generation as history shows it; blocked images have no file. */
+export const ImageSummary = z.object({
+  id: z.string(),
+  index: z.number().int().min(0),
+  seed: z.number().int().min(0),
+  url: z.string().nullable().describe("the PNG; null for a blocked image"),
+  width: z.number().int().nullable().describe("null for a blocked image recorded without its size"),
+  height: z.number().int().nullable(),
+  blocked: z.boolean(),
+  category: z.string().nullable().describe("why the image was blocked"),
+});
+export type ImageSummary = z.infer<typeof ImageSummary>;
 
-export interface Generation {
-  id: string;
-  status: GenerationStatus;
-  prompt: string | null;
-  model: string;
-  params: Record<string, unknown>;
-  createdAt: string;
-  finishedAt?: string | null;
-  error?: string | null;
-  category?: string | null;
-  images: ImageSummary[];
-  links: { self: string; events: string };
-}
+/** GET /api/generations/:id, and each item of GET /api/generations. */
+export const Generation = z.object({
+  id: z.string(),
+  status: z.enum(generationStatuses),
+  prompt: z.string().nullable().describe("null when the organisation does not store prompts"),
+  model: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  createdAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().nullable(),
+  error: z.string().nullable(),
+  category: z.string().nullable(),
+  images: z.array(ImageSummary),
+  links: z.object({ self: z.string(), events: z.string() }),
+});
+export type Generation = z.infer<typeof Generation>;
+
+/** GET /api/generations: this client's generations, newest first, a page at a time. */
+export const GenerationListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).optional().describe("page size (default 20; the server clamps other values to 1–100)"),
+  before: z.string().optional().describe("the id of the last generation of the previous page"),
+});
 
 /** Server-Sent Events on GET /api/generations/:id/events; the `event:` field is the type. */
 export type GenerationEvent =

@@ -2,10 +2,10 @@
 // and decoding the pictures a generation may start from.
 import sharp, { type Metadata } from "sharp";
 import { RequestError } from "./errors";
+import { type ImageFormat } from "./formats";
 import type { RgbImage } from "./pipelines/preview";
 
-export const imageFormats = ["png", "jpeg", "webp"] as const;
-export type ImageFormat = (typeof imageFormats)[number];
+export { imageFormats, type ImageFormat } from "./formats";
 
 export interface EncodeOptions {
   format?: ImageFormat;

@@ -13,7 +13,7 @@ import { loadSigningCredentials, type SigningCredentials } from "./c2pa-credenti
 import { GENERATOR } from "./parameters";
 import { TRAINED_ALGORITHMIC_MEDIA } from "./xmp";
 
-export type C2paFormat = "png" | "jpeg" | "webp";
+export type C2paFormat = ImageFormat;
 const MIME: Record<C2paFormat, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
 
 /**

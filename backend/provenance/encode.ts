@@ -1,13 +1,13 @@
 // Encoding with provenance: every file that leaves the service carries the XMP packet, and PNGs
 // also the "parameters" text. Encoder settings match the engine's encodeImage.
 import sharp, { type Sharp } from "sharp";
-import type { RgbImage } from "../engine";
+import type { ImageFormat, RgbImage } from "../engine";
 import type { C2paFormat, ContentCredentials } from "./c2pa";
 import { parametersText, type GenerationInfo } from "./parameters";
 import { PARAMETERS_KEYWORD, readPngText, writePngText } from "./png-text";
 import { xmpPacket } from "./xmp";
 
-export type ProvenanceFormat = "png" | "jpeg" | "webp";
+export type ProvenanceFormat = ImageFormat;
 
 export interface OutputOptions {
   format?: ProvenanceFormat;

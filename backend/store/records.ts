@@ -1,22 +1,15 @@
+// What the store keeps and hands back. Timestamps are ISO 8601 strings in UTC. The statuses and
+// the image summary are the HTTP contract's (one vocabulary); the store leaves out the URL.
+import type { GenerationStatus, ImageSummary as ApiImageSummary } from "../api/contract";
 import type { BlobStore } from "../blobs";
-// What the store keeps and hands back. Timestamps are ISO 8601 strings in UTC.
-export const generationStatuses = ["queued", "running", "done", "blocked", "cancelled", "failed"] as const;
-export type GenerationStatus = (typeof generationStatuses)[number];
-export const finishedStatuses: readonly GenerationStatus[] = ["done", "blocked", "cancelled", "failed"];
+
+export { finishedStatuses, generationStatuses, type GenerationStatus } from "../api/contract";
 
 /** An image of a generation as history shows it; blocked images have no file. */
-export interface ImageSummary {
-  id: string;
-  index: number;
-  seed: number;
-  /** null for a blocked image recorded without its size. */
-  width: number | null;
-  height: number | null;
-  blocked: boolean;
-  category: string | null;
+export type ImageSummary = Omit<ApiImageSummary, "url"> & {
   /** Id of the image's event in the generation's event stream; null for rows written before ids were kept. */
   eventSeq: number | null;
-}
+};
 
 /**
  * Who a generation belongs to when sign-in is on: the user and the tenant of the token. With

@@ -80,7 +80,8 @@ describe("unknown-words notice in the API (built-in model)", () => {
   it("is described in the OpenAPI document", async () => {
     const doc = await (await server.api("/api/openapi.json")).json();
     const accepted = doc.paths["/api/generations"].post.responses["202"].content["application/json"].schema;
-    expect(accepted.properties.notices.items.properties.code).toStrictEqual({ type: "string", const: "unknown_words" });
+    expect(accepted.properties.notices.items).toStrictEqual({ $ref: "#/components/schemas/Notice" });
+    expect(doc.components.schemas.Notice.properties.code).toStrictEqual({ type: "string", enum: ["unknown_words"] });
     expect(doc.components.schemas.Notice.required).toStrictEqual(["code", "words", "message"]);
   });
 

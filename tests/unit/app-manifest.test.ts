@@ -17,7 +17,6 @@ const xml = readFileSync(join(root, "manifest.xml"), "utf8");
 const PROD = "https://images.example.org";
 const SIGN_IN = { clientId: "0f8fad5b-d9cb-469f-a165-70867728950e", resource: "api://images.example.org/0f8fad5b-d9cb-469f-a165-70867728950e" };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 const extension = (m: AppManifest): Any => (m.extensions as Any)[0];
 const xmlValue = (pattern: RegExp) => pattern.exec(xml)?.[1];

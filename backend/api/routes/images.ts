@@ -3,10 +3,10 @@ import { Router, type Request } from "express";
 import { LRUCache } from "lru-cache";
 import { transcode, type ContentCredentials } from "../../provenance";
 import type { Owner, Store } from "../../store";
-import { imageFormats } from "../contract";
+import { imageFormats, type ImageFormat } from "../contract";
 import { ApiError } from "../errors";
 
-type Format = (typeof imageFormats)[number];
+type Format = ImageFormat;
 const EXTENSIONS: Record<string, Format> = { png: "png", jpg: "jpeg", jpeg: "jpeg", webp: "webp" };
 const MIME: Record<Format, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
 
