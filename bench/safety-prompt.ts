@@ -3,7 +3,7 @@
  * set's prompts (median and p90 per prompt), the longest prompt the API accepts, and 100 kB of text.
  *   node --import tsx bench/safety-prompt.ts [rounds]
  */
-import { MAX_PROMPT_LENGTH } from "../backend/api/contract";
+import { MAX_PROMPT_LENGTH } from "../contract";
 import { loadPromptFilter } from "../backend/safety";
 import { loadEvalPrompts } from "../tests/safety/metrics";
 

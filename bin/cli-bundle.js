@@ -13,6 +13,8 @@ import { pathToFileURL } from "node:url";
 
 const root = resolve(import.meta.dirname, "..");
 const sources = join(root, "backend");
+// The CLI's sources: backend/ and the contract it shares with the add-in.
+const sourceDirs = [sources, join(root, "contract")];
 const cache = join(root, "node_modules", ".cache", "lumen-cli");
 const DAY_MS = 86_400_000;
 
@@ -27,7 +29,7 @@ function newest(dir) {
 
 /** What the bundle was built from: the sources' newest time and this file's own. */
 function sourceStamp() {
-  return `${newest(sources)} ${statSync(import.meta.filename).mtimeMs}`;
+  return `${Math.max(...sourceDirs.map(newest))} ${statSync(import.meta.filename).mtimeMs}`;
 }
 
 /**

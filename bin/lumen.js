@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `lumen` command. It runs backend/cli.ts from a bundle that esbuild writes on first use
-// (and again whenever a backend source is newer), so each run imports a few plain JS files
-// instead of compiling every TypeScript module on the fly. Where the bundle cannot be written
+// (and again whenever a source under backend/ or contract/ is newer), so each run imports a few
+// plain JS files instead of compiling every TypeScript module on the fly. Where the bundle cannot be written
 // (a read-only install), it compiles the sources through tsx instead: slower, same behaviour.
 import { freshCliBundle } from "./cli-bundle.js";
 

@@ -15,7 +15,7 @@ import type {
   ImageFormat,
   Notice,
   Policy,
-} from "../../backend/api/contract";
+} from "../../contract";
 import { followEventStream } from "./events";
 
 /** A refusal or failure the server described with its error shape. */

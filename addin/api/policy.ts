@@ -1,6 +1,6 @@
 // What the task pane assumes when GET /api/policy can't be read (an older or unreachable server):
 // the server's own defaults. The server still enforces its real policy on every request.
-import { aspects, styles, type Policy } from "../../backend/api/contract";
+import { aspects, styles, type Policy } from "../../contract";
 
 export const DEFAULT_POLICY: Policy = {
   safetyLevel: "moderate",

@@ -17,7 +17,7 @@ import {
 } from "@fluentui/react-components";
 import { ArrowClockwise20Regular, Trophy20Regular } from "@fluentui/react-icons";
 import { useEffect, useReducer, useRef, useState } from "react";
-import type { ArenaWinner } from "../../backend/api/contract";
+import type { ArenaWinner } from "../../contract";
 import { ExamplePrompts } from "../shared/components/ExamplePrompts";
 import { LiveRegion } from "../shared/components/LiveRegion";
 import { PromptField } from "../shared/components/PromptField";

@@ -1,6 +1,6 @@
 // One arena battle as a reducer: prompt → painting both pictures → vote → reveal, or a problem
 // (blocked, busy, unreachable, already voted, failed) with its way forward.
-import type { ArenaBattle, ArenaReveal, ArenaWinner } from "../../backend/api/contract";
+import type { ArenaBattle, ArenaReveal, ArenaWinner } from "../../contract";
 import { ApiError } from "../api/client";
 import { categoryName, problemFrom, type Problem } from "../shared/generation";
 

@@ -1,7 +1,7 @@
 // The page's sign-in: reads the organisation's policy (public), and when it requires sign-in gets
 // a token, confirms the server accepts it, and hands it to every API call (it is the client's
 // TokenProvider). Its state is what the sign-in banner shows.
-import type { Policy } from "../../backend/api/contract";
+import type { Policy } from "../../contract";
 import type { ApiError, TokenProvider } from "../api/client";
 import { DEFAULT_POLICY } from "../api/policy";
 import { SignInError, toSignInError } from "./errors";

@@ -23,7 +23,7 @@ import {
 } from "@fluentui/react-components";
 import { ArrowClockwise20Regular } from "@fluentui/react-icons";
 import { useCallback, useEffect, useState } from "react";
-import type { ArenaLeaderboard, ArenaStanding } from "../../backend/api/contract";
+import type { ArenaLeaderboard, ArenaStanding } from "../../contract";
 import { LiveRegion } from "../shared/components/LiveRegion";
 import { SignInBanner } from "../shared/components/SignInBanner";
 import { WidePage } from "../shared/components/WidePage";

@@ -1,6 +1,6 @@
 // One generation's life as a reducer: submit → queued → running (steps, previews) → images →
 // done, or one of the ways it can stop (blocked, cancelled, busy, unreachable, failed).
-import type { GenerationEvent, GenerationRequest, Notice } from "../../backend/api/contract";
+import type { GenerationEvent, GenerationRequest, Notice } from "../../contract";
 import { ApiError, UnreachableError, isSignInRefusal } from "../api/client";
 import { SignInError } from "../auth/errors";
 

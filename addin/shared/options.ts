@@ -1,6 +1,6 @@
 // What a person chooses before generating, within what the organisation's policy allows, and how
 // it becomes an API request.
-import { aspects, styles, type GenerationRequest, type Policy } from "../../backend/api/contract";
+import { aspects, styles, type GenerationRequest, type Policy } from "../../contract";
 
 export type Aspect = (typeof aspects)[number];
 export type Style = (typeof styles)[number];

@@ -1,6 +1,6 @@
 // Runs generations against the server and keeps their state; one at a time per hook.
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import type { GenerationRequest } from "../../backend/api/contract";
+import type { GenerationRequest } from "../../contract";
 import { ApiError } from "../api/client";
 import { SignInError } from "../auth/errors";
 import { problemFrom, initialState, reducer, isActive, type GenerationState, type Problem } from "./generation";

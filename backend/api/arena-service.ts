@@ -10,7 +10,7 @@ import { randomSeed, type ModelPool } from "../engine";
 import type { JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import { AlreadyVotedError, NotFoundError, promptHash, type ArenaVoteRecord, type BattleRecord, type Owner, type Store } from "../store";
-import type { ArenaBattle, ArenaLeaderboard, ArenaReveal, ArenaStanding, ArenaWinner, GenerationEvent } from "./contract";
+import type { ArenaBattle, ArenaLeaderboard, ArenaReveal, ArenaStanding, ArenaWinner, GenerationEvent } from "../../contract";
 import { ApiError } from "./errors";
 import type { GenerationService, Requester } from "./generation-service";
 

@@ -2,9 +2,10 @@
 // handler at the end of the app turns anything else into a 500 without internals.
 import type { ErrorRequestHandler, Response } from "express";
 import { ZodError } from "zod";
+import { errorCodes, type ErrorCode } from "../../contract";
+import { AuthError } from "../auth/entra";
 import { QueueUnavailableError } from "../jobs/types";
 import { StorageError } from "../store";
-import { errorCodes, type ErrorCode } from "./contract";
 
 /** Seconds a client should wait when the shared queue cannot be reached (a Redis restart takes seconds). */
 export const QUEUE_RETRY_SECONDS = 5;
@@ -55,7 +56,9 @@ export function errorHandler(log: (error: unknown, req: unknown) => void): Error
     if (res.headersSent) return next(error);
     let apiError: ApiError;
     if (error instanceof ApiError) apiError = error;
-    else if (error instanceof ZodError) {
+    else if (error instanceof AuthError) {
+      apiError = new ApiError(error.status === 403 ? "tenant_not_allowed" : "unauthorized", error.message);
+    } else if (error instanceof ZodError) {
       const { message, param } = zodMessage(error);
       apiError = new ApiError("invalid_request", message, { param });
     } else if (error?.type === "entity.too.large") {

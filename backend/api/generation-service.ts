@@ -18,7 +18,7 @@ import { QueueClosedError, QueueFullError, QueueUnavailableError, type Generatio
 import type { Metrics } from "../observability/metrics";
 import { SafetyUnavailableError, type SafetyCheck } from "../safety";
 import { promptHash, type Owner, type Store } from "../store";
-import type { Notice, ParsedGenerationRequest } from "./contract";
+import type { Notice, ParsedGenerationRequest } from "../../contract";
 import { ApiError } from "./errors";
 import { pictureFromDataUrl, type Picture } from "./pictures";
 

@@ -23,7 +23,7 @@ import {
   OpenAIVariationRequest,
   errorCodes,
   imageFormats,
-} from "./contract";
+} from "../../contract";
 
 /**
  * A contract schema as a named component, referenced wherever it appears. The library's

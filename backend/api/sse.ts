@@ -1,6 +1,6 @@
 // Server-Sent Events: the protocol is three lines per event, so no library is needed.
 import type { Response } from "express";
-import type { GenerationEvent } from "./contract";
+import type { GenerationEvent } from "../../contract";
 
 export function openEventStream(res: Response): void {
   res.status(200);

@@ -1,7 +1,7 @@
 // Requires a valid bearer token on the routes it guards and puts the caller's identity on
-// res.locals, where rate limits and the audit log read it.
+// res.locals, where rate limits and the audit log read it. Refusals are AuthErrors (401 or 403),
+// which the API's error handler answers in its one error shape.
 import type { Request, RequestHandler } from "express";
-import { ApiError } from "../api/errors";
 import { AuthError, type Identity, type TokenVerifier } from "./entra";
 
 export function identityOf(req: Request): Identity | undefined {
@@ -14,14 +14,9 @@ export function requireAuth(verify: TokenVerifier): RequestHandler {
     const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
     res.setHeader("WWW-Authenticate", 'Bearer realm="lumen"');
     if (!match) {
-      throw new ApiError("unauthorized", header ? "Authorization header must be 'Bearer <token>'" : "sign-in required: no bearer token");
+      throw new AuthError(401, header ? "Authorization header must be 'Bearer <token>'" : "sign-in required: no bearer token");
     }
-    try {
-      res.locals.identity = await verify(match[1]);
-    } catch (e) {
-      if (e instanceof AuthError) throw new ApiError(e.status === 403 ? "tenant_not_allowed" : "unauthorized", e.message);
-      throw e;
-    }
+    res.locals.identity = await verify(match[1]);
     res.removeHeader("WWW-Authenticate");
     next();
   };

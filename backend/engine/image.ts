@@ -2,10 +2,10 @@
 // and decoding the pictures a generation may start from.
 import sharp, { type Metadata } from "sharp";
 import { RequestError } from "./errors";
-import { type ImageFormat } from "./formats";
+import { type ImageFormat } from "../../contract/formats";
 import type { RgbImage } from "./pipelines/preview";
 
-export { imageFormats, type ImageFormat } from "./formats";
+export { imageFormats, type ImageFormat } from "../../contract/formats";
 
 export interface EncodeOptions {
   format?: ImageFormat;

@@ -3,7 +3,7 @@
 // after the one it had. Each event gets the next number of its job's sequence; finished jobs are
 // forgotten after a while, and the store (which keeps the ids of image and final events) answers
 // for them. Cancellation reaches the queue of this process through onCancel.
-import type { GenerationEvent } from "../api/contract";
+import type { GenerationEvent } from "../../contract";
 import { isTerminal, type EventBus, type EventListener, type Publisher, type SequencedEvent, type Subscription } from "./types";
 
 interface Entry {

@@ -1,7 +1,7 @@
 // The default queue: FIFO in this process, a lane of `concurrency` workers per model, and
 // micro-batching of compatible waiting jobs (same batchKey) into the job that starts. Events and
 // cancellation go through an in-process event bus.
-import type { GenerationEvent } from "../api/contract";
+import type { GenerationEvent } from "../../contract";
 import { InProcessEventBus } from "./in-process-event-bus";
 import {
   doneEvent,

@@ -1,7 +1,7 @@
 // The events a generation's stream carried, rebuilt from the store for clients that come back
 // after the event log has forgotten the job (or after a restart), with the ids the live stream
 // gave them, so Last-Event-ID keeps working.
-import type { GenerationEvent, Notice } from "../api/contract";
+import type { GenerationEvent, Notice } from "../../contract";
 import { finishedStatuses, type GenerationRecord } from "../store";
 import type { SequencedEvent } from "./types";
 

@@ -1,4 +1,4 @@
-import type { GenerationEvent, GenerationStatus, Notice } from "../api/contract";
+import type { GenerationEvent, GenerationStatus, Notice } from "../../contract";
 import type { GenerateRequest, PictureFormat } from "../engine";
 
 /** What a worker needs to run one accepted generation; plain data, so a Redis queue can carry it. */

@@ -1,7 +1,7 @@
 // Runs a micro-batch of compatible jobs: engine → image safety → provenance + encode → store,
 // reporting events as it goes. Queue implementations decide *which* jobs run; this decides *how*.
 import sharp from "sharp";
-import type { GenerationEvent } from "../api/contract";
+import type { GenerationEvent } from "../../contract";
 import { CancelledError, decodePicture, generateBatch, resolveRequest, stepsToRun, type BatchItem, type LoadedModel, type RgbImage } from "../engine";
 import type { Metrics } from "../observability/metrics";
 import type { Logger } from "../observability/logger";

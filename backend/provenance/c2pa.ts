@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { initSync, WasmBuilder, WasmReader } from "@contentauth/c2pa-wasm";
+import type { ImageFormat } from "../../contract";
 import { coseReserveSize, coseSign1 } from "./c2pa-cose";
 import { loadSigningCredentials, type SigningCredentials } from "./c2pa-credentials";
 import { GENERATOR } from "./parameters";

@@ -1,9 +1,9 @@
 // What the store keeps and hands back. Timestamps are ISO 8601 strings in UTC. The statuses and
 // the image summary are the HTTP contract's (one vocabulary); the store leaves out the URL.
-import type { GenerationStatus, ImageSummary as ApiImageSummary } from "../api/contract";
+import type { GenerationStatus, ImageSummary as ApiImageSummary } from "../../contract";
 import type { BlobStore } from "../blobs";
 
-export { finishedStatuses, generationStatuses, type GenerationStatus } from "../api/contract";
+export { finishedStatuses, generationStatuses, type GenerationStatus } from "../../contract";
 
 /** An image of a generation as history shows it; blocked images have no file. */
 export type ImageSummary = Omit<ApiImageSummary, "url"> & {

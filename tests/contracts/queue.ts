@@ -2,7 +2,7 @@
 // do, run by each one's test file. Jobs run on a runner the test controls.
 import { strict as assert } from "node:assert";
 import { describe, expect, it } from "@jest/globals";
-import type { GenerationEvent } from "../../backend/api/contract";
+import type { GenerationEvent } from "../../contract";
 import { QueueFullError, type GenerationJob, type JobQueue, type JobRunner, type RunningJob, type SequencedEvent } from "../../backend/jobs/types";
 
 export interface QueueOptions {

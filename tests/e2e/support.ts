@@ -17,7 +17,7 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 export const skipBrowser: string | false =
   !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : false;
 
-const BUILD_INPUTS = ["addin", "assets", "manifest.xml", "webpack.config.js", "backend/api/contract.ts", "package-lock.json"];
+const BUILD_INPUTS = ["addin", "assets", "manifest.xml", "webpack.config.js", "contract", "package-lock.json"];
 
 function listFiles(path: string): string[] {
   if (!existsSync(path)) return [];

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
-import { GenerationAccepted } from "../../backend/api/contract";
+import { GenerationAccepted } from "../../contract";
 import { modelsDir } from "../../backend/engine";
 import { fixtureModel } from "../helpers/fixtures";
 import { readEvents, startTestServer, type ReceivedEvent, type TestServer } from "../helpers/server";

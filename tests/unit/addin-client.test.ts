@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { ApiError, LumenClient, UnreachableError, isSignInRefusal, type TokenProvider } from "../../addin/api/client";
-import type { GenerationEvent } from "../../backend/api/contract";
+import type { GenerationEvent } from "../../contract";
 import { apiError, json, sse, stubFetch, type FetchStub } from "./addin-fetch-stub";
 
 /** Hands out t1, t2, … — a new one after each invalidate(). */

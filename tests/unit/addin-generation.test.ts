@@ -2,7 +2,7 @@
 // withheld still ends as a result, every picture withheld ends as a blocked generation.
 import { describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
-import type { GenerationEvent } from "../../backend/api/contract";
+import type { GenerationEvent } from "../../contract";
 import { ApiError } from "../../addin/api/client";
 import { announcement, initialState, problemFrom, reducer, type GenerationState } from "../../addin/shared/generation";
 

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { LumenClient } from "../../addin/api/client";
 import { announcement, initialState, reducer, type GenerationState } from "../../addin/shared/generation";
-import type { GenerationEvent, Notice } from "../../backend/api/contract";
+import type { GenerationEvent, Notice } from "../../contract";
 import { json, stubFetch, type FetchStub } from "./addin-fetch-stub";
 
 const NOTICE: Notice = {

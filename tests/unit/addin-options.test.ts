@@ -2,7 +2,7 @@
 // which aspects, styles and models; options set earlier are brought within them.
 import { describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
-import type { Policy } from "../../backend/api/contract";
+import type { Policy } from "../../contract";
 import { DEFAULT_POLICY } from "../../addin/api/policy";
 import { choicesFor, defaultOptions, nearestAspect, toRequest, withinChoices } from "../../addin/shared/options";
 

@@ -2,7 +2,7 @@
 // signed in, failed, refused), the Office SSO fallback, and the reasons shown for failures.
 import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
-import type { Policy } from "../../backend/api/contract";
+import type { Policy } from "../../contract";
 import { LumenClient } from "../../addin/api/client";
 import { DEFAULT_POLICY } from "../../addin/api/policy";
 import { SignInError, signInReason } from "../../addin/auth/errors";

@@ -1,7 +1,7 @@
 // The prompt: what to paint. Ctrl+Enter (⌘+Enter) generates from anywhere in the box.
 import { Field, Textarea, makeStyles } from "@fluentui/react-components";
 import { forwardRef } from "react";
-import { MAX_PROMPT_LENGTH } from "../../../backend/api/contract";
+import { MAX_PROMPT_LENGTH } from "../../../contract";
 
 const useStyles = makeStyles({
   textarea: { width: "100%" },

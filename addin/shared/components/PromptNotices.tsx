@@ -2,7 +2,7 @@
 // so that a landscape for "a bowl of ramen" comes with the reason. An info MessageBar announces its
 // sentence to screen readers politely when it appears.
 import { MessageBar, MessageBarBody } from "@fluentui/react-components";
-import type { Notice } from "../../../backend/api/contract";
+import type { Notice } from "../../../contract";
 
 export function PromptNotices({ notices }: { notices: Notice[] }) {
   if (notices.length === 0) return null;

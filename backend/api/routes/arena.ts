@@ -1,7 +1,7 @@
 // /api/arena: battles between two anonymous contenders, one vote each, and the leaderboard.
 import { Router, type Request, type RequestHandler } from "express";
 import type { Owner } from "../../store";
-import { ArenaBattleRequest, ArenaVoteRequest } from "../contract";
+import { ArenaBattleRequest, ArenaVoteRequest } from "../../../contract";
 import { ApiError } from "../errors";
 import type { ArenaService } from "../arena-service";
 

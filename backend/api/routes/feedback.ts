@@ -1,7 +1,7 @@
 // POST /api/feedback — thumbs up/down on an image, stored with the generation it rates.
 import { Router, type Request } from "express";
 import { NotFoundError, type Owner, type Store } from "../../store";
-import { FeedbackRequest } from "../contract";
+import { FeedbackRequest } from "../../../contract";
 import { ApiError } from "../errors";
 
 /** With sign-in on, only images of the caller's own generations can be rated (others: 404). */

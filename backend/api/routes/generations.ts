@@ -4,7 +4,7 @@ import { Router, type Request } from "express";
 import { storedEvents } from "../../jobs/replay";
 import type { JobQueue } from "../../jobs/types";
 import type { Owner, Store } from "../../store";
-import { GenerationRequest, type Generation, type GenerationAccepted, type GenerationEvent } from "../contract";
+import { GenerationRequest, type Generation, type GenerationAccepted, type GenerationEvent } from "../../../contract";
 import { ApiError } from "../errors";
 import type { GenerationService } from "../generation-service";
 import { openEventStream, writeEvent } from "../sse";

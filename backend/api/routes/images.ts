@@ -3,7 +3,7 @@ import { Router, type Request } from "express";
 import { LRUCache } from "lru-cache";
 import { transcode, type ContentCredentials } from "../../provenance";
 import type { Owner, Store } from "../../store";
-import { imageFormats, type ImageFormat } from "../contract";
+import { imageFormats, type ImageFormat } from "../../../contract";
 import { ApiError } from "../errors";
 
 type Format = ImageFormat;

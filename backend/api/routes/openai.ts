@@ -7,7 +7,7 @@ import multer from "multer";
 import type { Config } from "../../config";
 import type { JobQueue } from "../../jobs/types";
 import type { Owner, Store } from "../../store";
-import { OpenAIEditRequest, OpenAIImageRequest, OpenAIVariationRequest, type GenerationEvent, type ParsedGenerationRequest } from "../contract";
+import { OpenAIEditRequest, OpenAIImageRequest, OpenAIVariationRequest, type GenerationEvent, type ParsedGenerationRequest } from "../../../contract";
 import { ApiError } from "../errors";
 import { SAFETY_RETRY_SECONDS, STORAGE_RETRY_SECONDS, type GenerationService } from "../generation-service";
 import { readPicture, type Picture } from "../pictures";

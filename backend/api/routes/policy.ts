@@ -2,7 +2,7 @@
 import { Router } from "express";
 import type { Config } from "../../config";
 import type { ModelPool } from "../../engine";
-import { aspects, styles, type Policy } from "../contract";
+import { aspects, styles, type Policy } from "../../../contract";
 
 export function policyRoutes(config: Config, pool: ModelPool, arenaEnabled: () => boolean): Router {
   const router = Router();

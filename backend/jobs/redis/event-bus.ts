@@ -4,7 +4,7 @@
 // step, so a subscriber that reads the list after subscribing to the channel misses nothing and,
 // by the ids, sees nothing twice. Cancel requests go out on one channel to every node.
 import { Redis } from "ioredis";
-import type { GenerationEvent } from "../../api/contract";
+import type { GenerationEvent } from "../../../contract";
 import { isTerminal, type EventBus, type EventListener, type Publisher, type SequencedEvent, type Subscription } from "../types";
 import { redisKeys, type RedisKeys } from "./keys";
 

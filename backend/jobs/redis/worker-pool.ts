@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { Queue, QueueEvents, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import type { GenerationEvent } from "../../api/contract";
+import type { GenerationEvent } from "../../../contract";
 import type { GenerationJob, JobRunner, RunningJob } from "../types";
 import { workerConnection } from "./connection";
 import type { RedisEventBus } from "./event-bus";

@@ -1,10 +1,7 @@
-// The HTTP contract: request and response shapes shared by the routes, the store, the add-in and
-// the OpenAPI document (openapi.ts). It imports nothing from the server but the dependency-free
-// list of image formats, so the browser bundle can use it too.
+// The HTTP contract: request and response shapes shared by the routes, the jobs, the store, the
+// add-in and the OpenAPI document (backend/api/openapi.ts).
 import { z } from "zod";
-import { imageFormats } from "../engine/formats";
-
-export { imageFormats, type ImageFormat } from "../engine/formats";
+import { imageFormats } from "./formats";
 
 export const aspects = ["square", "landscape", "wide", "portrait"] as const;
 export const styles = ["none", "photo", "cinematic", "illustration"] as const;
