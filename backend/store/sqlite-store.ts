@@ -44,13 +44,9 @@ const voteColumns = `
 
 // By code, not `instanceof Database.SqliteError`: the native addon keeps the SqliteError class of
 // the first copy of better-sqlite3 loaded in the process, and Jest loads one copy per test file.
-function isForeignKeyError(e: unknown): boolean {
-  return typeof e === "object" && e !== null && (e as { code?: unknown }).code === "SQLITE_CONSTRAINT_FOREIGNKEY";
-}
-
-function isUniqueError(e: unknown): boolean {
-  return e instanceof Database.SqliteError && e.code === "SQLITE_CONSTRAINT_UNIQUE";
-}
+const hasCode = (e: unknown, code: string): boolean => typeof e === "object" && e !== null && (e as { code?: unknown }).code === code;
+const isForeignKeyError = (e: unknown) => hasCode(e, "SQLITE_CONSTRAINT_FOREIGNKEY");
+const isUniqueError = (e: unknown) => hasCode(e, "SQLITE_CONSTRAINT_UNIQUE");
 
 export function openStore(dataDirIn: string, options: StoreOptions = {}): Store {
   const clock = options.now ?? (() => new Date());
