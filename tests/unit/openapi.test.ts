@@ -2,7 +2,7 @@
 import { strict as assert } from "node:assert";
 import { describe, expect, it } from "@jest/globals";
 import { createApp, type AppDeps } from "../../backend/api/app";
-import { Generation, generationStatuses, imageFormats } from "../../contract";
+import { Generation, arenaWinners, generationStatuses, imageFormats } from "../../contract";
 import { openApiDocument } from "../../backend/api/openapi";
 import { toGeneration } from "../../backend/api/routes/generations";
 import { loadConfig } from "../../backend/config";
@@ -54,6 +54,34 @@ describe("OpenAPI document", () => {
     const schema = doc().paths["/api/generations"].post.requestBody.content["application/json"].schema;
     expect(schema.required).toStrictEqual(["prompt"]);
     assert.ok("aspect" in schema.properties && "style" in schema.properties);
+  });
+
+  it("describes a starting picture on generations, and the picture endpoints' multipart bodies, from the contract", () => {
+    const d = doc();
+    const generation = d.paths["/api/generations"].post.requestBody.content["application/json"].schema;
+    assert.ok("image" in generation.properties && "strength" in generation.properties);
+    expect(generation.properties.strength).toMatchObject({ type: "number", exclusiveMinimum: 0, maximum: 1 });
+
+    const edit = d.paths["/v1/images/edits"].post.requestBody.content["multipart/form-data"].schema;
+    expect([...edit.required].sort()).toStrictEqual(["image", "prompt"]);
+    expect(edit.properties.image).toMatchObject({ type: "string", format: "binary" });
+    expect(edit.properties.mask).toMatchObject({ type: "string", format: "binary" });
+    assert.ok("strength" in edit.properties && "n" in edit.properties && "size" in edit.properties);
+
+    const variation = d.paths["/v1/images/variations"].post.requestBody.content["multipart/form-data"].schema;
+    expect(variation.required).toStrictEqual(["image"]);
+    expect(variation.properties.image).toMatchObject({ type: "string", format: "binary" });
+    assert.ok(!("prompt" in variation.properties));
+  });
+
+  it("describes the arena's requests from the contract", () => {
+    const d = doc();
+    const vote = d.paths["/api/arena/battles/{id}/vote"].post.requestBody.content["application/json"].schema;
+    expect(vote.properties.winner.enum).toStrictEqual([...arenaWinners]);
+    const battle = d.paths["/api/arena/battles"].post.requestBody.content["application/json"].schema;
+    expect(battle.required).toStrictEqual(["prompt"]);
+    const side = d.paths["/api/arena/battles/{id}/images/{side}"].get.parameters.find((p: { name: string }) => p.name === "side");
+    expect(side.schema.enum).toStrictEqual(["left", "right"]);
   });
 
   it("describes `before` as the generation id the store pages by, not a date", () => {
