@@ -16,6 +16,7 @@ import {
   randomSeed,
   RequestError,
   resolveModelDir,
+  resolveRequest,
   schedulerNames,
   unknownWordsNotice,
   type DecoderChoice,
@@ -107,22 +108,23 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
       );
   try {
     const { signer, dataDir } = await credentials;
-    const width = flags.width ?? model.defaults.width;
-    const height = flags.height ?? model.defaults.height;
+    // The model's defaults filled in once; the images' provenance names what ran.
+    const request = resolveRequest(model, {
+      prompt: flags.prompt,
+      negativePrompt: flags.negative,
+      steps: flags.steps,
+      guidance: flags.guidance,
+      guidanceStart: flags.guidanceStart,
+      seed,
+      width: flags.width,
+      height: flags.height,
+      n: flags.n,
+      scheduler: flags.scheduler,
+    });
+    const { width, height } = request;
     const result = await generate(
       model,
-      {
-        prompt: flags.prompt,
-        negativePrompt: flags.negative,
-        steps: flags.steps,
-        guidance: flags.guidance,
-        guidanceStart: flags.guidanceStart,
-        seed,
-        width,
-        height,
-        n: flags.n,
-        scheduler: flags.scheduler,
-      },
+      request,
       {
         onStep: ({ step, steps }) => {
           if (step === 1) bar?.start(steps, 0);
@@ -136,11 +138,7 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
     for (let i = 0; i < paths.length; i++) {
       // The same provenance as the service writes: XMP, for PNG the parameters text, and signed
       // Content Credentials (c2pa.created by the model).
-      const info = generationInfo(
-        model,
-        { prompt: flags.prompt, negativePrompt: flags.negative, steps: flags.steps, guidance: flags.guidance, scheduler: flags.scheduler },
-        { seed: result.seeds[i], width, height },
-      );
+      const info = generationInfo(model, request, { seed: result.seeds[i], width, height });
       const bytes = await encodeWithProvenance(result.images[i], info, {
         format: formatFromPath(paths[i]),
         width,

@@ -12,6 +12,7 @@ import {
   unknownWordsNotice,
   type LoadedModel,
   type ModelPool,
+  type ResolvedRequest,
   type SchedulerName,
 } from "../engine";
 import { QueueClosedError, QueueFullError, QueueUnavailableError, type GenerationJob, type JobQueue } from "../jobs/types";
@@ -222,10 +223,12 @@ export class GenerationService {
       ...(picture ? { strength: input.strength ?? DEFAULT_STRENGTH } : {}),
     };
     let key: string;
-    let steps: number;
+    let resolved: ResolvedRequest;
     try {
       const withPicture = picture ? { ...request, image: picture.image } : request;
-      steps = resolveRequest(model, withPicture).steps;
+      // Defaults are filled in here, once: the job, the history and the images' provenance all
+      // carry the settings the engine runs.
+      resolved = resolveRequest(model, withPicture);
       key = batchKey(model, withPicture);
     } catch (e) {
       if (e instanceof RequestError) throw new ApiError("invalid_request", e.message);
@@ -250,7 +253,7 @@ export class GenerationService {
       clientId,
       requestId,
       model: modelName,
-      request,
+      request: resolved,
       output: { width, height },
       userPrompt: input.prompt,
       enqueuedAt: Date.now(),
@@ -272,8 +275,8 @@ export class GenerationService {
         n: input.n,
         width,
         height,
-        steps,
-        guidance: request.guidance ?? model.defaults.guidance,
+        steps: resolved.steps,
+        guidance: resolved.guidance,
         seed: request.seed,
         ...(settings.scheduler ? { scheduler: settings.scheduler } : {}),
         ...(picture ? { strength: request.strength, source: picture.format } : {}),

@@ -8,7 +8,11 @@ export interface GenerationJob {
   /** Request id of the POST that created the job, so worker log lines join the request's. */
   requestId: string;
   model: string;
-  /** The engine request: prompt with the style applied, a concrete seed, the generation settings (never the picture's pixels). */
+  /**
+   * The engine request: prompt with the style applied, a concrete seed, the generation settings
+   * (never the picture's pixels) — resolved by the service (the model's defaults filled in once),
+   * though a job stored by an older version may leave some to the model's defaults.
+   */
   request: Omit<GenerateRequest, "image"> & { seed: number };
   /**
    * The picture to start from, as the client sent it (base64), so the job stays plain data, the

@@ -180,7 +180,8 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
         continue;
       }
       const encodeStart = performance.now();
-      const info = generationInfo(model, b.job.request, { seed, width: b.job.output.width, height: b.job.output.height });
+      // Resolved again here for jobs a restart queued from before the request was stored resolved.
+      const info = generationInfo(model, resolveRequest(model, b.job.request), { seed, width: b.job.output.width, height: b.job.output.height });
       const png = await encodeWithProvenance(image, info, {
         format: "png",
         width: b.job.output.width,

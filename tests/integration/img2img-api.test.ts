@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI, { toFile } from "openai";
 import sharp from "sharp";
 import { readContentCredentials } from "../../backend/provenance";
+import { readPngText } from "../../backend/provenance/png-text";
+import { resolveRequest } from "../../backend/engine";
+import { openFixture, releaseFixtures } from "../helpers/fixtures";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 
 /** A 96×64 gradient: a picture with an aspect of its own (3:2). */
@@ -31,7 +34,10 @@ describe("image-to-image API", () => {
     server = await startTestServer({ rateLimitMax: 1000, maxPictureBytes: 64 * 1024 });
     picture = await gradient();
   });
-  afterAll(() => server.stop());
+  afterAll(async () => {
+    await server.stop();
+    await releaseFixtures();
+  });
 
   it("starts a generation from a data: URL, keeps the picture's aspect and names the picture in the Content Credentials", async () => {
     const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dusk", image: dataUrl(picture), strength: 0.5, steps: 4 } });
@@ -51,6 +57,23 @@ describe("image-to-image API", () => {
     const report = (await readContentCredentials(png))!;
     expect(report.manifest.actions.map((a) => a.action)).toStrictEqual(["c2pa.opened", "c2pa.edited"]);
     expect(report.manifest.ingredients.map((i) => i.relationship)).toStrictEqual(["parentOf"]);
+  });
+
+  it("names the steps the schedule had, not the model's default, where a low strength raised them", async () => {
+    const model = await openFixture("sd15"); // the server's model
+    const strength = 0.02; // runs one step only on a schedule of 50 or more
+    const raised = resolveRequest(model, { prompt: "a lake", seed: 1, image: { width: 8, height: 8, pixels: new Uint8Array(192) }, strength }).steps;
+    assert.ok(raised > model.defaults.steps, `the default ${model.defaults.steps} steps must be raised for this test to mean anything`);
+    const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", image: dataUrl(picture), strength, width: 64, height: 64 } });
+    assert.equal(res.status, 202, await res.clone().text());
+    const { id } = await res.json();
+    const events = await readEvents(await server.api(`/api/generations/${id}/events`));
+    expect(events.find((e) => e.type === "started")?.data).toStrictEqual({ steps: 1, n: 1 });
+    const generation = await (await server.api(`/api/generations/${id}`)).json();
+    assert.equal(generation.params.steps, raised);
+    const image = events.find((e) => e.type === "image")!.data as { url: string };
+    const png = Buffer.from(await (await server.api(image.url)).arrayBuffer());
+    assert.match(readPngText(png).get("parameters") ?? "", new RegExp(`Steps: ${raised},`));
   });
 
   it("works with the official openai client's images.edit (multipart)", async () => {
