@@ -5,7 +5,11 @@
 
 /** swc options for our TypeScript and TSX; @swc/jest picks ES module or CommonJS output per file. */
 export const swcOptions = {
-  jsc: { parser: { syntax: "typescript", tsx: true }, target: "es2022", transform: { react: { runtime: "automatic" } } },
+  jsc: {
+    parser: { syntax: "typescript", tsx: true },
+    target: "es2022",
+    transform: { react: { runtime: "automatic" } },
+  },
 };
 
 // office-addin-mock is CommonJS and require()s these ESM-only packages; Jest compiles them to

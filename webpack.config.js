@@ -28,7 +28,12 @@ export default (_env, argv) => {
     context: root,
     // No eval-based source maps: the server's Content-Security-Policy forbids eval.
     devtool: mode === "production" ? "source-map" : "cheap-module-source-map",
-    entry: Object.fromEntries(Object.entries(pages).map(([name, dir]) => [name, `./${dir}/${name === "commands" ? "commands.ts" : "index.tsx"}`])),
+    entry: Object.fromEntries(
+      Object.entries(pages).map(([name, dir]) => [
+        name,
+        `./${dir}/${name === "commands" ? "commands.ts" : "index.tsx"}`,
+      ])
+    ),
     output: {
       path: resolve(root, process.env.LUMEN_DIST_DIR ?? "dist"),
       filename: "[name].[contenthash:8].js",
@@ -36,7 +41,13 @@ export default (_env, argv) => {
     },
     resolve: { extensions: [".tsx", ".ts", ".js"] },
     module: {
-      rules: [{ test: /\.tsx?$/, loader: "esbuild-loader", options: { target: "es2020", jsx: "automatic" } }],
+      rules: [
+        {
+          test: /\.tsx?$/,
+          loader: "esbuild-loader",
+          options: { target: "es2020", jsx: "automatic" },
+        },
+      ],
     },
     // Rebuilds after `npm ci` take seconds instead of a minute.
     cache: { type: "filesystem", buildDependencies: { config: [import.meta.filename] } },
@@ -50,13 +61,17 @@ export default (_env, argv) => {
             template: `./${dir}/${name}.html`,
             chunks: [name],
             templateParameters: { officeJs: OFFICE_JS[mode] },
-          }),
+          })
       ),
       new CopyWebpackPlugin({
         patterns: [
           // The icons the manifests' URLs name; the app package's own icons (icon-color-192,
           // icon-outline-32) travel inside lumen.zip, not from the server.
-          { from: "assets/*.png", to: "assets/[name][ext]", globOptions: { ignore: ["**/icon-color-*", "**/icon-outline-*"] } },
+          {
+            from: "assets/*.png",
+            to: "assets/[name][ext]",
+            globOptions: { ignore: ["**/icon-color-*", "**/icon-outline-*"] },
+          },
           { from: "assets/logo.svg", to: "assets/logo.svg" },
           // The development manifest; `npm run build` replaces it with the production one.
           { from: "manifest.xml", to: "manifest.xml" },

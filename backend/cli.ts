@@ -25,7 +25,12 @@ import {
 } from "./engine";
 import { loadTokenizer } from "./engine/tokenizer";
 import { loadConfig } from "./config";
-import { encodeWithProvenance, generationInfo, openContentCredentials, type ContentCredentials } from "./provenance";
+import {
+  encodeWithProvenance,
+  generationInfo,
+  openContentCredentials,
+  type ContentCredentials,
+} from "./provenance";
 import { GENERATOR } from "./provenance/parameters";
 import { join, resolve } from "node:path";
 
@@ -39,7 +44,8 @@ function int(name: string) {
 function float(name: string) {
   return (value: string) => {
     const v = Number(value);
-    if (value.trim() === "" || !Number.isFinite(v)) throw new InvalidArgumentError(`${name} must be a number`);
+    if (value.trim() === "" || !Number.isFinite(v))
+      throw new InvalidArgumentError(`${name} must be a number`);
     return v;
   };
 }
@@ -103,8 +109,13 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
   const bar = !cliProgress
     ? undefined
     : new cliProgress.SingleBar(
-        { format: "denoising [{bar}] {value}/{total} steps", stream: process.stderr, hideCursor: true, clearOnComplete: true },
-        cliProgress.Presets.shades_classic,
+        {
+          format: "denoising [{bar}] {value}/{total} steps",
+          stream: process.stderr,
+          hideCursor: true,
+          clearOnComplete: true,
+        },
+        cliProgress.Presets.shades_classic
       );
   try {
     const { signer, dataDir } = await credentials;
@@ -122,16 +133,12 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
       scheduler: flags.scheduler,
     });
     const { width, height } = request;
-    const result = await generate(
-      model,
-      request,
-      {
-        onStep: ({ step, steps }) => {
-          if (step === 1) bar?.start(steps, 0);
-          bar?.update(step);
-        },
+    const result = await generate(model, request, {
+      onStep: ({ step, steps }) => {
+        if (step === 1) bar?.start(steps, 0);
+        bar?.update(step);
       },
-    );
+    });
     bar?.stop();
     const paths = outputPaths(flags.out ?? `lumen-${seed}.png`, result.images.length);
     const encodeStart = performance.now();
@@ -149,19 +156,20 @@ async function generateCommand(flags: GenerateFlags): Promise<void> {
       await writeFile(paths[i], bytes);
     }
     const encodeMs = performance.now() - encodeStart;
-    for (let i = 0; i < paths.length; i++) process.stdout.write(`${paths[i]}\tseed ${result.seeds[i]}\n`);
+    for (let i = 0; i < paths.length; i++)
+      process.stdout.write(`${paths[i]}\tseed ${result.seeds[i]}\n`);
     const stages = Object.entries(result.timings.summary())
       .map(([k, v]) => `${k} ${fmtMs(v)}`)
       .join(", ");
     process.stderr.write(
       `lumen: ${model.name} on ${model.provider}, ${result.width}×${result.height}` +
         `${result.width !== width || result.height !== height ? ` upscaled to ${width}×${height}` : ""}; ` +
-        `load ${fmtMs(loadMs)}, ${stages}, encode ${fmtMs(encodeMs)}\n`,
+        `load ${fmtMs(loadMs)}, ${stages}, encode ${fmtMs(encodeMs)}\n`
     );
     if (signer.credentials.development) {
       process.stderr.write(
         `lumen: Content Credentials signed with the development certificate in ${join(dataDir, "c2pa")}: ` +
-          "validators show them as untrusted; set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)\n",
+          "validators show them as untrusted; set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)\n"
       );
     }
   } finally {
@@ -177,7 +185,11 @@ async function tokenizeCommand(text: string, flags: { model?: string }): Promise
 }
 
 const fmtBytes = (n: number) =>
-  n >= 1e9 ? `${(n / 1e9).toFixed(1)} GB` : n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`;
+  n >= 1e9
+    ? `${(n / 1e9).toFixed(1)} GB`
+    : n >= 1e6
+      ? `${(n / 1e6).toFixed(1)} MB`
+      : `${Math.max(1, Math.round(n / 1e3))} kB`;
 
 function modelsCommand(flags: { json?: boolean }): void {
   const models = listModels();
@@ -186,7 +198,9 @@ function modelsCommand(flags: { json?: boolean }): void {
     return;
   }
   if (models.length === 0) {
-    process.stdout.write(`no models in ${modelsDir()}; add one with: lumen models pull <owner/name>\n`);
+    process.stdout.write(
+      `no models in ${modelsDir()}; add one with: lumen models pull <owner/name>\n`
+    );
     return;
   }
   const rows = models.map((m) => [
@@ -195,13 +209,21 @@ function modelsCommand(flags: { json?: boolean }): void {
     m.precision,
     fmtBytes(m.bytes),
     m.devices.join(",") || "none known",
-    m.defaults ? `${m.defaults.steps ?? "?"} steps, guidance ${m.defaults.guidance ?? "?"}${m.defaults.guidanceStart ? ` from ${m.defaults.guidanceStart}` : ""}, ${m.defaults.scheduler ?? "euler"}` : "",
+    m.defaults
+      ? `${m.defaults.steps ?? "?"} steps, guidance ${m.defaults.guidance ?? "?"}${m.defaults.guidanceStart ? ` from ${m.defaults.guidanceStart}` : ""}, ${m.defaults.scheduler ?? "euler"}`
+      : "",
     m.nativeSize ? `${m.nativeSize[0]}×${m.nativeSize[1]}` : "",
     m.source ? `${m.source.repo}@${m.source.commit.slice(0, 7)}` : "",
   ]);
   const header = ["name", "family", "precision", "size", "devices", "defaults", "native", "source"];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  for (const r of [header, ...rows]) process.stdout.write(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd() + "\n");
+  for (const r of [header, ...rows])
+    process.stdout.write(
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join("  ")
+        .trimEnd() + "\n"
+    );
 }
 
 async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean }): Promise<void> {
@@ -218,7 +240,7 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
           clearOnComplete: true,
           barsize: 24,
         },
-        cliProgress.Presets.shades_classic,
+        cliProgress.Presets.shades_classic
       )
     : undefined;
   const log = (line: string) => (bars ? bars.log(`lumen: ${line}\n`) : say(line));
@@ -243,7 +265,9 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
       done: fmtBytes(done),
       size: fmtBytes(total),
       rate: rate ? `${fmtBytes(rate)}/s` : "",
-      left: Number.isFinite(left) ? `${Math.floor(left / 60)}m${String(Math.round(left % 60)).padStart(2, "0")}s left` : "",
+      left: Number.isFinite(left)
+        ? `${Math.floor(left / 60)}m${String(Math.round(left % 60)).padStart(2, "0")}s left`
+        : "",
     };
   };
   try {
@@ -259,7 +283,9 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
           total = e.bytes;
           log(
             `${e.repo}@${e.commit.slice(0, 12)} (${e.family}): ${e.files.length} files, ${fmtBytes(e.bytes)}` +
-              (e.skipped.length ? `; leaving ${e.skipped.length} files the engine does not use (${fmtBytes(e.skipped.reduce((s, f) => s + f.size, 0))})` : ""),
+              (e.skipped.length
+                ? `; leaving ${e.skipped.length} files the engine does not use (${fmtBytes(e.skipped.reduce((s, f) => s + f.size, 0))})`
+                : "")
           );
           bar = bars?.create(total, 0, payload(""));
         } else if (e.type === "file") {
@@ -267,7 +293,8 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
           perFile.set(e.path, 0);
         } else if (e.type === "resume") {
           // Bytes already on disk from an earlier run count as done, not as this run's download.
-          if (e.from < e.size && (perFile.get(e.path) ?? 0) === 0) log(`resuming ${e.path} at ${fmtBytes(e.from)} of ${fmtBytes(e.size)}`);
+          if (e.from < e.size && (perFile.get(e.path) ?? 0) === 0)
+            log(`resuming ${e.path} at ${fmtBytes(e.from)} of ${fmtBytes(e.size)}`);
           done += e.from - (perFile.get(e.path) ?? 0);
           perFile.set(e.path, e.from);
         } else if (e.type === "progress") {
@@ -286,10 +313,12 @@ async function pullCommand(ref: string, flags: { name?: string; quiet?: boolean 
     say(`downloaded ${fmtBytes(fetched)} in ${seconds.toFixed(1)} s`);
     process.stdout.write(
       `installed ${result.name} (${result.repo}@${result.commit.slice(0, 12)}, ${result.family}, ${fmtBytes(result.bytes)}) in ${result.dir}\n` +
-        (result.license ? `licence: ${result.license}; read it at ${hubEndpoint()}/${result.repo} before you use the model\n` : "") +
+        (result.license
+          ? `licence: ${result.license}; read it at ${hubEndpoint()}/${result.repo} before you use the model\n`
+          : "") +
         "use it:\n" +
         `  npx lumen generate --model ${result.name} --prompt "a lighthouse at dusk" --out lighthouse.png\n` +
-        `  LUMEN_MODEL=${result.name} npm start\n`,
+        `  LUMEN_MODEL=${result.name} npm start\n`
     );
   } finally {
     bars?.stop();
@@ -305,7 +334,13 @@ async function removeCommand(name: string): Promise<void> {
   process.stdout.write(`removed ${removed.name} (${fmtBytes(removed.bytes)}) from ${dir}\n`);
 }
 
-async function serveCommand(flags: { port?: number; http?: boolean; host?: string; role?: string; device?: string }): Promise<void> {
+async function serveCommand(flags: {
+  port?: number;
+  http?: boolean;
+  host?: string;
+  role?: string;
+  device?: string;
+}): Promise<void> {
   const { loadConfig } = await import("./config");
   const { startServer } = await import("./server");
   const overrides: Record<string, unknown> = {};
@@ -317,7 +352,9 @@ async function serveCommand(flags: { port?: number; http?: boolean; host?: strin
   const config = loadConfig(overrides);
   const server = await startServer(config);
   const role = config.role === "all" ? "" : `, role ${config.role}`;
-  process.stderr.write(`lumen: serving on ${server.url} (model ${config.model}${role}); Ctrl+C stops\n`);
+  process.stderr.write(
+    `lumen: serving on ${server.url} (model ${config.model}${role}); Ctrl+C stops\n`
+  );
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.stderr.write("lumen: stopping: finishing running generations\n");
@@ -345,7 +382,8 @@ async function manifestCommand(flags: ManifestFlags): Promise<void> {
   const pkg = JSON.parse(await readFile(join(root, "package.json"), "utf8"));
   const clientId = flags.clientId ?? process.env.LUMEN_AUTH_CLIENT_ID;
   const resource = flags.resource ?? process.env.LUMEN_AUTH_AUDIENCE?.split(",")[0]?.trim();
-  if (clientId && !resource) throw new RequestError("sign-in needs the API's resource (--resource or LUMEN_AUTH_AUDIENCE)");
+  if (clientId && !resource)
+    throw new RequestError("sign-in needs the API's resource (--resource or LUMEN_AUTH_AUDIENCE)");
   const signIn = clientId ? { clientId, resource: resource! } : undefined;
   // Without --out the manifest goes to standard output and the summary to standard error.
   const report = (line: string) => (flags.out ? process.stdout : process.stderr).write(line);
@@ -354,10 +392,18 @@ async function manifestCommand(flags: ManifestFlags): Promise<void> {
   if (flags.format === "json") {
     const { appPackage, productionAppManifest } = await import("./manifest/unified");
     const template = JSON.parse(await readFile(join(root, "manifest.json"), "utf8"));
-    const manifest = productionAppManifest(template, { url: flags.url, id: flags.id, version: flags.version ?? pkg.version, signIn });
+    const manifest = productionAppManifest(template, {
+      url: flags.url,
+      id: flags.id,
+      version: flags.version ?? pkg.version,
+      signIn,
+    });
     if (flags.out?.toLowerCase().endsWith(".zip")) {
       // The icons named by the development manifest, next to it.
-      const [color, outline] = await Promise.all([readFile(join(root, template.icons.color)), readFile(join(root, template.icons.outline))]);
+      const [color, outline] = await Promise.all([
+        readFile(join(root, template.icons.color)),
+        readFile(join(root, template.icons.outline)),
+      ]);
       await writeFile(flags.out, await appPackage(manifest, { color, outline }));
     } else if (flags.out) {
       await writeFile(flags.out, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -366,7 +412,8 @@ async function manifestCommand(flags: ManifestFlags): Promise<void> {
     }
     summary = `app id ${manifest.id}, version ${manifest.version}`;
   } else {
-    if (flags.out?.toLowerCase().endsWith(".zip")) throw new RequestError("an app package (.zip) holds the JSON manifest: add --format json");
+    if (flags.out?.toLowerCase().endsWith(".zip"))
+      throw new RequestError("an app package (.zip) holds the JSON manifest: add --format json");
     const { productionManifest } = await import("./manifest/production");
     const { validateManifest } = await import("./manifest/validate");
     const xml = productionManifest(await readFile(join(root, "manifest.xml"), "utf8"), {
@@ -381,7 +428,10 @@ async function manifestCommand(flags: ManifestFlags): Promise<void> {
       const file = join(scratch, "manifest.xml");
       await writeFile(file, xml);
       const result = validateManifest(file);
-      if (!result.valid) throw new RequestError(`the generated manifest does not validate: ${result.output.split("\n")[0]}`);
+      if (!result.valid)
+        throw new RequestError(
+          `the generated manifest does not validate: ${result.output.split("\n")[0]}`
+        );
     } finally {
       await rm(scratch, { recursive: true, force: true });
     }
@@ -392,7 +442,7 @@ async function manifestCommand(flags: ManifestFlags): Promise<void> {
   report(
     `${flags.out ?? "manifest"}: valid ${flags.format.toUpperCase()} manifest for ${flags.url}\n` +
       `  ${summary}, sign-in ${clientId ? `on (client ${clientId})` : "off"}\n` +
-      "  next: Microsoft 365 admin center → Settings → Integrated apps → Upload custom apps (see docs/ADMIN.md)\n",
+      "  next: Microsoft 365 admin center → Settings → Integrated apps → Upload custom apps (see docs/ADMIN.md)\n"
   );
 }
 
@@ -404,7 +454,9 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showHelpAfterError(false)
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `lumen: ${s}` : s) });
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith("error:") ? `lumen: ${s}` : s),
+    });
 
   program
     .command("generate")
@@ -413,19 +465,32 @@ export function buildProgram(): Command {
     .requiredOption("-p, --prompt <text>", "what to draw")
     .option("--negative <text>", "what to avoid (used when guidance > 1)")
     .option("--steps <n>", "denoising steps (default: the model's)", int("--steps"))
-    .option("--guidance <g>", "classifier-free guidance scale; ≤ 1 runs one UNet pass", float("--guidance"))
-    .option("--guidance-start <f>", "fraction of the steps before guidance starts (default: the model's)", float("--guidance-start"))
+    .option(
+      "--guidance <g>",
+      "classifier-free guidance scale; ≤ 1 runs one UNet pass",
+      float("--guidance")
+    )
+    .option(
+      "--guidance-start <f>",
+      "fraction of the steps before guidance starts (default: the model's)",
+      float("--guidance-start")
+    )
     .option("--seed <s>", "seed of the first image (default: random)", int("--seed"))
     .option("--width <w>", "width in pixels", int("--width"))
     .option("--height <h>", "height in pixels", int("--height"))
     .option("--n <k>", "number of images", int("--n"), 1)
     .addOption(new Option("--scheduler <name>", "sampler").choices(schedulerNames))
-    .addOption(new Option("--device <device>", "execution provider").choices(devices).default("auto"))
+    .addOption(
+      new Option("--device <device>", "execution provider").choices(devices).default("auto")
+    )
     .option("--threads <n>", "CPU threads per operator", int("--threads"))
     .addOption(
-      new Option("--decoder <which>", "latents → pixels: the full VAE, or the folder's tiny TAESD decoder (auto: tiny when present)")
+      new Option(
+        "--decoder <which>",
+        "latents → pixels: the full VAE, or the folder's tiny TAESD decoder (auto: tiny when present)"
+      )
         .choices(decoderChoices)
-        .default("auto"),
+        .default("auto")
     )
     .option("-o, --out <file>", "output file (.png, .jpg or .webp); several images get -1, -2 …")
     .option("-q, --quiet", "no progress bar")
@@ -445,25 +510,53 @@ export function buildProgram(): Command {
     .option("--host <host>", "interface to listen on (default localhost)")
     .option("--http", "plain HTTP, for tests and behind a TLS-terminating proxy")
     .addOption(
-      new Option("--role <role>", "all: API and jobs in this process; api / worker: one side of a shared Redis queue (LUMEN_REDIS_URL)").choices([
-        "all",
-        "api",
-        "worker",
-      ]),
+      new Option(
+        "--role <role>",
+        "all: API and jobs in this process; api / worker: one side of a shared Redis queue (LUMEN_REDIS_URL)"
+      ).choices(["all", "api", "worker"])
     )
-    .addOption(new Option("--device <device>", "execution provider (default LUMEN_DEVICE or auto; one worker per GPU: CUDA_VISIBLE_DEVICES)").choices(devices))
+    .addOption(
+      new Option(
+        "--device <device>",
+        "execution provider (default LUMEN_DEVICE or auto; one worker per GPU: CUDA_VISIBLE_DEVICES)"
+      ).choices(devices)
+    )
     .action(serveCommand);
 
   program
     .command("manifest")
-    .description("write a production add-in manifest (XML) or app manifest / app package (JSON) for your host, validated offline")
-    .addOption(new Option("--format <format>", "xml: the add-in-only manifest; json: the unified app manifest").choices(["xml", "json"]).default("xml"))
-    .requiredOption("--url <url>", "https address the add-in is served from, e.g. https://images.example.org")
+    .description(
+      "write a production add-in manifest (XML) or app manifest / app package (JSON) for your host, validated offline"
+    )
+    .addOption(
+      new Option(
+        "--format <format>",
+        "xml: the add-in-only manifest; json: the unified app manifest"
+      )
+        .choices(["xml", "json"])
+        .default("xml")
+    )
+    .requiredOption(
+      "--url <url>",
+      "https address the add-in is served from, e.g. https://images.example.org"
+    )
     .option("--id <guid>", "add-in id (default: derived from --url, stable across regenerations)")
-    .option("--version <version>", "x.y.z.w (xml) or x.y.z (json); bump it for every update (default: from the package version)")
-    .option("--client-id <guid>", "Entra ID app registration of the add-in, to turn on sign-in (default: LUMEN_AUTH_CLIENT_ID)")
-    .option("--resource <uri>", "the API's application ID URI (default: first of LUMEN_AUTH_AUDIENCE)")
-    .option("-o, --out <file>", "where to write it (default: standard output); with --format json, a .zip is the app package")
+    .option(
+      "--version <version>",
+      "x.y.z.w (xml) or x.y.z (json); bump it for every update (default: from the package version)"
+    )
+    .option(
+      "--client-id <guid>",
+      "Entra ID app registration of the add-in, to turn on sign-in (default: LUMEN_AUTH_CLIENT_ID)"
+    )
+    .option(
+      "--resource <uri>",
+      "the API's application ID URI (default: first of LUMEN_AUTH_AUDIENCE)"
+    )
+    .option(
+      "-o, --out <file>",
+      "where to write it (default: standard output); with --format json, a .zip is the app package"
+    )
     .action(manifestCommand);
 
   const models = program
@@ -473,12 +566,18 @@ export function buildProgram(): Command {
     .action(modelsCommand);
   models
     .command("pull")
-    .description("download a diffusers ONNX model from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN) into models/")
+    .description(
+      "download a diffusers ONNX model from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN) into models/"
+    )
     .argument("<repo>", "owner/name, optionally @revision (branch, tag or commit)")
     .option("--name <name>", "folder name under models/ (default: the repository's name)")
     .option("-q, --quiet", "no progress bar")
     .action(pullCommand);
-  models.command("rm").description("remove an installed model").argument("<name>").action(removeCommand);
+  models
+    .command("rm")
+    .description("remove an installed model")
+    .argument("<name>")
+    .action(removeCommand);
 
   return program;
 }
@@ -493,7 +592,9 @@ export async function main(argv: string[]): Promise<number> {
       e instanceof ModelError ||
       e instanceof RequestError ||
       e instanceof CancelledError ||
-      ["ConfigError", "CredentialsError", "ManifestError", "PullError", "StorageError"].includes((e as Error)?.name);
+      ["ConfigError", "CredentialsError", "ManifestError", "PullError", "StorageError"].includes(
+        (e as Error)?.name
+      );
     const message = e instanceof Error ? e.message : String(e);
     process.stderr.write(`lumen: error: ${known ? message : message.split("\n")[0]}\n`);
     return 1;

@@ -8,7 +8,10 @@ import { decoderChoices } from "./engine/decoder";
 import { devices } from "./engine/providers";
 import { schedulerNames } from "./engine/schedulers";
 
-const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1")]);
+const bool = z.union([
+  z.boolean(),
+  z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1"),
+]);
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 /**
  * A contender of the arena: a model, or a named setting of one (steps, guidance, scheduler), so an
@@ -28,28 +31,49 @@ export type ArenaContenderSetting = z.infer<typeof ArenaContenderSchema>;
 
 const contenderList = z
   .array(ArenaContenderSchema)
-  .refine((list) => new Set(list.map((c) => c.name)).size === list.length, "contender names must be unique");
+  .refine(
+    (list) => new Set(list.map((c) => c.name)).size === list.length,
+    "contender names must be unique"
+  );
 /** Contenders from JSON, or a JSON array in an environment variable. */
 const contenders = z.preprocess((value, ctx) => {
   if (typeof value !== "string") return value;
   try {
     return JSON.parse(value);
   } catch {
-    ctx.addIssue({ code: "custom", message: 'must be a JSON array such as [{"name": "fast", "steps": 4}]', input: value });
+    ctx.addIssue({
+      code: "custom",
+      message: 'must be a JSON array such as [{"name": "fast", "steps": 4}]',
+      input: value,
+    });
     return z.NEVER;
   }
 }, contenderList);
 
 /** A list from JSON or a comma-separated environment variable. */
-const list = z.union([z.array(z.string()), z.string().transform((v) => v.split(",").map((s) => s.trim()).filter(Boolean))]);
+const list = z.union([
+  z.array(z.string()),
+  z.string().transform((v) =>
+    v
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean)
+  ),
+]);
 const harmCategories = ["Hate", "SelfHarm", "Sexual", "Violence"] as const;
 /** Severity thresholds of Azure AI Content Safety: JSON, or "Hate=4,Sexual=2" in an environment variable. */
 const severityThresholds = z.preprocess(
   (v) =>
     typeof v === "string"
-      ? Object.fromEntries(v.split(",").filter((p) => p.trim()).map((p) => p.split("=").map((s) => s.trim())).map(([k, n]) => [k, n === undefined ? n : Number(n)]))
+      ? Object.fromEntries(
+          v
+            .split(",")
+            .filter((p) => p.trim())
+            .map((p) => p.split("=").map((s) => s.trim()))
+            .map(([k, n]) => [k, n === undefined ? n : Number(n)])
+        )
       : v,
-  z.partialRecord(z.enum(harmCategories), z.number().int().min(1).max(7)),
+  z.partialRecord(z.enum(harmCategories), z.number().int().min(1).max(7))
 );
 
 export const ConfigSchema = z
@@ -72,7 +96,10 @@ export const ConfigSchema = z
       .refine((u) => /^rediss?:\/\//.test(u), "must be a redis:// or rediss:// URL")
       .optional(),
     /** Prefix of Lumen's keys in Redis, so deployments can share a server. */
-    redisPrefix: z.string().regex(/^[\w.-]{1,64}$/).default("lumen"),
+    redisPrefix: z
+      .string()
+      .regex(/^[\w.-]{1,64}$/)
+      .default("lumen"),
     /** PostgreSQL (postgres://user:password@host:5432/db) for history shared by every node; unset: SQLite in the data directory. */
     databaseUrl: z
       .string()
@@ -103,7 +130,10 @@ export const ConfigSchema = z
     /** Bucket in the URL's path rather than its host name; default on with LUMEN_S3_ENDPOINT, off for AWS S3. */
     s3ForcePathStyle: bool.optional(),
     /** The bucket's region; default AWS_REGION, else us-east-1 (what most S3-compatible servers expect). */
-    s3Region: z.string().regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as eu-west-1").optional(),
+    s3Region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,40}$/, "must be a region name such as eu-west-1")
+      .optional(),
     /** Models a worker takes jobs for (default: the default model). */
     workerModels: list.default([]),
     /** How long a worker's claim on a job lasts without renewal: a dead worker's jobs are retried after about this long. */
@@ -116,7 +146,9 @@ export const ConfigSchema = z
     threads: int(1, 256).optional(),
     /** Latents → pixels: "full" VAE, "tiny" (a model folder's taesd_decoder/), or "auto" (tiny when present). */
     decoder: z.enum(decoderChoices).default("auto"),
-    logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    logLevel: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
+      .default("info"),
     safetyLevel: z.enum(["strict", "moderate"]).default("moderate"),
     /** A second safety provider after the built-in filters: none, or Azure AI Content Safety. */
     safetyProvider: z.enum(["builtin", "azure"]).default("builtin"),
@@ -175,7 +207,10 @@ export const ConfigSchema = z
     authAudience: list.default([]),
     /** Allowed tenant ids (tid claim). */
     authTenants: list.default([]),
-    authJwksUrl: z.string().url().default("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
+    authJwksUrl: z
+      .string()
+      .url()
+      .default("https://login.microsoftonline.com/common/discovery/v2.0/keys"),
     /** The add-in's app registration (client id), for the task pane's sign-in and the manifest. */
     authClientId: z.string().optional(),
     /** Tenant policy file (admin-owned); its settings override everything else. */
@@ -202,33 +237,80 @@ export const ConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (Boolean(c.c2paKey) !== Boolean(c.c2paCert)) {
-      ctx.addIssue({ code: "custom", path: [c.c2paKey ? "c2paCert" : "c2paKey"], message: "LUMEN_C2PA_KEY and LUMEN_C2PA_CERT go together" });
+      ctx.addIssue({
+        code: "custom",
+        path: [c.c2paKey ? "c2paCert" : "c2paKey"],
+        message: "LUMEN_C2PA_KEY and LUMEN_C2PA_CERT go together",
+      });
     }
     if (c.safetyProvider === "azure") {
       if (!c.azureContentSafetyEndpoint) {
-        ctx.addIssue({ code: "custom", path: ["azureContentSafetyEndpoint"], message: "LUMEN_AZURE_CONTENT_SAFETY_ENDPOINT is required when LUMEN_SAFETY_PROVIDER=azure" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["azureContentSafetyEndpoint"],
+          message:
+            "LUMEN_AZURE_CONTENT_SAFETY_ENDPOINT is required when LUMEN_SAFETY_PROVIDER=azure",
+        });
       } else {
         const url = new URL(c.azureContentSafetyEndpoint);
-        if (url.protocol !== "https:" && !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))) {
-          ctx.addIssue({ code: "custom", path: ["azureContentSafetyEndpoint"], message: "must be an https:// URL" });
+        if (
+          url.protocol !== "https:" &&
+          !(url.protocol === "http:" && ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname))
+        ) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["azureContentSafetyEndpoint"],
+            message: "must be an https:// URL",
+          });
         }
       }
-      if (c.azureContentSafetyClientSecret && !(c.azureContentSafetyTenantId && c.azureContentSafetyClientId)) {
-        ctx.addIssue({ code: "custom", path: ["azureContentSafetyClientSecret"], message: "LUMEN_AZURE_CONTENT_SAFETY_TENANT_ID and LUMEN_AZURE_CONTENT_SAFETY_CLIENT_ID are required with a client secret" });
+      if (
+        c.azureContentSafetyClientSecret &&
+        !(c.azureContentSafetyTenantId && c.azureContentSafetyClientId)
+      ) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["azureContentSafetyClientSecret"],
+          message:
+            "LUMEN_AZURE_CONTENT_SAFETY_TENANT_ID and LUMEN_AZURE_CONTENT_SAFETY_CLIENT_ID are required with a client secret",
+        });
       }
     }
     if (c.blobUrl && c.imagesDir) {
-      ctx.addIssue({ code: "custom", path: ["blobUrl"], message: "LUMEN_BLOB_URL and LUMEN_IMAGES_DIR exclude each other: images go to a bucket or to a directory" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["blobUrl"],
+        message:
+          "LUMEN_BLOB_URL and LUMEN_IMAGES_DIR exclude each other: images go to a bucket or to a directory",
+      });
     }
     if (!c.blobUrl && (c.s3Endpoint || c.s3ForcePathStyle !== undefined || c.s3Region)) {
-      ctx.addIssue({ code: "custom", path: ["blobUrl"], message: "LUMEN_BLOB_URL=s3://bucket/prefix is required with the LUMEN_S3_* settings" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["blobUrl"],
+        message: "LUMEN_BLOB_URL=s3://bucket/prefix is required with the LUMEN_S3_* settings",
+      });
     }
     if (c.role !== "all" && !c.redisUrl) {
-      ctx.addIssue({ code: "custom", path: ["redisUrl"], message: `LUMEN_REDIS_URL is required for --role ${c.role} (the queue it shares with the other nodes)` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["redisUrl"],
+        message: `LUMEN_REDIS_URL is required for --role ${c.role} (the queue it shares with the other nodes)`,
+      });
     }
     if (c.auth !== "entra") return;
-    if (c.authAudience.length === 0) ctx.addIssue({ code: "custom", path: ["authAudience"], message: "LUMEN_AUTH_AUDIENCE is required when LUMEN_AUTH=entra" });
-    if (c.authTenants.length === 0) ctx.addIssue({ code: "custom", path: ["authTenants"], message: "LUMEN_AUTH_TENANTS is required when LUMEN_AUTH=entra" });
+    if (c.authAudience.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["authAudience"],
+        message: "LUMEN_AUTH_AUDIENCE is required when LUMEN_AUTH=entra",
+      });
+    if (c.authTenants.length === 0)
+      ctx.addIssue({
+        code: "custom",
+        path: ["authTenants"],
+        message: "LUMEN_AUTH_TENANTS is required when LUMEN_AUTH=entra",
+      });
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -261,8 +343,19 @@ export const PolicySchema = z
       .object({
         provider: z.enum(["builtin", "azure"]).optional(),
         failureMode: z.enum(["closed", "builtin"]).optional(),
-        thresholds: z.partialRecord(z.enum(harmCategories), z.number().int().min(1).max(7)).optional(),
-        blocklists: z.array(z.string().regex(/^[0-9A-Za-z._~-]{1,64}$/, "a blocklist name: letters, digits and . _ ~ -, at most 64")).optional(),
+        thresholds: z
+          .partialRecord(z.enum(harmCategories), z.number().int().min(1).max(7))
+          .optional(),
+        blocklists: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[0-9A-Za-z._~-]{1,64}$/,
+                "a blocklist name: letters, digits and . _ ~ -, at most 64"
+              )
+          )
+          .optional(),
         haltOnBlocklistHit: z.boolean().optional(),
       })
       .strict()
@@ -270,11 +363,30 @@ export const PolicySchema = z
     allowedModels: z.array(z.string().min(1)).optional(),
     maxImagesPerRequest: z.number().int().min(1).max(4).optional(),
     maxSize: z.number().int().min(64).max(2048).optional(),
-    rateLimit: z.object({ windowSeconds: z.number().int().min(1).max(86_400), max: z.number().int().min(1).max(100_000) }).strict().optional(),
+    rateLimit: z
+      .object({
+        windowSeconds: z.number().int().min(1).max(86_400),
+        max: z.number().int().min(1).max(100_000),
+      })
+      .strict()
+      .optional(),
     storePrompts: z.boolean().optional(),
     retentionDays: z.number().int().min(1).max(3650).optional(),
-    corsOrigins: z.array(z.string().url().refine((u) => new URL(u).origin === u, "must be an origin such as https://contoso.sharepoint.com")).optional(),
-    arena: z.object({ enabled: z.boolean().optional(), contenders: contenderList.optional() }).strict().optional(),
+    corsOrigins: z
+      .array(
+        z
+          .string()
+          .url()
+          .refine(
+            (u) => new URL(u).origin === u,
+            "must be an origin such as https://contoso.sharepoint.com"
+          )
+      )
+      .optional(),
+    arena: z
+      .object({ enabled: z.boolean().optional(), contenders: contenderList.optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type Policy = z.infer<typeof PolicySchema>;
@@ -290,7 +402,9 @@ function loadPolicyFile(pathIn: string): Partial<Config> {
   }
   const result = PolicySchema.safeParse(raw);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(policy)"}: ${i.message}`);
+    const problems = result.error.issues.map(
+      (i) => `${i.path.join(".") || "(policy)"}: ${i.message}`
+    );
     throw new ConfigError(`invalid policy file ${path}: ${problems.join("; ")}`);
   }
   const { rateLimit, contentSafety, arena, ...rest } = result.data;
@@ -299,21 +413,28 @@ function loadPolicyFile(pathIn: string): Partial<Config> {
   if (contentSafety?.failureMode) safety.safetyFailureMode = contentSafety.failureMode;
   if (contentSafety?.thresholds) safety.azureContentSafetyThresholds = contentSafety.thresholds;
   if (contentSafety?.blocklists) safety.azureContentSafetyBlocklists = contentSafety.blocklists;
-  if (contentSafety?.haltOnBlocklistHit !== undefined) safety.azureContentSafetyHaltOnBlocklistHit = contentSafety.haltOnBlocklistHit;
+  if (contentSafety?.haltOnBlocklistHit !== undefined)
+    safety.azureContentSafetyHaltOnBlocklistHit = contentSafety.haltOnBlocklistHit;
   return {
     ...rest,
     ...safety,
-    ...(rateLimit ? { rateLimitWindowMs: rateLimit.windowSeconds * 1000, rateLimitMax: rateLimit.max } : {}),
+    ...(rateLimit
+      ? { rateLimitWindowMs: rateLimit.windowSeconds * 1000, rateLimitMax: rateLimit.max }
+      : {}),
     ...(arena?.enabled !== undefined ? { arena: arena.enabled } : {}),
     ...(arena?.contenders ? { arenaContenders: arena.contenders } : {}),
   };
 }
 
-export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {}, env = process.env): Config {
+export function loadConfig(
+  overrides: Partial<Record<keyof Config, unknown>> = {},
+  env = process.env
+): Config {
   let file: Record<string, unknown> = {};
   if (env.LUMEN_CONFIG) {
     const path = resolve(env.LUMEN_CONFIG);
-    if (!existsSync(path)) throw new ConfigError(`config file ${path} (LUMEN_CONFIG) does not exist`);
+    if (!existsSync(path))
+      throw new ConfigError(`config file ${path} (LUMEN_CONFIG) does not exist`);
     try {
       file = JSON.parse(readFileSync(path, "utf8"));
     } catch (e) {
@@ -324,7 +445,9 @@ export function loadConfig(overrides: Partial<Record<keyof Config, unknown>> = {
   if (typeof merged.policy === "string") Object.assign(merged, loadPolicyFile(merged.policy));
   const result = ConfigSchema.safeParse(merged);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+    const problems = result.error.issues.map(
+      (i) => `${i.path.join(".") || "(config)"}: ${i.message}`
+    );
     throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
   }
   return result.data;

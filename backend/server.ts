@@ -49,9 +49,14 @@ export interface RunningServer {
 
 const DAY_MS = 86_400_000;
 
-export async function startServer(config: Config, options: { logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  options: { logger?: Logger } = {}
+): Promise<RunningServer> {
   const metrics = createMetrics();
-  const logger = options.logger ?? createLogger(config.logLevel, { onDrop: () => metrics.logLinesDropped.inc() });
+  const logger =
+    options.logger ??
+    createLogger(config.logLevel, { onDrop: () => metrics.logLinesDropped.inc() });
   // Throws a StorageError naming the directory and the cause when it cannot be written.
   const store = await openConfiguredStore(config);
   const role = config.role;
@@ -61,7 +66,8 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const purge = async () => {
     try {
       const removed = await store.purgeOlderThan(config.retentionDays);
-      if (removed) logger.info({ removed, retentionDays: config.retentionDays }, "purged old generations");
+      if (removed)
+        logger.info({ removed, retentionDays: config.retentionDays }, "purged old generations");
     } catch (err) {
       // A disk that cannot be written today is no reason to stop serving; tomorrow's purge catches up.
       logger.error({ err }, "purging old generations failed");
@@ -71,13 +77,20 @@ export async function startServer(config: Config, options: { logger?: Logger } =
   const purgeTimer = setInterval(() => void (serveApi && purge()), DAY_MS).unref();
 
   const pool = new ModelPool(
-    { device: config.device, threads: config.threads, decoder: config.decoder, log: (message) => logger.warn(message) },
-    config.modelsDir,
+    {
+      device: config.device,
+      threads: config.threads,
+      decoder: config.decoder,
+      log: (message) => logger.warn(message),
+    },
+    config.modelsDir
   );
   if (!pool.has(config.model)) {
     await store.close();
     const names = pool.available().map((m) => m.name);
-    throw new Error(`model "${config.model}" is not installed (available: ${names.join(", ") || "none"})`);
+    throw new Error(
+      `model "${config.model}" is not installed (available: ${names.join(", ") || "none"})`
+    );
   }
   const problems = contenderProblems({
     declared: config.arenaContenders,
@@ -95,7 +108,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     if (contentCredentials.credentials.development) {
       logger.warn(
         { certificate: `${config.dataDir}/c2pa/dev-signer-chain.pem` },
-        "Content Credentials are signed with a development certificate: validators show them as untrusted. Set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)",
+        "Content Credentials are signed with a development certificate: validators show them as untrusted. Set LUMEN_C2PA_KEY and LUMEN_C2PA_CERT (docs/ADMIN.md)"
       );
     }
   } catch (e) {
@@ -107,14 +120,19 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     2000,
     (problem) =>
       problem
-        ? logger.error({ problem: problem.message }, "the data directory or image storage cannot be written: not ready")
+        ? logger.error(
+            { problem: problem.message },
+            "the data directory or image storage cannot be written: not ready"
+          )
         : logger.info("the data directory and image storage can be written again"),
-    store.blobs.probe?.bind(store.blobs),
+    store.blobs.probe?.bind(store.blobs)
   ).start();
   const promptFilter = loadPromptFilter();
   const imageChecker = loadImageChecker();
   // Jobs wait for the image filter rather than failing while it loads.
-  const checker: ImageChecker = { checkImage: async (image, level) => (await imageChecker).checkImage(image, level) };
+  const checker: ImageChecker = {
+    checkImage: async (image, level) => (await imageChecker).checkImage(image, level),
+  };
   const safety = createSafetyCheck({
     promptFilter,
     imageChecker: checker,
@@ -140,7 +158,7 @@ export async function startServer(config: Config, options: { logger?: Logger } =
                 thresholds: config.azureContentSafetyThresholds,
                 blocklists: config.azureContentSafetyBlocklists,
                 haltOnBlocklistHit: config.azureContentSafetyHaltOnBlocklistHit,
-              },
+              }
             ),
           }
         : undefined,
@@ -151,7 +169,10 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     },
   });
   if (config.safetyProvider === "azure") {
-    logger.info({ endpoint: config.azureContentSafetyEndpoint, failureMode: config.safetyFailureMode }, "Azure AI Content Safety checks prompts and images after the built-in filters");
+    logger.info(
+      { endpoint: config.azureContentSafetyEndpoint, failureMode: config.safetyFailureMode },
+      "Azure AI Content Safety checks prompts and images after the built-in filters"
+    );
   }
 
   const ctx: WorkerContext = {
@@ -188,7 +209,13 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const bus = new RedisEventBus({ url: config.redisUrl, prefix: config.redisPrefix, onError });
     buses.push(bus);
     await bus.ready;
-    queue = new RedisJobQueue({ url: config.redisUrl, prefix: config.redisPrefix, maxQueue: config.maxQueue, bus, cancelledWhileWaiting: runner.cancelledWhileWaiting });
+    queue = new RedisJobQueue({
+      url: config.redisUrl,
+      prefix: config.redisPrefix,
+      maxQueue: config.maxQueue,
+      bus,
+      cancelledWhileWaiting: runner.cancelledWhileWaiting,
+    });
     if (runJobs) {
       const models = config.workerModels.length ? config.workerModels : [config.model];
       const missing = models.filter((m) => !pool.has(m));
@@ -227,8 +254,12 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     : await recoverJobs({ store, queue, hasModel: (name) => pool.has(name), logger });
   if (recovered.requeued.length + recovered.completed.length + recovered.failed.length) {
     logger.info(
-      { requeued: recovered.requeued.length, completed: recovered.completed.length, failed: recovered.failed.length },
-      "recovered generations interrupted by a restart",
+      {
+        requeued: recovered.requeued.length,
+        completed: recovered.completed.length,
+        failed: recovered.failed.length,
+      },
+      "recovered generations interrupted by a restart"
     );
   }
 
@@ -238,23 +269,43 @@ export async function startServer(config: Config, options: { logger?: Logger } =
     const model = await pool.get(config.model);
     if (runJobs) {
       readiness = { ready: false, detail: "warming up" };
-      await generate(model, { prompt: "warm-up", seed: 0, steps: 1, width: model.defaults.width, height: model.defaults.height });
+      await generate(model, {
+        prompt: "warm-up",
+        seed: 0,
+        steps: 1,
+        width: model.defaults.width,
+        height: model.defaults.height,
+      });
       readiness = { ready: false, detail: "loading the image safety filter" };
       await imageChecker;
     }
     // A worker takes jobs once it can run them.
     workers?.start();
-    readiness = { ready: true, detail: `${role === "all" ? "" : `${role}: `}model ${model.name} on ${model.provider}` };
-    logger.info({ model: model.name, provider: model.provider, ms: Math.round(performance.now() - started) }, "ready");
+    readiness = {
+      ready: true,
+      detail: `${role === "all" ? "" : `${role}: `}model ${model.name} on ${model.provider}`,
+    };
+    logger.info(
+      { model: model.name, provider: model.provider, ms: Math.round(performance.now() - started) },
+      "ready"
+    );
   })();
   ready.catch((err) => {
-    readiness = { ready: false, detail: `start-up failed: ${String(err?.message ?? err).split("\n")[0]}` };
+    readiness = {
+      ready: false,
+      detail: `start-up failed: ${String(err?.message ?? err).split("\n")[0]}`,
+    };
     logger.error({ err }, "start-up failed");
   });
 
   const readyNow = () => {
     const problem = storage.problem;
-    if (problem && readiness.ready) return { ready: false, detail: `${store.blobs.probe ? "the data directory or image storage" : "the data directory"} cannot be written: ${problem.message}`, status: "storage_unavailable" };
+    if (problem && readiness.ready)
+      return {
+        ready: false,
+        detail: `${store.blobs.probe ? "the data directory or image storage" : "the data directory"} cannot be written: ${problem.message}`,
+        status: "storage_unavailable",
+      };
     return readiness;
   };
   let url = "";
@@ -330,10 +381,19 @@ function workerApp(
   pool: ModelPool,
   metrics: ReturnType<typeof createMetrics>,
   ready: () => { ready: boolean; detail: string; status?: string },
-  queueDepth: () => Promise<{ waiting: number; running: number }>,
+  queueDepth: () => Promise<{ waiting: number; running: number }>
 ) {
   const app = express();
   app.disable("x-powered-by");
-  app.use(systemRoutes({ pool, defaultModel: config.model, allowedModels: config.allowedModels, metrics, ready, queueDepth }));
+  app.use(
+    systemRoutes({
+      pool,
+      defaultModel: config.model,
+      allowedModels: config.allowedModels,
+      metrics,
+      ready,
+      queueDepth,
+    })
+  );
   return app;
 }

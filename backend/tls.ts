@@ -17,11 +17,16 @@ export interface TlsFiles {
 
 export async function loadTlsFiles(config: Config): Promise<TlsFiles> {
   if (config.tlsCert || config.tlsKey) {
-    if (!config.tlsCert || !config.tlsKey) throw new ConfigError("tlsCert and tlsKey must be set together");
+    if (!config.tlsCert || !config.tlsKey)
+      throw new ConfigError("tlsCert and tlsKey must be set together");
     for (const path of [config.tlsCert, config.tlsKey]) {
       if (!existsSync(path)) throw new ConfigError(`TLS file ${path} does not exist`);
     }
-    return { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey), source: config.tlsCert };
+    return {
+      cert: readFileSync(config.tlsCert),
+      key: readFileSync(config.tlsKey),
+      source: config.tlsCert,
+    };
   }
   const office = join(homedir(), ".office-addin-dev-certs");
   if (existsSync(join(office, "localhost.crt")) && existsSync(join(office, "localhost.key"))) {
@@ -44,7 +49,14 @@ export async function loadTlsFiles(config: Config): Promise<TlsFiles> {
         { name: "basicConstraints", cA: false },
         { name: "keyUsage", digitalSignature: true, keyEncipherment: true },
         { name: "extKeyUsage", serverAuth: true },
-        { name: "subjectAltName", altNames: [{ type: 2, value: "localhost" }, { type: 7, ip: "127.0.0.1" }, { type: 7, ip: "::1" }] },
+        {
+          name: "subjectAltName",
+          altNames: [
+            { type: 2, value: "localhost" },
+            { type: 7, ip: "127.0.0.1" },
+            { type: 7, ip: "::1" },
+          ],
+        },
       ],
     });
     writeFileSync(certPath, pems.cert);

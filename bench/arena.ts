@@ -5,14 +5,19 @@
 import { parseArgs } from "node:util";
 import { rate, type Comparison } from "../backend/arena/bradley-terry";
 
-const { values } = parseArgs({ options: { replicates: { type: "string", default: "1000" }, runs: { type: "string", default: "3" } } });
+const { values } = parseArgs({
+  options: {
+    replicates: { type: "string", default: "1000" },
+    runs: { type: "string", default: "3" },
+  },
+});
 const replicates = Number(values.replicates);
 const runs = Number(values.runs);
 
 /** Votes between k contenders 40 points apart, a tenth of them ties (deterministic). */
 function votes(k: number, n: number): Comparison[] {
   let x = 12345;
-  const next = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const next = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   return Array.from({ length: n }, () => {
     const a = Math.floor(next() * k);
     const b = (a + 1 + Math.floor(next() * (k - 1))) % k;
@@ -22,7 +27,9 @@ function votes(k: number, n: number): Comparison[] {
   });
 }
 
-console.log(`| contenders | votes | leaderboard (ms, median of ${runs}, ${replicates} resamples) |\n|---|---|---|`);
+console.log(
+  `| contenders | votes | leaderboard (ms, median of ${runs}, ${replicates} resamples) |\n|---|---|---|`
+);
 for (const k of [3, 10, 30]) {
   for (const n of [100, 1_000, 10_000, 100_000]) {
     const data = votes(k, n);

@@ -4,12 +4,28 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ContentCredentials, encodeWithProvenance, loadSigningCredentials, readContentCredentials, transcode } from "../backend/provenance";
+import {
+  ContentCredentials,
+  encodeWithProvenance,
+  loadSigningCredentials,
+  readContentCredentials,
+  transcode,
+} from "../backend/provenance";
 
 const runs = Number(process.argv[2] ?? 10);
 const dir = mkdtempSync(join(tmpdir(), "lumen-bench-c2pa-"));
 const cc = await ContentCredentials.create(await loadSigningCredentials({ dataDir: dir }));
-const info = { prompt: "a lake", negativePrompt: "", steps: 8, sampler: "euler", guidance: 7, seed: 1, width: 0, height: 0, model: "lumen-landscapes" };
+const info = {
+  prompt: "a lake",
+  negativePrompt: "",
+  steps: 8,
+  sampler: "euler",
+  guidance: 7,
+  seed: 1,
+  width: 0,
+  height: 0,
+  model: "lumen-landscapes",
+};
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function time(fn: () => Promise<unknown>): Promise<number> {
   await fn();
@@ -22,7 +38,9 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
   return median(times);
 }
 
-console.log(`| size | encode PNG (ms) | + sign (ms) | JPEG copy + sign (ms) | read + validate (ms) | manifest bytes |\n|---|---|---|---|---|---|`);
+console.log(
+  `| size | encode PNG (ms) | + sign (ms) | JPEG copy + sign (ms) | read + validate (ms) | manifest bytes |\n|---|---|---|---|---|---|`
+);
 for (const side of [128, 512, 1024]) {
   const pixels = new Uint8Array(side * side * 3).map((_, i) => (i * 31) % 256);
   const image = { width: side, height: side, pixels };
@@ -33,6 +51,8 @@ for (const side of [128, 512, 1024]) {
   const copy = await time(() => transcode(png, { format: "jpeg", contentCredentials: cc }));
   const read = await time(() => readContentCredentials(png));
   const overhead = png.length - (await encodeWithProvenance(image, meta)).length;
-  console.log(`| ${side}² | ${plain.toFixed(0)} | ${(signed - plain).toFixed(0)} | ${copy.toFixed(0)} | ${read.toFixed(0)} | ${overhead} |`);
+  console.log(
+    `| ${side}² | ${plain.toFixed(0)} | ${(signed - plain).toFixed(0)} | ${copy.toFixed(0)} | ${read.toFixed(0)} | ${overhead} |`
+  );
 }
 rmSync(dir, { recursive: true, force: true });

@@ -18,7 +18,15 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "
 import { loadavg } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { decoderChoices, encodeImage, generate, listModels, loadModel, type DecoderChoice, type Device } from "../backend/engine";
+import {
+  decoderChoices,
+  encodeImage,
+  generate,
+  listModels,
+  loadModel,
+  type DecoderChoice,
+  type Device,
+} from "../backend/engine";
 import { floatTensor, intTensor, toFloat32 } from "../backend/engine/tensors";
 import type * as ort from "onnxruntime-node";
 
@@ -95,8 +103,13 @@ function weightBytes(dir: string, decoder: string): number {
   let total = 0;
   for (const component of readdirSync(dir)) {
     const folder = join(dir, component);
-    if (!(/^(text_encoder(_\d)?|unet)$/.test(component) || component === decoder) || !statSync(folder).isDirectory()) continue;
-    for (const f of readdirSync(folder)) if (/\.onnx(_data)?$|\.pb$/.test(f)) total += statSync(join(folder, f)).size;
+    if (
+      !(/^(text_encoder(_\d)?|unet)$/.test(component) || component === decoder) ||
+      !statSync(folder).isDirectory()
+    )
+      continue;
+    for (const f of readdirSync(folder))
+      if (/\.onnx(_data)?$|\.pb$/.test(f)) total += statSync(join(folder, f)).size;
   }
   return total;
 }
@@ -107,8 +120,16 @@ function readF32(path: string): Float32Array {
 }
 
 /** Times the UNet session alone on realsize.py's fixed input and compares with PyTorch's output. */
-async function unetCheck(unet: ort.InferenceSession, checkDir: string, runs: number, warmup: number) {
-  const spec = JSON.parse(readFileSync(join(checkDir, "inputs.json"), "utf8")) as Record<string, { file: string; shape: number[] }>;
+async function unetCheck(
+  unet: ort.InferenceSession,
+  checkDir: string,
+  runs: number,
+  warmup: number
+) {
+  const spec = JSON.parse(readFileSync(join(checkDir, "inputs.json"), "utf8")) as Record<
+    string,
+    { file: string; shape: number[] }
+  >;
   const feeds: Record<string, ort.Tensor> = {};
   for (const meta of unet.inputMetadata) {
     if (!meta.isTensor) throw new Error(`${meta.name} is not a tensor input`);
@@ -145,7 +166,12 @@ async function unetCheck(unet: ort.InferenceSession, checkDir: string, runs: num
 async function measure(cfg: Config): Promise<Result> {
   const { target } = cfg;
   const t0 = performance.now();
-  const model = await loadModel(target.dir, { device: cfg.device, threads: cfg.threads, decoder: cfg.decoder, memArena: cfg.memArena });
+  const model = await loadModel(target.dir, {
+    device: cfg.device,
+    threads: cfg.threads,
+    decoder: cfg.decoder,
+    memArena: cfg.memArena,
+  });
   const loadMs = performance.now() - t0;
   const samples: Record<string, number[]> = {};
   const add = (k: string, v: number) => (samples[k] ??= []).push(v);
@@ -178,9 +204,15 @@ async function measure(cfg: Config): Promise<Result> {
     add("ort", t.sessionMs);
     add("overhead", wall / t.sessionMs);
   }
-  const unetChecked = cfg.checkDir ? await unetCheck(model.unet, cfg.checkDir, cfg.runs, 1) : undefined;
+  const unetChecked = cfg.checkDir
+    ? await unetCheck(model.unet, cfg.checkDir, cfg.runs, 1)
+    : undefined;
   const decoder = model.decoder;
-  const threadsLabel = cfg.threads ? String(cfg.threads) : model.threads ? `${model.threads} (by size)` : "default";
+  const threadsLabel = cfg.threads
+    ? String(cfg.threads)
+    : model.threads
+      ? `${model.threads} (by size)`
+      : "default";
   const memArena = model.memArena;
   await model.release();
   return {
@@ -203,14 +235,23 @@ async function measure(cfg: Config): Promise<Result> {
 /** Runs one configuration in a child process and returns its result. */
 function runChild(cfg: Config): Promise<Result> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, "--one", JSON.stringify(cfg)], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, import.meta.filename, "--one", JSON.stringify(cfg)],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      }
+    );
     let out = "";
     child.stdout.on("data", (d) => (out += d));
     child.on("error", reject);
     child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`benchmark of ${cfg.target.name} (threads ${cfg.threads ?? "default"}) exited with ${code}`));
+      if (code !== 0)
+        reject(
+          new Error(
+            `benchmark of ${cfg.target.name} (threads ${cfg.threads ?? "default"}) exited with ${code}`
+          )
+        );
       else resolvePromise(JSON.parse(out.trim().split("\n").pop()!) as Result);
     });
   });
@@ -224,9 +265,28 @@ interface TorchResult {
 }
 
 /** PyTorch eager on the same UNet weights (models/training/realsize.py torch-step). */
-function runTorch(dir: string, threads: number[], size: number, runs: number, checkDir: string): Promise<TorchResult> {
+function runTorch(
+  dir: string,
+  threads: number[],
+  size: number,
+  runs: number,
+  checkDir: string
+): Promise<TorchResult> {
   const script = join(import.meta.dirname, "..", "models", "training", "realsize.py");
-  const args = [script, "torch-step", "--model-dir", dir, "--threads", threads.join(","), "--size", String(size), "--runs", String(runs), "--check-dir", checkDir];
+  const args = [
+    script,
+    "torch-step",
+    "--model-dir",
+    dir,
+    "--threads",
+    threads.join(","),
+    "--size",
+    String(size),
+    "--runs",
+    String(runs),
+    "--check-dir",
+    checkDir,
+  ];
   return new Promise((resolvePromise, reject) => {
     const child = spawn("/usr/bin/python3", args, { stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
@@ -242,7 +302,11 @@ function runTorch(dir: string, threads: number[], size: number, runs: number, ch
 function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
-  return [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)].join("\n");
+  return [
+    line(header),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...rows.map(line),
+  ].join("\n");
 }
 
 if (values.one) {
@@ -254,21 +318,27 @@ const runs = Number(values.runs);
 const warmup = Number(values.warmup);
 const device = values.device as Device;
 const decoder = values.decoder as DecoderChoice;
-if (!decoderChoices.includes(decoder)) throw new Error(`--decoder must be one of ${decoderChoices.join(", ")}`);
+if (!decoderChoices.includes(decoder))
+  throw new Error(`--decoder must be one of ${decoderChoices.join(", ")}`);
 const arenaFlag = values["mem-arena"];
-if (arenaFlag !== undefined && arenaFlag !== "on" && arenaFlag !== "off") throw new Error("--mem-arena must be on or off");
+if (arenaFlag !== undefined && arenaFlag !== "on" && arenaFlag !== "off")
+  throw new Error("--mem-arena must be on or off");
 const memArena = arenaFlag === undefined ? undefined : arenaFlag === "on";
-const threadList: Array<number | undefined> = values.threads ? values.threads.split(",").map(Number) : [undefined];
+const threadList: Array<number | undefined> = values.threads
+  ? values.threads.split(",").map(Number)
+  : [undefined];
 const modelDir = values["model-dir"] ? resolve(values["model-dir"]) : undefined;
 
-const fixtures: Target[] = modelDir ? [] : ["sd15", "sd21", "sdxl"].map((name) => ({
-  name: `fixture ${name}`,
-  dir: join(import.meta.dirname, "..", "tests", "fixtures", name),
-  size: 64,
-  steps: 4,
-  // Guided, as the table has always measured them (sd21's trailing schedule would default to none).
-  guidance: 7.5,
-}));
+const fixtures: Target[] = modelDir
+  ? []
+  : ["sd15", "sd21", "sdxl"].map((name) => ({
+      name: `fixture ${name}`,
+      dir: join(import.meta.dirname, "..", "tests", "fixtures", name),
+      size: 64,
+      steps: 4,
+      // Guided, as the table has always measured them (sd21's trailing schedule would default to none).
+      guidance: 7.5,
+    }));
 const installed: Target[] = listModels(modelDir ? dirname(modelDir) : undefined)
   .filter((m) => !modelDir || m.dir === modelDir)
   .map((m) => ({
@@ -278,7 +348,8 @@ const installed: Target[] = listModels(modelDir ? dirname(modelDir) : undefined)
     steps: values.steps ? Number(values.steps) : (m.defaults?.steps ?? 4),
     guidance: values.guidance ? Number(values.guidance) : undefined,
   }));
-if (modelDir && installed.length === 0) throw new Error(`${modelDir} is not a model folder (no model_index.json)`);
+if (modelDir && installed.length === 0)
+  throw new Error(`${modelDir} is not a model folder (no model_index.json)`);
 
 const results: Result[] = [];
 const torchResults = new Map<string, TorchResult>();
@@ -288,52 +359,142 @@ for (const target of [...fixtures, ...installed]) {
   if (realsize && !values["no-torch"]) {
     // PyTorch's step and output depend only on the architecture, the seed and the size, so one
     // run serves every precision of a family (each is then checked against float32 PyTorch).
-    const meta = JSON.parse(readFileSync(join(target.dir, "realsize.json"), "utf8")) as { family: string; seed: number };
+    const meta = JSON.parse(readFileSync(join(target.dir, "realsize.json"), "utf8")) as {
+      family: string;
+      seed: number;
+    };
     const threads = threadList.map((t) => t ?? 2);
     checkDir = join(dirname(target.dir), `.torch-${meta.family}-seed${meta.seed}-${target.size}`);
     const cached = join(checkDir, "torch.json");
-    const have = existsSync(cached) ? (JSON.parse(readFileSync(cached, "utf8")) as TorchResult) : undefined;
+    const have = existsSync(cached)
+      ? (JSON.parse(readFileSync(cached, "utf8")) as TorchResult)
+      : undefined;
     if (have && threads.every((t) => have.threads[String(t)])) {
       torchResults.set(target.name, have);
     } else {
-      const result = await runTorch(target.dir, threads, target.size, Number(values["torch-runs"]), checkDir);
+      const result = await runTorch(
+        target.dir,
+        threads,
+        target.size,
+        Number(values["torch-runs"]),
+        checkDir
+      );
       writeFileSync(cached, JSON.stringify(result));
       torchResults.set(target.name, result);
     }
   }
   for (const threads of threadList) {
-    results.push(await runChild({ target, threads, runs, warmup, device, decoder, memArena, checkDir }));
+    results.push(
+      await runChild({ target, threads, runs, warmup, device, decoder, memArena, checkDir })
+    );
   }
 }
 
 if (values.json) {
-  console.log(JSON.stringify({ runs, warmup, device, results, torch: Object.fromEntries(torchResults) }));
+  console.log(
+    JSON.stringify({ runs, warmup, device, results, torch: Object.fromEntries(torchResults) })
+  );
   process.exit(0);
 }
 
-console.log(`median of ${runs} runs after ${warmup} warm-up runs, milliseconds; device ${device}; cpu = CPU time of all the process's threads per image, load = 1-minute load average\n`);
-console.log(table(
-  ["model", "threads", "size", "steps", "tokenize", "text enc", "unet/step", "scheduler", "decoder", "encode", "total", "in ORT", "overhead", "cpu", "load"],
-  results.map((r) => {
-    const m = r.medians;
-    return [r.decoder === "vae_decoder" ? r.model : `${r.model} (${r.decoder})`, r.threads, `${r.size}²`, String(r.steps), ms(m.tokenize), ms(m.text), ms(m.unet), ms(m.scheduler), ms(m.vae), ms(m.encode), ms(m.total), ms(m.ort), m.overhead.toFixed(3), ms(m.cpu), r.load.toFixed(1)];
-  }),
-));
-console.log("\nload and memory (peak RSS of the process; weights = the loaded components' ONNX files)\n");
-console.log(table(
-  ["model", "threads", "memory arena", "load s", "peak RSS MB", "weights MB", "RSS ÷ weights"],
-  results.map((r) => [r.model, r.threads, r.memArena ? "on" : "off", (r.loadMs / 1000).toFixed(1), mb(r.peakRssBytes), mb(r.weightBytes), (r.peakRssBytes / r.weightBytes).toFixed(2)]),
-));
+console.log(
+  `median of ${runs} runs after ${warmup} warm-up runs, milliseconds; device ${device}; cpu = CPU time of all the process's threads per image, load = 1-minute load average\n`
+);
+console.log(
+  table(
+    [
+      "model",
+      "threads",
+      "size",
+      "steps",
+      "tokenize",
+      "text enc",
+      "unet/step",
+      "scheduler",
+      "decoder",
+      "encode",
+      "total",
+      "in ORT",
+      "overhead",
+      "cpu",
+      "load",
+    ],
+    results.map((r) => {
+      const m = r.medians;
+      return [
+        r.decoder === "vae_decoder" ? r.model : `${r.model} (${r.decoder})`,
+        r.threads,
+        `${r.size}²`,
+        String(r.steps),
+        ms(m.tokenize),
+        ms(m.text),
+        ms(m.unet),
+        ms(m.scheduler),
+        ms(m.vae),
+        ms(m.encode),
+        ms(m.total),
+        ms(m.ort),
+        m.overhead.toFixed(3),
+        ms(m.cpu),
+        r.load.toFixed(1),
+      ];
+    })
+  )
+);
+console.log(
+  "\nload and memory (peak RSS of the process; weights = the loaded components' ONNX files)\n"
+);
+console.log(
+  table(
+    ["model", "threads", "memory arena", "load s", "peak RSS MB", "weights MB", "RSS ÷ weights"],
+    results.map((r) => [
+      r.model,
+      r.threads,
+      r.memArena ? "on" : "off",
+      (r.loadMs / 1000).toFixed(1),
+      mb(r.peakRssBytes),
+      mb(r.weightBytes),
+      (r.peakRssBytes / r.weightBytes).toFixed(2),
+    ])
+  )
+);
 const checked = results.filter((r) => r.unetCheck && torchResults.has(r.model));
 if (checked.length) {
-  console.log("\nUNet step on the same weights and input (batch 1), ONNX Runtime vs PyTorch eager: wall and CPU time, ms\n");
-  console.log(table(
-    ["model", "threads", "ORT", "ORT cpu", "PyTorch eager", "eager cpu", "eager ÷ ORT", "cpu: eager ÷ ORT", "max |ORT − eager| ÷ max |eager|"],
-    checked.map((r) => {
-      const eager = torchResults.get(r.model)!.threads[String(r.threadsAsked ?? 2)];
-      const u = r.unetCheck!;
-      return [r.model, r.threads, ms(u.medianMs), ms(u.cpuMs), ms(eager.median_ms), ms(eager.cpu_ms), (eager.median_ms / u.medianMs).toFixed(2), (eager.cpu_ms / u.cpuMs).toFixed(2), u.relError.toExponential(1)];
-    }),
-  ));
-  for (const [name, t] of torchResults) console.log(`\n${name}: PyTorch ${t.torch}, ${t.parameters.toLocaleString("en")} UNet parameters, PyTorch peak RSS ${t.peak_rss_mb} MB`);
+  console.log(
+    "\nUNet step on the same weights and input (batch 1), ONNX Runtime vs PyTorch eager: wall and CPU time, ms\n"
+  );
+  console.log(
+    table(
+      [
+        "model",
+        "threads",
+        "ORT",
+        "ORT cpu",
+        "PyTorch eager",
+        "eager cpu",
+        "eager ÷ ORT",
+        "cpu: eager ÷ ORT",
+        "max |ORT − eager| ÷ max |eager|",
+      ],
+      checked.map((r) => {
+        const eager = torchResults.get(r.model)!.threads[String(r.threadsAsked ?? 2)];
+        const u = r.unetCheck!;
+        return [
+          r.model,
+          r.threads,
+          ms(u.medianMs),
+          ms(u.cpuMs),
+          ms(eager.median_ms),
+          ms(eager.cpu_ms),
+          (eager.median_ms / u.medianMs).toFixed(2),
+          (eager.cpu_ms / u.cpuMs).toFixed(2),
+          u.relError.toExponential(1),
+        ];
+      })
+    )
+  );
+  for (const [name, t] of torchResults)
+    console.log(
+      `\n${name}: PyTorch ${t.torch}, ${t.parameters.toLocaleString("en")} UNet parameters, PyTorch peak RSS ${t.peak_rss_mb} MB`
+    );
 }

@@ -30,7 +30,10 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 const { configs } = await readConfigs({ $0: "", _: [], selectProjects: ["unit"] }, [root]);
 // @swc/jest with the options in jest.config.js; ts-jest transpiling only (tsconfig's isolatedModules).
 const swcOptions = configs[0].transform.find(([pattern]) => pattern === "^.+\\.tsx?$")?.[2];
-const candidates: Record<string, Record<string, unknown>> = { "@swc/jest": swcOptions ?? {}, "ts-jest": { useESM: true } };
+const candidates: Record<string, Record<string, unknown>> = {
+  "@swc/jest": swcOptions ?? {},
+  "ts-jest": { useESM: true },
+};
 console.log(`${files.length} files, ${kib.toFixed(0)} KiB\n`);
 console.log("transformer  | first file (loads it) | all files   | per file");
 console.log("-------------|-----------------------|-------------|---------");
@@ -42,14 +45,31 @@ for (const name of names) {
     console.log(`${name.padEnd(12)} | not installed`);
     continue;
   }
-  const config = { ...configs[0], cache: false, transform: [["^.+\\.tsx?$", path, candidates[name] ?? {}]] as [string, string, Record<string, unknown>][] };
+  const config = {
+    ...configs[0],
+    cache: false,
+    transform: [["^.+\\.tsx?$", path, candidates[name] ?? {}]] as [
+      string,
+      string,
+      Record<string, unknown>,
+    ][],
+  };
   const transformer = await createScriptTransformer(config);
-  const options = { instrument: false, supportsDynamicImport: true, supportsExportNamespaceFrom: true, supportsStaticESM: true, supportsTopLevelAwait: true };
+  const options = {
+    instrument: false,
+    supportsDynamicImport: true,
+    supportsExportNamespaceFrom: true,
+    supportsStaticESM: true,
+    supportsTopLevelAwait: true,
+  };
   let start = process.cpuUsage();
   transformer.transformSource(files[0], readFileSync(files[0], "utf8"), options);
   const first = cpuMs(start);
   start = process.cpuUsage();
-  for (const file of files.slice(1)) transformer.transformSource(file, readFileSync(file, "utf8"), options);
+  for (const file of files.slice(1))
+    transformer.transformSource(file, readFileSync(file, "utf8"), options);
   const rest = cpuMs(start);
-  console.log(`${name.padEnd(12)} | ${`${first.toFixed(0)} ms`.padStart(21)} | ${`${rest.toFixed(0)} ms`.padStart(11)} | ${(rest / (files.length - 1)).toFixed(1)} ms`);
+  console.log(
+    `${name.padEnd(12)} | ${`${first.toFixed(0)} ms`.padStart(21)} | ${`${rest.toFixed(0)} ms`.padStart(11)} | ${(rest / (files.length - 1)).toFixed(1)} ms`
+  );
 }

@@ -27,7 +27,8 @@ for (let i = 0; i < runs; i++) {
   times.push(performance.now() - t);
 }
 times.sort((a, b) => a - b);
-const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
+const pct = (p: number) =>
+  times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
 
 console.log(`image checker, ${size}×${size} RGB input resized to 224×224, ${runs} timed runs`);
 console.log(`model load          ${loadMs.toFixed(0)} ms`);

@@ -16,7 +16,12 @@ const batches = Number(process.argv[2] ?? 1);
 const seeds = 8 * batches;
 // The model card's sample prompts, and a few more with warm light and plain photo words.
 const prompts = [
-  ...(JSON.parse(readFileSync(join(import.meta.dirname, "..", "models", "training", "landscapes", "sample_prompts.json"), "utf8")) as string[]),
+  ...(JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, "..", "models", "training", "landscapes", "sample_prompts.json"),
+      "utf8"
+    )
+  ) as string[]),
   "pink sky over a calm lake at dawn",
   "warm evening light on the plains, sunset",
   "a photo of a beautiful landscape, 4k",
@@ -31,7 +36,9 @@ const settings: Array<[string, Partial<GenerateRequest>]> = [
 
 const model = await loadModel(resolveModelDir(undefined), { device: "cpu" });
 const checker = await loadImageChecker();
-console.log(`${model.dir}: ${prompts.length} prompts × ${seeds} seeds at the native 128×128, as the service checks them (before upscaling)\n`);
+console.log(
+  `${model.dir}: ${prompts.length} prompts × ${seeds} seeds at the native 128×128, as the service checks them (before upscaling)\n`
+);
 console.log(tallyHeader("setting"));
 for (const [name, extra] of settings) {
   const tally = new WithheldTally(checker);

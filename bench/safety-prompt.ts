@@ -34,14 +34,20 @@ const timeOf = (text: string) => {
   }
   return runs.sort((a, b) => a - b)[Math.floor(runs.length / 2)];
 };
-const longest = filler.repeat(Math.ceil(MAX_PROMPT_LENGTH / filler.length)).slice(0, MAX_PROMPT_LENGTH);
+const longest = filler
+  .repeat(Math.ceil(MAX_PROMPT_LENGTH / filler.length))
+  .slice(0, MAX_PROMPT_LENGTH);
 const huge = filler.repeat(Math.ceil(100_000 / filler.length)).slice(0, 100_000);
 
-const row = (what: string, value: string) => console.log(`| ${what.padEnd(46)} | ${value.padStart(12)} |`);
+const row = (what: string, value: string) =>
+  console.log(`| ${what.padEnd(46)} | ${value.padStart(12)} |`);
 console.log(`| ${"step".padEnd(46)} | ${"time".padStart(12)} |`);
 console.log(`| ${"-".repeat(46)} | ${"-".repeat(12)} |`);
 row("load and compile the data files", `${loadMs.toFixed(0)} ms`);
 row(`evaluation-set prompt, median (${prompts.length} × ${rounds})`, `${pct(0.5).toFixed(3)} ms`);
 row("evaluation-set prompt, p90", `${pct(0.9).toFixed(3)} ms`);
-row(`longest prompt the API accepts (${MAX_PROMPT_LENGTH} chars)`, `${timeOf(longest).toFixed(1)} ms`);
+row(
+  `longest prompt the API accepts (${MAX_PROMPT_LENGTH} chars)`,
+  `${timeOf(longest).toFixed(1)} ms`
+);
 row("100 kB of prompt text", `${timeOf(huge).toFixed(0)} ms`);

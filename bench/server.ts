@@ -47,7 +47,10 @@ async function measure(url: string, clients: number) {
         const res = await fetch(`${url}/v1/images/generations`, {
           method: "POST",
           headers: { "content-type": "application/json" },
-          body: JSON.stringify({ prompt: `a lake at sunrise, hills ${i % 7}`, size: `${values.size}x${values.size}` }),
+          body: JSON.stringify({
+            prompt: `a lake at sunrise, hills ${i % 7}`,
+            size: `${values.size}x${values.size}`,
+          }),
         });
         const body = await res.text();
         if (res.ok) latencies.push(performance.now() - t0);
@@ -56,10 +59,15 @@ async function measure(url: string, clients: number) {
           reasons.add(`${res.status} ${body.slice(0, 200)}`);
         }
       }
-    }),
+    })
   );
   const seconds = (performance.now() - started) / 1000;
-  return { rps: latencies.length / seconds, p50: percentile(latencies, 50), p95: percentile(latencies, 95), failures };
+  return {
+    rps: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    failures,
+  };
 }
 
 const reasons = new Set<string>();
@@ -70,27 +78,32 @@ async function levelsOn(url: string, label: string[]): Promise<void> {
   await measure(url, 1); // warm-up
   for (const clients of levels) {
     const r = await measure(url, clients);
-    rows.push([...label, String(clients), r.rps.toFixed(2), r.p50.toFixed(0), r.p95.toFixed(0), String(r.failures)]);
+    rows.push([
+      ...label,
+      String(clients),
+      r.rps.toFixed(2),
+      r.p50.toFixed(0),
+      r.p95.toFixed(0),
+      String(r.failures),
+    ]);
   }
 }
 
 async function singleProcess(): Promise<void> {
   for (const batching of [false, true]) {
     const dataDir = mkdtempSync(join(tmpdir(), "lumen-bench-"));
-    const config = loadConfig(
-      {
-        http: true,
-        host: "127.0.0.1",
-        port: 0,
-        dataDir,
-        logLevel: "silent",
-        maxBatchImages: batching ? 8 : 1,
-        maxQueue: 1000,
-        rateLimitMax: 100_000,
-        ...(values.model ? { model: values.model } : {}),
-        ...(values["models-dir"] ? { modelsDir: values["models-dir"] } : {}),
-      },
-    );
+    const config = loadConfig({
+      http: true,
+      host: "127.0.0.1",
+      port: 0,
+      dataDir,
+      logLevel: "silent",
+      maxBatchImages: batching ? 8 : 1,
+      maxQueue: 1000,
+      rateLimitMax: 100_000,
+      ...(values.model ? { model: values.model } : {}),
+      ...(values["models-dir"] ? { modelsDir: values["models-dir"] } : {}),
+    });
     const server = await startServer(config);
     await server.ready;
     await levelsOn(server.url, [config.model, batching ? "on" : "off"]);
@@ -119,12 +132,18 @@ async function scaledOut(counts: number[]): Promise<void> {
     const nodes: ServerProcess[] = [];
     try {
       const spawn = async (role: string, i: number) => {
-        const node = await spawnServer({ dataDir: mkdtempSync(join(work, `${role}${i}-`)), env: { ...env, LUMEN_ROLE: role } });
+        const node = await spawnServer({
+          dataDir: mkdtempSync(join(work, `${role}${i}-`)),
+          env: { ...env, LUMEN_ROLE: role },
+        });
         nodes.push(node);
         await node.waitReady(300_000);
         return node;
       };
-      const [api] = await Promise.all([spawn("api", 0), ...Array.from({ length: workers }, (_, i) => spawn("worker", i))]);
+      const [api] = await Promise.all([
+        spawn("api", 0),
+        ...Array.from({ length: workers }, (_, i) => spawn("worker", i)),
+      ]);
       await levelsOn(api.url, [model, String(workers)]);
     } finally {
       await Promise.all(nodes.map((n) => n.kill().catch(() => undefined)));
@@ -138,9 +157,21 @@ const workerCounts = values.workers?.split(",").map(Number);
 if (workerCounts) await scaledOut(workerCounts);
 else await singleProcess();
 
-const setup = workerCounts ? "1 API node and N worker processes on Redis + PostgreSQL, batching on" : "one process";
-console.log(`${total} requests per level, ${values.size}×${values.size}, POST /v1/images/generations over loopback HTTP; ${setup}\n`);
-const header = ["model", workerCounts ? "workers" : "batching", "clients", "req/s", "p50 ms", "p95 ms", "failed"];
+const setup = workerCounts
+  ? "1 API node and N worker processes on Redis + PostgreSQL, batching on"
+  : "one process";
+console.log(
+  `${total} requests per level, ${values.size}×${values.size}, POST /v1/images/generations over loopback HTTP; ${setup}\n`
+);
+const header = [
+  "model",
+  workerCounts ? "workers" : "batching",
+  "clients",
+  "req/s",
+  "p50 ms",
+  "p95 ms",
+  "failed",
+];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
 console.log(line(header));

@@ -7,7 +7,16 @@
 // workers on one machine) each import the chunks of the build they began with, even while another
 // one builds the next. Builds unused for a day are removed.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { pathToFileURL } from "node:url";
 
@@ -43,11 +52,17 @@ const sourceLocation = {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
       // Every build folder lies directly in the cache folder: one relative path serves them all.
       const rel = (p) => JSON.stringify(relative(join(cache, "build"), p).split(sep).join("/"));
-      let contents = readFileSync(args.path, "utf8").replaceAll("import.meta.url", `new URL(${rel(args.path)}, import.meta.url).href`);
+      let contents = readFileSync(args.path, "utf8").replaceAll(
+        "import.meta.url",
+        `new URL(${rel(args.path)}, import.meta.url).href`
+      );
       if (contents.includes("import.meta.dirname")) {
         contents =
           'import { fileURLToPath as __lumenPath } from "node:url";\n' +
-          contents.replaceAll("import.meta.dirname", `__lumenPath(new URL(${rel(dirname(args.path))}, import.meta.url))`);
+          contents.replaceAll(
+            "import.meta.dirname",
+            `__lumenPath(new URL(${rel(dirname(args.path))}, import.meta.url))`
+          );
       }
       return { contents, loader: "ts" };
     });
@@ -76,7 +91,8 @@ function prune(keep) {
     const path = join(cache, e.name);
     if (path === keep) continue;
     try {
-      if (Date.now() - statSync(path).mtimeMs > DAY_MS) rmSync(path, { recursive: true, force: true });
+      if (Date.now() - statSync(path).mtimeMs > DAY_MS)
+        rmSync(path, { recursive: true, force: true });
     } catch {
       // Another run removed it first.
     }

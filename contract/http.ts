@@ -24,26 +24,47 @@ export const GenerationRequest = z
     n: z.number().int().min(1).max(4).default(1),
     width: side.optional(),
     height: side.optional(),
-    aspect: z.enum(aspects).optional().describe("square 1:1, landscape 4:3, wide 16:9 (slides), portrait 3:4"),
+    aspect: z
+      .enum(aspects)
+      .optional()
+      .describe("square 1:1, landscape 4:3, wide 16:9 (slides), portrait 3:4"),
     steps: z.number().int().min(1).max(50).optional(),
     guidance: z.number().min(0).max(20).optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     style: z.enum(styles).default("none"),
     model: z.string().min(1).max(100).optional(),
     image: z
       .string()
       .regex(/^data:/, "image must be a data: URL (data:image/png;base64,…)")
       .optional()
-      .describe("a picture to start from, as a data: URL of a PNG, JPEG or WebP file; needs a model that can encode pictures"),
-    strength: z.number().gt(0).max(1).optional().describe("with image: how far from the picture to go, above 0 to 1 (default 0.8)"),
+      .describe(
+        "a picture to start from, as a data: URL of a PNG, JPEG or WebP file; needs a model that can encode pictures"
+      ),
+    strength: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe("with image: how far from the picture to go, above 0 to 1 (default 0.8)"),
   })
   .strict()
-  .refine((r) => r.strength === undefined || r.image !== undefined, { message: "strength needs an image to start from", path: ["strength"] })
+  .refine((r) => r.strength === undefined || r.image !== undefined, {
+    message: "strength needs an image to start from",
+    path: ["strength"],
+  })
   .refine((r) => (r.width === undefined) === (r.height === undefined), {
     message: "width and height must be given together",
     path: ["width"],
   })
-  .refine((r) => !(r.aspect && r.width), { message: "give either aspect or width/height, not both", path: ["aspect"] });
+  .refine((r) => !(r.aspect && r.width), {
+    message: "give either aspect or width/height, not both",
+    path: ["aspect"],
+  });
 export type GenerationRequest = z.input<typeof GenerationRequest>;
 export type ParsedGenerationRequest = z.output<typeof GenerationRequest>;
 
@@ -53,8 +74,13 @@ export type ParsedGenerationRequest = z.output<typeof GenerationRequest>;
  */
 export const Notice = z.object({
   code: z.literal("unknown_words"),
-  words: z.array(z.string()).min(1).describe("the words, as the tokenizer normalises them, each once"),
-  message: z.string().describe("one sentence for people: what the model paints and the words it doesn't know"),
+  words: z
+    .array(z.string())
+    .min(1)
+    .describe("the words, as the tokenizer normalises them, each once"),
+  message: z
+    .string()
+    .describe("one sentence for people: what the model paints and the words it doesn't know"),
 });
 export type Notice = z.infer<typeof Notice>;
 
@@ -68,9 +94,21 @@ export const GenerationAccepted = z.object({
 });
 export type GenerationAccepted = z.infer<typeof GenerationAccepted>;
 
-export const generationStatuses = ["queued", "running", "done", "blocked", "cancelled", "failed"] as const;
+export const generationStatuses = [
+  "queued",
+  "running",
+  "done",
+  "blocked",
+  "cancelled",
+  "failed",
+] as const;
 export type GenerationStatus = (typeof generationStatuses)[number];
-export const finishedStatuses: readonly GenerationStatus[] = ["done", "blocked", "cancelled", "failed"];
+export const finishedStatuses: readonly GenerationStatus[] = [
+  "done",
+  "blocked",
+  "cancelled",
+  "failed",
+];
 
 /** An image of a generation as history shows it; blocked images have no file. */
 export const ImageSummary = z.object({
@@ -103,7 +141,13 @@ export type Generation = z.infer<typeof Generation>;
 
 /** GET /api/generations: this client's generations, newest first, a page at a time. */
 export const GenerationListQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).optional().describe("page size (default 20; the server clamps other values to 1–100)"),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe("page size (default 20; the server clamps other values to 1–100)"),
   before: z.string().optional().describe("the id of the last generation of the previous page"),
 });
 
@@ -112,7 +156,15 @@ export type GenerationEvent =
   | { type: "queued"; position: number }
   | { type: "started"; steps: number; n: number }
   | { type: "step"; step: number; steps: number; previews?: string[] /* data: URLs, small */ }
-  | { type: "image"; id: string; index: number; seed: number; url: string; width: number; height: number }
+  | {
+      type: "image";
+      id: string;
+      index: number;
+      seed: number;
+      url: string;
+      width: number;
+      height: number;
+    }
   | { type: "blocked"; category: string; index?: number; message: string }
   | { type: "done"; status: GenerationStatus; notices?: Notice[] }
   | { type: "error"; code: string; message: string };
@@ -131,7 +183,9 @@ export interface Policy {
   rateLimit: { windowSeconds: number; max: number };
   storePrompts: boolean;
   retentionDays: number;
-  auth: { required: false } | { required: true; provider: "entra"; clientId: string | null; audience: string };
+  auth:
+    | { required: false }
+    | { required: true; provider: "entra"; clientId: string | null; audience: string };
   /** The arena is on: the policy allows it and there are two or more contenders. */
   arena: { enabled: boolean };
 }
@@ -254,5 +308,11 @@ export const errorCodes = {
 export type ErrorCode = keyof typeof errorCodes;
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; requestId: string; type?: string; param?: string | null };
+  error: {
+    code: ErrorCode;
+    message: string;
+    requestId: string;
+    type?: string;
+    param?: string | null;
+  };
 }

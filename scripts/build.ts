@@ -15,10 +15,17 @@ function run(args: string[]): void {
 run([join(root, "node_modules", "webpack-cli", "bin", "cli.js"), "--mode", "production"]);
 const url = process.env.LUMEN_PUBLIC_URL?.trim();
 if (url) {
-  run([join(root, "bin", "lumen.js"), "manifest", "--url", url, "--out", join(dist, "manifest.xml")]);
+  run([
+    join(root, "bin", "lumen.js"),
+    "manifest",
+    "--url",
+    url,
+    "--out",
+    join(dist, "manifest.xml"),
+  ]);
 } else {
   console.log(
     "dist/manifest.xml points at https://localhost:3000 (development). For a deployment, build with\n" +
-      "  LUMEN_PUBLIC_URL=https://images.example.org npm run build",
+      "  LUMEN_PUBLIC_URL=https://images.example.org npm run build"
   );
 }

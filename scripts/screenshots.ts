@@ -18,7 +18,11 @@ try {
   await pane.getByRole("combobox", { name: "Style" }).selectOption("photo");
   await pane.getByRole("button", { name: "Generate" }).click();
   await pane.getByTestId("result").nth(1).waitFor({ timeout: 120_000 });
-  await pane.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every((i) => i.complete && i.naturalWidth > 0));
+  await pane.waitForFunction(() =>
+    Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every(
+      (i) => i.complete && i.naturalWidth > 0
+    )
+  );
   await pane.evaluate(() => window.scrollTo(0, 0));
   await pane.screenshot({ path: join(out, "taskpane.png"), fullPage: true });
 
@@ -28,9 +32,15 @@ try {
   await creator.getByRole("radio", { name: /Landscape, 4:3/ }).click();
   await creator.getByRole("button", { name: "Create" }).click();
   await creator.getByTestId("result").nth(3).waitFor({ timeout: 120_000 });
-  await creator.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every((i) => i.complete && i.naturalWidth > 0));
+  await creator.waitForFunction(() =>
+    Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every(
+      (i) => i.complete && i.naturalWidth > 0
+    )
+  );
   await creator.screenshot({ path: join(out, "creator.png"), fullPage: true });
-  console.log(`docs/images/taskpane.png, docs/images/creator.png (model: ${modelOptions().model ?? "the random-weight test fixture"})`);
+  console.log(
+    `docs/images/taskpane.png, docs/images/creator.png (model: ${modelOptions().model ?? "the random-weight test fixture"})`
+  );
 } finally {
   await browser.close();
   await server.stop();

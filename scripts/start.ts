@@ -39,15 +39,19 @@ function parseTarget(argv: string[]): Target {
   }
   // As in the Office templates, package.json's config.app_to_debug picks the app.
   const app = (values.app ?? process.env.npm_package_config_app_to_debug ?? "word").toLowerCase();
-  if (app !== "word" && app !== "powerpoint") throw new Error(`--app must be word or powerpoint, got "${app}"`);
-  const platform = (positionals[0] as Target["platform"] | undefined) ?? (desktopOffice ? "desktop" : "none");
+  if (app !== "word" && app !== "powerpoint")
+    throw new Error(`--app must be word or powerpoint, got "${app}"`);
+  const platform =
+    (positionals[0] as Target["platform"] | undefined) ?? (desktopOffice ? "desktop" : "none");
   if (platform === "desktop" && !desktopOffice) {
-    throw new Error("desktop Office runs on Windows and macOS only; use `npm run start:web -- --document <url>`");
+    throw new Error(
+      "desktop Office runs on Windows and macOS only; use `npm run start:web -- --document <url>`"
+    );
   }
   if (platform === "web") {
     if (!values.document) {
       throw new Error(
-        "Office on the web needs a document to open: npm run start:web -- --document <url of a Word document or PowerPoint presentation in OneDrive or SharePoint>",
+        "Office on the web needs a document to open: npm run start:web -- --document <url of a Word document or PowerPoint presentation in OneDrive or SharePoint>"
       );
     }
     let url: URL;
@@ -56,7 +60,8 @@ function parseTarget(argv: string[]): Target {
     } catch {
       throw new Error(`--document "${values.document}" is not a URL`);
     }
-    if (url.protocol !== "https:") throw new Error("--document must be an https URL of a document in OneDrive or SharePoint");
+    if (url.protocol !== "https:")
+      throw new Error("--document must be an https URL of a document in OneDrive or SharePoint");
   }
   return { platform, app, document: values.document };
 }
@@ -69,7 +74,11 @@ function bin(name: string): string {
 function installDevCerts(): void {
   if (existsSync(join(homedir(), ".office-addin-dev-certs", "localhost.crt"))) return;
   say("lumen: installing a trusted localhost certificate (office-addin-dev-certs install)");
-  spawnSync(bin("office-addin-dev-certs"), ["install"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  spawnSync(bin("office-addin-dev-certs"), ["install"], {
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
 }
 
 function say(line = ""): void {
@@ -93,14 +102,18 @@ function readyStatus(): Promise<number> {
 function build(): void {
   say("lumen: building the add-in (development) into dist/");
   const webpack = join(root, "node_modules", "webpack-cli", "bin", "cli.js");
-  const result = spawnSync(process.execPath, [webpack, "--mode", "development"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+  const result = spawnSync(process.execPath, [webpack, "--mode", "development"], {
+    cwd: root,
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   if (result.status !== 0) throw new Error("the add-in build failed (see above)");
 }
 
 async function waitUntilReady(server: ReturnType<typeof spawn>): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`lumen serve exited with code ${server.exitCode} before it was ready`);
+    if (server.exitCode !== null)
+      throw new Error(`lumen serve exited with code ${server.exitCode} before it was ready`);
     if ((await readyStatus()) === 200) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -115,19 +128,29 @@ function sideload(target: Target): void {
   say(`  Image Creator:  ${origin}/creator.html`);
   say();
   if (target.platform === "none") {
-    say("Office desktop does not run on Linux. Sideload into Office on the web instead, either with");
+    say(
+      "Office desktop does not run on Linux. Sideload into Office on the web instead, either with"
+    );
     say("  npm run start:web -- --document <url of a document in OneDrive or SharePoint>");
     say("or by hand:");
     say("  1. Open a document in Word (or a presentation in PowerPoint) at https://www.office.com");
     say("  2. Home → Add-ins → More Add-ins (or Insert → Add-ins) → My Add-ins → Upload My Add-in");
     say(`  3. Choose ${manifest}`);
-    say(`  The browser must trust the certificate of ${origin}: open ${origin}/readyz once and accept it,`);
+    say(
+      `  The browser must trust the certificate of ${origin}: open ${origin}/readyz once and accept it,`
+    );
     say("  or import the certificate named in the server's log into your browser's trusted roots.");
   } else {
     const args = ["start", "manifest.xml", target.platform, "--app", target.app];
     if (target.document) args.push("--document", target.document);
-    say(`Sideloading into ${target.app === "word" ? "Word" : "PowerPoint"}: office-addin-debugging ${args.join(" ")}`);
-    spawnSync(bin("office-addin-debugging"), args, { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+    say(
+      `Sideloading into ${target.app === "word" ? "Word" : "PowerPoint"}: office-addin-debugging ${args.join(" ")}`
+    );
+    spawnSync(bin("office-addin-debugging"), args, {
+      cwd: root,
+      stdio: "inherit",
+      shell: process.platform === "win32",
+    });
   }
   say();
   say("Stop with Ctrl+C, or `npm stop` from another terminal.");
@@ -142,7 +165,10 @@ async function main(): Promise<void> {
   build();
   if (target.platform === "desktop" && !http) installDevCerts();
   mkdirSync(join(pidFile, ".."), { recursive: true });
-  const server = spawn(process.execPath, [join(root, "bin", "lumen.js"), "serve"], { cwd: root, stdio: "inherit" });
+  const server = spawn(process.execPath, [join(root, "bin", "lumen.js"), "serve"], {
+    cwd: root,
+    stdio: "inherit",
+  });
   writeFileSync(pidFile, JSON.stringify({ server: server.pid, launcher: process.pid, origin }));
   const cleanUp = () => rmSync(pidFile, { force: true });
   const stop = () => server.kill("SIGTERM");

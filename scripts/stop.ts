@@ -18,10 +18,13 @@ async function main(): Promise<void> {
   // SIGTERM lets running generations finish, then the server exits and `npm start` with it.
   process.kill(pids.server, "SIGTERM");
   const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (isRunning(pids.server) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  while (isRunning(pids.server) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 200));
   if (isRunning(pids.server)) {
     process.kill(pids.server, "SIGKILL");
-    console.log(`lumen: server (pid ${pids.server}) did not stop in ${STOP_TIMEOUT_MS / 1000} s; killed it`);
+    console.log(
+      `lumen: server (pid ${pids.server}) did not stop in ${STOP_TIMEOUT_MS / 1000} s; killed it`
+    );
   } else {
     console.log(`lumen: stopped the server at ${pids.origin} (pid ${pids.server})`);
   }
@@ -30,9 +33,18 @@ async function main(): Promise<void> {
 
 function unregisterSideload(): void {
   if (process.platform !== "win32" && process.platform !== "darwin") return;
-  const debugging = join(root, "node_modules", ".bin", process.platform === "win32" ? "office-addin-debugging.cmd" : "office-addin-debugging");
+  const debugging = join(
+    root,
+    "node_modules",
+    ".bin",
+    process.platform === "win32" ? "office-addin-debugging.cmd" : "office-addin-debugging"
+  );
   if (!existsSync(debugging)) return;
-  spawnSync(debugging, ["stop", "manifest.xml"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  spawnSync(debugging, ["stop", "manifest.xml"], {
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
+  });
 }
 
 await main();

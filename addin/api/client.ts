@@ -24,7 +24,12 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: ErrorCode | "unknown",
     message: string,
-    readonly extra: { category?: string; retryAfterSeconds?: number; requestId?: string; param?: string } = {},
+    readonly extra: {
+      category?: string;
+      retryAfterSeconds?: number;
+      requestId?: string;
+      param?: string;
+    } = {}
   ) {
     super(message);
     this.name = "ApiError";
@@ -67,12 +72,17 @@ async function toApiError(response: Response): Promise<ApiError> {
     // Not our error shape (a proxy's page): the status is all there is.
   }
   const error = body.error;
-  return new ApiError(response.status, error?.code ?? "unknown", error?.message ?? `The server answered ${response.status} ${response.statusText}.`, {
-    category: error?.category,
-    retryAfterSeconds: parseRetryAfter(response.headers.get("Retry-After")),
-    requestId: error?.requestId ?? response.headers.get("X-Request-Id") ?? undefined,
-    param: error?.param ?? undefined,
-  });
+  return new ApiError(
+    response.status,
+    error?.code ?? "unknown",
+    error?.message ?? `The server answered ${response.status} ${response.statusText}.`,
+    {
+      category: error?.category,
+      retryAfterSeconds: parseRetryAfter(response.headers.get("Retry-After")),
+      requestId: error?.requestId ?? response.headers.get("X-Request-Id") ?? undefined,
+      param: error?.param ?? undefined,
+    }
+  );
 }
 
 /**
@@ -81,7 +91,10 @@ async function toApiError(response: Response): Promise<ApiError> {
  * field (a model the organisation does not allow), not of the account.
  */
 export function isSignInRefusal(error: unknown): error is ApiError {
-  return error instanceof ApiError && (error.status === 401 || (error.status === 403 && !error.extra.param));
+  return (
+    error instanceof ApiError &&
+    (error.status === 401 || (error.status === 403 && !error.extra.param))
+  );
 }
 
 /** Where the bearer token comes from; the sign-in session in the add-in, a stub in tests. */
@@ -96,15 +109,27 @@ export interface TokenProvider {
 
 const NO_SIGN_IN: TokenProvider = { getToken: async () => undefined, invalidate: () => {} };
 
-const EVENT_TYPES = new Set<string>(["queued", "started", "step", "image", "blocked", "done", "error"]);
+const EVENT_TYPES = new Set<string>([
+  "queued",
+  "started",
+  "step",
+  "image",
+  "blocked",
+  "done",
+  "error",
+]);
 
 export class LumenClient {
   constructor(
     readonly baseUrl = "",
-    private readonly tokens: TokenProvider = NO_SIGN_IN,
+    private readonly tokens: TokenProvider = NO_SIGN_IN
   ) {}
 
-  private async send(path: string, init: RequestInit, token: string | undefined): Promise<Response> {
+  private async send(
+    path: string,
+    init: RequestInit,
+    token: string | undefined
+  ): Promise<Response> {
     const headers = new Headers(init.headers);
     if (token) headers.set("Authorization", `Bearer ${token}`);
     try {
@@ -116,7 +141,11 @@ export class LumenClient {
   }
 
   /** One call; a 401 on a token that was sent gets one retry with a freshly acquired token. */
-  private async request(path: string, init: RequestInit = {}, { signIn = true } = {}): Promise<Response> {
+  private async request(
+    path: string,
+    init: RequestInit = {},
+    { signIn = true } = {}
+  ): Promise<Response> {
     let token = signIn ? await this.tokens.getToken() : undefined;
     let response = await this.send(path, init, token);
     if (response.status === 401 && token) {
@@ -133,7 +162,11 @@ export class LumenClient {
   }
 
   private json(path: string, body: unknown, method = "POST"): Promise<Response> {
-    return this.request(path, { method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    return this.request(path, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
   }
 
   /** What the organisation allows and how to sign in; readable without signing in. */
@@ -150,7 +183,9 @@ export class LumenClient {
 
   async createGeneration(request: GenerationRequest): Promise<CreatedGeneration> {
     const response = await this.json("/api/generations", request);
-    const { id, position, notices } = (await response.json()) as Partial<GenerationAccepted> & { id: string };
+    const { id, position, notices } = (await response.json()) as Partial<GenerationAccepted> & {
+      id: string;
+    };
     return { id, position: position ?? 0, notices: notices ?? [] };
   }
 
@@ -174,12 +209,16 @@ export class LumenClient {
   }
 
   async vote(battleId: string, winner: ArenaWinner): Promise<ArenaReveal> {
-    const response = await this.json(`/api/arena/battles/${encodeURIComponent(battleId)}/vote`, { winner });
+    const response = await this.json(`/api/arena/battles/${encodeURIComponent(battleId)}/vote`, {
+      winner,
+    });
     return response.json();
   }
 
   async leaderboard(category?: string): Promise<ArenaLeaderboard> {
-    const response = await this.request(`/api/arena/leaderboard${category ? `?category=${encodeURIComponent(category)}` : ""}`);
+    const response = await this.request(
+      `/api/arena/leaderboard${category ? `?category=${encodeURIComponent(category)}` : ""}`
+    );
     return response.json();
   }
 
@@ -206,7 +245,10 @@ export class LumenClient {
     return this.baseUrl + this.imagePath(id, options);
   }
 
-  async imageBlob(id: string, options: { format?: ImageFormat; size?: number; signal?: AbortSignal } = {}): Promise<Blob> {
+  async imageBlob(
+    id: string,
+    options: { format?: ImageFormat; size?: number; signal?: AbortSignal } = {}
+  ): Promise<Blob> {
     const response = await this.request(this.imagePath(id, options), { signal: options.signal });
     return response.blob();
   }
@@ -221,13 +263,20 @@ export class LumenClient {
    * stops listening. `onLost` is called once reconnecting has failed, with the last error
    * (an ApiError when the server refused, e.g. sign-in).
    */
-  followGeneration(id: string, onEvent: (event: GenerationEvent) => void, onLost: (error?: unknown) => void): () => void {
+  followGeneration(
+    id: string,
+    onEvent: (event: GenerationEvent) => void,
+    onLost: (error?: unknown) => void
+  ): () => void {
     const path = `/api/generations/${encodeURIComponent(id)}/events`;
     return followEventStream({
       open: (signal, lastEventId) =>
         this.request(path, {
           signal,
-          headers: { accept: "text/event-stream", ...(lastEventId !== undefined ? { "last-event-id": lastEventId } : {}) },
+          headers: {
+            accept: "text/event-stream",
+            ...(lastEventId !== undefined ? { "last-event-id": lastEventId } : {}),
+          },
         }),
       onMessage: (message) => {
         if (!message.event || !EVENT_TYPES.has(message.event)) return false;

@@ -23,7 +23,9 @@ export interface EventStreamOptions {
 /** An HTTP refusal (4xx other than 408/429) won't change by asking again. */
 function isPermanent(error: unknown): boolean {
   const status = (error as { status?: unknown })?.status;
-  return typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429;
+  return (
+    typeof status === "number" && status >= 400 && status < 500 && status !== 408 && status !== 429
+  );
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -26,7 +26,14 @@ import { WidePage } from "../shared/components/WidePage";
 import { useLumen, useSession } from "../shared/context";
 import { categoryName } from "../shared/generation";
 import { usePathSource } from "../shared/useImageSource";
-import { arenaAnnouncement, arenaReducer, initialArena, isBusy, VOTE_LABELS, type ArenaState } from "./state";
+import {
+  arenaAnnouncement,
+  arenaReducer,
+  initialArena,
+  isBusy,
+  VOTE_LABELS,
+  type ArenaState,
+} from "./state";
 
 const useStyles = makeStyles({
   composer: {
@@ -39,10 +46,19 @@ const useStyles = makeStyles({
     boxShadow: tokens.shadow8,
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
   },
-  promptRow: { display: "grid", gridTemplateColumns: "1fr auto", gap: tokens.spacingHorizontalM, alignItems: "end" },
+  promptRow: {
+    display: "grid",
+    gridTemplateColumns: "1fr auto",
+    gap: tokens.spacingHorizontalM,
+    alignItems: "end",
+  },
   start: { height: "64px", minWidth: "148px", marginBottom: "22px" },
   battle: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL },
-  pictures: { display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(260px, 1fr))", gap: tokens.spacingHorizontalXL },
+  pictures: {
+    display: "grid",
+    gridTemplateColumns: "repeat(auto-fit, minmax(260px, 1fr))",
+    gap: tokens.spacingHorizontalXL,
+  },
   figure: { margin: 0, display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS },
   picture: {
     width: "100%",
@@ -52,8 +68,18 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground3,
     display: "block",
   },
-  caption: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalS, minHeight: "28px" },
-  votes: { display: "flex", flexWrap: "wrap", gap: tokens.spacingHorizontalM, justifyContent: "center" },
+  caption: {
+    display: "flex",
+    alignItems: "center",
+    gap: tokens.spacingHorizontalS,
+    minHeight: "28px",
+  },
+  votes: {
+    display: "flex",
+    flexWrap: "wrap",
+    gap: tokens.spacingHorizontalM,
+    justifyContent: "center",
+  },
   heading: { ...typographyStyles.subtitle1, margin: 0, outlineStyle: "none" },
   painting: { padding: tokens.spacingVerticalXXL },
 });
@@ -63,13 +89,30 @@ const SIDES = [
   { side: "right", letter: "B" },
 ] as const;
 
-function Picture({ path, letter, prompt, contender, preferred }: { path: string; letter: string; prompt: string; contender?: string; preferred: boolean }) {
+function Picture({
+  path,
+  letter,
+  prompt,
+  contender,
+  preferred,
+}: {
+  path: string;
+  letter: string;
+  prompt: string;
+  contender?: string;
+  preferred: boolean;
+}) {
   const styles = useStyles();
   const { src, failed } = usePathSource(path);
   return (
     <Card>
       <figure className={styles.figure} data-testid={`picture-${letter}`}>
-        <img className={styles.picture} src={src} alt={`Picture ${letter} of “${prompt}”`} data-state={src ? "loaded" : failed ? "failed" : "loading"} />
+        <img
+          className={styles.picture}
+          src={src}
+          alt={`Picture ${letter} of “${prompt}”`}
+          data-state={src ? "loaded" : failed ? "failed" : "loading"}
+        />
         <figcaption className={styles.caption}>
           <Text weight="semibold">Picture {letter}</Text>
           {contender && <Text data-testid={`contender-${letter}`}>by {contender}</Text>}
@@ -120,7 +163,9 @@ function Problem({ state, onRetry }: { state: ArenaState; onRetry(): void }) {
       return (
         <MessageBar intent="error" layout="multiline" data-testid={`arena-${p.kind}`}>
           <MessageBarBody>
-            <MessageBarTitle>{p.kind === "unreachable" ? "Can't reach Lumen" : "That didn't work"}</MessageBarTitle>
+            <MessageBarTitle>
+              {p.kind === "unreachable" ? "Can't reach Lumen" : "That didn't work"}
+            </MessageBarTitle>
             {p.message}
           </MessageBarBody>
           {state.phase === "stopped" && p.kind !== "invalid" && retry}
@@ -161,7 +206,7 @@ export function Arena() {
     dispatch({ type: "start", prompt: trimmed });
     client.createBattle(trimmed, controller.signal).then(
       (battle) => !controller.signal.aborted && dispatch({ type: "painted", battle }),
-      (error) => !controller.signal.aborted && dispatch({ type: "failed", error }),
+      (error) => !controller.signal.aborted && dispatch({ type: "failed", error })
     );
   };
 
@@ -170,7 +215,7 @@ export function Arena() {
     dispatch({ type: "vote", winner });
     client.vote(state.battle.id, winner).then(
       (reveal) => dispatch({ type: "revealed", reveal }),
-      (error) => dispatch({ type: "failed", error }),
+      (error) => dispatch({ type: "failed", error })
     );
   };
 
@@ -178,7 +223,8 @@ export function Arena() {
     { href: "leaderboard.html", label: "Leaderboard" },
     { href: "creator.html", label: "Image Creator" },
   ];
-  const tagline = "Two pictures, one prompt: pick the better one, and see which model your organisation prefers.";
+  const tagline =
+    "Two pictures, one prompt: pick the better one, and see which model your organisation prefers.";
 
   if (!policy.arena.enabled) {
     return (
@@ -187,8 +233,9 @@ export function Arena() {
         <MessageBar intent="info" layout="multiline" data-testid="arena-off">
           <MessageBarBody>
             <MessageBarTitle>The arena isn't available here</MessageBarTitle>
-            It needs two or more models (or settings of one) to compare, and your organisation's policy can turn it off. You can still create images in
-            the <Link href="creator.html">Image Creator</Link>.
+            It needs two or more models (or settings of one) to compare, and your organisation's
+            policy can turn it off. You can still create images in the{" "}
+            <Link href="creator.html">Image Creator</Link>.
           </MessageBarBody>
         </MessageBar>
       </WidePage>
@@ -197,9 +244,19 @@ export function Arena() {
 
   const battle = state.battle;
   const reveal = state.reveal;
-  const showBattle = battle && (state.phase === "voting" || state.phase === "sending" || state.phase === "revealed" || (state.phase === "stopped" && state.winner));
+  const showBattle =
+    battle &&
+    (state.phase === "voting" ||
+      state.phase === "sending" ||
+      state.phase === "revealed" ||
+      (state.phase === "stopped" && state.winner));
   return (
-    <WidePage title="Lumen Arena" tagline={tagline} links={links} after={<LiveRegion message={arenaAnnouncement(state)} />}>
+    <WidePage
+      title="Lumen Arena"
+      tagline={tagline}
+      links={links}
+      after={<LiveRegion message={arenaAnnouncement(state)} />}
+    >
       <SignInBanner />
       <form
         className={styles.composer}
@@ -239,12 +296,20 @@ export function Arena() {
 
       <Problem state={state} onRetry={() => start(state.prompt)} />
 
-      {state.phase === "painting" && <Spinner className={styles.painting} label="Painting two pictures of your prompt…" data-testid="arena-painting" />}
+      {state.phase === "painting" && (
+        <Spinner
+          className={styles.painting}
+          label="Painting two pictures of your prompt…"
+          data-testid="arena-painting"
+        />
+      )}
 
       {showBattle && battle && (
         <section className={styles.battle} aria-labelledby="battle-question" data-testid="battle">
           <h2 id="battle-question" ref={question} tabIndex={-1} className={styles.heading}>
-            {reveal ? "Thanks — your vote is counted" : `Which picture of “${state.prompt}” is better?`}
+            {reveal
+              ? "Thanks — your vote is counted"
+              : `Which picture of “${state.prompt}” is better?`}
           </h2>
           <div className={styles.pictures}>
             {SIDES.map(({ side, letter }) => (
@@ -267,14 +332,17 @@ export function Arena() {
                   disabled={state.phase !== "voting"}
                   onClick={() => vote(winner)}
                 >
-                  {state.phase === "sending" && state.winner === winner ? "Sending…" : VOTE_LABELS[winner]}
+                  {state.phase === "sending" && state.winner === winner
+                    ? "Sending…"
+                    : VOTE_LABELS[winner]}
                 </Button>
               ))}
             </div>
           ) : (
             <div className={styles.votes}>
               <Text data-testid="reveal">
-                You chose “{VOTE_LABELS[reveal.winner]}”. Picture A was drawn by {reveal.left.contender}, picture B by {reveal.right.contender}.
+                You chose “{VOTE_LABELS[reveal.winner]}”. Picture A was drawn by{" "}
+                {reveal.left.contender}, picture B by {reveal.right.contender}.
               </Text>
               <Button appearance="primary" onClick={() => start(state.prompt)}>
                 Another battle with this prompt

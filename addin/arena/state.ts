@@ -32,15 +32,28 @@ export function arenaReducer(state: ArenaState, action: ArenaAction): ArenaState
     case "painted":
       return { ...state, phase: "voting", battle: action.battle, problem: undefined };
     case "vote":
-      return state.phase === "voting" ? { ...state, phase: "sending", winner: action.winner, problem: undefined } : state;
+      return state.phase === "voting"
+        ? { ...state, phase: "sending", winner: action.winner, problem: undefined }
+        : state;
     case "revealed":
-      return { ...state, phase: "revealed", winner: action.reveal.winner, reveal: action.reveal, problem: undefined };
+      return {
+        ...state,
+        phase: "revealed",
+        winner: action.reveal.winner,
+        reveal: action.reveal,
+        problem: undefined,
+      };
     case "failed": {
       const problem = problemFrom(action.error);
       // A vote that fails leaves the pictures up to vote again, unless it was already counted.
       if (state.phase === "sending") {
         const counted = action.error instanceof ApiError && action.error.code === "already_voted";
-        return { ...state, phase: counted ? "stopped" : "voting", winner: counted ? state.winner : undefined, problem };
+        return {
+          ...state,
+          phase: counted ? "stopped" : "voting",
+          winner: counted ? state.winner : undefined,
+          problem,
+        };
       }
       return { ...state, phase: "stopped", problem };
     }
@@ -64,7 +77,9 @@ export function arenaAnnouncement(state: ArenaState): string {
     case "painting":
       return "Painting two pictures of your prompt…";
     case "voting":
-      return state.problem ? `Your vote wasn't counted: ${state.problem.message}` : "Both pictures are ready. Which one is better?";
+      return state.problem
+        ? `Your vote wasn't counted: ${state.problem.message}`
+        : "Both pictures are ready. Which one is better?";
     case "sending":
       return "Sending your vote…";
     case "revealed": {
@@ -74,7 +89,8 @@ export function arenaAnnouncement(state: ArenaState): string {
     case "stopped": {
       const p = state.problem;
       if (!p) return "";
-      if (p.kind === "blocked") return `Blocked by the content filter (${categoryName(p.category)}). Try another prompt.`;
+      if (p.kind === "blocked")
+        return `Blocked by the content filter (${categoryName(p.category)}). Try another prompt.`;
       return p.message;
     }
   }

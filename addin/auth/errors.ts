@@ -9,9 +9,12 @@ export class SignInError extends Error {
   }
 }
 
-const NETWORK = "Couldn't reach Microsoft sign-in (login.microsoftonline.com). Check the network connection.";
-const TIMED_OUT = "Sign-in didn't finish in time. If the sign-in window showed an error, this computer may not reach login.microsoftonline.com.";
-const BLOCKED = "The browser blocked the sign-in window. Allow pop-ups for this site, then try again.";
+const NETWORK =
+  "Couldn't reach Microsoft sign-in (login.microsoftonline.com). Check the network connection.";
+const TIMED_OUT =
+  "Sign-in didn't finish in time. If the sign-in window showed an error, this computer may not reach login.microsoftonline.com.";
+const BLOCKED =
+  "The browser blocked the sign-in window. Allow pop-ups for this site, then try again.";
 
 /** MSAL's errorCode (or subError) → reason. */
 const MSAL_REASONS: Record<string, string> = {
@@ -31,11 +34,14 @@ const MSAL_REASONS: Record<string, string> = {
 
 /** Office's SSO error codes (OfficeRuntime.auth.getAccessToken) → reason. */
 const OFFICE_REASONS: Record<number, string> = {
-  13001: "You're not signed in to Office. Sign in with your work or school account, then try again.",
+  13001:
+    "You're not signed in to Office. Sign in with your work or school account, then try again.",
   13002: "Sign-in was cancelled.",
-  13003: "Office is signed in with a kind of account Lumen can't use. Sign in with a work or school account.",
+  13003:
+    "Office is signed in with a kind of account Lumen can't use. Sign in with a work or school account.",
   13006: "Office had a problem signing you in. Restart Office, then try again.",
-  13007: "Office couldn't get a sign-in token for Lumen. Ask your administrator to check Lumen's app registration.",
+  13007:
+    "Office couldn't get a sign-in token for Lumen. Ask your administrator to check Lumen's app registration.",
   13008: "Another sign-in is already under way. Finish it, then try again.",
   13012: "This version of Office can't sign add-ins in.",
   13013: "Sign-in was asked for too often. Wait a moment, then try again.",
@@ -59,14 +65,19 @@ export function signInReason(error: unknown): string {
     return OFFICE_REASONS[office.code] ?? `Office couldn't sign you in (error ${office.code}).`;
   }
   const msal = error as MsalLike;
-  const known = (msal?.subError && MSAL_REASONS[msal.subError]) || (msal?.errorCode && MSAL_REASONS[msal.errorCode]);
+  const known =
+    (msal?.subError && MSAL_REASONS[msal.subError]) ||
+    (msal?.errorCode && MSAL_REASONS[msal.errorCode]);
   if (known) return known;
-  if (msal?.errorMessage && /AADSTS\d+/.test(msal.errorMessage)) return serverMessage(msal.errorMessage);
+  if (msal?.errorMessage && /AADSTS\d+/.test(msal.errorMessage))
+    return serverMessage(msal.errorMessage);
   if (error instanceof Error && error.message) return error.message;
   return "Sign-in failed for an unknown reason.";
 }
 
 /** Wraps whatever a token source threw as a SignInError with a reason to show. */
 export function toSignInError(error: unknown): SignInError {
-  return error instanceof SignInError ? error : new SignInError(signInReason(error), { cause: error });
+  return error instanceof SignInError
+    ? error
+    : new SignInError(signInReason(error), { cause: error });
 }

@@ -21,13 +21,18 @@ export interface MsalOptions {
 
 function needsInteraction(error: unknown): boolean {
   // No cached account yet is the usual first-run case in a browser: sign in interactively.
-  return error instanceof InteractionRequiredAuthError || (error as { errorCode?: string })?.errorCode === "no_account_error";
+  return (
+    error instanceof InteractionRequiredAuthError ||
+    (error as { errorCode?: string })?.errorCode === "no_account_error"
+  );
 }
 
 export function msalTokenSource({ clientId, scopes, redirectUri }: MsalOptions): TokenSource {
   let app: Promise<IPublicClientApplication> | undefined;
   const application = () =>
-    (app ??= createNestablePublicClientApplication({ auth: { clientId, authority: AUTHORITY, redirectUri } }).catch((error) => {
+    (app ??= createNestablePublicClientApplication({
+      auth: { clientId, authority: AUTHORITY, redirectUri },
+    }).catch((error) => {
       app = undefined; // let "Try again" start over
       throw error;
     }));
@@ -43,7 +48,8 @@ export function msalTokenSource({ clientId, scopes, redirectUri }: MsalOptions):
       result = await pca.acquireTokenPopup({ scopes });
     }
     if (result.account) pca.setActiveAccount(result.account);
-    const expiresAt = result.expiresOn?.getTime() ?? jwtExpiry(result.accessToken) ?? Date.now() + 5 * 60_000;
+    const expiresAt =
+      result.expiresOn?.getTime() ?? jwtExpiry(result.accessToken) ?? Date.now() + 5 * 60_000;
     return { token: result.accessToken, expiresAt };
   };
 }

@@ -4,7 +4,10 @@
 import { jwtExpiry, type TokenSource } from "./token-cache";
 
 interface OfficeAuth {
-  getAccessToken(options?: { allowSignInPrompt?: boolean; allowConsentPrompt?: boolean }): Promise<string>;
+  getAccessToken(options?: {
+    allowSignInPrompt?: boolean;
+    allowConsentPrompt?: boolean;
+  }): Promise<string>;
 }
 
 /** OfficeRuntime.auth where office.js provides it, else its alias Office.auth. */

@@ -95,7 +95,8 @@ export class SignInSession implements TokenProvider {
     // After a failure or refusal only Try again signs in again: calls in the meantime (images,
     // say) must not each open a sign-in window.
     const { signIn } = this.state;
-    if (signIn.status === "failed" || signIn.status === "refused") throw new SignInError(signIn.reason);
+    if (signIn.status === "failed" || signIn.status === "refused")
+      throw new SignInError(signIn.reason);
     this.cache ??= new TokenCache(this.deps.tokenSource(auth));
     try {
       return await this.cache.get();
@@ -114,7 +115,11 @@ export class SignInSession implements TokenProvider {
   refused(error: ApiError): void {
     this.cache?.clear();
     if (!this.state.policy.auth.required) this.policyRead = false; // the server needs sign-in after all
-    this.setSignIn({ status: "refused", httpStatus: error.status === 403 ? 403 : 401, reason: error.message });
+    this.setSignIn({
+      status: "refused",
+      httpStatus: error.status === 403 ? 403 : 401,
+      reason: error.message,
+    });
   }
 
   private setSignIn(signIn: SignInState): void {

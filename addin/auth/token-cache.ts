@@ -36,11 +36,12 @@ export class TokenCache {
 
   constructor(
     private readonly source: TokenSource,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = Date.now
   ) {}
 
   get(): Promise<string> {
-    if (this.current && this.now() < this.current.renewAt) return Promise.resolve(this.current.token);
+    if (this.current && this.now() < this.current.renewAt)
+      return Promise.resolve(this.current.token);
     if (!this.pending) {
       const pending: Promise<string> = this.source({ forceRefresh: this.forceRefresh })
         .then(({ token, expiresAt }) => {

@@ -40,7 +40,10 @@ export function withFallback(primary: TokenSource, fallback: TokenSource): Token
     } catch (error) {
       const code = (error as { errorCode?: string })?.errorCode;
       if (code === "user_cancelled") throw error;
-      console.warn(`Nested app authentication failed (${signInReason(error)}); trying Office single sign-on.`, error);
+      console.warn(
+        `Nested app authentication failed (${signInReason(error)}); trying Office single sign-on.`,
+        error
+      );
       return fallback(options);
     }
   };
@@ -48,14 +51,22 @@ export function withFallback(primary: TokenSource, fallback: TokenSource): Token
 
 export function tokenSourceFor(settings: SignInSettings, env: Environment): TokenSource {
   const msal = settings.clientId
-    ? msalTokenSource({ clientId: settings.clientId, scopes: [scopeFor(settings.audience)], redirectUri: env.redirectUri })
+    ? msalTokenSource({
+        clientId: settings.clientId,
+        scopes: [scopeFor(settings.audience)],
+        redirectUri: env.redirectUri,
+      })
     : undefined;
   if (env.inOffice) {
     // Office SSO needs only the manifest's WebApplicationInfo, so it works without a client id too.
-    return msal && env.nestedAppAuth ? withFallback(msal, officeSsoTokenSource) : officeSsoTokenSource;
+    return msal && env.nestedAppAuth
+      ? withFallback(msal, officeSsoTokenSource)
+      : officeSsoTokenSource;
   }
   if (msal) return msal;
   return async () => {
-    throw new SignInError("Sign-in isn't set up completely on the server (no client id). Ask your administrator to set LUMEN_AUTH_CLIENT_ID.");
+    throw new SignInError(
+      "Sign-in isn't set up completely on the server (no client id). Ask your administrator to set LUMEN_AUTH_CLIENT_ID."
+    );
   };
 }

@@ -52,7 +52,12 @@ const useStyles = makeStyles({
     boxShadow: tokens.shadow8,
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
   },
-  promptRow: { display: "grid", gridTemplateColumns: "1fr auto", gap: tokens.spacingHorizontalM, alignItems: "end" },
+  promptRow: {
+    display: "grid",
+    gridTemplateColumns: "1fr auto",
+    gap: tokens.spacingHorizontalM,
+    alignItems: "end",
+  },
   generate: { height: "64px", minWidth: "148px", marginBottom: "22px" },
   options: {
     display: "grid",
@@ -73,7 +78,12 @@ export function Creator() {
 
   const remember = useCallback((state: GenerationState) => {
     if (!state.id || state.images.length === 0) return;
-    const entry: HistoryEntry = { id: state.id, prompt: state.request?.prompt ?? "", createdAt: new Date().toISOString(), images: state.images };
+    const entry: HistoryEntry = {
+      id: state.id,
+      prompt: state.request?.prompt ?? "",
+      createdAt: new Date().toISOString(),
+      images: state.images,
+    };
     setHistory(addToHistory(entry));
     setShown(entry);
   }, []);
@@ -105,8 +115,21 @@ export function Creator() {
             }}
           >
             <div className={styles.promptRow}>
-              <PromptField ref={prompt} rows={2} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
-              <GenerateButton className={styles.generate} active={active} ready={form.ready} label="Create" activeLabel="Creating…" />
+              <PromptField
+                ref={prompt}
+                rows={2}
+                value={options.prompt}
+                onChange={(value) => update({ prompt: value })}
+                onSubmit={form.submit}
+                error={errors.prompt}
+              />
+              <GenerateButton
+                className={styles.generate}
+                active={active}
+                ready={form.ready}
+                label="Create"
+                activeLabel="Creating…"
+              />
             </div>
             <ExamplePrompts onPick={(value) => update({ prompt: value })} />
             {form.picture && (
@@ -120,22 +143,48 @@ export function Creator() {
               />
             )}
             <div className={styles.options}>
-              <AspectPicker value={options.aspect} options={choices.aspects} onChange={(aspect) => update({ aspect })} />
-              <StyleSelect value={options.style} options={choices.styles} onChange={(style) => update({ style })} />
-              <CountSelect value={options.count} counts={choices.counts} onChange={(count) => update({ count })} />
+              <AspectPicker
+                value={options.aspect}
+                options={choices.aspects}
+                onChange={(aspect) => update({ aspect })}
+              />
+              <StyleSelect
+                value={options.style}
+                options={choices.styles}
+                onChange={(style) => update({ style })}
+              />
+              <CountSelect
+                value={options.count}
+                counts={choices.counts}
+                onChange={(count) => update({ count })}
+              />
             </div>
             <AdvancedOptions value={options} onChange={update} errors={errors} choices={choices} />
           </form>
 
           <PromptNotices notices={state.notices} />
           <StatusBanner state={state} onRetry={form.retry} />
-          {active && <ProgressPanel state={state} onCancel={generation.cancel} columns={4} previews={form.previews} />}
+          {active && (
+            <ProgressPanel
+              state={state}
+              onCancel={generation.cancel}
+              columns={4}
+              previews={form.previews}
+            />
+          )}
           {!active && shown && (
             <section aria-labelledby="results-title">
               <Subtitle1 as="h2" id="results-title" className={styles.resultsTitle}>
                 {shown.prompt}
               </Subtitle1>
-              <ResultGrid images={shown.images} withheld={shown.id === state.id ? state.withheld : []} columns={{ min: "220px" }} onMoreLikeThis={form.moreLikeThis} onUseAsStart={form.picture?.startFromResult} wide />
+              <ResultGrid
+                images={shown.images}
+                withheld={shown.id === state.id ? state.withheld : []}
+                columns={{ min: "220px" }}
+                onMoreLikeThis={form.moreLikeThis}
+                onUseAsStart={form.picture?.startFromResult}
+                wide
+              />
             </section>
           )}
           <HistoryGallery

@@ -14,7 +14,9 @@ const LIMIT = 48;
 export function loadHistory(storage: Storage = localStorage): HistoryEntry[] {
   try {
     const entries = JSON.parse(storage.getItem(KEY) ?? "[]");
-    return Array.isArray(entries) ? entries.filter((e) => e && typeof e.id === "string" && Array.isArray(e.images)) : [];
+    return Array.isArray(entries)
+      ? entries.filter((e) => e && typeof e.id === "string" && Array.isArray(e.images))
+      : [];
   } catch {
     return [];
   }

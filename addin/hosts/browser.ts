@@ -9,7 +9,14 @@ export function base64ToBlob(data: string, mimeType: string): Blob {
 
 /** A file name from the prompt: "a-misty-lake-at-sunrise.png". */
 export function fileNameFor(title: string, mimeType: string): string {
-  const stem = title.toLowerCase().normalize("NFKD").replace(/[^\w\s-]/g, "").trim().replace(/[\s_-]+/g, "-").slice(0, 60).replace(/-$/, "");
+  const stem = title
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^\w\s-]/g, "")
+    .trim()
+    .replace(/[\s_-]+/g, "-")
+    .slice(0, 60)
+    .replace(/-$/, "");
   return `${stem || "lumen-image"}.${mimeType === "image/jpeg" ? "jpg" : "png"}`;
 }
 
@@ -39,7 +46,12 @@ export class BrowserHost implements ImageHost {
 
   capabilities(): HostCapabilities {
     // Clipboards take PNG only, so the browser gets the lossless original.
-    return { insertLabel: "Save", altText: false, payload: { format: "png", maxSide: 2048 }, pictureFromSelection: false };
+    return {
+      insertLabel: "Save",
+      altText: false,
+      payload: { format: "png", maxSide: 2048 },
+      pictureFromSelection: false,
+    };
   }
 
   async insertImage(data: string, options: InsertOptions): Promise<string> {
@@ -47,6 +59,8 @@ export class BrowserHost implements ImageHost {
     const fileName = fileNameFor(options.title, options.mimeType);
     downloadBlob(blob, fileName);
     const copied = await copyImageBlob(blob);
-    return copied ? `Downloaded ${fileName} and copied the image to the clipboard.` : `Downloaded ${fileName}.`;
+    return copied
+      ? `Downloaded ${fileName} and copied the image to the clipboard.`
+      : `Downloaded ${fileName}.`;
   }
 }

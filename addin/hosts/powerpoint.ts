@@ -2,7 +2,13 @@
 // stable shapes.addImage, so it goes through setSelectedDataAsync; alt text is set afterwards on
 // the selected (just inserted) shape where PowerPointApi 1.10 allows it.
 import { setSelectedImage } from "./word";
-import { fitInside, stripDataUrl, type HostCapabilities, type ImageHost, type InsertOptions } from "./types";
+import {
+  fitInside,
+  stripDataUrl,
+  type HostCapabilities,
+  type ImageHost,
+  type InsertOptions,
+} from "./types";
 
 /** A 16:9 slide, PowerPoint's default, in points. */
 export const DEFAULT_SLIDE = { width: 960, height: 540 };
@@ -15,7 +21,12 @@ export class PowerPointHost implements ImageHost {
   }
 
   capabilities(): HostCapabilities {
-    return { insertLabel: "Insert", altText: this.api110, payload: { format: "jpeg", maxSide: 1024 }, pictureFromSelection: this.api110 };
+    return {
+      insertLabel: "Insert",
+      altText: this.api110,
+      payload: { format: "jpeg", maxSide: 1024 },
+      pictureFromSelection: this.api110,
+    };
   }
 
   /**
@@ -39,7 +50,9 @@ export class PowerPointHost implements ImageHost {
 
   async insertImage(data: string, options: InsertOptions): Promise<string> {
     if (!Office.context.requirements.isSetSupported("ImageCoercion", "1.1")) {
-      throw new Error("This version of PowerPoint can't insert images from add-ins. Use Copy or Download instead.");
+      throw new Error(
+        "This version of PowerPoint can't insert images from add-ins. Use Copy or Download instead."
+      );
     }
     const slide = await this.slideSize();
     const size = fitInside(options.width, options.height, slide.width, slide.height);
@@ -49,9 +62,12 @@ export class PowerPointHost implements ImageHost {
       imageWidth: size.width,
       imageHeight: size.height,
     });
-    if (!this.api110) return "Inserted the image onto the slide (this version of PowerPoint can't add alt text; add it with View Alt Text).";
+    if (!this.api110)
+      return "Inserted the image onto the slide (this version of PowerPoint can't add alt text; add it with View Alt Text).";
     const described = await this.describeSelection(options);
-    return described ? "Inserted the image onto the slide, with alt text." : "Inserted the image onto the slide.";
+    return described
+      ? "Inserted the image onto the slide, with alt text."
+      : "Inserted the image onto the slide.";
   }
 
   /** The presentation's slide size where the API exposes it, else the 16:9 default. */

@@ -43,20 +43,28 @@ export function stripDataUrl(data: string): string {
 }
 
 /** Largest size with the image's aspect ratio that fits in the box. */
-export function fitInside(width: number, height: number, boxWidth: number, boxHeight: number): { width: number; height: number } {
+export function fitInside(
+  width: number,
+  height: number,
+  boxWidth: number,
+  boxHeight: number
+): { width: number; height: number } {
   const scale = Math.min(boxWidth / width, boxHeight / height);
   return { width: width * scale, height: height * scale };
 }
 
 /** The image type of base64 file data, from its first bytes; undefined for anything else. */
-export function sniffImageType(base64: string): "image/png" | "image/jpeg" | "image/webp" | "image/gif" | "image/bmp" | undefined {
+export function sniffImageType(
+  base64: string
+): "image/png" | "image/jpeg" | "image/webp" | "image/gif" | "image/bmp" | undefined {
   const head = stripDataUrl(base64).slice(0, 16);
   if (head.startsWith("iVBORw0KGgo")) return "image/png";
   if (head.startsWith("/9j/")) return "image/jpeg";
   if (head.startsWith("R0lGOD")) return "image/gif";
   if (head.startsWith("Qk")) return "image/bmp";
   // RIFF????WEBP
-  if (head.startsWith("UklGR") && atob(head.slice(0, 16)).slice(8, 12) === "WEBP") return "image/webp";
+  if (head.startsWith("UklGR") && atob(head.slice(0, 16)).slice(8, 12) === "WEBP")
+    return "image/webp";
   return undefined;
 }
 

@@ -1,5 +1,11 @@
 // Word: the picture replaces the selection (or goes in at the cursor) as an inline picture.
-import { fitInside, stripDataUrl, type HostCapabilities, type ImageHost, type InsertOptions } from "./types";
+import {
+  fitInside,
+  stripDataUrl,
+  type HostCapabilities,
+  type ImageHost,
+  type InsertOptions,
+} from "./types";
 
 /** Text width of a Letter or A4 page with the default 1" margins, in points. */
 const TEXT_WIDTH_PT = 468;
@@ -40,13 +46,20 @@ export class WordHost implements ImageHost {
   async insertImage(data: string, options: InsertOptions): Promise<string> {
     const base64 = stripDataUrl(data);
     // Pictures arrive at 96 dpi; anything wider than the text column is shrunk to fit it.
-    const size = fitInside(options.width, options.height, Math.min(TEXT_WIDTH_PT, options.width * POINTS_PER_PIXEL), Infinity);
+    const size = fitInside(
+      options.width,
+      options.height,
+      Math.min(TEXT_WIDTH_PT, options.width * POINTS_PER_PIXEL),
+      Infinity
+    );
     if (!this.richApi) {
       await setSelectedImage(base64, { imageWidth: size.width, imageHeight: size.height });
       return "Inserted the image into the document (this version of Word can't add alt text; add it with Edit Alt Text).";
     }
     await Word.run(async (context) => {
-      const picture = context.document.getSelection().insertInlinePictureFromBase64(base64, "Replace");
+      const picture = context.document
+        .getSelection()
+        .insertInlinePictureFromBase64(base64, "Replace");
       picture.altTextTitle = options.title;
       picture.altTextDescription = options.altText;
       picture.lockAspectRatio = true;
@@ -59,11 +72,18 @@ export class WordHost implements ImageHost {
 }
 
 /** The Common API insertion (ImageCoercion 1.1), which every Office host with images supports. */
-export function setSelectedImage(base64: string, options: Partial<Office.SetSelectedDataOptions>): Promise<void> {
+export function setSelectedImage(
+  base64: string,
+  options: Partial<Office.SetSelectedDataOptions>
+): Promise<void> {
   return new Promise((resolve, reject) => {
-    Office.context.document.setSelectedDataAsync(base64, { coercionType: Office.CoercionType.Image, ...options }, (result) => {
-      if (result.status === Office.AsyncResultStatus.Succeeded) resolve();
-      else reject(new Error(result.error?.message ?? "Office could not insert the image."));
-    });
+    Office.context.document.setSelectedDataAsync(
+      base64,
+      { coercionType: Office.CoercionType.Image, ...options },
+      (result) => {
+        if (result.status === Office.AsyncResultStatus.Succeeded) resolve();
+        else reject(new Error(result.error?.message ?? "Office could not insert the image."));
+      }
+    );
   });
 }

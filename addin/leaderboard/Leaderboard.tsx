@@ -41,16 +41,42 @@ const useStyles = makeStyles({
     boxShadow: tokens.shadow8,
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
   },
-  controls: { display: "flex", alignItems: "end", justifyContent: "space-between", flexWrap: "wrap", gap: tokens.spacingHorizontalL },
+  controls: {
+    display: "flex",
+    alignItems: "end",
+    justifyContent: "space-between",
+    flexWrap: "wrap",
+    gap: tokens.spacingHorizontalL,
+  },
   select: { minWidth: "260px" },
   caption: { color: tokens.colorNeutralForeground3 },
   number: { textAlign: "right", fontVariantNumeric: "tabular-nums" },
   numberHeader: { "& > *": { justifyContent: "flex-end", width: "100%" } },
   provisional: { marginLeft: tokens.spacingHorizontalS },
   // The interval drawn on a shared axis; the numbers beside it say the same for screen readers.
-  track: { position: "relative", height: "8px", minWidth: "120px", borderRadius: "4px", backgroundColor: tokens.colorNeutralBackground3 },
-  range: { position: "absolute", top: 0, bottom: 0, borderRadius: "4px", backgroundColor: tokens.colorBrandBackground2Hover },
-  point: { position: "absolute", top: "-2px", width: "4px", height: "12px", marginLeft: "-2px", borderRadius: "2px", backgroundColor: tokens.colorBrandBackground },
+  track: {
+    position: "relative",
+    height: "8px",
+    minWidth: "120px",
+    borderRadius: "4px",
+    backgroundColor: tokens.colorNeutralBackground3,
+  },
+  range: {
+    position: "absolute",
+    top: 0,
+    bottom: 0,
+    borderRadius: "4px",
+    backgroundColor: tokens.colorBrandBackground2Hover,
+  },
+  point: {
+    position: "absolute",
+    top: "-2px",
+    width: "4px",
+    height: "12px",
+    marginLeft: "-2px",
+    borderRadius: "2px",
+    backgroundColor: tokens.colorBrandBackground,
+  },
 });
 
 const fmt = (x: number) => Math.round(x).toString();
@@ -61,7 +87,10 @@ function IntervalBar({ standing, lo, hi }: { standing: ArenaStanding; lo: number
   const at = (x: number) => `${((x - lo) / Math.max(1, hi - lo)) * 100}%`;
   return (
     <div className={styles.track} aria-hidden="true">
-      <div className={styles.range} style={{ left: at(standing.ci95[0]), right: `calc(100% - ${at(standing.ci95[1])})` }} />
+      <div
+        className={styles.range}
+        style={{ left: at(standing.ci95[0]), right: `calc(100% - ${at(standing.ci95[1])})` }}
+      />
       <div className={styles.point} style={{ left: at(standing.score) }} />
     </div>
   );
@@ -83,7 +112,7 @@ export function Leaderboard() {
     setError(undefined);
     client.leaderboard(category || undefined).then(
       (b) => current && setBoard(b),
-      (e) => current && setError(problemFrom(e).message),
+      (e) => current && setError(problemFrom(e).message)
     );
     return () => {
       current = false;
@@ -129,7 +158,11 @@ export function Leaderboard() {
       <section className={styles.panel} aria-labelledby="leaderboard-caption">
         <div className={styles.controls}>
           <Field label="Prompts">
-            <Select className={styles.select} value={category} onChange={(_, data) => setCategory(data.value)}>
+            <Select
+              className={styles.select}
+              value={category}
+              onChange={(_, data) => setCategory(data.value)}
+            >
               <option value="">All prompts ({votes(all)})</option>
               {board?.categories.map((c) => (
                 <option key={c.name} value={c.name}>
@@ -147,24 +180,39 @@ export function Leaderboard() {
         {!shown && !error && <Spinner label="Loading the leaderboard…" />}
         {shown && shown.contenders.length === 0 && (
           <Text data-testid="leaderboard-empty">
-            No votes {shown.category ? "on prompts of this category " : ""}yet. Each vote in the <a href="arena.html">arena</a> counts here.
+            No votes {shown.category ? "on prompts of this category " : ""}yet. Each vote in the{" "}
+            <a href="arena.html">arena</a> counts here.
           </Text>
         )}
         {shown && shown.contenders.length > 0 && (
           <Table aria-labelledby="leaderboard-caption" data-testid="leaderboard">
             <TableHeader>
               <TableRow>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>Rank</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  Rank
+                </TableHeaderCell>
                 <TableHeaderCell scope="col">Contender</TableHeaderCell>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>Score</TableHeaderCell>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>95% interval</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  Score
+                </TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  95% interval
+                </TableHeaderCell>
                 <TableHeaderCell scope="col">
                   <span aria-hidden="true">Range</span>
                 </TableHeaderCell>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>Battles</TableHeaderCell>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>Wins</TableHeaderCell>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>Ties</TableHeaderCell>
-                <TableHeaderCell scope="col" className={styles.numberHeader}>Losses</TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  Battles
+                </TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  Wins
+                </TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  Ties
+                </TableHeaderCell>
+                <TableHeaderCell scope="col" className={styles.numberHeader}>
+                  Losses
+                </TableHeaderCell>
               </TableRow>
             </TableHeader>
             <TableBody>
@@ -174,7 +222,12 @@ export function Leaderboard() {
                   <TableCell>
                     <Text weight="semibold">{c.name}</Text>
                     {c.provisional && (
-                      <Badge className={styles.provisional} appearance="outline" color="informative" size="small">
+                      <Badge
+                        className={styles.provisional}
+                        appearance="outline"
+                        color="informative"
+                        size="small"
+                      >
                         few votes
                       </Badge>
                     )}
@@ -196,9 +249,11 @@ export function Leaderboard() {
           </Table>
         )}
         <Caption1 id="leaderboard-caption" className={styles.caption}>
-          Bradley–Terry scores from the arena's votes: 1000 is the contenders' average, and 400 points more means 10-to-1 odds of being preferred. A tie or
-          “both bad” counts as half a win for each. The interval holds the score with 95% confidence (bootstrap over the votes); overlapping intervals mean
-          the votes can't yet tell the two apart. With few votes (under 20 battles) a contender's interval understates how unsure its score is.
+          Bradley–Terry scores from the arena's votes: 1000 is the contenders' average, and 400
+          points more means 10-to-1 odds of being preferred. A tie or “both bad” counts as half a
+          win for each. The interval holds the score with 95% confidence (bootstrap over the votes);
+          overlapping intervals mean the votes can't yet tell the two apart. With few votes (under
+          20 battles) a contender's interval understates how unsure its score is.
         </Caption1>
       </section>
     </WidePage>

@@ -5,10 +5,18 @@ import { signInRedirectUri } from "../auth/redirect";
 import { SignInSession } from "../auth/session";
 import { nestedAppAuthSupported, tokenSourceFor } from "../auth/token-source";
 
-export function connect({ baseUrl = "", inOffice }: { baseUrl?: string; inOffice: boolean }): { client: LumenClient; session: SignInSession } {
+export function connect({ baseUrl = "", inOffice }: { baseUrl?: string; inOffice: boolean }): {
+  client: LumenClient;
+  session: SignInSession;
+} {
   const session: SignInSession = new SignInSession({
     loadPolicy: () => client.policy(),
-    tokenSource: (settings) => tokenSourceFor(settings, { inOffice, nestedAppAuth: inOffice && nestedAppAuthSupported(), redirectUri: signInRedirectUri() }),
+    tokenSource: (settings) =>
+      tokenSourceFor(settings, {
+        inOffice,
+        nestedAppAuth: inOffice && nestedAppAuthSupported(),
+        redirectUri: signInRedirectUri(),
+      }),
     confirm: () => client.models(),
   });
   const client: LumenClient = new LumenClient(baseUrl, session);

@@ -15,7 +15,11 @@ export interface LumenContext {
   inOffice: boolean;
 }
 
-const Context = createContext<LumenContext>({ ...connect({ inOffice: false }), host: new BrowserHost(), inOffice: false });
+const Context = createContext<LumenContext>({
+  ...connect({ inOffice: false }),
+  host: new BrowserHost(),
+  inOffice: false,
+});
 
 export function LumenProvider({ value, children }: { value: LumenContext; children: ReactNode }) {
   return <Context.Provider value={value}>{children}</Context.Provider>;

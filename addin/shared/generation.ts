@@ -13,7 +13,8 @@ export interface ResultImage {
   prompt: string;
 }
 
-export type Phase = "idle" | "submitting" | "queued" | "running" | "cancelling" | "done" | "cancelled" | "stopped";
+export type Phase =
+  "idle" | "submitting" | "queued" | "running" | "cancelling" | "done" | "cancelled" | "stopped";
 
 /** Why a generation stopped short; each kind has its own message and way forward. */
 export type Problem =
@@ -43,7 +44,16 @@ export interface GenerationState {
   problem?: Problem;
 }
 
-export const initialState: GenerationState = { phase: "idle", position: 0, step: 0, steps: 0, previews: [], images: [], withheld: [], notices: [] };
+export const initialState: GenerationState = {
+  phase: "idle",
+  position: 0,
+  step: 0,
+  steps: 0,
+  previews: [],
+  images: [],
+  withheld: [],
+  notices: [],
+};
 
 export type Action =
   | { type: "submit"; request: GenerationRequest }
@@ -54,7 +64,9 @@ export type Action =
   | { type: "reset" };
 
 export function isActive(phase: Phase): boolean {
-  return phase === "submitting" || phase === "queued" || phase === "running" || phase === "cancelling";
+  return (
+    phase === "submitting" || phase === "queued" || phase === "running" || phase === "cancelling"
+  );
 }
 
 const CATEGORY_NAMES: Record<string, string> = {
@@ -79,15 +91,26 @@ export function categoryName(category: string): string {
 /** Turns whatever a request threw into the problem to show. */
 export function problemFrom(error: unknown, now = Date.now()): Problem {
   if (error instanceof UnreachableError) return { kind: "unreachable", message: error.message };
-  if (error instanceof SignInError || isSignInRefusal(error)) return { kind: "signin", message: error.message };
+  if (error instanceof SignInError || isSignInRefusal(error))
+    return { kind: "signin", message: error.message };
   if (error instanceof ApiError) {
     // The server names the starting picture as the field at fault (its type, size or content).
     const picture = error.extra.param === "image";
     if (error.code === "content_policy_violation") {
-      return { kind: "blocked", category: error.extra.category ?? "unknown", message: error.message, ...(picture ? { picture } : {}) };
+      return {
+        kind: "blocked",
+        category: error.extra.category ?? "unknown",
+        message: error.message,
+        ...(picture ? { picture } : {}),
+      };
     }
-    if (picture && (error.status === 400 || error.status === 413)) return { kind: "invalid", message: error.message, picture };
-    if (error.code === "rate_limited" || error.code === "queue_full" || error.code === "not_ready") {
+    if (picture && (error.status === 400 || error.status === 413))
+      return { kind: "invalid", message: error.message, picture };
+    if (
+      error.code === "rate_limited" ||
+      error.code === "queue_full" ||
+      error.code === "not_ready"
+    ) {
       const seconds = error.extra.retryAfterSeconds ?? 10;
       return { kind: "busy", message: error.message, retryAt: now + seconds * 1000 };
     }
@@ -100,9 +123,16 @@ export function problemFrom(error: unknown, now = Date.now()): Problem {
 function onEvent(state: GenerationState, event: GenerationEvent): GenerationState {
   switch (event.type) {
     case "queued":
-      return state.phase === "cancelling" ? { ...state, position: event.position } : { ...state, phase: "queued", position: event.position };
+      return state.phase === "cancelling"
+        ? { ...state, position: event.position }
+        : { ...state, phase: "queued", position: event.position };
     case "started":
-      return { ...state, phase: state.phase === "cancelling" ? "cancelling" : "running", steps: event.steps, step: 0 };
+      return {
+        ...state,
+        phase: state.phase === "cancelling" ? "cancelling" : "running",
+        steps: event.steps,
+        step: 0,
+      };
     case "step": {
       const previews = event.previews?.length ? event.previews : state.previews;
       return { ...state, step: event.step, steps: event.steps, previews };
@@ -121,22 +151,36 @@ function onEvent(state: GenerationState, event: GenerationEvent): GenerationStat
     }
     case "blocked":
       if (event.index === undefined) {
-        return { ...state, phase: "stopped", problem: { kind: "blocked", category: event.category, message: event.message } };
+        return {
+          ...state,
+          phase: "stopped",
+          problem: { kind: "blocked", category: event.category, message: event.message },
+        };
       }
       if (state.withheld.some((w) => w.index === event.index)) return state;
-      return { ...state, withheld: [...state.withheld, { index: event.index, category: event.category }] };
+      return {
+        ...state,
+        withheld: [...state.withheld, { index: event.index, category: event.category }],
+      };
     case "done":
       // The done event repeats the 202 answer's notices; either one is enough to show them.
       if (event.notices?.length) state = { ...state, notices: event.notices };
       if (event.status === "cancelled") return { ...state, phase: "cancelled" };
       if (state.images.length === 0 && state.withheld.length > 0) {
         const category = state.withheld[0].category;
-        const problem: Problem = { kind: "blocked", category, message: "Every image was withheld by the content filter." };
+        const problem: Problem = {
+          kind: "blocked",
+          category,
+          message: "Every image was withheld by the content filter.",
+        };
         return { ...state, phase: "stopped", problem };
       }
       return { ...state, phase: "done" };
     case "error": {
-      const message = event.code === "timeout" ? "The generation took too long and was stopped. Try fewer images or steps." : event.message;
+      const message =
+        event.code === "timeout"
+          ? "The generation took too long and was stopped. Try fewer images or steps."
+          : event.message;
       return { ...state, phase: "stopped", problem: { kind: "failed", message } };
     }
   }
@@ -175,24 +219,36 @@ export function announcement(state: GenerationState): string {
     case "submitting":
       return `Starting ${images}.`;
     case "queued":
-      return state.position > 1 ? `Waiting in line: number ${state.position}.` : `Generating ${images}.`;
+      return state.position > 1
+        ? `Waiting in line: number ${state.position}.`
+        : `Generating ${images}.`;
     case "running":
-      return state.steps && state.step >= state.steps / 2 ? "Halfway there." : `Generating ${images}.`;
+      return state.steps && state.step >= state.steps / 2
+        ? "Halfway there."
+        : `Generating ${images}.`;
     case "cancelling":
       return "Cancelling.";
     case "cancelled":
       return "Cancelled. Nothing was generated.";
     case "done": {
-      const ready = state.images.length === 1 ? "1 image is ready." : `${state.images.length} images are ready.`;
-      const withheld = state.withheld.length ? ` ${state.withheld.length} withheld by the content filter.` : "";
+      const ready =
+        state.images.length === 1
+          ? "1 image is ready."
+          : `${state.images.length} images are ready.`;
+      const withheld = state.withheld.length
+        ? ` ${state.withheld.length} withheld by the content filter.`
+        : "";
       // Said with the result, the moment it explains; the notice bar shows it from the start.
       const notices = state.notices.map((n) => ` ${n.message}`).join("");
       return ready + withheld + notices;
     }
     case "stopped":
-      if (state.problem?.kind === "blocked" && state.problem.picture) return `Blocked: the starting picture (${categoryName(state.problem.category)}). No image was generated.`;
-      if (state.problem?.kind === "blocked") return `Blocked: ${categoryName(state.problem.category)}. No image was generated.`;
-      if (state.problem?.kind === "signin") return "Not generated: sign-in is needed. The message at the top of the page says why.";
+      if (state.problem?.kind === "blocked" && state.problem.picture)
+        return `Blocked: the starting picture (${categoryName(state.problem.category)}). No image was generated.`;
+      if (state.problem?.kind === "blocked")
+        return `Blocked: ${categoryName(state.problem.category)}. No image was generated.`;
+      if (state.problem?.kind === "signin")
+        return "Not generated: sign-in is needed. The message at the top of the page says why.";
       return state.problem?.message ?? "Stopped.";
   }
 }

@@ -19,7 +19,11 @@ function Frame({ context, Page }: { context: LumenContext; Page: ComponentType }
   useGlobalStyles();
   const kind = useThemeKind(context.inOffice);
   return (
-    <FluentProvider theme={themes[kind]} style={{ minHeight: "100%", backgroundColor: tokens.colorNeutralBackground1 }} data-theme={kind}>
+    <FluentProvider
+      theme={themes[kind]}
+      style={{ minHeight: "100%", backgroundColor: tokens.colorNeutralBackground1 }}
+      data-theme={kind}
+    >
       <LumenProvider value={context}>
         <Page />
         <Notifications />
@@ -40,7 +44,7 @@ export async function mount(Page: ComponentType): Promise<void> {
   createRoot(document.getElementById("root")!).render(
     <StrictMode>
       <Frame context={context} Page={Page} />
-    </StrictMode>,
+    </StrictMode>
   );
   void session.signIn();
 }

@@ -52,7 +52,18 @@ export const STYLE_OPTIONS = styles.map((value) => ({ value, label: STYLE_LABELS
 export const MAX_SEED = 2 ** 32 - 1;
 
 export function defaultOptions(overrides: Partial<GenerationOptions> = {}): GenerationOptions {
-  return { prompt: "", aspect: "square", style: "none", count: 2, seed: "", steps: "", negativePrompt: "", model: "", strength: DEFAULT_STRENGTH, ...overrides };
+  return {
+    prompt: "",
+    aspect: "square",
+    style: "none",
+    count: 2,
+    seed: "",
+    steps: "",
+    negativePrompt: "",
+    model: "",
+    strength: DEFAULT_STRENGTH,
+    ...overrides,
+  };
 }
 
 /** What the policy lets a person choose. */
@@ -84,20 +95,28 @@ export function withinChoices(options: GenerationOptions, choices: Choices): Gen
   return {
     ...options,
     count: Math.min(Math.max(1, options.count), max),
-    aspect: choices.aspects.some((a) => a.value === options.aspect) ? options.aspect : choices.aspects[0].value,
-    style: choices.styles.some((s) => s.value === options.style) ? options.style : choices.styles[0].value,
+    aspect: choices.aspects.some((a) => a.value === options.aspect)
+      ? options.aspect
+      : choices.aspects[0].value,
+    style: choices.styles.some((s) => s.value === options.style)
+      ? options.style
+      : choices.styles[0].value,
     model: choices.models.includes(options.model) ? options.model : "",
   };
 }
 
 /** Problems with the advanced fields, by field, in words for the field's validation message. */
-export function validateOptions(options: GenerationOptions): Partial<Record<"prompt" | "seed" | "steps", string>> {
+export function validateOptions(
+  options: GenerationOptions
+): Partial<Record<"prompt" | "seed" | "steps", string>> {
   const errors: Partial<Record<"prompt" | "seed" | "steps", string>> = {};
   if (!options.prompt.trim()) errors.prompt = "Describe the image you want.";
   const seed = options.seed.trim();
-  if (seed && !(/^\d+$/.test(seed) && Number(seed) <= MAX_SEED)) errors.seed = `A whole number from 0 to ${MAX_SEED}.`;
+  if (seed && !(/^\d+$/.test(seed) && Number(seed) <= MAX_SEED))
+    errors.seed = `A whole number from 0 to ${MAX_SEED}.`;
   const steps = options.steps.trim();
-  if (steps && !(/^\d+$/.test(steps) && Number(steps) >= 1 && Number(steps) <= 50)) errors.steps = "A whole number from 1 to 50.";
+  if (steps && !(/^\d+$/.test(steps) && Number(steps) >= 1 && Number(steps) <= 50))
+    errors.steps = "A whole number from 1 to 50.";
   return errors;
 }
 
@@ -122,7 +141,9 @@ export function toRequest(options: GenerationOptions): GenerationRequest {
 /** The allowed aspect closest to a picture's, so a starting picture is cropped as little as possible. */
 export function nearestAspect(width: number, height: number, choices: Choices): Aspect {
   const ratio = Math.log(width / height);
-  return choices.aspects.reduce((best, a) => (Math.abs(Math.log(a.ratio) - ratio) < Math.abs(Math.log(best.ratio) - ratio) ? a : best)).value;
+  return choices.aspects.reduce((best, a) =>
+    Math.abs(Math.log(a.ratio) - ratio) < Math.abs(Math.log(best.ratio) - ratio) ? a : best
+  ).value;
 }
 
 /** Alt text for an inserted image: what it shows, and that it was generated. */

@@ -22,7 +22,8 @@ function readAsDataUrl(blob: Blob): Promise<string> {
  * picture and how large is the server's to judge (its limits and image check), and it says why.
  */
 export async function pictureFromFile(file: File): Promise<StartPicture> {
-  if (!file.type.startsWith("image/")) throw new PictureError(`“${file.name}” isn't a picture. Choose a PNG, JPEG or WebP file.`);
+  if (!file.type.startsWith("image/"))
+    throw new PictureError(`“${file.name}” isn't a picture. Choose a PNG, JPEG or WebP file.`);
   try {
     return { dataUrl: await readAsDataUrl(file), name: file.name };
   } catch (error) {
@@ -41,10 +42,17 @@ export function pictureFromBase64(base64: string, name: string): StartPicture {
 }
 
 /** The picture's size in pixels; undefined where the browser cannot decode it (the server will say why). */
-export function pictureSize(dataUrl: string): Promise<{ width: number; height: number } | undefined> {
+export function pictureSize(
+  dataUrl: string
+): Promise<{ width: number; height: number } | undefined> {
   return new Promise((resolve) => {
     const image = new Image();
-    image.onload = () => resolve(image.naturalWidth && image.naturalHeight ? { width: image.naturalWidth, height: image.naturalHeight } : undefined);
+    image.onload = () =>
+      resolve(
+        image.naturalWidth && image.naturalHeight
+          ? { width: image.naturalWidth, height: image.naturalHeight }
+          : undefined
+      );
     image.onerror = () => resolve(undefined);
     image.src = dataUrl;
   });

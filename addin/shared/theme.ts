@@ -1,6 +1,12 @@
 // Light, dark or high contrast: Office's theme inside Office, the system's in a browser.
 import { useEffect, useState } from "react";
-import { createDarkTheme, createLightTheme, teamsHighContrastTheme, type BrandVariants, type Theme } from "@fluentui/react-components";
+import {
+  createDarkTheme,
+  createLightTheme,
+  teamsHighContrastTheme,
+  type BrandVariants,
+  type Theme,
+} from "@fluentui/react-components";
 
 export type ThemeKind = "light" | "dark" | "highContrast";
 
@@ -46,7 +52,11 @@ function luminance(hex: string): number {
 export function officeThemeKind(theme: Office.OfficeTheme | undefined): ThemeKind | undefined {
   if (!theme) return undefined;
   if (typeof theme.isDarkTheme === "boolean") return theme.isDarkTheme ? "dark" : "light";
-  return theme.bodyBackgroundColor ? (luminance(theme.bodyBackgroundColor) < 0.5 ? "dark" : "light") : undefined;
+  return theme.bodyBackgroundColor
+    ? luminance(theme.bodyBackgroundColor) < 0.5
+      ? "dark"
+      : "light"
+    : undefined;
 }
 
 function systemThemeKind(): ThemeKind {
@@ -72,7 +82,9 @@ export function useThemeKind(inOffice: boolean): ThemeKind {
   useEffect(() => {
     const update = () => setKind(currentThemeKind(inOffice));
     update();
-    const queries = ["(forced-colors: active)", "(prefers-color-scheme: dark)"].map((q) => matchMedia(q));
+    const queries = ["(forced-colors: active)", "(prefers-color-scheme: dark)"].map((q) =>
+      matchMedia(q)
+    );
     queries.forEach((q) => q.addEventListener("change", update));
     if (inOffice) {
       try {

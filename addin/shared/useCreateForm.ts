@@ -4,13 +4,25 @@
 import { useCallback, useMemo, useState } from "react";
 import { useLumen, useSession } from "./context";
 import type { GenerationState, ResultImage } from "./generation";
-import { choicesFor, defaultOptions, nearestAspect, toRequest, validateOptions, withinChoices, type GenerationOptions, type StartPicture } from "./options";
+import {
+  choicesFor,
+  defaultOptions,
+  nearestAspect,
+  toRequest,
+  validateOptions,
+  withinChoices,
+  type GenerationOptions,
+  type StartPicture,
+} from "./options";
 import { pictureFromBlob, pictureSize } from "./startPicture";
 import { fileNameFor } from "../hosts/browser";
 import { useGeneration } from "./useGeneration";
 import { usePictureModels } from "./usePictureModels";
 
-export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: (state: GenerationState) => void) {
+export function useCreateForm(
+  initial: Partial<GenerationOptions>,
+  onFinished?: (state: GenerationState) => void
+) {
   const { client } = useLumen();
   const { policy, ready } = useSession();
   const choices = useMemo(() => choicesFor(policy), [policy]);
@@ -26,7 +38,10 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
   const errors = validateOptions(options);
   const visibleErrors = showErrors ? errors : {};
 
-  const update = useCallback((patch: Partial<GenerationOptions>) => setOptions((o) => ({ ...o, ...patch })), []);
+  const update = useCallback(
+    (patch: Partial<GenerationOptions>) => setOptions((o) => ({ ...o, ...patch })),
+    []
+  );
 
   /** Sets (or with undefined removes) the starting picture; the aspect follows the picture's. */
   const setPicture = useCallback(
@@ -36,7 +51,7 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
       const size = picture && (await pictureSize(picture.dataUrl));
       if (size) update({ aspect: nearestAspect(size.width, size.height, choices) });
     },
-    [choices, update],
+    [choices, update]
   );
 
   /** Submits the form; false when it needs fixing. While sign-in is not done there is nothing to start. */
@@ -62,7 +77,7 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
       update({ prompt: image.prompt, seed: "" });
       void generation.generate(next);
     },
-    [generation, options, update],
+    [generation, options, update]
   );
 
   /** A result becomes the starting picture (the lossless PNG), for the next prompt to change. */
@@ -72,10 +87,12 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
         const blob = await client.imageBlob(image.id, { format: "png" });
         await setPicture(await pictureFromBlob(blob, fileNameFor(image.prompt, "image/png")));
       } catch (error) {
-        setPictureError(`Couldn't use that image as the starting picture: ${(error as Error).message}`);
+        setPictureError(
+          `Couldn't use that image as the starting picture: ${(error as Error).message}`
+        );
       }
     },
-    [client, setPicture],
+    [client, setPicture]
   );
 
   return {
@@ -90,6 +107,15 @@ export function useCreateForm(initial: Partial<GenerationOptions>, onFinished?: 
     moreLikeThis,
     generation,
     /** The starting picture's controls, present only where the model can encode pictures. */
-    picture: fromPicture ? { value: options.picture, strength: options.strength, error: pictureError, set: setPicture, setError: setPictureError, startFromResult } : undefined,
+    picture: fromPicture
+      ? {
+          value: options.picture,
+          strength: options.strength,
+          error: pictureError,
+          set: setPicture,
+          setError: setPictureError,
+          startFromResult,
+        }
+      : undefined,
   };
 }

@@ -3,7 +3,14 @@ import { useCallback, useEffect, useReducer, useRef } from "react";
 import type { GenerationRequest } from "../../contract";
 import { ApiError } from "../api/client";
 import { SignInError } from "../auth/errors";
-import { problemFrom, initialState, reducer, isActive, type GenerationState, type Problem } from "./generation";
+import {
+  problemFrom,
+  initialState,
+  reducer,
+  isActive,
+  type GenerationState,
+  type Problem,
+} from "./generation";
 import { useLumen } from "./context";
 
 export interface Generation {
@@ -45,13 +52,13 @@ export function useGeneration(onFinished?: (state: GenerationState) => void): Ge
         stopListening.current = client.followGeneration(
           id,
           (event) => dispatch({ type: "event", event }),
-          (error) => dispatch({ type: "problem", problem: lostProblem(error) }),
+          (error) => dispatch({ type: "problem", problem: lostProblem(error) })
         );
       } catch (error) {
         dispatch({ type: "problem", problem: problemFrom(error) });
       }
     },
-    [client],
+    [client]
   );
 
   const cancel = useCallback(async () => {

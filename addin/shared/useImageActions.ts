@@ -24,7 +24,11 @@ function errorMessage(error: unknown): string {
 export function useImageActions() {
   const { client, host } = useLumen();
   const { dispatchToast } = useToastController(TOASTER_ID);
-  const toast = useCallback((intent: "success" | "error" | "info", title: string, body?: string) => notify(dispatchToast, intent, title, body), [dispatchToast]);
+  const toast = useCallback(
+    (intent: "success" | "error" | "info", title: string, body?: string) =>
+      notify(dispatchToast, intent, title, body),
+    [dispatchToast]
+  );
 
   const insert = useCallback(
     async (image: ResultImage) => {
@@ -44,7 +48,7 @@ export function useImageActions() {
         toast("error", "Couldn't insert the image", errorMessage(error));
       }
     },
-    [client, host, toast],
+    [client, host, toast]
   );
 
   /** Opens the full-size PNG in a new tab: the window opens now, while the click still counts. */
@@ -52,7 +56,11 @@ export function useImageActions() {
     async (image: ResultImage) => {
       const view = window.open("", "_blank");
       if (!view) {
-        toast("error", "Couldn't open the image", "A new window isn't allowed here. Use Download instead.");
+        toast(
+          "error",
+          "Couldn't open the image",
+          "A new window isn't allowed here. Use Download instead."
+        );
         return;
       }
       view.opener = null;
@@ -66,7 +74,7 @@ export function useImageActions() {
         toast("error", "Couldn't open the image", errorMessage(error));
       }
     },
-    [client, toast],
+    [client, toast]
   );
 
   const copy = useCallback(
@@ -74,12 +82,17 @@ export function useImageActions() {
       try {
         const copied = await copyImageBlob(await client.imageBlob(image.id, { format: "png" }));
         if (copied) toast("success", "Copied the image to the clipboard.");
-        else toast("error", "Couldn't copy", "This browser doesn't allow copying images here. Use Download instead.");
+        else
+          toast(
+            "error",
+            "Couldn't copy",
+            "This browser doesn't allow copying images here. Use Download instead."
+          );
       } catch (error) {
         toast("error", "Couldn't copy", errorMessage(error));
       }
     },
-    [client, toast],
+    [client, toast]
   );
 
   const download = useCallback(
@@ -93,7 +106,7 @@ export function useImageActions() {
         toast("error", "Couldn't download", errorMessage(error));
       }
     },
-    [client, toast],
+    [client, toast]
   );
 
   const rate = useCallback(
@@ -107,7 +120,7 @@ export function useImageActions() {
         return false;
       }
     },
-    [client, toast],
+    [client, toast]
   );
 
   return { insert, open, copy, download, rate, insertLabel: host.capabilities().insertLabel };

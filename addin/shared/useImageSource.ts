@@ -22,16 +22,23 @@ function whenVisible(element: Element, signal: AbortSignal): Promise<void> {
           resolve();
         }
       },
-      { rootMargin: "200px" },
+      { rootMargin: "200px" }
     );
     observer.observe(element);
     signal.addEventListener("abort", () => observer.disconnect(), { once: true });
   });
 }
 
-export function useImageSource(id: string, { format, size, lazyRef }: ImageSourceOptions = {}): { src?: string; failed: boolean } {
+export function useImageSource(
+  id: string,
+  { format, size, lazyRef }: ImageSourceOptions = {}
+): { src?: string; failed: boolean } {
   const { client } = useLumen();
-  return useServerBlob(`${id}|${format ?? ""}|${size ?? ""}`, (signal) => client.imageBlob(id, { format, size, signal }), lazyRef);
+  return useServerBlob(
+    `${id}|${format ?? ""}|${size ?? ""}`,
+    (signal) => client.imageBlob(id, { format, size, signal }),
+    lazyRef
+  );
 }
 
 /** An image the server names by path (an arena picture), as an object URL. */
@@ -41,7 +48,11 @@ export function usePathSource(path: string): { src?: string; failed: boolean } {
 }
 
 /** What both hooks share: fetch when `key` changes (and again after sign-in), revoke when done. */
-function useServerBlob(key: string, fetchBlob: (signal: AbortSignal) => Promise<Blob>, lazyRef?: RefObject<Element | null>): { src?: string; failed: boolean } {
+function useServerBlob(
+  key: string,
+  fetchBlob: (signal: AbortSignal) => Promise<Blob>,
+  lazyRef?: RefObject<Element | null>
+): { src?: string; failed: boolean } {
   const { client } = useLumen();
   const { signIn } = useSession();
   const [state, setState] = useState<{ src?: string; failed: boolean }>({ failed: false });

@@ -12,9 +12,10 @@ export function usePictureModels(): ReadonlySet<string> {
     if (!ready) return;
     let current = true;
     client.models().then(
-      (models) => current && setNames(new Set(models.filter((m) => m.fromPicture).map((m) => m.name))),
+      (models) =>
+        current && setNames(new Set(models.filter((m) => m.fromPicture).map((m) => m.name))),
       // Without the list the page offers what every model can do: words only.
-      (error) => console.warn("Couldn't read the models:", error),
+      (error) => console.warn("Couldn't read the models:", error)
     );
     return () => {
       current = false;

@@ -33,7 +33,12 @@ const useStyles = makeStyles({
   form: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalM },
   row: { display: "grid", gridTemplateColumns: "3fr 2fr", gap: tokens.spacingHorizontalM },
   generate: { width: "100%" },
-  results: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalL, scrollMarginTop: tokens.spacingVerticalL },
+  results: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalL,
+    scrollMarginTop: tokens.spacingVerticalL,
+  },
 });
 
 const TAGLINES = {
@@ -56,7 +61,12 @@ export function TaskPane() {
     host.capabilities().pictureFromSelection && host.selectedPicture
       ? async () => {
           const base64 = await host.selectedPicture!();
-          return base64 ? pictureFromBase64(base64, host.name === "word" ? "Picture from the document" : "Picture from the slide") : undefined;
+          return base64
+            ? pictureFromBase64(
+                base64,
+                host.name === "word" ? "Picture from the document" : "Picture from the slide"
+              )
+            : undefined;
         }
       : undefined;
   const progressRef = useRef<HTMLDivElement>(null);
@@ -64,8 +74,10 @@ export function TaskPane() {
   // The pane is narrow and the form is long: bring progress and then the results into view
   // (focus stays where it is; the live region speaks for screen readers).
   useEffect(() => {
-    if (state.phase === "submitting") progressRef.current?.scrollIntoView({ behavior: "smooth", block: "nearest" });
-    if (state.phase === "done") resultsRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
+    if (state.phase === "submitting")
+      progressRef.current?.scrollIntoView({ behavior: "smooth", block: "nearest" });
+    if (state.phase === "done")
+      resultsRef.current?.scrollIntoView({ behavior: "smooth", block: "start" });
   }, [state.phase]);
 
   return (
@@ -80,7 +92,13 @@ export function TaskPane() {
           if (!form.submit()) prompt.current?.focus();
         }}
       >
-        <PromptField ref={prompt} value={options.prompt} onChange={(value) => update({ prompt: value })} onSubmit={form.submit} error={errors.prompt} />
+        <PromptField
+          ref={prompt}
+          value={options.prompt}
+          onChange={(value) => update({ prompt: value })}
+          onSubmit={form.submit}
+          error={errors.prompt}
+        />
         <ExamplePrompts onPick={(value) => update({ prompt: value })} limit={4} />
         {form.picture && (
           <StartPicture
@@ -93,13 +111,31 @@ export function TaskPane() {
             fromSelection={fromSelection}
           />
         )}
-        <AspectPicker value={options.aspect} options={choices.aspects} onChange={(aspect) => update({ aspect })} />
+        <AspectPicker
+          value={options.aspect}
+          options={choices.aspects}
+          onChange={(aspect) => update({ aspect })}
+        />
         <div className={styles.row}>
-          <StyleSelect value={options.style} options={choices.styles} onChange={(style) => update({ style })} />
-          <CountSelect value={options.count} counts={choices.counts} onChange={(count) => update({ count })} />
+          <StyleSelect
+            value={options.style}
+            options={choices.styles}
+            onChange={(style) => update({ style })}
+          />
+          <CountSelect
+            value={options.count}
+            counts={choices.counts}
+            onChange={(count) => update({ count })}
+          />
         </div>
         <AdvancedOptions value={options} onChange={update} errors={errors} choices={choices} />
-        <GenerateButton className={styles.generate} active={active} ready={form.ready} label="Generate" activeLabel="Generating…" />
+        <GenerateButton
+          className={styles.generate}
+          active={active}
+          ready={form.ready}
+          label="Generate"
+          activeLabel="Generating…"
+        />
       </form>
 
       <PromptNotices notices={state.notices} />
@@ -112,7 +148,13 @@ export function TaskPane() {
       {!active && state.images.length > 0 && (
         <div ref={resultsRef} className={styles.results}>
           <Divider />
-          <ResultGrid images={state.images} withheld={state.withheld} columns={state.images.length === 1 || state.request?.aspect === "wide" ? 1 : 2} onMoreLikeThis={form.moreLikeThis} onUseAsStart={form.picture?.startFromResult} />
+          <ResultGrid
+            images={state.images}
+            withheld={state.withheld}
+            columns={state.images.length === 1 || state.request?.aspect === "wide" ? 1 : 2}
+            onMoreLikeThis={form.moreLikeThis}
+            onUseAsStart={form.picture?.startFromResult}
+          />
         </div>
       )}
       <LiveRegion message={announcement(state)} />

@@ -93,9 +93,13 @@ function rejectLoneSurrogates(): RequestHandler {
   return (req, _res, next) => {
     const field = find(req.body, "");
     if (field !== undefined) {
-      throw new ApiError("invalid_request", `${field || "body"}: text contains a lone surrogate (\\uD800–\\uDFFF without its pair), which is not a character`, {
-        param: field || null,
-      });
+      throw new ApiError(
+        "invalid_request",
+        `${field || "body"}: text contains a lone surrogate (\\uD800–\\uDFFF without its pair), which is not a character`,
+        {
+          param: field || null,
+        }
+      );
     }
     next();
   };
@@ -128,7 +132,11 @@ function securityHeaders(): RequestHandler {
         "font-src": ["'self'", "data:"],
         // Sign-in (MSAL) talks to Entra ID and may use a hidden frame or popup there.
         "connect-src": ["'self'", "https://login.microsoftonline.com"],
-        "frame-src": ["'self'", "https://login.microsoftonline.com", "https://appsforoffice.microsoft.com"],
+        "frame-src": [
+          "'self'",
+          "https://login.microsoftonline.com",
+          "https://appsforoffice.microsoft.com",
+        ],
         "frame-ancestors": ["'self'", ...OFFICE_FRAME_ANCESTORS],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
@@ -155,7 +163,10 @@ export function createApp(deps: AppDeps) {
     res.on("finish", () => {
       const route = req.route?.path ? String(req.route.path) : "unmatched";
       metrics.httpRequests.inc({ route, method: req.method, status: String(res.statusCode) });
-      metrics.httpDuration.observe({ route, method: req.method }, (performance.now() - started) / 1000);
+      metrics.httpDuration.observe(
+        { route, method: req.method },
+        (performance.now() - started) / 1000
+      );
     });
     next();
   });
@@ -167,17 +178,29 @@ export function createApp(deps: AppDeps) {
       autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(req.url ?? "") },
       // Bearer tokens and cookies would let anyone who reads the log act as the user.
       redact: { paths: ["req.headers.authorization", "req.headers.cookie"], censor: "[redacted]" },
-    }),
+    })
   );
   app.use(securityHeaders());
   if (config.corsOrigins.length) {
-    app.use(cors({ origin: config.corsOrigins, exposedHeaders: ["X-Request-Id", "Retry-After"], maxAge: 600 }));
+    app.use(
+      cors({
+        origin: config.corsOrigins,
+        exposedHeaders: ["X-Request-Id", "Retry-After"],
+        maxAge: 600,
+      })
+    );
   }
   if (config.auth === "entra") {
     const guard = requireAuth(
-      createEntraVerifier({ audience: config.authAudience, tenants: config.authTenants, jwksUrl: config.authJwksUrl }),
+      createEntraVerifier({
+        audience: config.authAudience,
+        tenants: config.authTenants,
+        jwksUrl: config.authJwksUrl,
+      })
     );
-    app.use(["/api", "/v1"], (req, res, next) => (PUBLIC_API.has(req.originalUrl.split("?")[0]) ? next() : guard(req, res, next)));
+    app.use(["/api", "/v1"], (req, res, next) =>
+      PUBLIC_API.has(req.originalUrl.split("?")[0]) ? next() : guard(req, res, next)
+    );
   }
   // A generation may carry a starting picture as a data: URL (base64 is 4/3 of the file); any
   // other body keeps the usual limit.
@@ -186,12 +209,22 @@ export function createApp(deps: AppDeps) {
     "/api/generations",
     express.json({
       limit: Math.ceil((config.maxPictureBytes * 4) / 3) + bodyLimit,
-      verify: (req, _res, buf) => void ((req as Request & { bodyBytes?: number }).bodyBytes = buf.length),
+      verify: (req, _res, buf) =>
+        void ((req as Request & { bodyBytes?: number }).bodyBytes = buf.length),
     }),
     (req: Request & { bodyBytes?: number }, _res, next) => {
-      const tooLarge = (req.bodyBytes ?? 0) > bodyLimit && typeof (req.body as { image?: unknown } | undefined)?.image !== "string";
-      next(tooLarge ? new ApiError("payload_too_large", `request body is larger than the ${bodyLimit}-byte limit`) : undefined);
-    },
+      const tooLarge =
+        (req.bodyBytes ?? 0) > bodyLimit &&
+        typeof (req.body as { image?: unknown } | undefined)?.image !== "string";
+      next(
+        tooLarge
+          ? new ApiError(
+              "payload_too_large",
+              `request body is larger than the ${bodyLimit}-byte limit`
+            )
+          : undefined
+      );
+    }
   );
   app.use(express.json({ limit: config.bodyLimit }));
   app.use(rejectLoneSurrogates());
@@ -205,17 +238,44 @@ export function createApp(deps: AppDeps) {
     handler: (req, res) => {
       const reset = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
       const seconds = reset ? Math.max(1, Math.ceil((reset.getTime() - Date.now()) / 1000)) : 60;
-      sendError(res, new ApiError("rate_limited", `too many generation requests; try again in ${seconds} s`, { retryAfterSeconds: seconds }));
+      sendError(
+        res,
+        new ApiError("rate_limited", `too many generation requests; try again in ${seconds} s`, {
+          retryAfterSeconds: seconds,
+        })
+      );
     },
   });
 
-  const selfUrl = deps.selfUrl ?? (() => `${config.http ? "http" : "https"}://${config.host}:${config.port}`);
-  const routeDeps = { service: deps.service, store: deps.store, queue: deps.queue, clientId, ownerOf, rateLimit: limiter };
+  const selfUrl =
+    deps.selfUrl ?? (() => `${config.http ? "http" : "https"}://${config.host}:${config.port}`);
+  const routeDeps = {
+    service: deps.service,
+    store: deps.store,
+    queue: deps.queue,
+    clientId,
+    ownerOf,
+    rateLimit: limiter,
+  };
   app.use(generationRoutes(routeDeps));
-  app.use(openaiRoutes({ ...routeDeps, config, linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }) }));
+  app.use(
+    openaiRoutes({
+      ...routeDeps,
+      config,
+      linkOrigin: (req) => linkOrigin(req, { publicUrl: config.publicUrl, selfUrl }),
+    })
+  );
   app.use(imageRoutes(deps.store, ownerOf, deps.contentCredentials));
   app.use(feedbackRoutes(deps.store, clientId, ownerOf));
-  const arena = new ArenaService({ config, pool: deps.pool, store: deps.store, queue: deps.queue, service: deps.service, metrics, random: deps.random });
+  const arena = new ArenaService({
+    config,
+    pool: deps.pool,
+    store: deps.store,
+    queue: deps.queue,
+    service: deps.service,
+    metrics,
+    random: deps.random,
+  });
   app.use(arenaRoutes({ arena, clientId, ownerOf, rateLimit: limiter }));
   app.use(policyRoutes(config, deps.pool, () => arena.status().enabled));
   app.use(
@@ -227,18 +287,26 @@ export function createApp(deps: AppDeps) {
       ready: deps.ready,
       queueDepth: () => deps.queue.depth(),
       workers: deps.workers,
-    }),
+    })
   );
   app.get("/api/openapi.json", (_req, res) => void res.json(openApiDocument()));
 
   // office.js for development and tests: the CDN copy that production pages use is unreachable offline.
-  app.use("/vendor/office-js", express.static(resolve(import.meta.dirname, "../../node_modules/@microsoft/office-js/dist")));
+  app.use(
+    "/vendor/office-js",
+    express.static(resolve(import.meta.dirname, "../../node_modules/@microsoft/office-js/dist"))
+  );
   const staticDir = resolve(config.staticDir);
-  if (existsSync(staticDir)) app.use(express.static(staticDir, { index: ["taskpane.html", "index.html"] }));
+  if (existsSync(staticDir))
+    app.use(express.static(staticDir, { index: ["taskpane.html", "index.html"] }));
 
   app.use((req) => {
     throw new ApiError("not_found", `no route for ${req.method} ${req.path}`);
   });
-  app.use(errorHandler((error, req) => deps.logger.error({ err: error, reqId: (req as { id?: unknown }).id }, "request failed")));
+  app.use(
+    errorHandler((error, req) =>
+      deps.logger.error({ err: error, reqId: (req as { id?: unknown }).id }, "request failed")
+    )
+  );
   return app;
 }

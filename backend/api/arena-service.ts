@@ -9,8 +9,23 @@ import type { Config } from "../config";
 import { randomSeed, type ModelPool } from "../engine";
 import type { JobQueue } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
-import { AlreadyVotedError, NotFoundError, promptHash, type ArenaVoteRecord, type BattleRecord, type Owner, type Store } from "../store";
-import type { ArenaBattle, ArenaLeaderboard, ArenaReveal, ArenaStanding, ArenaWinner, GenerationEvent } from "../../contract";
+import {
+  AlreadyVotedError,
+  NotFoundError,
+  promptHash,
+  type ArenaVoteRecord,
+  type BattleRecord,
+  type Owner,
+  type Store,
+} from "../store";
+import type {
+  ArenaBattle,
+  ArenaLeaderboard,
+  ArenaReveal,
+  ArenaStanding,
+  ArenaWinner,
+  GenerationEvent,
+} from "../../contract";
 import { ApiError } from "./errors";
 import type { GenerationService, Requester } from "./generation-service";
 
@@ -55,7 +70,10 @@ function finished(queue: JobQueue, id: string, signal: AbortSignal): Promise<Gen
         }
       })
       // Just queued, so the queue knows it; a stream it does not know would never end.
-      .then((subscription) => subscription ?? fail(new Error(`generation ${id} has no event stream`)), fail);
+      .then(
+        (subscription) => subscription ?? fail(new Error(`generation ${id} has no event stream`)),
+        fail
+      );
   });
 }
 
@@ -82,7 +100,8 @@ export class ArenaService {
 
   /** On when the policy allows it and two or more contenders can run; otherwise why not. */
   status(): { enabled: true } | { enabled: false; reason: string } {
-    if (!this.deps.config.arena) return { enabled: false, reason: "The arena is turned off by your organisation's policy." };
+    if (!this.deps.config.arena)
+      return { enabled: false, reason: "The arena is turned off by your organisation's policy." };
     const count = this.contenders().length;
     if (count < 2) {
       return {
@@ -108,9 +127,18 @@ export class ArenaService {
     const { service, queue } = this.deps;
     const start = (c: Contender) =>
       service.create(
-        { prompt, n: 1, aspect: "square", style: "none", model: c.model, steps: c.steps, guidance: c.guidance, seed },
+        {
+          prompt,
+          n: 1,
+          aspect: "square",
+          style: "none",
+          model: c.model,
+          steps: c.steps,
+          guidance: c.guidance,
+          seed,
+        },
         requester,
-        { scheduler: c.scheduler },
+        { scheduler: c.scheduler }
       );
     const left = await start(sides.left);
     let right: { id: string };
@@ -120,12 +148,22 @@ export class ArenaService {
       await queue.cancel(left.id);
       throw e;
     }
-    const [leftEvents, rightEvents] = await Promise.all([finished(queue, left.id, signal), finished(queue, right.id, signal)]);
+    const [leftEvents, rightEvents] = await Promise.all([
+      finished(queue, left.id, signal),
+      finished(queue, right.id, signal),
+    ]);
 
     const images: Partial<Record<Side, string>> = {};
-    for (const [side, events] of [["left", leftEvents], ["right", rightEvents]] as const) {
+    for (const [side, events] of [
+      ["left", leftEvents],
+      ["right", rightEvents],
+    ] as const) {
       const failure = events.find((e) => e.type === "error");
-      if (failure) throw new ApiError("internal_error", "a picture of the battle could not be generated; the server log has details");
+      if (failure)
+        throw new ApiError(
+          "internal_error",
+          "a picture of the battle could not be generated; the server log has details"
+        );
       const image = events.find((e) => e.type === "image");
       if (image?.type === "image") {
         images[side] = image.id;
@@ -136,10 +174,13 @@ export class ArenaService {
         throw new ApiError(
           "content_policy_violation",
           "One of the two pictures was withheld by the content filter, so there is nothing to compare. Try another prompt.",
-          { category: blocked.category },
+          { category: blocked.category }
         );
       }
-      throw new ApiError("internal_error", "the battle was cancelled before both pictures were ready");
+      throw new ApiError(
+        "internal_error",
+        "the battle was cancelled before both pictures were ready"
+      );
     }
 
     const id = randomUUID();
@@ -149,24 +190,47 @@ export class ArenaService {
       promptHash: promptHash(prompt),
       category: promptCategory(prompt),
       left: { contender: sides.left.name, settings: settingsOf(sides.left), imageId: images.left! },
-      right: { contender: sides.right.name, settings: settingsOf(sides.right), imageId: images.right! },
+      right: {
+        contender: sides.right.name,
+        settings: settingsOf(sides.right),
+        imageId: images.right!,
+      },
     });
-    return { id, left: { imageUrl: imageUrl(id, "left") }, right: { imageUrl: imageUrl(id, "right") } };
+    return {
+      id,
+      left: { imageUrl: imageUrl(id, "left") },
+      right: { imageUrl: imageUrl(id, "right") },
+    };
   }
 
   /** Takes this user's one vote on the battle and reveals who drew which picture. */
-  async vote(battleId: string, clientId: string, winner: ArenaWinner, owner?: Owner): Promise<ArenaReveal> {
+  async vote(
+    battleId: string,
+    clientId: string,
+    winner: ArenaWinner,
+    owner?: Owner
+  ): Promise<ArenaReveal> {
     await this.ownBattle(battleId, owner);
     let vote: ArenaVoteRecord;
     try {
       vote = await this.deps.store.addArenaVote({ battleId, clientId, winner });
     } catch (e) {
-      if (e instanceof NotFoundError) throw new ApiError("not_found", `no battle with id "${battleId}"`);
-      if (e instanceof AlreadyVotedError) throw new ApiError("already_voted", "You have already voted on this battle; each person votes once.");
+      if (e instanceof NotFoundError)
+        throw new ApiError("not_found", `no battle with id "${battleId}"`);
+      if (e instanceof AlreadyVotedError)
+        throw new ApiError(
+          "already_voted",
+          "You have already voted on this battle; each person votes once."
+        );
       throw e;
     }
     this.deps.metrics?.arenaVotes.inc({ winner });
-    return { id: battleId, winner, left: { contender: vote.left }, right: { contender: vote.right } };
+    return {
+      id: battleId,
+      winner,
+      left: { contender: vote.left },
+      right: { contender: vote.right },
+    };
   }
 
   /** The battle's picture on one side: the stored image's PNG bytes. */
@@ -174,10 +238,15 @@ export class ArenaService {
     const { store } = this.deps;
     const battle = await this.ownBattle(battleId, owner);
     const image = await store.getImage(battle[side].imageId);
-    if (!image) throw new ApiError("not_found", `the ${side} picture of battle "${battleId}" is no longer kept`);
+    if (!image)
+      throw new ApiError(
+        "not_found",
+        `the ${side} picture of battle "${battleId}" is no longer kept`
+      );
     const png = await store.blobs.get(image.sha256);
     // A row without its blob: the bytes were lost outside Lumen (a volume not mounted, a file removed).
-    if (!png) throw new Error(`image ${image.id}: no blob ${image.sha256} in ${store.blobs.location}`);
+    if (!png)
+      throw new Error(`image ${image.id}: no blob ${image.sha256} in ${store.blobs.location}`);
     return png;
   }
 
@@ -196,7 +265,9 @@ export class ArenaService {
   /** Scores with 95% intervals of every contender that has votes, best first; of one prompt category when given. */
   async leaderboard(category?: string): Promise<ArenaLeaderboard> {
     if (category !== undefined && !categoryNames.includes(category)) {
-      throw new ApiError("invalid_request", `category must be one of ${categoryNames.join(", ")}`, { param: "category" });
+      throw new ApiError("invalid_request", `category must be one of ${categoryNames.join(", ")}`, {
+        param: "category",
+      });
     }
     const all = await this.deps.store.listArenaVotes();
     const key = `${category ?? ""}|${all.length}|${all.at(-1)?.id ?? 0}`;
@@ -222,7 +293,10 @@ export class ArenaService {
       }
       return { a, b, scoreA };
     });
-    const { scores, intervals } = rate(names.length, comparisons, { replicates: REPLICATES, seed: 0 });
+    const { scores, intervals } = rate(names.length, comparisons, {
+      replicates: REPLICATES,
+      seed: 0,
+    });
     const round = (x: number) => Math.round(x * 10) / 10;
     const contenders: ArenaStanding[] = names
       .map((name, i) => ({
@@ -241,7 +315,11 @@ export class ArenaService {
       votes: votes.length,
       updatedAt: votes.at(-1)?.createdAt ?? null,
       category: category ?? null,
-      categories: categoryNames.map((name) => ({ name, label: categoryLabels[name], votes: perCategory.get(name) ?? 0 })),
+      categories: categoryNames.map((name) => ({
+        name,
+        label: categoryLabels[name],
+        votes: perCategory.get(name) ?? 0,
+      })),
     };
     this.cached = { key, board };
     return board;

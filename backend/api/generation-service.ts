@@ -15,7 +15,13 @@ import {
   type ResolvedRequest,
   type SchedulerName,
 } from "../engine";
-import { QueueClosedError, QueueFullError, QueueUnavailableError, type GenerationJob, type JobQueue } from "../jobs/types";
+import {
+  QueueClosedError,
+  QueueFullError,
+  QueueUnavailableError,
+  type GenerationJob,
+  type JobQueue,
+} from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
 import { SafetyUnavailableError, type SafetyCheck } from "../safety";
 import { promptHash, type Owner, type Store } from "../store";
@@ -29,7 +35,7 @@ interface StylePreset {
   negative: string;
 }
 export const stylePresets: Record<string, StylePreset> = JSON.parse(
-  readFileSync(new URL("./styles.json", import.meta.url), "utf8"),
+  readFileSync(new URL("./styles.json", import.meta.url), "utf8")
 );
 
 /** Width ÷ height of each aspect the task pane offers. */
@@ -41,8 +47,13 @@ export function baseSize(model: LoadedModel): number {
 }
 
 /** A size of about base² pixels with the aspect's ratio (or a width ÷ height), in multiples the model accepts. */
-export function sizeForAspect(aspect: keyof typeof ASPECT_RATIOS | number, base: number, multiple: number): [number, number] {
-  const ratio = typeof aspect === "number" ? Math.min(4, Math.max(1 / 4, aspect)) : ASPECT_RATIOS[aspect];
+export function sizeForAspect(
+  aspect: keyof typeof ASPECT_RATIOS | number,
+  base: number,
+  multiple: number
+): [number, number] {
+  const ratio =
+    typeof aspect === "number" ? Math.min(4, Math.max(1 / 4, aspect)) : ASPECT_RATIOS[aspect];
   const round = (v: number) => Math.max(multiple, Math.round(v / multiple) * multiple);
   const width = ratio >= 1 ? base : base * ratio;
   const height = ratio >= 1 ? base / ratio : base;
@@ -97,7 +108,11 @@ export class GenerationService {
       verdict = await safety.checkPrompt(prompt, config.safetyLevel);
     } catch (e) {
       if (e instanceof SafetyUnavailableError) {
-        throw new ApiError("safety_unavailable", "safety service unavailable; nothing was generated, try again shortly", { retryAfterSeconds: SAFETY_RETRY_SECONDS });
+        throw new ApiError(
+          "safety_unavailable",
+          "safety service unavailable; nothing was generated, try again shortly",
+          { retryAfterSeconds: SAFETY_RETRY_SECONDS }
+        );
       }
       throw e;
     }
@@ -113,9 +128,13 @@ export class GenerationService {
       reason: verdict.detail,
     });
     metrics.safetyBlocks.inc({ kind: "prompt", category, provider: verdict.provider ?? "builtin" });
-    throw new ApiError("content_policy_violation", verdict.reason ?? "This prompt is not allowed by the content policy.", {
-      category,
-    });
+    throw new ApiError(
+      "content_policy_violation",
+      verdict.reason ?? "This prompt is not allowed by the content policy.",
+      {
+        category,
+      }
+    );
   }
 
   /**
@@ -137,13 +156,20 @@ export class GenerationService {
    */
   async checkPicture(picture: Picture, clientId: string, prompt: string): Promise<void> {
     const { config, safety, store, metrics } = this.deps;
-    if (!safety.checkImage) throw new ApiError("invalid_request", "this server does not take pictures to start from", { param: "image" });
+    if (!safety.checkImage)
+      throw new ApiError("invalid_request", "this server does not take pictures to start from", {
+        param: "image",
+      });
     let verdict;
     try {
       verdict = await safety.checkImage(picture.image, config.safetyLevel);
     } catch (e) {
       if (e instanceof SafetyUnavailableError) {
-        throw new ApiError("safety_unavailable", "safety service unavailable; nothing was generated, try again shortly", { retryAfterSeconds: SAFETY_RETRY_SECONDS });
+        throw new ApiError(
+          "safety_unavailable",
+          "safety service unavailable; nothing was generated, try again shortly",
+          { retryAfterSeconds: SAFETY_RETRY_SECONDS }
+        );
       }
       throw e;
     }
@@ -159,7 +185,11 @@ export class GenerationService {
       reason: verdict.detail,
     });
     metrics.safetyBlocks.inc({ kind: "image", category, provider: verdict.provider ?? "builtin" });
-    throw new ApiError("content_policy_violation", "The picture to start from is not allowed by the content policy.", { category, param: "image" });
+    throw new ApiError(
+      "content_policy_violation",
+      "The picture to start from is not allowed by the content policy.",
+      { category, param: "image" }
+    );
   }
 
   /**
@@ -169,19 +199,31 @@ export class GenerationService {
   async create(
     input: ParsedGenerationRequest,
     requester: Requester,
-    settings: { scheduler?: SchedulerName; picture?: Picture } = {},
+    settings: { scheduler?: SchedulerName; picture?: Picture } = {}
   ): Promise<{ id: string; position: number; notices: Notice[] }> {
     const { config, pool, store, queue } = this.deps;
     const { clientId, requestId } = requester;
     const modelName = input.model ?? config.model;
     if (!pool.has(modelName)) {
-      throw new ApiError("invalid_request", `model: unknown model "${modelName}"; see GET /api/models`, { param: "model" });
+      throw new ApiError(
+        "invalid_request",
+        `model: unknown model "${modelName}"; see GET /api/models`,
+        { param: "model" }
+      );
     }
     if (config.allowedModels.length && !config.allowedModels.includes(modelName)) {
-      throw new ApiError("forbidden", `model: "${modelName}" is not allowed by your organisation's policy`, { param: "model" });
+      throw new ApiError(
+        "forbidden",
+        `model: "${modelName}" is not allowed by your organisation's policy`,
+        { param: "model" }
+      );
     }
     if (input.n > config.maxImagesPerRequest) {
-      throw new ApiError("invalid_request", `n: your organisation allows at most ${config.maxImagesPerRequest} images per request`, { param: "n" });
+      throw new ApiError(
+        "invalid_request",
+        `n: your organisation allows at most ${config.maxImagesPerRequest} images per request`,
+        { param: "n" }
+      );
     }
     await this.checkPrompt(input.prompt, clientId);
     let model: LoadedModel;
@@ -190,23 +232,43 @@ export class GenerationService {
     } catch (e) {
       // The reason names files on the server: it goes to the log, not to the client.
       this.deps.onModelError?.(modelName, e);
-      throw new ApiError("model_unavailable", `model "${modelName}" is unavailable right now; the server log has details`, {
-        retryAfterSeconds: 30,
-      });
+      throw new ApiError(
+        "model_unavailable",
+        `model "${modelName}" is unavailable right now; the server log has details`,
+        {
+          retryAfterSeconds: 30,
+        }
+      );
     }
 
-    const picture = settings.picture ?? (input.image !== undefined ? await pictureFromDataUrl(input.image, config.maxPictureBytes) : undefined);
+    const picture =
+      settings.picture ??
+      (input.image !== undefined
+        ? await pictureFromDataUrl(input.image, config.maxPictureBytes)
+        : undefined);
     if (picture && !model.vaeEncoder) {
-      throw new ApiError("invalid_request", `image: model "${modelName}" cannot start from a picture (it has no vae_encoder)`, { param: "image" });
+      throw new ApiError(
+        "invalid_request",
+        `image: model "${modelName}" cannot start from a picture (it has no vae_encoder)`,
+        { param: "image" }
+      );
     }
     const multiple = model.family.requestMultiple;
     // From a picture without a size or aspect: the picture's own aspect.
     const [width, height] =
       input.width !== undefined && input.height !== undefined
         ? [input.width, input.height]
-        : sizeForAspect(input.aspect ?? (picture ? picture.image.width / picture.image.height : "square"), Math.min(baseSize(model), config.maxSize), multiple);
+        : sizeForAspect(
+            input.aspect ?? (picture ? picture.image.width / picture.image.height : "square"),
+            Math.min(baseSize(model), config.maxSize),
+            multiple
+          );
     if (Math.max(width, height) > config.maxSize) {
-      throw new ApiError("invalid_request", `width/height: your organisation allows at most ${config.maxSize} pixels per side`, { param: "width" });
+      throw new ApiError(
+        "invalid_request",
+        `width/height: your organisation allows at most ${config.maxSize} pixels per side`,
+        { param: "width" }
+      );
     }
     const style = stylePresets[input.style] ?? stylePresets.none;
     const negative = [input.negativePrompt?.trim(), style.negative].filter(Boolean).join(", ");
@@ -237,13 +299,19 @@ export class GenerationService {
 
     const depth = await queue.depth();
     if (depth.waiting >= config.maxQueue) {
-      throw new ApiError("queue_full", "the generation queue is full; try again shortly", { retryAfterSeconds: await queue.retryAfterSeconds() });
+      throw new ApiError("queue_full", "the generation queue is full; try again shortly", {
+        retryAfterSeconds: await queue.retryAfterSeconds(),
+      });
     }
     // Refused before any work: its images could not be kept (the cause is in /readyz and the log).
     if (this.deps.storageProblem?.()) {
-      throw new ApiError("storage_unavailable", "the server cannot store images right now; try again later", {
-        retryAfterSeconds: STORAGE_RETRY_SECONDS,
-      });
+      throw new ApiError(
+        "storage_unavailable",
+        "the server cannot store images right now; try again later",
+        {
+          retryAfterSeconds: STORAGE_RETRY_SECONDS,
+        }
+      );
     }
     if (picture) await this.checkPicture(picture, clientId, input.prompt);
     const notices = promptNotices(model, input.prompt);
@@ -258,7 +326,9 @@ export class GenerationService {
       userPrompt: input.prompt,
       enqueuedAt: Date.now(),
       batchKey: key,
-      ...(picture ? { source: { data: picture.bytes.toString("base64"), format: picture.format } } : {}),
+      ...(picture
+        ? { source: { data: picture.bytes.toString("base64"), format: picture.format } }
+        : {}),
       ...(notices.length ? { notices } : {}),
       origin: requester.origin ?? "api",
     };
@@ -295,12 +365,20 @@ export class GenerationService {
       }
       if (e instanceof QueueUnavailableError) {
         // Nothing was queued: the history must not show it waiting for ever. The 503 comes from the error handler.
-        await store.setStatus(id, "failed", { error: "the job queue could not be reached", errorCode: "queue_unavailable" });
+        await store.setStatus(id, "failed", {
+          error: "the job queue could not be reached",
+          errorCode: "queue_unavailable",
+        });
         throw e;
       }
       if (e instanceof QueueClosedError) {
-        await store.setStatus(id, "failed", { error: "the server was shutting down", errorCode: "interrupted" });
-        throw new ApiError("not_ready", "the server is shutting down; try again shortly", { retryAfterSeconds: 5 });
+        await store.setStatus(id, "failed", {
+          error: "the server was shutting down",
+          errorCode: "interrupted",
+        });
+        throw new ApiError("not_ready", "the server is shutting down; try again shortly", {
+          retryAfterSeconds: 5,
+        });
       }
       throw e;
     }

@@ -13,19 +13,30 @@ export interface Picture {
 
 const DATA_URL = /^data:(image\/[\w.+-]+)?(;[\w-]+=[\w.-]+)*;base64,([A-Za-z0-9+/=\s]*)$/;
 
-const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
+const megabytes = (bytes: number) =>
+  `${(bytes / 1024 / 1024).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MB`;
 
 /** The picture of a file's bytes, or a clear 400/413 naming `param`. */
-export async function readPicture(bytes: Buffer, maxBytes: number, param = "image"): Promise<Picture> {
-  if (bytes.length === 0) throw new ApiError("invalid_request", `${param}: the file is empty`, { param });
+export async function readPicture(
+  bytes: Buffer,
+  maxBytes: number,
+  param = "image"
+): Promise<Picture> {
+  if (bytes.length === 0)
+    throw new ApiError("invalid_request", `${param}: the file is empty`, { param });
   if (bytes.length > maxBytes) {
-    throw new ApiError("payload_too_large", `${param}: the picture is ${megabytes(bytes.length)}; at most ${megabytes(maxBytes)}`, { param });
+    throw new ApiError(
+      "payload_too_large",
+      `${param}: the picture is ${megabytes(bytes.length)}; at most ${megabytes(maxBytes)}`,
+      { param }
+    );
   }
   try {
     const { image, format } = await decodePicture(bytes);
     return { bytes, format, image };
   } catch (e) {
-    if (e instanceof RequestError) throw new ApiError("invalid_request", e.message.replace(/^image:/, `${param}:`), { param });
+    if (e instanceof RequestError)
+      throw new ApiError("invalid_request", e.message.replace(/^image:/, `${param}:`), { param });
     throw e;
   }
 }
@@ -33,7 +44,12 @@ export async function readPicture(bytes: Buffer, maxBytes: number, param = "imag
 /** The picture of a `data:image/…;base64,` URL. */
 export async function pictureFromDataUrl(url: string, maxBytes: number): Promise<Picture> {
   const match = DATA_URL.exec(url);
-  if (!match) throw new ApiError("invalid_request", "image must be a base64 data: URL (data:image/png;base64,…)", { param: "image" });
+  if (!match)
+    throw new ApiError(
+      "invalid_request",
+      "image must be a base64 data: URL (data:image/png;base64,…)",
+      { param: "image" }
+    );
   // The declared type is not trusted: the bytes say what the file is.
   return readPicture(Buffer.from(match[3], "base64"), maxBytes);
 }

@@ -5,7 +5,9 @@
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
 
-const LOG_FACTORIAL = Array.from({ length: 10 }, (_, k) => Array.from({ length: k }, (_, i) => Math.log(i + 1)).reduce((s, v) => s + v, 0));
+const LOG_FACTORIAL = Array.from({ length: 10 }, (_, k) =>
+  Array.from({ length: k }, (_, i) => Math.log(i + 1)).reduce((s, v) => s + v, 0)
+);
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /** log(k!): a table below 10, Stirling's series (error < 1e-10) above. */
@@ -59,7 +61,11 @@ export function binomialSampler(seed: number): Binomial {
       const k = Math.floor(((2 * a) / us + b) * u + c);
       if (k < 0 || k > n) continue;
       if (us >= 0.07 && v <= vr) return k;
-      if (Math.log((v * alpha) / (a / (us * us) + b)) <= h - logFactorial(k) - logFactorial(n - k) + (k - m) * lpq) return k;
+      if (
+        Math.log((v * alpha) / (a / (us * us) + b)) <=
+        h - logFactorial(k) - logFactorial(n - k) + (k - m) * lpq
+      )
+        return k;
     }
   }
 

@@ -55,7 +55,8 @@ function add(t: Tally, c: Comparison, times = 1): void {
 
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));
 /** log σ(x), without overflow for large |x|. */
-const logSigmoid = (x: number) => (x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x)));
+const logSigmoid = (x: number) =>
+  x >= 0 ? -Math.log1p(Math.exp(-x)) : x - Math.log1p(Math.exp(x));
 
 /** Weight of the virtual tie between each pair of k contenders. */
 const virtualTie = (k: number) => (k > 1 ? VIRTUAL_GAMES_PER_CONTENDER / (k - 1) : 0);
@@ -78,9 +79,11 @@ function logLikelihood(t: Tally, theta: Float64Array): number {
 function solve(a: Float64Array, b: Float64Array, k: number): Float64Array {
   for (let col = 0; col < k; col++) {
     let pivot = col;
-    for (let r = col + 1; r < k; r++) if (Math.abs(a[r * k + col]) > Math.abs(a[pivot * k + col])) pivot = r;
+    for (let r = col + 1; r < k; r++)
+      if (Math.abs(a[r * k + col]) > Math.abs(a[pivot * k + col])) pivot = r;
     if (pivot !== col) {
-      for (let c = 0; c < k; c++) [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c], a[col * k + c]];
+      for (let c = 0; c < k; c++)
+        [a[col * k + c], a[pivot * k + c]] = [a[pivot * k + c], a[col * k + c]];
       [b[col], b[pivot]] = [b[pivot], b[col]];
     }
     const d = a[col * k + col];
@@ -180,7 +183,11 @@ function quantile(sorted: Float64Array, q: number): number {
  * Scores and bootstrap intervals: the votes are resampled with replacement `replicates` times,
  * each resample is fitted, and the interval is the middle `level` of each contender's scores.
  */
-export function rate(k: number, comparisons: readonly Comparison[], options: RatingOptions = {}): Rating {
+export function rate(
+  k: number,
+  comparisons: readonly Comparison[],
+  options: RatingOptions = {}
+): Rating {
   const { replicates = 1000, seed = 0, level = 0.95 } = options;
   const full = fitStrengths(k, comparisons);
   const scores = Array.from(full, toScore);

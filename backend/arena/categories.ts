@@ -9,7 +9,9 @@ interface CategoryDef {
   words: string[];
 }
 
-const defs: CategoryDef[] = JSON.parse(readFileSync(new URL("./categories.json", import.meta.url), "utf8")).categories;
+const defs: CategoryDef[] = JSON.parse(
+  readFileSync(new URL("./categories.json", import.meta.url), "utf8")
+).categories;
 const wordSets = defs.map((d) => ({ name: d.name, words: new Set(d.words) }));
 
 export const OTHER_CATEGORY = "other";
@@ -27,7 +29,7 @@ export function promptCategory(prompt: string): string {
       .replace(/\p{M}/gu, "")
       .toLowerCase()
       .split(/[^\p{L}\p{N}]+/u)
-      .filter(Boolean),
+      .filter(Boolean)
   );
   for (const { name, words: vocabulary } of wordSets) {
     for (const w of words) if (vocabulary.has(w)) return name;

@@ -19,7 +19,8 @@ export interface ContenderSources {
   allowedModels: readonly string[];
 }
 
-const allowed = (model: string, s: ContenderSources) => !s.allowedModels.length || s.allowedModels.includes(model);
+const allowed = (model: string, s: ContenderSources) =>
+  !s.allowedModels.length || s.allowedModels.includes(model);
 
 /** The contenders that can run now: declared ones whose model is installed and allowed, or the models. */
 export function resolveContenders(s: ContenderSources): Contender[] {
@@ -35,8 +36,10 @@ export function resolveContenders(s: ContenderSources): Contender[] {
 export function contenderProblems(s: ContenderSources): string[] {
   return s.declared.flatMap((c) => {
     const model = c.model ?? s.defaultModel;
-    if (!s.installed.includes(model)) return [`arena contender "${c.name}" runs model "${model}", which is not installed`];
-    if (!allowed(model, s)) return [`arena contender "${c.name}" runs model "${model}", which the policy does not allow`];
+    if (!s.installed.includes(model))
+      return [`arena contender "${c.name}" runs model "${model}", which is not installed`];
+    if (!allowed(model, s))
+      return [`arena contender "${c.name}" runs model "${model}", which the policy does not allow`];
     return [];
   });
 }

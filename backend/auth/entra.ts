@@ -14,7 +14,7 @@ export class AuthError extends Error {
   override name = "AuthError";
   constructor(
     readonly status: 401 | 403,
-    message: string,
+    message: string
   ) {
     super(message);
   }
@@ -37,13 +37,17 @@ function reasonOf(e: unknown): string {
   }
   if (e instanceof errors.JWKSNoMatchingKey) return "token is signed with an unknown key";
   if (e instanceof errors.JWSSignatureVerificationFailed) return "token signature is invalid";
-  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported) return "token algorithm is not accepted";
+  if (e instanceof errors.JOSEAlgNotAllowed || e instanceof errors.JOSENotSupported)
+    return "token algorithm is not accepted";
   if (e instanceof errors.JWSInvalid || e instanceof errors.JWTInvalid) return "token is malformed";
   return "token could not be verified";
 }
 
 export function createEntraVerifier(options: EntraOptions): TokenVerifier {
-  const jwks = createRemoteJWKSet(new URL(options.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 6 * 3600_000 });
+  const jwks = createRemoteJWKSet(new URL(options.jwksUrl), {
+    cooldownDuration: 30_000,
+    cacheMaxAge: 6 * 3600_000,
+  });
   // Sovereign clouds (and tests) serve keys and tokens from another authority host.
   const authority = new URL(options.jwksUrl).origin;
   const tenants = new Set(options.tenants.map((t) => t.toLowerCase()));
@@ -69,7 +73,8 @@ export function createEntraVerifier(options: EntraOptions): TokenVerifier {
     } catch (e) {
       throw new AuthError(401, reasonOf(e));
     }
-    if (!tenants.has(tid)) throw new AuthError(403, "your organisation is not allowed to use this service");
+    if (!tenants.has(tid))
+      throw new AuthError(403, "your organisation is not allowed to use this service");
     const userId = String(payload.oid ?? payload.sub ?? "");
     if (!userId) throw new AuthError(401, "token has no user (oid or sub) claim");
     const name = (payload.name ?? payload.preferred_username) as string | undefined;

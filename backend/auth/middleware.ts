@@ -14,7 +14,12 @@ export function requireAuth(verify: TokenVerifier): RequestHandler {
     const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header) : null;
     res.setHeader("WWW-Authenticate", 'Bearer realm="lumen"');
     if (!match) {
-      throw new AuthError(401, header ? "Authorization header must be 'Bearer <token>'" : "sign-in required: no bearer token");
+      throw new AuthError(
+        401,
+        header
+          ? "Authorization header must be 'Bearer <token>'"
+          : "sign-in required: no bearer token"
+      );
     }
     res.locals.identity = await verify(match[1]);
     res.removeHeader("WWW-Authenticate");

@@ -40,7 +40,7 @@ export class LocalDirectoryBlobStore implements BlobStore {
   async has(key: string): Promise<boolean> {
     return access(this.pathFor(key)).then(
       () => true,
-      () => false,
+      () => false
     );
   }
 

@@ -23,7 +23,9 @@ export function parseS3Url(url: string): S3Location {
   const bucket = m[1]!;
   // S3's bucket naming rules (3–63 lowercase letters, digits, dots and hyphens).
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
-    throw new RangeError(`${JSON.stringify(url)}: the bucket name must be 3 to 63 lowercase letters, digits, dots or hyphens`);
+    throw new RangeError(
+      `${JSON.stringify(url)}: the bucket name must be 3 to 63 lowercase letters, digits, dots or hyphens`
+    );
   }
   const path = (m[2] ?? "").replace(/^\/+|\/+$/g, "");
   return { bucket, prefix: path ? `${path}/` : "" };
@@ -47,15 +49,38 @@ export interface S3BlobStoreOptions extends S3Location {
 }
 
 /** Codes of the SDK and of Node's sockets that mean the server could not be reached. */
-const UNREACHABLE = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "EPIPE", "TimeoutError", "RequestTimeout"]);
-const REFUSED_CREDENTIALS = new Set(["InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "InvalidToken", "TokenRefreshRequired", "AccessDenied", "AllAccessDisabled", "Forbidden"]);
+const UNREACHABLE = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EPIPE",
+  "TimeoutError",
+  "RequestTimeout",
+]);
+const REFUSED_CREDENTIALS = new Set([
+  "InvalidAccessKeyId",
+  "SignatureDoesNotMatch",
+  "ExpiredToken",
+  "InvalidToken",
+  "TokenRefreshRequired",
+  "AccessDenied",
+  "AllAccessDisabled",
+  "Forbidden",
+]);
 
 type SdkError = Error & { Code?: string; code?: string; $metadata?: { httpStatusCode?: number } };
 
 export class S3BlobStore implements BlobStore {
   readonly dirs: readonly string[] = [];
   readonly location: string;
-  private readonly sdk: Promise<{ client: S3Client; commands: typeof import("@aws-sdk/client-s3") }>;
+  private readonly sdk: Promise<{
+    client: S3Client;
+    commands: typeof import("@aws-sdk/client-s3");
+  }>;
   private readonly probeKey: string;
   private lastGoodProbe = 0;
 
@@ -70,7 +95,10 @@ export class S3BlobStore implements BlobStore {
         forcePathStyle: options.forcePathStyle,
         credentials: options.credentials,
         maxAttempts: options.maxAttempts ?? 3,
-        requestHandler: { connectionTimeout: options.connectTimeoutMs ?? 5000, requestTimeout: options.requestTimeoutMs ?? 30_000 },
+        requestHandler: {
+          connectionTimeout: options.connectTimeoutMs ?? 5000,
+          requestTimeout: options.requestTimeoutMs ?? 30_000,
+        },
       };
       return { client: new commands.S3Client(config), commands };
     });
@@ -99,7 +127,14 @@ export class S3BlobStore implements BlobStore {
     if (await this.has(key)) return false;
     const { client, commands } = await this.sdk;
     try {
-      await client.send(new commands.PutObjectCommand({ Bucket: this.options.bucket, Key, Body: bytes, ContentType: "image/png" }));
+      await client.send(
+        new commands.PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key,
+          Body: bytes,
+          ContentType: "image/png",
+        })
+      );
     } catch (e) {
       throw this.fail(e, `writing ${Key}`);
     }
@@ -110,7 +145,9 @@ export class S3BlobStore implements BlobStore {
     const Key = this.objectKey(key);
     const { client, commands } = await this.sdk;
     try {
-      const out = await client.send(new commands.GetObjectCommand({ Bucket: this.options.bucket, Key }));
+      const out = await client.send(
+        new commands.GetObjectCommand({ Bucket: this.options.bucket, Key })
+      );
       return Buffer.from(await out.Body!.transformToByteArray());
     } catch (e) {
       if ((e as SdkError).name === "NoSuchKey") return undefined;
@@ -138,8 +175,12 @@ export class S3BlobStore implements BlobStore {
     if (Date.now() - this.lastGoodProbe < (this.options.probeEveryMs ?? 30_000)) return undefined;
     const { client, commands } = await this.sdk;
     try {
-      await client.send(new commands.PutObjectCommand({ Bucket: this.options.bucket, Key: this.probeKey, Body: "" }));
-      await client.send(new commands.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.probeKey }));
+      await client.send(
+        new commands.PutObjectCommand({ Bucket: this.options.bucket, Key: this.probeKey, Body: "" })
+      );
+      await client.send(
+        new commands.DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.probeKey })
+      );
     } catch (e) {
       const error = this.fail(e, "writing a probe object");
       if (error instanceof StorageError) return { message: error.message, reason: error.reason };
@@ -163,15 +204,20 @@ export class S3BlobStore implements BlobStore {
     let reason = String(code);
     if (code === "NoSuchBucket") cause = `the bucket ${this.options.bucket} does not exist`;
     else if (code === "CredentialsProviderError") {
-      cause = "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or give the machine a role)";
+      cause =
+        "no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE, or give the machine a role)";
     } else if (REFUSED_CREDENTIALS.has(code!) || status === 403) {
       reason = REFUSED_CREDENTIALS.has(code!) ? code! : "AccessDenied";
       cause = `the server refused the credentials or their permissions: ${err.message === "UnknownError" ? "403 Forbidden" : err.message}`;
-    } else if (UNREACHABLE.has(code!)) cause = `the object storage server cannot be reached: ${err.message}`;
+    } else if (UNREACHABLE.has(code!))
+      cause = `the object storage server cannot be reached: ${err.message}`;
     else if (status !== undefined && status >= 500) {
       cause = `the object storage server failed (${status}): ${err.message}`;
-    } else if (status !== undefined) cause = `the object storage server refused the request (${status}): ${err.message}`;
+    } else if (status !== undefined)
+      cause = `the object storage server refused the request (${status}): ${err.message}`;
     if (!cause) return e;
-    return new StorageError(`${this.location}: ${what}: ${cause} (${reason})`, reason, { cause: e });
+    return new StorageError(`${this.location}: ${what}: ${cause} (${reason})`, reason, {
+      cause: e,
+    });
   }
 }

@@ -23,6 +23,7 @@ export interface BlobStore {
 
 /** A key is a lowercase SHA-256 in hex: anything else could name a path outside the store. */
 export function checkKey(key: string): string {
-  if (!/^[0-9a-f]{64}$/.test(key)) throw new RangeError(`blob key must be a SHA-256 in hex, not ${JSON.stringify(key)}`);
+  if (!/^[0-9a-f]{64}$/.test(key))
+    throw new RangeError(`blob key must be a SHA-256 in hex, not ${JSON.stringify(key)}`);
   return key;
 }

@@ -28,7 +28,9 @@ export function chooseDecoder(dir: string, choice: DecoderChoice = "auto"): Deco
   if (choice === "full") return "vae_decoder";
   if (hasTinyDecoder(dir)) return TINY_DECODER;
   if (choice === "tiny") {
-    throw new ModelError(`${TINY_DECODER}: ${join(dir, TINY_DECODER, "model.onnx")} is missing (decoder "tiny" needs a TAESD decoder in the model folder)`);
+    throw new ModelError(
+      `${TINY_DECODER}: ${join(dir, TINY_DECODER, "model.onnx")} is missing (decoder "tiny" needs a TAESD decoder in the model folder)`
+    );
   }
   return "vae_decoder";
 }
@@ -37,7 +39,11 @@ export function chooseDecoder(dir: string, choice: DecoderChoice = "auto"): Deco
  * The factor latents are divided by before decoding: the decoder's config.json `scaling_factor`;
  * without one, the family's for the full VAE and 1 for a tiny decoder.
  */
-export async function decoderScalingFactor(dir: string, component: DecoderComponent | "vae_encoder", familyFactor: number): Promise<number> {
+export async function decoderScalingFactor(
+  dir: string,
+  component: DecoderComponent | "vae_encoder",
+  familyFactor: number
+): Promise<number> {
   const path = join(dir, component, "config.json");
   const fallback = component === TINY_DECODER ? 1 : familyFactor;
   if (!existsSync(path)) return fallback;
@@ -49,7 +55,9 @@ export async function decoderScalingFactor(dir: string, component: DecoderCompon
   }
   if (config.scaling_factor === undefined) return fallback;
   if (typeof config.scaling_factor !== "number" || !(config.scaling_factor > 0)) {
-    throw new ModelError(`${path}: scaling_factor must be a positive number, got ${JSON.stringify(config.scaling_factor)}`);
+    throw new ModelError(
+      `${path}: scaling_factor must be a positive number, got ${JSON.stringify(config.scaling_factor)}`
+    );
   }
   return config.scaling_factor;
 }

@@ -10,28 +10,86 @@
 import type { Provider } from "./providers";
 
 const CPU = new Set([
-  "Attention", "MultiHeadAttention", "GroupQueryAttention", "SparseAttention", "DecoderMaskedMultiHeadAttention",
-  "BiasGelu", "FastGelu", "Gelu", "QuickGelu", "SkipLayerNormalization", "SkipSimplifiedLayerNormalization",
-  "EmbedLayerNormalization", "FusedConv", "FusedGemm", "FusedMatMul", "TransposeMatMul", "RotaryEmbedding",
-  "GridSample", "Range", "Pad", "Trilu", "ExpandDims", "GatherND", "NhwcMaxPool",
-  "MatMulNBits", "MatMulBnb4", "MatMulFpQ4", "GatherBlockQuantized", "MatMulInteger16", "MatMulIntegerToFloat",
-  "DynamicQuantizeMatMul", "QuantizeLinear", "DequantizeLinear", "QAttention", "QGemm", "QEmbedLayerNormalization",
-  "QLinearConv", "QLinearAdd", "QLinearMul", "QLinearSigmoid", "QLinearLeakyRelu", "QLinearSoftmax", "QLinearConcat",
-  "QLinearAveragePool", "QLinearGlobalAveragePool", "QLinearWhere",
+  "Attention",
+  "MultiHeadAttention",
+  "GroupQueryAttention",
+  "SparseAttention",
+  "DecoderMaskedMultiHeadAttention",
+  "BiasGelu",
+  "FastGelu",
+  "Gelu",
+  "QuickGelu",
+  "SkipLayerNormalization",
+  "SkipSimplifiedLayerNormalization",
+  "EmbedLayerNormalization",
+  "FusedConv",
+  "FusedGemm",
+  "FusedMatMul",
+  "TransposeMatMul",
+  "RotaryEmbedding",
+  "GridSample",
+  "Range",
+  "Pad",
+  "Trilu",
+  "ExpandDims",
+  "GatherND",
+  "NhwcMaxPool",
+  "MatMulNBits",
+  "MatMulBnb4",
+  "MatMulFpQ4",
+  "GatherBlockQuantized",
+  "MatMulInteger16",
+  "MatMulIntegerToFloat",
+  "DynamicQuantizeMatMul",
+  "QuantizeLinear",
+  "DequantizeLinear",
+  "QAttention",
+  "QGemm",
+  "QEmbedLayerNormalization",
+  "QLinearConv",
+  "QLinearAdd",
+  "QLinearMul",
+  "QLinearSigmoid",
+  "QLinearLeakyRelu",
+  "QLinearSoftmax",
+  "QLinearConcat",
+  "QLinearAveragePool",
+  "QLinearGlobalAveragePool",
+  "QLinearWhere",
 ]);
 
 const GPU: Record<Exclude<Provider, "cpu">, Set<string>> = {
   cuda: new Set([
     ...CPU,
-    "GroupNorm", "SkipGroupNorm", "NhwcConv", "BiasSplitGelu", "BiasAdd", "BiasSoftmax", "BiasDropout",
-    "PackedAttention", "PackedMultiHeadAttention", "DecoderAttention", "RemovePadding", "RestorePadding",
+    "GroupNorm",
+    "SkipGroupNorm",
+    "NhwcConv",
+    "BiasSplitGelu",
+    "BiasAdd",
+    "BiasSoftmax",
+    "BiasDropout",
+    "PackedAttention",
+    "PackedMultiHeadAttention",
+    "DecoderAttention",
+    "RemovePadding",
+    "RestorePadding",
   ]),
   webgpu: new Set([...CPU, "BiasAdd", "BiasSplitGelu"]),
   // DirectML's own registrations of contrib operators (DmlExecutionProvider's OperatorRegistration.cpp).
   dml: new Set([
     ...CPU,
-    "GroupNorm", "BiasSplitGelu", "BiasAdd", "QuickGelu", "Gelu", "BiasGelu", "FusedMatMul", "Attention",
-    "MultiHeadAttention", "SkipLayerNormalization", "EmbedLayerNormalization", "RotaryEmbedding",
+    "GroupNorm",
+    "BiasSplitGelu",
+    "BiasAdd",
+    "QuickGelu",
+    "Gelu",
+    "BiasGelu",
+    "FusedMatMul",
+    "Attention",
+    "MultiHeadAttention",
+    "SkipLayerNormalization",
+    "EmbedLayerNormalization",
+    "RotaryEmbedding",
   ]),
   // CoreML runs standard ONNX operators only; ONNX Runtime's own ones fall to the CPU provider.
   coreml: CPU,
@@ -39,7 +97,9 @@ const GPU: Record<Exclude<Provider, "cpu">, Set<string>> = {
 
 /** Providers (of cpu, cuda, webgpu, dml, coreml) with a kernel for every operator ("domain:op"). */
 export function expectedDevices(operators: Iterable<string>): Provider[] {
-  const own = [...operators].filter((o) => !o.startsWith("ai.onnx:") && !o.startsWith("ai.onnx.ml:"));
+  const own = [...operators].filter(
+    (o) => !o.startsWith("ai.onnx:") && !o.startsWith("ai.onnx.ml:")
+  );
   const runs = (kernels: Set<string>) =>
     own.every((o) => {
       const [domain, op] = o.split(":");

@@ -16,9 +16,12 @@ export interface EncodeOptions {
 }
 
 export async function encodeImage(image: RgbImage, options: EncodeOptions = {}): Promise<Buffer> {
-  let pipeline = sharp(Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  });
+  let pipeline = sharp(
+    Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength),
+    {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    }
+  );
   const width = options.width ?? image.width;
   const height = options.height ?? image.height;
   if (width !== image.width || height !== image.height) {
@@ -45,15 +48,26 @@ export function formatFromPath(path: string): ImageFormat {
  * A starting picture at the generation size: a Lanczos resize that covers it, centre-cropping any
  * aspect difference (the same fit as the output's), as 8-bit RGB without alpha.
  */
-export async function fitPicture(image: RgbImage, width: number, height: number): Promise<RgbImage> {
+export async function fitPicture(
+  image: RgbImage,
+  width: number,
+  height: number
+): Promise<RgbImage> {
   if (image.width === width && image.height === height) return image;
-  const { data, info } = await sharp(Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength), {
-    raw: { width: image.width, height: image.height, channels: 3 },
-  })
+  const { data, info } = await sharp(
+    Buffer.from(image.pixels.buffer, image.pixels.byteOffset, image.pixels.byteLength),
+    {
+      raw: { width: image.width, height: image.height, channels: 3 },
+    }
+  )
     .resize(width, height, { fit: "cover", kernel: "lanczos3" })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  return {
+    width: info.width,
+    height: info.height,
+    pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+  };
 }
 
 /** Formats a starting picture may come in. */
@@ -68,7 +82,9 @@ export const MAX_PICTURE_SIDE = 4096;
  * white (transparent areas of clip art and logos are meant as background). Throws a RequestError
  * for anything else, or for a side over MAX_PICTURE_SIDE, before decoding the pixels.
  */
-export async function decodePicture(bytes: Uint8Array): Promise<{ image: RgbImage; format: PictureFormat }> {
+export async function decodePicture(
+  bytes: Uint8Array
+): Promise<{ image: RgbImage; format: PictureFormat }> {
   let metadata: Metadata;
   try {
     metadata = await sharp(bytes).metadata();
@@ -77,22 +93,37 @@ export async function decodePicture(bytes: Uint8Array): Promise<{ image: RgbImag
   }
   const format = metadata.format as PictureFormat;
   if (!pictureFormats.includes(format)) {
-    throw new RequestError(`image: ${metadata.format ?? "this"} pictures are not accepted; send a PNG, JPEG or WebP file`);
+    throw new RequestError(
+      `image: ${metadata.format ?? "this"} pictures are not accepted; send a PNG, JPEG or WebP file`
+    );
   }
   const { width = 0, height = 0 } = metadata;
   if (width > MAX_PICTURE_SIDE || height > MAX_PICTURE_SIDE) {
-    throw new RequestError(`image: ${width}×${height} pixels; at most ${MAX_PICTURE_SIDE} pixels a side`);
+    throw new RequestError(
+      `image: ${width}×${height} pixels; at most ${MAX_PICTURE_SIDE} pixels a side`
+    );
   }
   try {
-    const { data, info } = await sharp(bytes, { limitInputPixels: MAX_PICTURE_SIDE * MAX_PICTURE_SIDE })
+    const { data, info } = await sharp(bytes, {
+      limitInputPixels: MAX_PICTURE_SIDE * MAX_PICTURE_SIDE,
+    })
       .rotate()
       .flatten({ background: "#ffffff" })
       .removeAlpha()
       .toColourspace("srgb")
       .raw()
       .toBuffer({ resolveWithObject: true });
-    return { image: { width: info.width, height: info.height, pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }, format };
+    return {
+      image: {
+        width: info.width,
+        height: info.height,
+        pixels: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      },
+      format,
+    };
   } catch (e) {
-    throw new RequestError(`image: the ${format.toUpperCase()} file could not be decoded (${(e as Error).message})`);
+    throw new RequestError(
+      `image: the ${format.toUpperCase()} file could not be decoded (${(e as Error).message})`
+    );
   }
 }

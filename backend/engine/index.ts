@@ -37,4 +37,10 @@ export { schedulerNames, type SchedulerName } from "./schedulers";
 export { Timings } from "./timings";
 export { ModelPool } from "./pool";
 export { unknownWordsNotice } from "./vocabulary";
-export { DEFAULT_MODEL, listModels, modelsDir, resolveModelDir, type ModelSummary } from "./registry";
+export {
+  DEFAULT_MODEL,
+  listModels,
+  modelsDir,
+  resolveModelDir,
+  type ModelSummary,
+} from "./registry";

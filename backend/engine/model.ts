@@ -9,7 +9,14 @@ import { basename, join, resolve } from "node:path";
 import type * as ort from "onnxruntime-node";
 import { chooseDecoder, decoderScalingFactor, type DecoderComponent } from "./decoder";
 import { ModelError } from "./errors";
-import { isFewStepDistilled, recogniseFamily, type LatentRgb, type ModelFamily, type ModelIndex, type TextEncoder } from "./families";
+import {
+  isFewStepDistilled,
+  recogniseFamily,
+  type LatentRgb,
+  type ModelFamily,
+  type ModelIndex,
+  type TextEncoder,
+} from "./families";
 import { openFirstSession, openSession, type Provider, type RuntimeOptions } from "./providers";
 import { defaultSchedulerName, type SchedulerConfig, type SchedulerName } from "./schedulers";
 import { floatTypeOf, requireInputs, type InputSpec } from "./session-specs";
@@ -115,16 +122,21 @@ function componentFile(dir: string, component: string): string {
 
 export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Promise<LoadedModel> {
   const dir = resolve(dirIn);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new ModelError(`model folder ${dirIn} does not exist`);
+  if (!existsSync(dir) || !statSync(dir).isDirectory())
+    throw new ModelError(`model folder ${dirIn} does not exist`);
   const index = await readJsonIfExists<ModelIndex>(join(dir, "model_index.json"));
-  if (!index) throw new ModelError(`${dirIn} is not a diffusers model folder: model_index.json is missing`);
+  if (!index)
+    throw new ModelError(`${dirIn} is not a diffusers model folder: model_index.json is missing`);
   const family = recogniseFamily(index);
   const lumen = (await readJsonIfExists<LumenModelFile>(join(dir, "lumen.json"))) ?? {};
 
   const schedulerConfig = await readJsonIfExists<Partial<SchedulerConfig>>(
-    join(dir, "scheduler", "scheduler_config.json"),
+    join(dir, "scheduler", "scheduler_config.json")
   );
-  if (!schedulerConfig) throw new ModelError(`scheduler: ${join(dir, "scheduler", "scheduler_config.json")} is missing`);
+  if (!schedulerConfig)
+    throw new ModelError(
+      `scheduler: ${join(dir, "scheduler", "scheduler_config.json")} is missing`
+    );
   const decoder = chooseDecoder(dir, runtime.decoder);
   const vaeScalingFactor = await decoderScalingFactor(dir, decoder, family.vaeScalingFactor);
 
@@ -142,7 +154,9 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     first = await openFirstSession(unetPath, { ...runtime, ...settings });
   } catch (e) {
     const message = String((e as Error).message).split("\n")[0];
-    throw new ModelError(/execution provider/.test(message) ? message : `unet: cannot load ${unetPath}: ${message}`);
+    throw new ModelError(
+      /execution provider/.test(message) ? message : `unet: cannot load ${unetPath}: ${message}`
+    );
   }
   const { session: unet, provider } = first;
   opened.push(unet);
@@ -154,7 +168,9 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       opened.push(s);
       return s;
     } catch (e) {
-      throw new ModelError(`${component}: cannot load ${path}: ${String((e as Error).message).split("\n")[0]}`);
+      throw new ModelError(
+        `${component}: cannot load ${path}: ${String((e as Error).message).split("\n")[0]}`
+      );
     }
   };
   try {
@@ -162,12 +178,16 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
     const sample = unetSpecs.get("sample")!;
     const timestep = unetSpecs.get("timestep")!;
     if (!["float32", "float16", "int64", "int32"].includes(timestep.type)) {
-      throw new ModelError(`unet: timestep is ${timestep.type}; expected a float or integer tensor`);
+      throw new ModelError(
+        `unet: timestep is ${timestep.type}; expected a float or integer tensor`
+      );
     }
     const vae = await open(decoder);
     const latentSample = requireInputs(decoder, vae, ["latent_sample"]).get("latent_sample")!;
     const encoders = await family.openEncoders({ dir, index, open });
-    const vaeEncoder = existsSync(join(dir, "vae_encoder", "model.onnx")) ? await openVaeEncoder(dir, family, open) : undefined;
+    const vaeEncoder = existsSync(join(dir, "vae_encoder", "model.onnx"))
+      ? await openVaeEncoder(dir, family, open)
+      : undefined;
 
     const channels = typeof sample.shape[1] === "number" ? sample.shape[1] : 4;
     const defaults: ModelDefaults = {
@@ -200,9 +220,16 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       defaults,
       nativeSize: lumen.nativeSize,
       sizeMultiple: lumen.sizeMultiple ?? 64,
-      latentRgb: lumen.latentRgb && lumen.latentRgbBias ? { weights: lumen.latentRgb, bias: lumen.latentRgbBias } : family.latentRgb,
+      latentRgb:
+        lumen.latentRgb && lumen.latentRgbBias
+          ? { weights: lumen.latentRgb, bias: lumen.latentRgbBias }
+          : family.latentRgb,
       domain: lumen.domain,
-      unknownWords: (text) => unknownToAll(encoders.map((e) => e.tokenizer.unknownWords), text),
+      unknownWords: (text) =>
+        unknownToAll(
+          encoders.map((e) => e.tokenizer.unknownWords),
+          text
+        ),
       release: async () => {
         await Promise.all(opened.map((s) => s.release()));
       },
@@ -213,18 +240,28 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
   }
 }
 
-async function openVaeEncoder(dir: string, family: ModelFamily, open: (component: string) => Promise<ort.InferenceSession>): Promise<VaeEncoder> {
+async function openVaeEncoder(
+  dir: string,
+  family: ModelFamily,
+  open: (component: string) => Promise<ort.InferenceSession>
+): Promise<VaeEncoder> {
   const session = await open("vae_encoder");
   const sample = requireInputs("vae_encoder", session, ["sample"]).get("sample")!;
   const output = ENCODER_OUTPUTS.find((name) => session.outputNames.includes(name));
   if (!output) {
-    throw new ModelError(`vae_encoder: outputs [${session.outputNames.join(", ")}]; expected ${ENCODER_OUTPUTS.join(" or ")}`);
+    throw new ModelError(
+      `vae_encoder: outputs [${session.outputNames.join(", ")}]; expected ${ENCODER_OUTPUTS.join(" or ")}`
+    );
   }
   return {
     session,
     output,
     floatType: floatTypeOf("vae_encoder", sample),
     // Its own config's factor; else the full decoder's (a tiny decoder's folder may hold TAESD's 1.0).
-    scalingFactor: await decoderScalingFactor(dir, "vae_encoder", await decoderScalingFactor(dir, "vae_decoder", family.vaeScalingFactor)),
+    scalingFactor: await decoderScalingFactor(
+      dir,
+      "vae_encoder",
+      await decoderScalingFactor(dir, "vae_decoder", family.vaeScalingFactor)
+    ),
   };
 }

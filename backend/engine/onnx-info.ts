@@ -40,7 +40,7 @@ class Cursor {
 
   constructor(
     private readonly fd: number,
-    readonly size: number,
+    readonly size: number
   ) {}
 
   private fill(): void {
@@ -67,7 +67,8 @@ class Cursor {
   }
 
   string(length: number): string {
-    if (length > 1 << 20) throw new Error(`implausible string of ${length} bytes at byte ${this.pos}`);
+    if (length > 1 << 20)
+      throw new Error(`implausible string of ${length} bytes at byte ${this.pos}`);
     if (this.pos >= this.bufStart && this.pos + length <= this.bufEnd) {
       const start = this.pos - this.bufStart;
       this.pos += length;
@@ -91,7 +92,12 @@ type Handler = (field: number, c: Cursor, end: number) => boolean;
  * in [c.pos, end), and `onVarint(field, value)` for varints; everything else is skipped, and so is
  * whatever of a field its handler leaves unread (handlers return false for fields they ignore).
  */
-function walk(c: Cursor, end: number, onLengthDelimited: Handler, onVarint?: (field: number, value: number) => void): void {
+function walk(
+  c: Cursor,
+  end: number,
+  onLengthDelimited: Handler,
+  onVarint?: (field: number, value: number) => void
+): void {
   while (c.pos < end) {
     const tag = c.varint();
     const field = Math.floor(tag / 8);
@@ -143,7 +149,7 @@ function readInitializer(c: Cursor, end: number, info: OnnxInfo): void {
     },
     (field, value) => {
       if (field === 2) type = value;
-    },
+    }
   );
   const name = ELEM_TYPES[type] ?? `type${type}`;
   info.weightTypes.set(name, (info.weightTypes.get(name) ?? 0) + 1);
@@ -158,9 +164,14 @@ function readInput(c: Cursor, end: number): { name: string; type: string } {
       // TypeProto.tensor_type (1) → Tensor.elem_type (1)
       walk(cur, fieldEnd, (f, cc, e) => {
         if (f !== 1) return false;
-        walk(cc, e, () => false, (ff, v) => {
-          if (ff === 1) type = v;
-        });
+        walk(
+          cc,
+          e,
+          () => false,
+          (ff, v) => {
+            if (ff === 1) type = v;
+          }
+        );
         return true;
       });
     } else return false;
@@ -221,7 +232,7 @@ export function readOnnxInfo(path: string): OnnxInfo {
           },
           (f, v) => {
             if (f === 2) version = v;
-          },
+          }
         );
         info.opsets.set(domain || "ai.onnx", version);
       } else return false;

@@ -25,7 +25,7 @@ export class ModelPool {
 
   constructor(
     private readonly runtime: RuntimeOptions,
-    private readonly root?: string,
+    private readonly root?: string
   ) {}
 
   available(): ModelSummary[] {

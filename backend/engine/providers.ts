@@ -44,7 +44,11 @@ export const autoOrder: Partial<Record<NodeJS.Platform, readonly Provider[]>> = 
   linux: ["cuda", "webgpu"],
 };
 
-const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = { win32: "Windows", darwin: "macOS", linux: "Linux" };
+const PLATFORM_NAMES: Partial<Record<NodeJS.Platform, string>> = {
+  win32: "Windows",
+  darwin: "macOS",
+  linux: "Linux",
+};
 
 // ORT's own logger prints provider load failures as errors before the exception reaches us; we
 // report those once, with a hint, so its logger only speaks for fatal problems.
@@ -55,7 +59,9 @@ export const CUDA_INSTALL_HINT =
 
 /** The CUDA provider is never inside the npm package: it is a library added beside the binding. */
 function cudaLibrary(platform: NodeJS.Platform): string {
-  return platform === "win32" ? "onnxruntime_providers_cuda.dll" : "libonnxruntime_providers_cuda.so";
+  return platform === "win32"
+    ? "onnxruntime_providers_cuda.dll"
+    : "libonnxruntime_providers_cuda.so";
 }
 
 /**
@@ -70,13 +76,20 @@ export function notInBuild(provider: Provider, host: Host): string | undefined {
     case "cpu":
       return undefined;
     case "dml":
-      return host.platform === "win32" ? undefined : `DirectML is only in onnxruntime-node's Windows build, not ${where}'s`;
+      return host.platform === "win32"
+        ? undefined
+        : `DirectML is only in onnxruntime-node's Windows build, not ${where}'s`;
     case "coreml":
-      return host.platform === "darwin" ? undefined : `CoreML is only in onnxruntime-node's macOS build, not ${where}'s`;
+      return host.platform === "darwin"
+        ? undefined
+        : `CoreML is only in onnxruntime-node's macOS build, not ${where}'s`;
     case "webgpu":
-      return host.platform === "linux" && host.arch !== "x64" ? `onnxruntime-node's Linux ${host.arch} build has no WebGPU` : undefined;
+      return host.platform === "linux" && host.arch !== "x64"
+        ? `onnxruntime-node's Linux ${host.arch} build has no WebGPU`
+        : undefined;
     case "cuda": {
-      if (host.platform !== "linux" && host.platform !== "win32") return `onnxruntime-node has no CUDA provider for ${where}`;
+      if (host.platform !== "linux" && host.platform !== "win32")
+        return `onnxruntime-node has no CUDA provider for ${where}`;
       if (host.exists(join(host.bindingDir, cudaLibrary(host.platform)))) return undefined;
       return host.platform === "linux"
         ? `its provider library is not installed (${CUDA_INSTALL_HINT})`
@@ -90,7 +103,10 @@ export function notInBuild(provider: Provider, host: Host): string | undefined {
  * NVIDIA kernel driver for CUDA, no Vulkan driver for WebGPU. `auto` passes over these quietly;
  * trying them costs start-up time and Dawn prints its own Vulkan warning to stderr.
  */
-export function missingHardware(provider: Provider, host: Host = currentHost()): string | undefined {
+export function missingHardware(
+  provider: Provider,
+  host: Host = currentHost()
+): string | undefined {
   if (host.platform !== "linux") return undefined;
   if (provider === "cuda" && !host.exists("/proc/driver/nvidia/version")) return "no NVIDIA driver";
   if (provider === "webgpu") {
@@ -147,7 +163,10 @@ export interface SessionSettings {
   prepack?: boolean;
 }
 
-export function sessionOptions(provider: Provider, settings: SessionSettings = {}): ort.InferenceSession.SessionOptions {
+export function sessionOptions(
+  provider: Provider,
+  settings: SessionSettings = {}
+): ort.InferenceSession.SessionOptions {
   return {
     logSeverityLevel: 3,
     executionProviders: [provider],
@@ -157,12 +176,15 @@ export function sessionOptions(provider: Provider, settings: SessionSettings = {
     ...(settings.prepack === false ? { extra: { session: { disable_prepacking: "1" } } } : {}),
     interOpNumThreads: 1,
     // DirectML supports neither memory patterns nor parallel execution (ONNX Runtime's DirectML docs).
-    ...(provider === "dml" ? { enableMemPattern: false, executionMode: "sequential" as const } : {}),
+    ...(provider === "dml"
+      ? { enableMemPattern: false, executionMode: "sequential" as const }
+      : {}),
   };
 }
 
 /** Errors that mean the provider itself could not start, as opposed to a bad model file. */
-const PROVIDER_FAILURE = /AppendExecutionProvider|shared library|WebGPU adapter|Vulkan|backend not found|DirectML|DmlExecutionProvider|D3D12|DXGI|CoreML/i;
+const PROVIDER_FAILURE =
+  /AppendExecutionProvider|shared library|WebGPU adapter|Vulkan|backend not found|DirectML|DmlExecutionProvider|D3D12|DXGI|CoreML/i;
 
 /** The useful sentence of an ORT error: its first line, without the C++ assertion that precedes it. */
 function firstLine(e: unknown): string {
@@ -178,25 +200,37 @@ function firstLine(e: unknown): string {
 export async function openFirstSession(
   path: string,
   options: RuntimeOptions,
-  host: Host = currentHost(),
+  host: Host = currentHost()
 ): Promise<{ session: ort.InferenceSession; provider: Provider }> {
   const device = options.device ?? "auto";
   const { candidates, passed } = planProviders(device, host);
-  for (const p of passed) if (!p.quiet) options.log?.(`device auto: skipped ${p.provider}: ${p.reason}`);
+  for (const p of passed)
+    if (!p.quiet) options.log?.(`device auto: skipped ${p.provider}: ${p.reason}`);
   for (const provider of candidates) {
     try {
-      return { session: await ort.InferenceSession.create(path, sessionOptions(provider, options)), provider };
+      return {
+        session: await ort.InferenceSession.create(path, sessionOptions(provider, options)),
+        provider,
+      };
     } catch (e) {
       const reason = firstLine(e);
-      const hint = provider === "cuda" && /shared library|providers_cuda/i.test(reason) ? ` (${CUDA_INSTALL_HINT})` : "";
+      const hint =
+        provider === "cuda" && /shared library|providers_cuda/i.test(reason)
+          ? ` (${CUDA_INSTALL_HINT})`
+          : "";
       if (provider === "cpu" || !PROVIDER_FAILURE.test(String((e as Error)?.message))) throw e;
-      if (device !== "auto") throw new Error(`${provider} execution provider unavailable: ${reason}${hint}`);
+      if (device !== "auto")
+        throw new Error(`${provider} execution provider unavailable: ${reason}${hint}`);
       options.log?.(`device auto: skipped ${provider}: ${reason}${hint}`);
     }
   }
   throw new Error("unreachable");
 }
 
-export function openSession(path: string, provider: Provider, settings: SessionSettings = {}): Promise<ort.InferenceSession> {
+export function openSession(
+  path: string,
+  provider: Provider,
+  settings: SessionSettings = {}
+): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(path, sessionOptions(provider, settings));
 }

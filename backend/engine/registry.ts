@@ -13,7 +13,10 @@ import type { Provider } from "./providers";
 
 /** The repository's models/ folder, or LUMEN_MODELS_DIR. */
 export function modelsDir(): string {
-  return resolve(process.env.LUMEN_MODELS_DIR ?? join(dirname(fileURLToPath(import.meta.url)), "..", "..", "models"));
+  return resolve(
+    process.env.LUMEN_MODELS_DIR ??
+      join(dirname(fileURLToPath(import.meta.url)), "..", "..", "models")
+  );
 }
 
 export const DEFAULT_MODEL = "lumen-landscapes";
@@ -40,7 +43,8 @@ export interface ModelSummary {
 const COMPONENTS = ["text_encoder", "text_encoder_2", "unet", "vae_decoder", "vae_encoder"];
 const PRECISIONS: Record<string, string> = { float32: "fp32", float16: "fp16", bfloat16: "bf16" };
 /** Operators of quantised graphs (QDQ, integer and block-quantised matrix products). */
-const QUANTISED = /^(ai\.onnx:(DequantizeLinear|QLinear\w+|MatMulInteger|ConvInteger)|com\.microsoft:(DynamicQuantizeMatMul|MatMulNBits|MatMulIntegerToFloat|QLinear\w+|QGemm|QAttention))$/;
+const QUANTISED =
+  /^(ai\.onnx:(DequantizeLinear|QLinear\w+|MatMulInteger|ConvInteger)|com\.microsoft:(DynamicQuantizeMatMul|MatMulNBits|MatMulIntegerToFloat|QLinear\w+|QGemm|QAttention))$/;
 
 /** Precision and providers from the component graphs' declarations; "?" where a file is unreadable. */
 function describeGraphs(dir: string): { precision: string; devices: Provider[] } {
@@ -67,7 +71,9 @@ function describeGraphs(dir: string): { precision: string; devices: Provider[] }
 function readSource(dir: string): ModelSummary["source"] {
   try {
     const source = JSON.parse(readFileSync(join(dir, "source.json"), "utf8"));
-    return typeof source.repo === "string" && typeof source.commit === "string" ? { repo: source.repo, commit: source.commit } : undefined;
+    return typeof source.repo === "string" && typeof source.commit === "string"
+      ? { repo: source.repo, commit: source.commit }
+      : undefined;
   } catch {
     return undefined;
   }
@@ -84,7 +90,9 @@ function folderBytes(dir: string): number {
 
 export function describeModel(dir: string): ModelSummary {
   const lumenPath = join(dir, "lumen.json");
-  const lumen: LumenModelFile = existsSync(lumenPath) ? JSON.parse(readFileSync(lumenPath, "utf8")) : {};
+  const lumen: LumenModelFile = existsSync(lumenPath)
+    ? JSON.parse(readFileSync(lumenPath, "utf8"))
+    : {};
   const index = JSON.parse(readFileSync(join(dir, "model_index.json"), "utf8"));
   const kind = familyOf(index)?.name ?? "unsupported";
   return {
@@ -105,7 +113,12 @@ export function listModels(root = modelsDir()): ModelSummary[] {
   if (!existsSync(root)) return [];
   // Hidden folders are models being installed or removed (see backend/hub/install.ts).
   return readdirSync(root, { withFileTypes: true })
-    .filter((e) => e.isDirectory() && !e.name.startsWith(".") && existsSync(join(root, e.name, "model_index.json")))
+    .filter(
+      (e) =>
+        e.isDirectory() &&
+        !e.name.startsWith(".") &&
+        existsSync(join(root, e.name, "model_index.json"))
+    )
     .map((e) => describeModel(join(root, e.name)))
     .sort((a, b) => a.name.localeCompare(b.name));
 }

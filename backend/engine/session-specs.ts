@@ -19,13 +19,17 @@ export function inputSpecs(session: ort.InferenceSession): InputSpec[] {
 }
 
 /** The session's inputs by name; they must be exactly `names`, in any order. */
-export function requireInputs(component: string, session: ort.InferenceSession, names: readonly string[]): Map<string, InputSpec> {
+export function requireInputs(
+  component: string,
+  session: ort.InferenceSession,
+  names: readonly string[]
+): Map<string, InputSpec> {
   const specs = new Map(inputSpecs(session).map((s) => [s.name, s]));
   const missing = names.filter((n) => !specs.has(n));
   const extra = [...specs.keys()].filter((n) => !names.includes(n));
   if (missing.length || extra.length) {
     throw new ModelError(
-      `${component}: unexpected inputs [${[...specs.keys()].join(", ")}]; expected [${names.join(", ")}]`,
+      `${component}: unexpected inputs [${[...specs.keys()].join(", ")}]; expected [${names.join(", ")}]`
     );
   }
   return specs;
@@ -33,5 +37,7 @@ export function requireInputs(component: string, session: ort.InferenceSession, 
 
 export function floatTypeOf(component: string, spec: InputSpec): FloatType {
   if (spec.type === "float32" || spec.type === "float16") return spec.type;
-  throw new ModelError(`${component}: input ${spec.name} is ${spec.type}; expected float32 or float16`);
+  throw new ModelError(
+    `${component}: input ${spec.name} is ${spec.type}; expected float32 or float16`
+  );
 }

@@ -5,16 +5,32 @@ import * as ort from "onnxruntime-node";
 
 export type FloatType = "float32" | "float16";
 
-export function floatTensor(type: FloatType, data: Float32Array, dims: readonly number[]): ort.Tensor {
+export function floatTensor(
+  type: FloatType,
+  data: Float32Array,
+  dims: readonly number[]
+): ort.Tensor {
   if (type === "float32") return new ort.Tensor("float32", data, dims);
   const half = Float16Array.from(data);
-  return new ort.Tensor("float16", new Uint16Array(half.buffer, half.byteOffset, half.length), dims);
+  return new ort.Tensor(
+    "float16",
+    new Uint16Array(half.buffer, half.byteOffset, half.length),
+    dims
+  );
 }
 
-export function intTensor(type: "int32" | "int64", values: number[], dims: readonly number[]): ort.Tensor {
+export function intTensor(
+  type: "int32" | "int64",
+  values: number[],
+  dims: readonly number[]
+): ort.Tensor {
   return type === "int32"
     ? new ort.Tensor("int32", Int32Array.from(values), dims)
-    : new ort.Tensor("int64", BigInt64Array.from(values, (v) => BigInt(v)), dims);
+    : new ort.Tensor(
+        "int64",
+        BigInt64Array.from(values, (v) => BigInt(v)),
+        dims
+      );
 }
 
 /** Float32 copy of a float16 or float32 output tensor. */

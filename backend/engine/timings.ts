@@ -36,7 +36,7 @@ export class Timings {
     stage: string,
     session: ort.InferenceSession,
     feeds: Record<string, ort.Tensor>,
-    fetches?: string[],
+    fetches?: string[]
   ): Promise<ort.InferenceSession.OnnxValueMapType> {
     const stop = this.start(stage);
     try {

@@ -33,7 +33,13 @@ const CLIP_SPLIT =
 /** A tokenizer.json object for CLIP's BPE built from vocab.json + merges.txt (the older export layout). */
 export function clipTokenizerJson(vocab: Record<string, number>, merges: string[]): object {
   const special = (content: string) => ({
-    id: vocab[content], content, single_word: false, lstrip: false, rstrip: false, normalized: true, special: true,
+    id: vocab[content],
+    content,
+    single_word: false,
+    lstrip: false,
+    rstrip: false,
+    normalized: true,
+    special: true,
   });
   return {
     version: "1.0",
@@ -56,13 +62,27 @@ export function clipTokenizerJson(vocab: Record<string, number>, merges: string[
     post_processor: null,
     decoder: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: true },
     model: {
-      type: "BPE", dropout: null, unk_token: "<|endoftext|>", continuing_subword_prefix: "",
-      end_of_word_suffix: "</w>", fuse_unk: false, byte_fallback: false, vocab, merges,
+      type: "BPE",
+      dropout: null,
+      unk_token: "<|endoftext|>",
+      continuing_subword_prefix: "",
+      end_of_word_suffix: "</w>",
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
     },
   };
 }
 
-const HTML_ENTITIES: Record<string, string> = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", nbsp: " " };
+const HTML_ENTITIES: Record<string, string> = {
+  amp: "&",
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  apos: "'",
+  nbsp: " ",
+};
 
 /**
  * CLIP's basic_clean + whitespace_clean. CLIP runs ftfy, html.unescape and collapses whitespace;
@@ -74,13 +94,16 @@ export function cleanPrompt(text: string): string {
   for (let i = 0; i < 2; i++) {
     s = s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
       if (e[0] === "#") {
-        const code = e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        const code =
+          e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
         return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : m;
       }
       return HTML_ENTITIES[e.toLowerCase()] ?? m;
     });
   }
-  s = s.replace(/[\u2018\u2019\u201a\u201b\u2032]/g, "'").replace(/[\u201c\u201d\u201e\u201f\u2033]/g, '"');
+  s = s
+    .replace(/[\u2018\u2019\u201a\u201b\u2032]/g, "'")
+    .replace(/[\u201c\u201d\u201e\u201f\u2033]/g, '"');
   return s.replace(/\s+/g, " ").trim();
 }
 
@@ -94,7 +117,10 @@ function readJson<T>(path: string): Promise<T> {
 }
 
 /** Loads `dir` (a model's tokenizer/ folder): tokenizer.json, or vocab.json + merges.txt. */
-export async function loadTokenizer(dir: string, component = "tokenizer"): Promise<PromptTokenizer> {
+export async function loadTokenizer(
+  dir: string,
+  component = "tokenizer"
+): Promise<PromptTokenizer> {
   if (!existsSync(dir)) throw new ModelError(`${component}: folder ${dir} is missing`);
   const configPath = join(dir, "tokenizer_config.json");
   const config: TokenizerConfig = existsSync(configPath) ? await readJson(configPath) : {};
@@ -108,12 +134,19 @@ export async function loadTokenizer(dir: string, component = "tokenizer"): Promi
       .filter((line) => line && !line.startsWith("#version"));
     json = clipTokenizerJson(vocab, merges);
   } else {
-    throw new ModelError(`${component}: ${dir} has neither tokenizer.json nor vocab.json + merges.txt`);
+    throw new ModelError(
+      `${component}: ${dir} has neither tokenizer.json nor vocab.json + merges.txt`
+    );
   }
   // The engine adds bos/eos itself, so any post-processor in the file is not used.
   json.post_processor = null;
-  const tokenizer = new Tokenizer(json, { ...config, add_bos_token: false, add_eos_token: false } as any);
-  const vocab: Record<string, number> = json.model?.vocab && !Array.isArray(json.model.vocab) ? json.model.vocab : {};
+  const tokenizer = new Tokenizer(json, {
+    ...config,
+    add_bos_token: false,
+    add_eos_token: false,
+  } as any);
+  const vocab: Record<string, number> =
+    json.model?.vocab && !Array.isArray(json.model.vocab) ? json.model.vocab : {};
   const idOf = (name: string, token: string | undefined, fallback?: number): number => {
     const id = token === undefined ? undefined : (vocab[token] ?? tokenizer.token_to_id?.(token));
     if (id !== undefined && id !== null) return id;
@@ -123,13 +156,16 @@ export async function loadTokenizer(dir: string, component = "tokenizer"): Promi
   const bos = idOf("bos_token", tokenContent(config.bos_token) ?? "<|startoftext|>");
   const eos = idOf("eos_token", tokenContent(config.eos_token) ?? "<|endoftext|>");
   const padId = idOf("pad_token", tokenContent(config.pad_token), eos);
-  const maxLength = config.model_max_length && config.model_max_length < 100_000 ? config.model_max_length : 77;
+  const maxLength =
+    config.model_max_length && config.model_max_length < 100_000 ? config.model_max_length : 77;
   return {
     maxLength,
     padId,
     unknownWords: unknownWordsOf(json, tokenizer, cleanPrompt),
     encode(text: string): number[] {
-      const body = tokenizer.encode(cleanPrompt(text), { add_special_tokens: false }).ids.slice(0, maxLength - 2);
+      const body = tokenizer
+        .encode(cleanPrompt(text), { add_special_tokens: false })
+        .ids.slice(0, maxLength - 2);
       const ids = [bos, ...body, eos];
       while (ids.length < maxLength) ids.push(padId);
       return ids;

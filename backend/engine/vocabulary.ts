@@ -27,7 +27,7 @@ const FUNCTION_WORDS = new Set(
     "what which who whom whose where when why how " +
     "of to for from by with at in on onto upon into about " +
     "there here also just only very too quite rather really"
-  ).split(" "),
+  ).split(" ")
 );
 
 /** A word worth naming has two letters or more; numbers, punctuation and the s of "lake's" are not. */
@@ -44,10 +44,15 @@ interface TokenizerFile {
  * prompt's words it cannot read (as the tokenizer normalises them: lower case for ours, each once,
  * in prompt order); for any other, one that lists none.
  */
-export function unknownWordsOf(json: TokenizerFile, tokenizer: Tokenizer, clean: (text: string) => string): UnknownWords {
+export function unknownWordsOf(
+  json: TokenizerFile,
+  tokenizer: Tokenizer,
+  clean: (text: string) => string
+): UnknownWords {
   const type = json.model?.type;
   const unk = json.model?.unk_token;
-  if ((type !== "WordPiece" && type !== "WordLevel") || !unk || !tokenizer.pre_tokenizer) return () => [];
+  if ((type !== "WordPiece" && type !== "WordLevel") || !unk || !tokenizer.pre_tokenizer)
+    return () => [];
   const prefix = type === "WordPiece" ? (json.model?.continuing_subword_prefix ?? "##") : undefined;
   const pre = tokenizer.pre_tokenizer;
   const normalize = (text: string) => (tokenizer.normalizer ? tokenizer.normalizer(text) : text);
@@ -60,7 +65,10 @@ export function unknownWordsOf(json: TokenizerFile, tokenizer: Tokenizer, clean:
       // WordLevel words through unchanged).
       result =
         pieces.length > 0 &&
-        pieces.every((p) => p !== unk && tokenizer.token_to_id(p) !== undefined && !(prefix && p.startsWith(prefix)));
+        pieces.every(
+          (p) =>
+            p !== unk && tokenizer.token_to_id(p) !== undefined && !(prefix && p.startsWith(prefix))
+        );
       if (known.size < 10_000) known.set(word, result);
     }
     return result;
@@ -81,12 +89,15 @@ export function unknownToAll(checks: UnknownWords[], text: string): string[] {
 /** The sentence a generation carries when its prompt has words the model cannot read. */
 export function unknownWordsNotice(
   model: { name: string; domain?: string; unknownWords(text: string): string[] },
-  prompt: string,
+  prompt: string
 ): { words: string[]; message: string } | undefined {
   const words = model.unknownWords(prompt);
   if (words.length === 0) return undefined;
-  const subject = model.name === DEFAULT_MODEL ? "Lumen's built-in model" : `The model ${model.name}`;
+  const subject =
+    model.name === DEFAULT_MODEL ? "Lumen's built-in model" : `The model ${model.name}`;
   const list = words.join(", ");
-  const message = model.domain ? `${subject} paints ${model.domain}; it doesn't know: ${list}.` : `${subject} doesn't know: ${list}.`;
+  const message = model.domain
+    ? `${subject} paints ${model.domain}; it doesn't know: ${list}.`
+    : `${subject} doesn't know: ${list}.`;
   return { words, message };
 }

@@ -4,7 +4,15 @@
 // before it counts as downloaded. Files in the cache are named by that digest, so a partial copy
 // resumes whichever revision or name the next pull asks for.
 import { createHash, type Hash } from "node:crypto";
-import { createReadStream, existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  createReadStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { open } from "node:fs/promises";
 import { join } from "node:path";
 import { downloadFile } from "@huggingface/hub";
@@ -34,7 +42,8 @@ function newHash(digest: Digest, size: number): Hash {
 
 async function hashPrefix(hash: Hash, path: string, bytes: number): Promise<void> {
   if (bytes === 0) return;
-  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 })) hash.update(chunk as Buffer);
+  for await (const chunk of createReadStream(path, { start: 0, end: bytes - 1 }))
+    hash.update(chunk as Buffer);
 }
 
 export interface DownloadEvents {
@@ -54,7 +63,10 @@ function lock(path: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const pid = Number(readFileSync(path, "utf8"));
-      if (isAlive(pid)) throw new PullError(`another lumen models pull (pid ${pid}) is downloading the same file; wait for it to finish`);
+      if (isAlive(pid))
+        throw new PullError(
+          `another lumen models pull (pid ${pid}) is downloading the same file; wait for it to finish`
+        );
       rmSync(path, { force: true });
     }
   }
@@ -68,7 +80,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * copy's path. Dropped connections are retried (each retry resumes where the last one stopped);
  * a digest mismatch discards the copy and fails.
  */
-export async function downloadToCache(session: HubSession, file: RepoFile, cacheDir: string, events: DownloadEvents = {}): Promise<string> {
+export async function downloadToCache(
+  session: HubSession,
+  file: RepoFile,
+  cacheDir: string,
+  events: DownloadEvents = {}
+): Promise<string> {
   const digest = expectedDigest(file);
   const done = join(cacheDir, digest.hex);
   if (existsSync(done) && statSync(done).size === file.size) {
@@ -106,9 +123,14 @@ export async function downloadToCache(session: HubSession, file: RepoFile, cache
           // Xet-backed files too.
           xet: false,
         });
-        if (!blob) throw new PullError(`${file.path} is in the Hub's listing of ${session.repo} but the Hub cannot find it`);
+        if (!blob)
+          throw new PullError(
+            `${file.path} is in the Hub's listing of ${session.repo} but the Hub cannot find it`
+          );
         if (blob.size !== file.size) {
-          throw new PullError(`${file.path}: the Hub serves ${blob.size} bytes but lists ${file.size}`);
+          throw new PullError(
+            `${file.path}: the Hub serves ${blob.size} bytes but lists ${file.size}`
+          );
         }
         if (have > 0) events.onResume?.(have);
         const out = await open(part, "a");
@@ -119,7 +141,9 @@ export async function downloadToCache(session: HubSession, file: RepoFile, cache
             if (end) break;
             if (hashed + value.byteLength > file.size) {
               await reader.cancel();
-              throw new PullError(`${file.path}: the Hub sent more than the ${file.size} bytes it lists`);
+              throw new PullError(
+                `${file.path}: the Hub sent more than the ${file.size} bytes it lists`
+              );
             }
             await out.write(value);
             hash.update(value);
@@ -129,11 +153,13 @@ export async function downloadToCache(session: HubSession, file: RepoFile, cache
         } finally {
           await out.close();
         }
-        if (hashed < file.size) throw new Error(`connection closed after ${hashed} of ${file.size} bytes`);
+        if (hashed < file.size)
+          throw new Error(`connection closed after ${hashed} of ${file.size} bytes`);
         break;
       } catch (e) {
         const failure = session.explain(e);
-        if (!failure.transient || attempt >= session.attempts) throw new PullError(`${file.path}: ${failure.message}`);
+        if (!failure.transient || attempt >= session.attempts)
+          throw new PullError(`${file.path}: ${failure.message}`);
         events.onRetry?.(attempt, failure.message);
         await sleep(session.retryDelayMs * 2 ** (attempt - 1));
       }
@@ -143,7 +169,7 @@ export async function downloadToCache(session: HubSession, file: RepoFile, cache
       rmSync(part, { force: true });
       throw new PullError(
         `${file.path} is corrupt: its ${digest.algorithm.toUpperCase()} is ${got}, the Hub lists ${digest.hex}; ` +
-          "the copy was discarded, run the pull again",
+          "the copy was discarded, run the pull again"
       );
     }
     renameSync(part, done);

@@ -2,4 +2,11 @@
 // import this folder; it only reads what ends up in models/.
 export { PullError } from "./errors";
 export { removeModel, SOURCE_FILE, type ModelSource } from "./install";
-export { defaultCacheDir, hubEndpoint, pullModel, type PullEvent, type PullOptions, type PullResult } from "./pull";
+export {
+  defaultCacheDir,
+  hubEndpoint,
+  pullModel,
+  type PullEvent,
+  type PullOptions,
+  type PullResult,
+} from "./pull";

@@ -1,7 +1,16 @@
 // Putting a downloaded model into models/<name>/ and taking one out. Both go through a hidden
 // folder beside the models (the listing skips names that start with "."), so a model is either
 // there whole or not at all, whatever happens midway.
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { listModels, type ModelSummary } from "../engine/registry";
 import { PullError } from "./errors";
@@ -24,7 +33,8 @@ function removeLeftovers(modelsDir: string): void {
   if (!existsSync(modelsDir)) return;
   for (const name of readdirSync(modelsDir)) {
     const m = /^\.(incoming|removing)-.+-(\d+)$/.exec(name);
-    if (m && !isAlive(Number(m[2]))) rmSync(join(modelsDir, name), { recursive: true, force: true });
+    if (m && !isAlive(Number(m[2])))
+      rmSync(join(modelsDir, name), { recursive: true, force: true });
   }
 }
 
@@ -33,7 +43,11 @@ function removeLeftovers(modelsDir: string): void {
  * (copied across file systems) into a staging folder that is renamed into place; the cache's
  * entries are removed only once the model is installed.
  */
-export function installFolder(files: Map<string, string>, target: string, source: ModelSource): void {
+export function installFolder(
+  files: Map<string, string>,
+  target: string,
+  source: ModelSource
+): void {
   removeLeftovers(dirname(target));
   const staging = join(dirname(target), `.incoming-${basename(target)}-${process.pid}`);
   rmSync(staging, { recursive: true, force: true });
@@ -41,20 +55,30 @@ export function installFolder(files: Map<string, string>, target: string, source
   try {
     for (const [path, cached] of files) {
       const dest = resolve(staging, path);
-      if (relative(staging, dest).startsWith("..") || !dest.startsWith(staging + sep)) throw new PullError(`refusing the file path ${path}`);
+      if (relative(staging, dest).startsWith("..") || !dest.startsWith(staging + sep))
+        throw new PullError(`refusing the file path ${path}`);
       mkdirSync(dirname(dest), { recursive: true });
       try {
         linkSync(cached, dest);
       } catch (e) {
-        if (!["EXDEV", "EPERM", "ENOTSUP", "EEXIST"].includes((e as NodeJS.ErrnoException).code ?? "")) throw e;
+        if (
+          !["EXDEV", "EPERM", "ENOTSUP", "EEXIST"].includes((e as NodeJS.ErrnoException).code ?? "")
+        )
+          throw e;
         copyFileSync(cached, dest);
       }
     }
-    writeFileSync(join(staging, SOURCE_FILE), JSON.stringify({ ...source, pulledAt: new Date().toISOString() }, null, 2) + "\n");
+    writeFileSync(
+      join(staging, SOURCE_FILE),
+      JSON.stringify({ ...source, pulledAt: new Date().toISOString() }, null, 2) + "\n"
+    );
     renameSync(staging, target);
   } catch (e) {
     rmSync(staging, { recursive: true, force: true });
-    if ((e as NodeJS.ErrnoException).code === "ENOTEMPTY" || (e as NodeJS.ErrnoException).code === "EEXIST") {
+    if (
+      (e as NodeJS.ErrnoException).code === "ENOTEMPTY" ||
+      (e as NodeJS.ErrnoException).code === "EEXIST"
+    ) {
       throw new PullError(`a model named ${basename(target)} was installed meanwhile (${target})`);
     }
     throw e;
@@ -63,7 +87,11 @@ export function installFolder(files: Map<string, string>, target: string, source
 }
 
 /** Removes the model called `name` (its lumen.json name or its folder's) from `modelsDir`. */
-export function removeModel(modelsDir: string, name: string, options: { protect?: string[] } = {}): ModelSummary {
+export function removeModel(
+  modelsDir: string,
+  name: string,
+  options: { protect?: string[] } = {}
+): ModelSummary {
   removeLeftovers(modelsDir);
   const models = listModels(modelsDir);
   const model = models.find((m) => m.name === name) ?? models.find((m) => basename(m.dir) === name);
@@ -71,7 +99,8 @@ export function removeModel(modelsDir: string, name: string, options: { protect?
     const names = models.map((m) => m.name).join(", ");
     throw new PullError(`no model named ${name} in ${modelsDir} (installed: ${names || "none"})`);
   }
-  if (options.protect?.includes(model.name)) throw new PullError(`${model.name} is Lumen's embedded default model and stays installed`);
+  if (options.protect?.includes(model.name))
+    throw new PullError(`${model.name} is Lumen's embedded default model and stays installed`);
   const trash = join(modelsDir, `.removing-${basename(model.dir)}-${process.pid}`);
   renameSync(model.dir, trash);
   rmSync(trash, { recursive: true, force: true });

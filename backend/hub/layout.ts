@@ -22,7 +22,8 @@ export type Family = string;
 const OPTIONAL_COMPONENTS = ["vae_encoder"];
 
 /** Weights of other frameworks, other graph variants, documentation and pictures. */
-const NOT_ONNX_WEIGHTS = /\.(onnx|safetensors|bin|ckpt|pt|pth|msgpack|h5|ot|gguf|tflite|xml|mlmodel|md|txt|png|jpe?g|webp|gif)$/i;
+const NOT_ONNX_WEIGHTS =
+  /\.(onnx|safetensors|bin|ckpt|pt|pth|msgpack|h5|ot|gguf|tflite|xml|mlmodel|md|txt|png|jpe?g|webp|gif)$/i;
 /** Root files worth keeping beside the weights: the model card and the licence. */
 const ROOT_DOCS = /^(README\.md|LICEN[CS]E(\.md|\.txt)?)$/i;
 const DOC_LIMIT = 1_000_000;
@@ -39,7 +40,11 @@ export function familyOf(index: Record<string, unknown>): ModelFamily | { reason
   if (/^OV/.test(cls)) return { reason: `it is an OpenVINO export (${cls}), not ONNX` };
   if (/^Neuron/.test(cls)) return { reason: `it is an AWS Neuron export (${cls}), not ONNX` };
   if (/^Flax/.test(cls)) return { reason: `it is a Flax checkpoint (${cls}), not ONNX` };
-  return engineFamily(index) ?? { reason: `its pipeline ${cls} is not one Lumen runs (Stable Diffusion 1.x/2.x and SDXL, as ONNX exports)` };
+  return (
+    engineFamily(index) ?? {
+      reason: `its pipeline ${cls} is not one Lumen runs (Stable Diffusion 1.x/2.x and SDXL, as ONNX exports)`,
+    }
+  );
 }
 
 export interface Selection {
@@ -76,7 +81,11 @@ function isComponentFile(name: string): boolean {
  * The files to fetch for a runnable repository, or a one-line PullError naming what is missing or
  * unsupported. `repo` only words the message.
  */
-export function selectFiles(repo: string, listing: RepoFile[], index: Record<string, unknown>): Selection {
+export function selectFiles(
+  repo: string,
+  listing: RepoFile[],
+  index: Record<string, unknown>
+): Selection {
   const family = familyOf(index);
   if ("reason" in family) throw new PullError(`${repo} cannot run in Lumen: ${family.reason}`);
   const byDir = new Map<string, RepoFile[]>();
@@ -86,7 +95,8 @@ export function selectFiles(repo: string, listing: RepoFile[], index: Record<str
   }
   const has = (path: string) => listing.some((f) => f.path === path);
   const inDir = (dir: string) => byDir.get(dir) ?? [];
-  const hasPyTorchWeights = (dir: string) => inDir(dir).some((f) => /\.(safetensors|bin|ckpt|pt|pth)$/i.test(f.path));
+  const hasPyTorchWeights = (dir: string) =>
+    inDir(dir).some((f) => /\.(safetensors|bin|ckpt|pt|pth)$/i.test(f.path));
 
   const problems: string[] = [];
   const pytorchOnly: string[] = [];
@@ -101,29 +111,39 @@ export function selectFiles(repo: string, listing: RepoFile[], index: Record<str
   if (pytorchOnly.length) {
     problems.unshift(
       `${pytorchOnly.join(", ")} ${pytorchOnly.length === 1 ? "holds" : "hold"} PyTorch weights, not ONNX ` +
-        "(export the model with `optimum-cli export onnx`, see docs/MODELS.md)",
+        "(export the model with `optimum-cli export onnx`, see docs/MODELS.md)"
     );
   }
   for (const tokenizer of required.tokenizers) {
-    if (!has(`${tokenizer}/tokenizer.json`) && !(has(`${tokenizer}/vocab.json`) && has(`${tokenizer}/merges.txt`))) {
+    if (
+      !has(`${tokenizer}/tokenizer.json`) &&
+      !(has(`${tokenizer}/vocab.json`) && has(`${tokenizer}/merges.txt`))
+    ) {
       problems.push(`${tokenizer}/ has neither tokenizer.json nor vocab.json + merges.txt`);
     }
   }
-  if (!has("scheduler/scheduler_config.json")) problems.push("scheduler/scheduler_config.json is missing");
+  if (!has("scheduler/scheduler_config.json"))
+    problems.push("scheduler/scheduler_config.json is missing");
   if (problems.length) throw new PullError(`${repo} cannot run in Lumen: ${problems.join("; ")}`);
 
-  const components = [...required.components, ...OPTIONAL_COMPONENTS.filter((c) => has(`${c}/model.onnx`))];
+  const components = [
+    ...required.components,
+    ...OPTIONAL_COMPONENTS.filter((c) => has(`${c}/model.onnx`)),
+  ];
   const wanted = (f: RepoFile): boolean => {
     const dir = dirOf(f.path);
     const name = posix.basename(f.path);
-    if (dir === "") return name === "model_index.json" || (ROOT_DOCS.test(name) && f.size <= DOC_LIMIT);
+    if (dir === "")
+      return name === "model_index.json" || (ROOT_DOCS.test(name) && f.size <= DOC_LIMIT);
     if (dir === "scheduler") return name === "scheduler_config.json";
     if (required.tokenizers.includes(dir)) return isTokenizerFile(name);
     if (components.includes(dir)) return isComponentFile(name);
     return false;
   };
   // Small files first, so that a failing repository fails before the large downloads.
-  const files = listing.filter(wanted).sort((a, b) => a.size - b.size || a.path.localeCompare(b.path));
+  const files = listing
+    .filter(wanted)
+    .sort((a, b) => a.size - b.size || a.path.localeCompare(b.path));
   return {
     family: family.name,
     files,

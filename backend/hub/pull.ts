@@ -33,7 +33,16 @@ export interface PullOptions {
 }
 
 export type PullEvent =
-  | { type: "resolved"; repo: string; revision: string; commit: string; family: Family; files: RepoFile[]; bytes: number; skipped: RepoFile[] }
+  | {
+      type: "resolved";
+      repo: string;
+      revision: string;
+      commit: string;
+      family: Family;
+      files: RepoFile[];
+      bytes: number;
+      skipped: RepoFile[];
+    }
   | { type: "file"; path: string; size: number; index: number }
   /** Bytes of the file already in the cache (all of them when an earlier pull finished it). */
   | { type: "resume"; path: string; from: number; size: number }
@@ -61,12 +70,14 @@ export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 /** The Hub address: HF_ENDPOINT (a mirror, a proxy), else huggingface.co. */
 export function hubEndpoint(env: NodeJS.ProcessEnv = process.env): string {
   const endpoint = (env.HF_ENDPOINT || DEFAULT_ENDPOINT).replace(/\/+$/, "");
-  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new PullError(`HF_ENDPOINT "${endpoint}" is not an http(s) address`);
+  if (!/^https?:\/\/[^/]/.test(endpoint))
+    throw new PullError(`HF_ENDPOINT "${endpoint}" is not an http(s) address`);
   return endpoint;
 }
 
 const GB = 1e9;
-const fmtBytes = (n: number) => (n >= GB ? `${(n / GB).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`);
+const fmtBytes = (n: number) =>
+  n >= GB ? `${(n / GB).toFixed(1)} GB` : `${(n / 1e6).toFixed(1)} MB`;
 
 function licenseOf(cardData: unknown): string | undefined {
   const card = cardData as { license?: unknown; license_name?: unknown } | undefined;
@@ -89,11 +100,14 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   const name = options.name !== undefined ? checkModelName(options.name) : defaultModelName(repo);
   const target = join(options.modelsDir, name);
   if (existsSync(target)) {
-    throw new PullError(`a model named ${name} is already installed (${target}); choose another --name or remove it with: lumen models rm ${name}`);
+    throw new PullError(
+      `a model named ${name} is already installed (${target}); choose another --name or remove it with: lumen models rm ${name}`
+    );
   }
   const token = options.token || undefined;
   // @huggingface/hub refuses other tokens with a TypeError; say it in the user's terms.
-  if (token && !token.startsWith("hf_")) throw new PullError("HF_TOKEN is not a Hugging Face access token (those start with hf_)");
+  if (token && !token.startsWith("hf_"))
+    throw new PullError("HF_TOKEN is not a Hugging Face access token (those start with hf_)");
   const session = new HubSession(options.endpoint ?? DEFAULT_ENDPOINT, repo, revision, token);
   if (options.attempts) session.attempts = options.attempts;
   if (options.retryDelayMs !== undefined) session.retryDelayMs = options.retryDelayMs;
@@ -105,15 +119,28 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
   };
 
   // 1. The commit the revision points at, and every file at that commit.
-  const info = await modelInfo({ ...hub, name: repo, revision, additionalFields: ["sha", "cardData"] }).catch(fail);
+  const info = await modelInfo({
+    ...hub,
+    name: repo,
+    revision,
+    additionalFields: ["sha", "cardData"],
+  }).catch(fail);
   session.commit = info.sha;
   if (info.gated && !token) {
-    throw new PullError(`${repo} is gated: accept its conditions at ${session.endpoint}/${repo}, then set HF_TOKEN to an access token of that account`);
+    throw new PullError(
+      `${repo} is gated: accept its conditions at ${session.endpoint}/${repo}, then set HF_TOKEN to an access token of that account`
+    );
   }
   const listing: RepoFile[] = [];
   try {
-    for await (const entry of listFiles({ ...hub, repo, revision: session.commit, recursive: true })) {
-      if (entry.type === "file") listing.push({ path: entry.path, size: entry.size, oid: entry.oid, lfs: entry.lfs });
+    for await (const entry of listFiles({
+      ...hub,
+      repo,
+      revision: session.commit,
+      recursive: true,
+    })) {
+      if (entry.type === "file")
+        listing.push({ path: entry.path, size: entry.size, oid: entry.oid, lfs: entry.lfs });
     }
   } catch (e) {
     fail(e);
@@ -121,7 +148,10 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
 
   // 2. Can the engine run it? model_index.json is a few hundred bytes; nothing large is fetched yet.
   const indexFile = listing.find((f) => f.path === "model_index.json");
-  if (!indexFile) throw new PullError(`${repo} cannot run in Lumen: it is not a diffusers pipeline (no model_index.json)`);
+  if (!indexFile)
+    throw new PullError(
+      `${repo} cannot run in Lumen: it is not a diffusers pipeline (no model_index.json)`
+    );
   mkdirSync(options.cacheDir, { recursive: true });
   const indexPath = await downloadToCache(session, indexFile, options.cacheDir);
   let selection: ReturnType<typeof selectFiles>;
@@ -137,7 +167,16 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     rmSync(indexPath, { force: true }); // a refused repository leaves nothing behind
     throw e;
   }
-  emit({ type: "resolved", repo, revision, commit: session.commit, family: selection.family, files: selection.files, bytes: selection.bytes, skipped: selection.skipped });
+  emit({
+    type: "resolved",
+    repo,
+    revision,
+    commit: session.commit,
+    family: selection.family,
+    files: selection.files,
+    bytes: selection.bytes,
+    skipped: selection.skipped,
+  });
 
   const free = freeBytes(options.cacheDir);
   if (free !== undefined && free < selection.bytes) {
@@ -145,7 +184,10 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     const needed = selection.files
       .filter((f) => !existsSync(join(options.cacheDir, expectedDigest(f).hex)))
       .reduce((sum, f) => sum + f.size, 0);
-    if (free < needed) throw new PullError(`${repo} needs ${fmtBytes(needed)} in ${options.cacheDir}, which has ${fmtBytes(free)} free`);
+    if (free < needed)
+      throw new PullError(
+        `${repo} needs ${fmtBytes(needed)} in ${options.cacheDir}, which has ${fmtBytes(free)} free`
+      );
   }
 
   // 3. Download.
@@ -175,7 +217,10 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     }
     for (const location of external) {
       const needed = posix.join(posix.dirname(path), location);
-      if (!local.has(needed)) throw new PullError(`${repo} cannot run in Lumen: ${path} keeps its weights in ${needed}, which the repository does not have`);
+      if (!local.has(needed))
+        throw new PullError(
+          `${repo} cannot run in Lumen: ${path} keeps its weights in ${needed}, which the repository does not have`
+        );
     }
   }
 
@@ -186,7 +231,21 @@ export async function pullModel(options: PullOptions): Promise<PullResult> {
     commit: session.commit,
     endpoint: session.endpoint,
     license,
-    files: Object.fromEntries(selection.files.map((f) => [f.path, f.lfs ? { sha256: f.lfs.oid, size: f.size } : { gitOid: f.oid, size: f.size }])),
+    files: Object.fromEntries(
+      selection.files.map((f) => [
+        f.path,
+        f.lfs ? { sha256: f.lfs.oid, size: f.size } : { gitOid: f.oid, size: f.size },
+      ])
+    ),
   });
-  return { name, dir: target, repo, revision, commit: session.commit, family: selection.family, bytes: selection.bytes, license };
+  return {
+    name,
+    dir: target,
+    repo,
+    revision,
+    commit: session.commit,
+    family: selection.family,
+    bytes: selection.bytes,
+    license,
+  };
 }

@@ -16,9 +16,12 @@ export function parseRepoRef(input: string): RepoRef {
   const revision = at < 0 ? "main" : input.slice(at + 1);
   const parts = repo.split("/");
   if (parts.length > 2 || !parts.every((p) => PART.test(p))) {
-    throw new PullError(`"${input}" is not a Hugging Face repository id (owner/name, optionally @revision)`);
+    throw new PullError(
+      `"${input}" is not a Hugging Face repository id (owner/name, optionally @revision)`
+    );
   }
-  if (at >= 0 && !/^[\w./-]{1,255}$/.test(revision)) throw new PullError(`"${revision}" is not a revision (a branch, tag or commit)`);
+  if (at >= 0 && !/^[\w./-]{1,255}$/.test(revision))
+    throw new PullError(`"${revision}" is not a revision (a branch, tag or commit)`);
   return { repo, revision };
 }
 
@@ -27,7 +30,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export function checkModelName(name: string): string {
   if (!NAME.test(name) || name.includes("..")) {
-    throw new PullError(`"${name}" is not a model name: use letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`);
+    throw new PullError(
+      `"${name}" is not a model name: use letters, digits, ".", "_" and "-" (at most 64, starting with a letter or digit)`
+    );
   }
   return name;
 }

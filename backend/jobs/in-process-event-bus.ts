@@ -4,7 +4,14 @@
 // forgotten after a while, and the store (which keeps the ids of image and final events) answers
 // for them. Cancellation reaches the queue of this process through onCancel.
 import type { GenerationEvent } from "../../contract";
-import { isTerminal, type EventBus, type EventListener, type Publisher, type SequencedEvent, type Subscription } from "./types";
+import {
+  isTerminal,
+  type EventBus,
+  type EventListener,
+  type Publisher,
+  type SequencedEvent,
+  type Subscription,
+} from "./types";
 
 interface Entry {
   events: SequencedEvent[];
@@ -19,7 +26,10 @@ export class InProcessEventBus implements EventBus {
 
   constructor(private readonly keepFinishedMs = 10 * 60_000) {}
 
-  async open(id: string, options: { seqBase?: number; earlier?: SequencedEvent[] } = {}): Promise<void> {
+  async open(
+    id: string,
+    options: { seqBase?: number; earlier?: SequencedEvent[] } = {}
+  ): Promise<void> {
     this.openNow(id, options);
   }
 
@@ -39,14 +49,22 @@ export class InProcessEventBus implements EventBus {
   }
 
   publisherNow(id: string): Publisher {
-    return { emit: (event) => this.emit(id, event), nextSeq: () => this.nextSeq(id), flushed: async () => undefined };
+    return {
+      emit: (event) => this.emit(id, event),
+      nextSeq: () => this.nextSeq(id),
+      flushed: async () => undefined,
+    };
   }
 
   async replay(id: string, after = 0): Promise<SequencedEvent[] | undefined> {
     return this.entries.get(id)?.events.filter((e) => e.seq > after);
   }
 
-  async subscribe(id: string, listener: EventListener, after = 0): Promise<Subscription | undefined> {
+  async subscribe(
+    id: string,
+    listener: EventListener,
+    after = 0
+  ): Promise<Subscription | undefined> {
     const entry = this.entries.get(id);
     if (!entry) return undefined;
     for (const { seq, event } of entry.events) if (seq > after) listener(event, seq);
@@ -81,7 +99,8 @@ export class InProcessEventBus implements EventBus {
     const seq = ++entry.seq;
     // Step events carry previews; only the latest is worth replaying.
     const last = entry.events[entry.events.length - 1];
-    if (event.type === "step" && last?.event.type === "step") entry.events[entry.events.length - 1] = { seq, event };
+    if (event.type === "step" && last?.event.type === "step")
+      entry.events[entry.events.length - 1] = { seq, event };
     else entry.events.push({ seq, event });
     for (const listener of entry.listeners) listener(event, seq);
     if (isTerminal(event)) {

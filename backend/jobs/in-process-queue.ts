@@ -44,7 +44,7 @@ export class InProcessQueue implements JobQueue {
   constructor(
     private readonly runner: JobRunner,
     private readonly options: InProcessQueueOptions,
-    readonly bus = new InProcessEventBus(),
+    readonly bus = new InProcessEventBus()
   ) {
     // A cancel of a running job, wherever it was asked for, reaches the job's signal.
     this.stopListening = bus.onCancel((id) => this.running.get(id)?.abort());
@@ -52,7 +52,8 @@ export class InProcessQueue implements JobQueue {
 
   async submit(job: GenerationJob, earlier: SequencedEvent[] = []): Promise<{ position: number }> {
     if (this.closed) throw new QueueClosedError();
-    if (this.waiting.length >= this.options.maxQueue) throw new QueueFullError(await this.retryAfterSeconds());
+    if (this.waiting.length >= this.options.maxQueue)
+      throw new QueueFullError(await this.retryAfterSeconds());
     this.bus.openNow(job.id, { seqBase: job.seqBase, earlier });
     const position = this.waiting.filter((w) => w.job.model === job.model).length + 1;
     this.waiting.push({ job, controller: new AbortController(), position });
@@ -111,7 +112,9 @@ export class InProcessQueue implements JobQueue {
   }
 
   async retryAfterSeconds(): Promise<number> {
-    const avg = this.recentMs.length ? this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length : 1000;
+    const avg = this.recentMs.length
+      ? this.recentMs.reduce((a, b) => a + b, 0) / this.recentMs.length
+      : 1000;
     const batches = Math.ceil(this.waiting.length / Math.max(1, this.options.concurrency));
     return Math.max(1, Math.min(120, Math.ceil((avg * batches) / 1000)));
   }
@@ -152,7 +155,8 @@ export class InProcessQueue implements JobQueue {
     for (let k = index + 1; k < this.waiting.length; k++) {
       const w = this.waiting[k];
       const n = w.job.request.n ?? 1;
-      if (w.job.batchKey !== head.job.batchKey || images + n > this.options.maxBatchImages) continue;
+      if (w.job.batchKey !== head.job.batchKey || images + n > this.options.maxBatchImages)
+        continue;
       batch.push(w);
       images += n;
     }
@@ -171,11 +175,15 @@ export class InProcessQueue implements JobQueue {
           signal: w.controller.signal,
           emit: (e: GenerationEvent) => this.emit(w.job.id, e),
           nextSeq: () => this.bus.nextSeq(w.job.id),
-        })),
+        }))
       )
       .catch((error) => {
         for (const w of batch) {
-          this.emit(w.job.id, { type: "error", code: "internal_error", message: "generation failed" });
+          this.emit(w.job.id, {
+            type: "error",
+            code: "internal_error",
+            message: "generation failed",
+          });
         }
         this.options.onError?.(error);
       })

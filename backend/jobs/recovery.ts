@@ -29,8 +29,10 @@ export interface RecoveryResult {
 /** Why the generation cannot be queued again, or undefined when it can. */
 function whyNot(g: UnfinishedGeneration, ctx: RecoveryContext): string | undefined {
   const job = g.job as GenerationJob | null;
-  if (!job || typeof job !== "object" || !job.request) return "its job was not kept (prompt text is not stored)";
-  if (job.origin === "openai") return "its OpenAI-style request ended with the process, so nobody would receive the images";
+  if (!job || typeof job !== "object" || !job.request)
+    return "its job was not kept (prompt text is not stored)";
+  if (job.origin === "openai")
+    return "its OpenAI-style request ended with the process, so nobody would receive the images";
   if (!ctx.hasModel(job.model)) return `model "${job.model}" is no longer installed`;
   if (g.runs >= MAX_INTERRUPTED_RUNS) return `its run was interrupted ${g.runs} times`;
   return undefined;
@@ -50,7 +52,11 @@ export async function recoverJobs(ctx: RecoveryContext): Promise<RecoveryResult>
   const result: RecoveryResult = { requeued: [], completed: [], failed: [] };
   const fail = async (g: UnfinishedGeneration, why: string) => {
     // The final event's id lies above every id an earlier run could have sent.
-    await store.setStatus(g.id, "failed", { error: INTERRUPTED, errorCode: "interrupted", eventSeq: (g.recoveries + 1) * SEQ_PER_RUN + 1 });
+    await store.setStatus(g.id, "failed", {
+      error: INTERRUPTED,
+      errorCode: "interrupted",
+      eventSeq: (g.recoveries + 1) * SEQ_PER_RUN + 1,
+    });
     result.failed.push({ id: g.id, why });
     logger.warn({ generation: g.id, why }, `generation ${INTERRUPTED}: ended as failed`);
   };
@@ -82,7 +88,11 @@ export async function recoverJobs(ctx: RecoveryContext): Promise<RecoveryResult>
     const recoveries = await store.requeue(g.id);
     const resumed: GenerationJob = {
       ...job,
-      request: { ...job.request, n: n - left.first, seed: (job.request.seed + left.first) % 2 ** 32 },
+      request: {
+        ...job.request,
+        n: n - left.first,
+        seed: (job.request.seed + left.first) % 2 ** 32,
+      },
       firstIndex: left.first,
       seqBase: recoveries * SEQ_PER_RUN,
       enqueuedAt: Date.now(),
@@ -95,7 +105,10 @@ export async function recoverJobs(ctx: RecoveryContext): Promise<RecoveryResult>
       continue;
     }
     result.requeued.push(g.id);
-    logger.info({ generation: g.id, images: n - left.first, of: n }, "generation queued again after a restart");
+    logger.info(
+      { generation: g.id, images: n - left.first, of: n },
+      "generation queued again after a restart"
+    );
   }
   return result;
 }

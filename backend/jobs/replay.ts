@@ -13,15 +13,32 @@ export function storedEvents(g: GenerationRecord, notices: Notice[] = []): Seque
   const events: Array<{ seq: number | null; event: GenerationEvent }> = g.images.map((img) => ({
     seq: img.eventSeq,
     event: img.blocked
-      ? { type: "blocked", category: img.category ?? "sexual", index: img.index, message: "This image was withheld by the content filter." }
-      : { type: "image", id: img.id, index: img.index, seed: img.seed, url: `/api/images/${img.id}.png`, width: img.width ?? 0, height: img.height ?? 0 },
+      ? {
+          type: "blocked",
+          category: img.category ?? "sexual",
+          index: img.index,
+          message: "This image was withheld by the content filter.",
+        }
+      : {
+          type: "image",
+          id: img.id,
+          index: img.index,
+          seed: img.seed,
+          url: `/api/images/${img.id}.png`,
+          width: img.width ?? 0,
+          height: img.height ?? 0,
+        },
   }));
   if (finishedStatuses.includes(g.status)) {
     events.push({
       seq: g.eventSeq,
       event:
         g.status === "failed"
-          ? { type: "error", code: g.errorCode ?? "internal_error", message: g.error ?? "generation failed" }
+          ? {
+              type: "error",
+              code: g.errorCode ?? "internal_error",
+              message: g.error ?? "generation failed",
+            }
           : { type: "done", status: g.status, ...(notices.length ? { notices } : {}) },
     });
   }

@@ -9,7 +9,11 @@ import { doneEvent, type EventBus, type GenerationJob } from "./types";
 export const STALLED_TWICE = "the workers running it stopped twice";
 
 /** What to run of a job taken again after its worker died, or "finished" when nothing is left. */
-export async function prepareRetry(job: GenerationJob, store: Store, bus: EventBus): Promise<GenerationJob | "finished"> {
+export async function prepareRetry(
+  job: GenerationJob,
+  store: Store,
+  bus: EventBus
+): Promise<GenerationJob | "finished"> {
   const g = await store.getGeneration(job.id);
   if (!g || finishedStatuses.includes(g.status)) return "finished"; // only the queue's bookkeeping was lost
   const total = (job.firstIndex ?? 0) + (job.request.n ?? 1);
@@ -20,7 +24,10 @@ export async function prepareRetry(job: GenerationJob, store: Store, bus: EventB
     const category = g.images.find((i) => i.blocked)?.category ?? undefined;
     const publisher = await bus.publisher(job.id);
     const status = delivered ? "done" : "blocked";
-    await store.setStatus(job.id, status, { ...(delivered ? {} : { category }), eventSeq: publisher.nextSeq() });
+    await store.setStatus(job.id, status, {
+      ...(delivered ? {} : { category }),
+      eventSeq: publisher.nextSeq(),
+    });
     publisher.emit(doneEvent(job, status));
     await publisher.flushed();
     return "finished";
@@ -38,7 +45,15 @@ export async function failStalled(job: GenerationJob, store: Store, bus: EventBu
   const g = await store.getGeneration(job.id);
   if (!g || finishedStatuses.includes(g.status)) return;
   const publisher = await bus.publisher(job.id);
-  await store.setStatus(job.id, "failed", { error: STALLED_TWICE, errorCode: "interrupted", eventSeq: publisher.nextSeq() });
-  publisher.emit({ type: "error", code: "interrupted", message: `generation ${STALLED_TWICE}; try again` });
+  await store.setStatus(job.id, "failed", {
+    error: STALLED_TWICE,
+    errorCode: "interrupted",
+    eventSeq: publisher.nextSeq(),
+  });
+  publisher.emit({
+    type: "error",
+    code: "interrupted",
+    message: `generation ${STALLED_TWICE}; try again`,
+  });
   await publisher.flushed();
 }

@@ -2,7 +2,16 @@
 // reporting events as it goes. Queue implementations decide *which* jobs run; this decides *how*.
 import sharp from "sharp";
 import type { GenerationEvent } from "../../contract";
-import { CancelledError, decodePicture, generateBatch, resolveRequest, stepsToRun, type BatchItem, type LoadedModel, type RgbImage } from "../engine";
+import {
+  CancelledError,
+  decodePicture,
+  generateBatch,
+  resolveRequest,
+  stepsToRun,
+  type BatchItem,
+  type LoadedModel,
+  type RgbImage,
+} from "../engine";
 import type { Metrics } from "../observability/metrics";
 import type { Logger } from "../observability/logger";
 import { encodeWithProvenance, generationInfo, type ContentCredentials } from "../provenance";
@@ -26,9 +35,21 @@ export interface WorkerContext {
 
 /** What a client is told when a job fails; the log has the details under the job's request id. */
 const FAILURES = {
-  storage: { code: "storage_unavailable", error: "images could not be stored", message: "the server cannot store images right now; try again later" },
-  safety: { code: "safety_unavailable", error: "safety service unavailable", message: "safety service unavailable; the images were not delivered" },
-  other: { code: "internal_error", error: "generation failed", message: "generation failed; the server log has details" },
+  storage: {
+    code: "storage_unavailable",
+    error: "images could not be stored",
+    message: "the server cannot store images right now; try again later",
+  },
+  safety: {
+    code: "safety_unavailable",
+    error: "safety service unavailable",
+    message: "safety service unavailable; the images were not delivered",
+  },
+  other: {
+    code: "internal_error",
+    error: "generation failed",
+    message: "generation failed; the server log has details",
+  },
 } as const;
 
 const PREVIEW_MAX_SIDE = 32;
@@ -42,12 +63,17 @@ async function previewUrls(images: RgbImage[]): Promise<string[]> {
   return Promise.all(
     images.map(async (img) => {
       const scale = Math.min(1, PREVIEW_MAX_SIDE / Math.max(img.width, img.height));
-      const png = await sharp(Buffer.from(img.pixels), { raw: { width: img.width, height: img.height, channels: 3 } })
-        .resize(Math.max(1, Math.round(img.width * scale)), Math.max(1, Math.round(img.height * scale)))
+      const png = await sharp(Buffer.from(img.pixels), {
+        raw: { width: img.width, height: img.height, channels: 3 },
+      })
+        .resize(
+          Math.max(1, Math.round(img.width * scale)),
+          Math.max(1, Math.round(img.height * scale))
+        )
         .png()
         .toBuffer();
       return `data:image/png;base64,${png.toString("base64")}`;
-    }),
+    })
   );
 }
 
@@ -72,15 +98,27 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
   try {
     await generateAndDeliver(tracked, ctx, deadline.signal);
   } catch (err) {
-    ctx.logger.error({ err, jobs: batch.map((b) => b.job.id), reqIds: batch.map((b) => b.job.requestId) }, "generation failed");
+    ctx.logger.error(
+      { err, jobs: batch.map((b) => b.job.id), reqIds: batch.map((b) => b.job.requestId) },
+      "generation failed"
+    );
     // Images the safety provider could not check are never delivered (the policy fails closed).
-    const failure = err instanceof StorageError ? FAILURES.storage : err instanceof SafetyUnavailableError ? FAILURES.safety : FAILURES.other;
+    const failure =
+      err instanceof StorageError
+        ? FAILURES.storage
+        : err instanceof SafetyUnavailableError
+          ? FAILURES.safety
+          : FAILURES.other;
     if (err instanceof StorageError) ctx.onStorageError?.(err);
     for (const b of tracked) {
       if (finished.has(b.job.id)) continue;
       try {
         // "failed" also removes what the job stored so far: no partial result is kept.
-        await ctx.store.setStatus(b.job.id, "failed", { error: failure.error, errorCode: failure.code, eventSeq: b.nextSeq() });
+        await ctx.store.setStatus(b.job.id, "failed", {
+          error: failure.error,
+          errorCode: failure.code,
+          eventSeq: b.nextSeq(),
+        });
       } catch (e) {
         // The database cannot be written either: the row stays unfinished and the next start recovers it.
         ctx.logger.error({ err: e, generation: b.job.id }, "could not record the failure");
@@ -93,7 +131,11 @@ export async function runBatch(batch: RunningJob[], ctx: WorkerContext): Promise
   }
 }
 
-async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadline: AbortSignal): Promise<void> {
+async function generateAndDeliver(
+  batch: RunningJob[],
+  ctx: WorkerContext,
+  deadline: AbortSignal
+): Promise<void> {
   const { store, metrics } = ctx;
   const model = await ctx.getModel(batch[0].job.model);
   const signals = batch.map((b) => AbortSignal.any([b.signal, deadline]));
@@ -101,8 +143,17 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
   metrics.batchSize.observe(batch.length);
 
   // Starting pictures were checked when the request came in; here they only become pixels again.
-  const pictures = await Promise.all(batch.map(async (b) => (b.job.source ? (await decodePicture(Buffer.from(b.job.source.data, "base64"))).image : undefined)));
-  const requests = batch.map((b, j) => ({ ...b.job.request, ...(pictures[j] ? { image: pictures[j] } : {}) }));
+  const pictures = await Promise.all(
+    batch.map(async (b) =>
+      b.job.source
+        ? (await decodePicture(Buffer.from(b.job.source.data, "base64"))).image
+        : undefined
+    )
+  );
+  const requests = batch.map((b, j) => ({
+    ...b.job.request,
+    ...(pictures[j] ? { image: pictures[j] } : {}),
+  }));
   for (const [j, b] of batch.entries()) {
     await store.setStatus(b.job.id, "running");
     metrics.stageDuration.observe({ stage: "queue_wait" }, (Date.now() - b.job.enqueuedAt) / 1000);
@@ -151,7 +202,10 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
     }
     const first = b.job.firstIndex ?? 0;
     // Images an earlier run delivered before a restart count towards "done" too.
-    let delivered = first > 0 ? ((await store.getGeneration(b.job.id))?.images.filter((i) => !i.blocked).length ?? 0) : 0;
+    let delivered =
+      first > 0
+        ? ((await store.getGeneration(b.job.id))?.images.filter((i) => !i.blocked).length ?? 0)
+        : 0;
     let lastCategory: string | undefined;
     for (const [k, image] of result.images.entries()) {
       const index = first + k;
@@ -159,12 +213,24 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       const seed = result.seeds[k];
       const safetyStart = performance.now();
       const verdict = await ctx.imageChecker.checkImage(image, ctx.safetyLevel);
-      metrics.stageDuration.observe({ stage: "image_safety" }, (performance.now() - safetyStart) / 1000);
+      metrics.stageDuration.observe(
+        { stage: "image_safety" },
+        (performance.now() - safetyStart) / 1000
+      );
       if (!verdict.allowed) {
         const category = verdict.category ?? "sexual";
         lastCategory = category;
         const { width, height } = b.job.output;
-        await store.addBlockedImage({ id: imageId, generationId: b.job.id, index, seed, category, width, height, eventSeq: b.nextSeq() });
+        await store.addBlockedImage({
+          id: imageId,
+          generationId: b.job.id,
+          index,
+          seed,
+          category,
+          width,
+          height,
+          eventSeq: b.nextSeq(),
+        });
         await store.addAudit({
           clientId: b.job.clientId,
           kind: "image",
@@ -175,13 +241,26 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
           provider: verdict.provider,
           reason: verdict.detail,
         });
-        metrics.safetyBlocks.inc({ kind: "image", category, provider: verdict.provider ?? "builtin" });
-        b.emit({ type: "blocked", category, index, message: verdict.reason ?? "This image was withheld by the content filter." });
+        metrics.safetyBlocks.inc({
+          kind: "image",
+          category,
+          provider: verdict.provider ?? "builtin",
+        });
+        b.emit({
+          type: "blocked",
+          category,
+          index,
+          message: verdict.reason ?? "This image was withheld by the content filter.",
+        });
         continue;
       }
       const encodeStart = performance.now();
       // Resolved again here for jobs a restart queued from before the request was stored resolved.
-      const info = generationInfo(model, resolveRequest(model, b.job.request), { seed, width: b.job.output.width, height: b.job.output.height });
+      const info = generationInfo(model, resolveRequest(model, b.job.request), {
+        seed,
+        width: b.job.output.width,
+        height: b.job.output.height,
+      });
       const png = await encodeWithProvenance(image, info, {
         format: "png",
         width: b.job.output.width,
@@ -190,7 +269,13 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
         title: `${imageId}.png`,
         // Made from a picture: c2pa.edited, with the picture (and any manifest it carries) as ingredient.
         ...(b.job.source
-          ? { source: { bytes: Buffer.from(b.job.source.data, "base64"), format: b.job.source.format, title: `${b.job.id}-source.${b.job.source.format === "jpeg" ? "jpg" : b.job.source.format}` } }
+          ? {
+              source: {
+                bytes: Buffer.from(b.job.source.data, "base64"),
+                format: b.job.source.format,
+                title: `${b.job.id}-source.${b.job.source.format === "jpeg" ? "jpg" : b.job.source.format}`,
+              },
+            }
           : {}),
       });
       metrics.stageDuration.observe({ stage: "encode" }, (performance.now() - encodeStart) / 1000);
@@ -218,18 +303,32 @@ async function generateAndDeliver(batch: RunningJob[], ctx: WorkerContext, deadl
       });
     }
     const status = delivered === 0 && lastCategory ? "blocked" : "done";
-    await store.setStatus(b.job.id, status, { ...(status === "blocked" ? { category: lastCategory } : {}), eventSeq: b.nextSeq() });
+    await store.setStatus(b.job.id, status, {
+      ...(status === "blocked" ? { category: lastCategory } : {}),
+      eventSeq: b.nextSeq(),
+    });
     metrics.generations.inc({ status });
     ctx.logger.info(
-      { reqId: b.job.requestId, generation: b.job.id, status, images: delivered, blocked: result.images.length - delivered, batch: batch.length },
-      "generation finished",
+      {
+        reqId: b.job.requestId,
+        generation: b.job.id,
+        status,
+        images: delivered,
+        blocked: result.images.length - delivered,
+        batch: batch.length,
+      },
+      "generation finished"
     );
     b.emit(doneEvent(b.job, status));
   }
 }
 
 /** A job stopped between steps: by its user (cancelled) or by the per-job timeout (an error). */
-async function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSignal): Promise<void> {
+async function finishStopped(
+  b: RunningJob,
+  ctx: WorkerContext,
+  signal: AbortSignal
+): Promise<void> {
   const timedOut = !b.signal.aborted && signal.aborted;
   if (!timedOut) {
     await ctx.store.setStatus(b.job.id, "cancelled", { eventSeq: b.nextSeq() });
@@ -238,7 +337,11 @@ async function finishStopped(b: RunningJob, ctx: WorkerContext, signal: AbortSig
     return;
   }
   const message = `generation took longer than ${ctx.jobTimeoutMs} ms and was stopped`;
-  await ctx.store.setStatus(b.job.id, "failed", { error: message, errorCode: "timeout", eventSeq: b.nextSeq() });
+  await ctx.store.setStatus(b.job.id, "failed", {
+    error: message,
+    errorCode: "timeout",
+    eventSeq: b.nextSeq(),
+  });
   ctx.metrics.generations.inc({ status: "failed" });
   b.emit({ type: "error", code: "timeout", message });
 }

@@ -27,9 +27,14 @@ export function productionUrl(value: string): URL {
   try {
     url = new URL(value);
   } catch {
-    throw new ManifestError(`--url "${value}" is not a URL; give the https address users will reach, e.g. https://images.example.org`);
+    throw new ManifestError(
+      `--url "${value}" is not a URL; give the https address users will reach, e.g. https://images.example.org`
+    );
   }
-  if (url.protocol !== "https:") throw new ManifestError(`--url must use https (Office loads add-ins only over HTTPS), got ${url.protocol}//`);
+  if (url.protocol !== "https:")
+    throw new ManifestError(
+      `--url must use https (Office loads add-ins only over HTTPS), got ${url.protocol}//`
+    );
   if (!url.hostname) throw new ManifestError("--url has no host name");
   if (url.hostname === "localhost" || url.hostname === "127.0.0.1") {
     throw new ManifestError("--url points at this machine; give the host name users will reach");
@@ -55,7 +60,9 @@ export function productionManifest(template: string, options: ManifestOptions): 
   const url = productionUrl(options.url);
   const base = url.href.replace(/\/$/, "");
   if (!/^\d{1,5}\.\d{1,5}\.\d{1,5}\.\d{1,5}$/.test(options.version)) {
-    throw new ManifestError(`--version must have four numbers, like 1.0.0.0; got "${options.version}"`);
+    throw new ManifestError(
+      `--version must have four numbers, like 1.0.0.0; got "${options.version}"`
+    );
   }
   const id = options.id ?? addinIdFor(base);
   if (!GUID.test(id)) throw new ManifestError(`--id must be a GUID, got "${id}"`);
@@ -69,14 +76,14 @@ export function productionManifest(template: string, options: ManifestOptions): 
     .replaceAll(DEV_URL, base);
   if (options.signIn) {
     const { clientId, resource } = options.signIn;
-    if (!GUID.test(clientId)) throw new ManifestError(`the sign-in client id must be a GUID, got "${clientId}"`);
+    if (!GUID.test(clientId))
+      throw new ManifestError(`the sign-in client id must be a GUID, got "${clientId}"`);
     const info =
       `    <WebApplicationInfo>\n      <Id>${clientId}</Id>\n      <Resource>${resource}</Resource>\n` +
       `      <Scopes>\n        <Scope>openid</Scope>\n        <Scope>profile</Scope>\n      </Scopes>\n    </WebApplicationInfo>\n`;
     xml = xml.replace(/(\s*<\/Resources>\n)(\s*<\/VersionOverrides>)/, `$1${info}$2`);
   }
-  if (xml.includes("localhost")) throw new ManifestError("the manifest template still names localhost after rewriting");
+  if (xml.includes("localhost"))
+    throw new ManifestError("the manifest template still names localhost after rewriting");
   return xml;
 }
-
-

@@ -35,11 +35,16 @@ function rewriteUrls(value: Json, base: string): Json {
 }
 
 /** The production manifest.json, checked against the schema in schemas/app-manifest. */
-export function productionAppManifest(template: AppManifest, options: AppManifestOptions): AppManifest {
+export function productionAppManifest(
+  template: AppManifest,
+  options: AppManifestOptions
+): AppManifest {
   const url = productionUrl(options.url);
   const base = url.href.replace(/\/$/, "");
   if (!/^\d{1,5}\.\d{1,5}\.\d{1,5}$/.test(options.version)) {
-    throw new ManifestError(`--version of a JSON manifest has three numbers, like 1.0.0; got "${options.version}"`);
+    throw new ManifestError(
+      `--version of a JSON manifest has three numbers, like 1.0.0; got "${options.version}"`
+    );
   }
   const id = options.id ?? addinIdFor(base);
   if (!GUID.test(id)) throw new ManifestError(`--id must be a GUID, got "${id}"`);
@@ -52,40 +57,63 @@ export function productionAppManifest(template: AppManifest, options: AppManifes
   manifest.icons = { ...PACKAGE_ICONS };
   if (options.signIn) {
     const { clientId, resource } = options.signIn;
-    if (!GUID.test(clientId)) throw new ManifestError(`the sign-in client id must be a GUID, got "${clientId}"`);
+    if (!GUID.test(clientId))
+      throw new ManifestError(`the sign-in client id must be a GUID, got "${clientId}"`);
     manifest.webApplicationInfo = { id: clientId, resource };
   } else {
     delete manifest.webApplicationInfo;
   }
-  if (JSON.stringify(manifest).includes("localhost")) throw new ManifestError("the manifest template still names localhost after rewriting");
+  if (JSON.stringify(manifest).includes("localhost"))
+    throw new ManifestError("the manifest template still names localhost after rewriting");
   const result = validateAppManifest(manifest);
-  if (!result.valid) throw new ManifestError(`the generated manifest does not validate: ${result.errors.slice(0, 3).join("; ")}`);
+  if (!result.valid)
+    throw new ManifestError(
+      `the generated manifest does not validate: ${result.errors.slice(0, 3).join("; ")}`
+    );
   return manifest;
 }
 
 /** Checks an icon's size (and, for the outline, its transparency) as the admin center does. */
-async function checkIcon(png: Buffer, name: string, size: number, transparent: boolean): Promise<void> {
+async function checkIcon(
+  png: Buffer,
+  name: string,
+  size: number,
+  transparent: boolean
+): Promise<void> {
   let meta: Metadata;
   try {
     meta = await sharp(png).metadata();
   } catch {
     throw new ManifestError(`the ${name} icon is not an image`);
   }
-  if (meta.format !== "png") throw new ManifestError(`the ${name} icon must be a PNG, got ${meta.format}`);
+  if (meta.format !== "png")
+    throw new ManifestError(`the ${name} icon must be a PNG, got ${meta.format}`);
   if (meta.width !== size || meta.height !== size) {
-    throw new ManifestError(`the ${name} icon must be ${size}×${size} pixels, got ${meta.width}×${meta.height}`);
+    throw new ManifestError(
+      `the ${name} icon must be ${size}×${size} pixels, got ${meta.width}×${meta.height}`
+    );
   }
   if (transparent) {
-    const { data } = await sharp(png).ensureAlpha().extractChannel("alpha").raw().toBuffer({ resolveWithObject: true });
-    if (!data.some((alpha) => alpha === 0)) throw new ManifestError(`the ${name} icon must have a transparent background`);
+    const { data } = await sharp(png)
+      .ensureAlpha()
+      .extractChannel("alpha")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (!data.some((alpha) => alpha === 0))
+      throw new ManifestError(`the ${name} icon must have a transparent background`);
   }
 }
 
 /** The app package: manifest.json and its two icons at the top of a zip file. */
-export async function appPackage(manifest: AppManifest, icons: { color: Buffer; outline: Buffer }): Promise<Uint8Array> {
+export async function appPackage(
+  manifest: AppManifest,
+  icons: { color: Buffer; outline: Buffer }
+): Promise<Uint8Array> {
   const declared = manifest.icons as Record<string, Json> | undefined;
   if (declared?.color !== PACKAGE_ICONS.color || declared?.outline !== PACKAGE_ICONS.outline) {
-    throw new ManifestError(`the manifest's icons must be ${PACKAGE_ICONS.color} and ${PACKAGE_ICONS.outline}`);
+    throw new ManifestError(
+      `the manifest's icons must be ${PACKAGE_ICONS.color} and ${PACKAGE_ICONS.outline}`
+    );
   }
   await checkIcon(icons.color, "colour", 192, false);
   await checkIcon(icons.outline, "outline", 32, true);

@@ -5,7 +5,12 @@ import addFormats from "ajv-formats";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
-export const appManifestSchema = join(resolve(import.meta.dirname, "..", ".."), "schemas", "app-manifest", "MicrosoftTeams.schema.v1.29.json");
+export const appManifestSchema = join(
+  resolve(import.meta.dirname, "..", ".."),
+  "schemas",
+  "app-manifest",
+  "MicrosoftTeams.schema.v1.29.json"
+);
 
 export interface JsonValidationResult {
   valid: boolean;
@@ -28,6 +33,9 @@ function validator(): ReturnType<Ajv["compile"]> {
 export function validateAppManifest(manifest: unknown): JsonValidationResult {
   const validate = validator();
   if (validate(manifest)) return { valid: true, errors: [] };
-  const errors = (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`);
+  const errors = (validate.errors ?? []).map(
+    (e) =>
+      `${e.instancePath || "/"} ${e.message ?? "is invalid"}${e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : ""}`
+  );
   return { valid: false, errors: [...new Set(errors)] };
 }

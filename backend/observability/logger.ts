@@ -17,7 +17,11 @@ export interface LoggerOptions {
 }
 
 export function createLogger(level: string, options: LoggerOptions = {}): Logger {
-  const destination = new SonicBoom({ fd: options.fd ?? 1, sync: false, maxLength: LOG_BUFFER_BYTES });
+  const destination = new SonicBoom({
+    fd: options.fd ?? 1,
+    sync: false,
+    maxLength: LOG_BUFFER_BYTES,
+  });
   destination.on("drop", () => options.onDrop?.());
   // A failed write (ENOSPC, EIO, EPIPE …) keeps its lines buffered for the next attempt; there is
   // nowhere to report it but the drop count, and throwing from here would end the process.

@@ -10,7 +10,13 @@ import { encode, Tagged } from "cborg";
 export type C2paAlgorithm = "es256" | "es384" | "es512" | "ps256" | "ed25519";
 
 /** COSE algorithm identifiers (IANA COSE Algorithms registry). */
-const COSE_ALG: Record<C2paAlgorithm, number> = { es256: -7, es384: -35, es512: -36, ps256: -37, ed25519: -8 };
+const COSE_ALG: Record<C2paAlgorithm, number> = {
+  es256: -7,
+  es384: -35,
+  es512: -36,
+  ps256: -37,
+  ed25519: -8,
+};
 const COSE_SIGN1_TAG = 18;
 const HEADER_ALG = 1;
 const HEADER_X5CHAIN = 33;
@@ -35,7 +41,11 @@ function rawSignature({ algorithm, key }: CoseSigningKey, data: Buffer): Buffer 
     case "es512":
       return cryptoSign("sha512", data, { key, dsaEncoding: "ieee-p1363" });
     case "ps256":
-      return cryptoSign("sha256", data, { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 });
+      return cryptoSign("sha256", data, {
+        key,
+        padding: constants.RSA_PKCS1_PSS_PADDING,
+        saltLength: 32,
+      });
     case "ed25519":
       return cryptoSign(null, data, key);
   }
@@ -47,12 +57,19 @@ function protectedHeader(signer: CoseSigningKey): Uint8Array {
     new Map<number, unknown>([
       [HEADER_ALG, COSE_ALG[signer.algorithm]],
       [HEADER_X5CHAIN, x5chain],
-    ]),
+    ])
   );
 }
 
 function sign1(protectedBytes: Uint8Array, signature: Buffer, pad: number): Uint8Array {
-  return encode(new Tagged(COSE_SIGN1_TAG, [protectedBytes, new Map([["pad", Buffer.alloc(pad)]]), null, signature]));
+  return encode(
+    new Tagged(COSE_SIGN1_TAG, [
+      protectedBytes,
+      new Map([["pad", Buffer.alloc(pad)]]),
+      null,
+      signature,
+    ])
+  );
 }
 
 /**
@@ -60,7 +77,9 @@ function sign1(protectedBytes: Uint8Array, signature: Buffer, pad: number): Uint
  * well inside the sizes whose CBOR length prefix is 3 bytes (256–65535), so its length is exact.
  */
 export function coseReserveSize(signer: CoseSigningKey): number {
-  const signatureBytes = { es256: 64, es384: 96, es512: 132, ps256: 512, ed25519: 64 }[signer.algorithm];
+  const signatureBytes = { es256: 64, es384: 96, es512: 132, ps256: 512, ed25519: 64 }[
+    signer.algorithm
+  ];
   return sign1(protectedHeader(signer), Buffer.alloc(signatureBytes), 0).length + 1024;
 }
 

@@ -15,7 +15,11 @@ import { GENERATOR } from "./parameters";
 import { TRAINED_ALGORITHMIC_MEDIA } from "./xmp";
 
 export type C2paFormat = ImageFormat;
-const MIME: Record<C2paFormat, string> = { png: "image/png", jpeg: "image/jpeg", webp: "image/webp" };
+const MIME: Record<C2paFormat, string> = {
+  png: "image/png",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+};
 
 /**
  * The wasm builder reads its input through a Blob and the Web Worker API FileReaderSync, which
@@ -79,30 +83,52 @@ export class ContentCredentials {
     const cc = new ContentCredentials(credentials);
     const probe = await cc.sign(ONE_PIXEL_PNG, "png", { title: "probe.png", model: "probe" });
     const report = await readContentCredentials(probe);
-    const failures = report?.failures.filter((code) => code !== "signingCredential.untrusted") ?? ["no manifest"];
+    const failures = report?.failures.filter((code) => code !== "signingCredential.untrusted") ?? [
+      "no manifest",
+    ];
     if (!report || report.state === "Invalid" || failures.length) {
-      throw new Error(`Content Credentials signed with ${credentials.subject} do not validate: ${failures.join(", ")}`);
+      throw new Error(
+        `Content Credentials signed with ${credentials.subject} do not validate: ${failures.join(", ")}`
+      );
     }
     return cc;
   }
 
   /** The picture with a manifest: c2pa.created by the model, or c2pa.opened + c2pa.edited of `claim.source`. */
   async sign(bytes: Uint8Array, format: C2paFormat, claim: Claim): Promise<Buffer> {
-    const drawn = { digitalSourceType: TRAINED_ALGORITHMIC_MEDIA, softwareAgent, parameters: { model: claim.model } };
+    const drawn = {
+      digitalSourceType: TRAINED_ALGORITHMIC_MEDIA,
+      softwareAgent,
+      parameters: { model: claim.model },
+    };
     const actions = claim.source
-      ? [{ action: "c2pa.opened", parameters: { ingredientIds: ["source"] } }, { action: "c2pa.edited", ...drawn }]
+      ? [
+          { action: "c2pa.opened", parameters: { ingredientIds: ["source"] } },
+          { action: "c2pa.edited", ...drawn },
+        ]
       : [{ action: "c2pa.created", ...drawn }];
-    const ingredient = claim.source && { ...claim.source, json: { title: claim.source.title, relationship: "parentOf", label: "source" } };
+    const ingredient = claim.source && {
+      ...claim.source,
+      json: { title: claim.source.title, relationship: "parentOf", label: "source" },
+    };
     return this.build(bytes, format, claim.title, actions, ingredient);
   }
 
   /** A converted or resized copy of a signed original: c2pa.opened (the original) + c2pa.transcoded. */
-  async signCopy(bytes: Uint8Array, format: C2paFormat, title: string, original: { bytes: Uint8Array; format: C2paFormat; title: string }): Promise<Buffer> {
+  async signCopy(
+    bytes: Uint8Array,
+    format: C2paFormat,
+    title: string,
+    original: { bytes: Uint8Array; format: C2paFormat; title: string }
+  ): Promise<Buffer> {
     const actions = [
       { action: "c2pa.opened", parameters: { ingredientIds: ["original"] } },
       { action: "c2pa.transcoded", softwareAgent },
     ];
-    return this.build(bytes, format, title, actions, { ...original, json: { title: original.title, relationship: "parentOf", label: "original" } });
+    return this.build(bytes, format, title, actions, {
+      ...original,
+      json: { title: original.title, relationship: "parentOf", label: "original" },
+    });
   }
 
   private async build(
@@ -110,7 +136,7 @@ export class ContentCredentials {
     format: C2paFormat,
     title: string,
     actions: object[],
-    ingredient?: { bytes: Uint8Array; format: C2paFormat; json: object },
+    ingredient?: { bytes: Uint8Array; format: C2paFormat; json: object }
   ): Promise<Buffer> {
     const definition = {
       claim_generator_info: [softwareAgent],
@@ -120,11 +146,17 @@ export class ContentCredentials {
     };
     const builder = WasmBuilder.fromJson(JSON.stringify(definition));
     try {
-      if (ingredient) await builder.addIngredientFromBlob(JSON.stringify(ingredient.json), MIME[ingredient.format], asBlob(ingredient.bytes));
+      if (ingredient)
+        await builder.addIngredientFromBlob(
+          JSON.stringify(ingredient.json),
+          MIME[ingredient.format],
+          asBlob(ingredient.bytes)
+        );
       const signer = {
         alg: this.credentials.algorithm,
         reserveSize: this.reserveSize,
-        sign: async (claimBytes: Uint8Array) => coseSign1(this.credentials, claimBytes, this.reserveSize) as Uint8Array<ArrayBuffer>,
+        sign: async (claimBytes: Uint8Array) =>
+          coseSign1(this.credentials, claimBytes, this.reserveSize) as Uint8Array<ArrayBuffer>,
       };
       return Buffer.from(await builder.sign(signer, [], MIME[format], asBlob(bytes)));
     } finally {
@@ -138,8 +170,16 @@ export class ContentCredentials {
  * organisation's key and chain (LUMEN_C2PA_KEY, LUMEN_C2PA_CERT), or else the development ones
  * under <dataDir>/c2pa/, made on first use.
  */
-export async function openContentCredentials(config: { c2paKey?: string; c2paCert?: string; dataDir: string }): Promise<ContentCredentials> {
-  const credentials = await loadSigningCredentials({ keyPath: config.c2paKey, certPath: config.c2paCert, dataDir: config.dataDir });
+export async function openContentCredentials(config: {
+  c2paKey?: string;
+  c2paCert?: string;
+  dataDir: string;
+}): Promise<ContentCredentials> {
+  const credentials = await loadSigningCredentials({
+    keyPath: config.c2paKey,
+    certPath: config.c2paCert,
+    dataDir: config.dataDir,
+  });
   return ContentCredentials.create(credentials);
 }
 
@@ -153,7 +193,12 @@ export interface C2paReport {
     title?: string;
     claimGenerator: { name: string; version?: string }[];
     /** The c2pa.actions(.v2) assertion's actions. */
-    actions: { action: string; digitalSourceType?: string; softwareAgent?: { name: string; version?: string } | string; parameters?: Record<string, unknown> }[];
+    actions: {
+      action: string;
+      digitalSourceType?: string;
+      softwareAgent?: { name: string; version?: string } | string;
+      parameters?: Record<string, unknown>;
+    }[];
     ingredients: { title?: string; relationship?: string; activeManifest?: string }[];
     signature: { alg?: string; issuer?: string; commonName?: string };
   };
@@ -180,9 +225,17 @@ interface ManifestJson {
  * Reads and validates a file's Content Credentials; undefined when it has none. `trustAnchors`
  * (PEM) are the CAs to trust; without them every signer is untrusted and a valid manifest is "Valid".
  */
-export async function readContentCredentials(bytes: Uint8Array, options: { trustAnchors?: string } = {}): Promise<C2paReport | undefined> {
+export async function readContentCredentials(
+  bytes: Uint8Array,
+  options: { trustAnchors?: string } = {}
+): Promise<C2paReport | undefined> {
   initialise();
-  const context = options.trustAnchors ? JSON.stringify({ trust: { trust_anchors: options.trustAnchors }, verify: { verify_trust: true } }) : undefined;
+  const context = options.trustAnchors
+    ? JSON.stringify({
+        trust: { trust_anchors: options.trustAnchors },
+        verify: { verify_trust: true },
+      })
+    : undefined;
   let reader: WasmReader;
   try {
     reader = await WasmReader.fromBytes(MIME[formatOf(bytes)], bytes, context);
@@ -198,7 +251,8 @@ export async function readContentCredentials(bytes: Uint8Array, options: { trust
       validation_results?: { activeManifest?: { failure?: { code: string }[] } };
     };
     const active = store.manifests[store.active_manifest];
-    const actions = active.assertions?.find((a) => a.label.startsWith("c2pa.actions"))?.data.actions ?? [];
+    const actions =
+      active.assertions?.find((a) => a.label.startsWith("c2pa.actions"))?.data.actions ?? [];
     return {
       state: store.validation_state,
       failures: (store.validation_results?.activeManifest?.failure ?? []).map((f) => f.code),
@@ -206,8 +260,16 @@ export async function readContentCredentials(bytes: Uint8Array, options: { trust
         title: active.title,
         claimGenerator: active.claim_generator_info ?? [],
         actions,
-        ingredients: (active.ingredients ?? []).map((i) => ({ title: i.title, relationship: i.relationship, activeManifest: i.active_manifest })),
-        signature: { alg: active.signature_info?.alg, issuer: active.signature_info?.issuer, commonName: active.signature_info?.common_name },
+        ingredients: (active.ingredients ?? []).map((i) => ({
+          title: i.title,
+          relationship: i.relationship,
+          activeManifest: i.active_manifest,
+        })),
+        signature: {
+          alg: active.signature_info?.alg,
+          issuer: active.signature_info?.issuer,
+          commonName: active.signature_info?.common_name,
+        },
       },
       manifests: store.manifests,
     };
@@ -219,5 +281,5 @@ export async function readContentCredentials(bytes: Uint8Array, options: { trust
 /** A 1×1 PNG for the start-up check. */
 const ONE_PIXEL_PNG = Buffer.from(
   "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYGAAAAAEAAH2FzhVAAAAAElFTkSuQmCC",
-  "base64",
+  "base64"
 );

@@ -21,7 +21,7 @@ export interface ProvenanceRequest {
 export function generationInfo(
   model: ProvenanceModel,
   request: ProvenanceRequest,
-  image: { seed: number; width: number; height: number },
+  image: { seed: number; width: number; height: number }
 ): GenerationInfo {
   return {
     prompt: request.prompt,

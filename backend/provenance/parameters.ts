@@ -14,7 +14,9 @@ export interface GenerationInfo {
   model: string;
 }
 
-const packageJson = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+const packageJson = JSON.parse(
+  readFileSync(new URL("../../package.json", import.meta.url), "utf8")
+) as {
   version: string;
 };
 

@@ -41,7 +41,10 @@ function decodeITXt(data: Uint8Array): { keyword: string; text: string } {
 function decodeZTXt(data: Uint8Array): { keyword: string; text: string } {
   const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   const keywordEnd = bytes.indexOf(0);
-  return { keyword: bytes.toString("latin1", 0, keywordEnd), text: inflateSync(bytes.subarray(keywordEnd + 2)).toString("latin1") };
+  return {
+    keyword: bytes.toString("latin1", 0, keywordEnd),
+    text: inflateSync(bytes.subarray(keywordEnd + 2)).toString("latin1"),
+  };
 }
 
 /** Every tEXt, zTXt and iTXt entry of a PNG file, by keyword (the first wins). */
@@ -67,7 +70,9 @@ export function writePngText(png: Uint8Array, text: { xmp?: string; parameters?:
   const chunks = extractChunks(png).filter((chunk) => {
     if (chunk.name !== "tEXt" && chunk.name !== "iTXt" && chunk.name !== "zTXt") return true;
     const end = chunk.data.indexOf(0);
-    return !ours.has(Buffer.from(chunk.data.subarray(0, end < 0 ? undefined : end)).toString("latin1"));
+    return !ours.has(
+      Buffer.from(chunk.data.subarray(0, end < 0 ? undefined : end)).toString("latin1")
+    );
   });
   const added: PngChunk[] = [];
   if (text.xmp !== undefined) added.push(iTXt(XMP_KEYWORD, text.xmp));

@@ -14,12 +14,15 @@ export interface Provenance {
 export async function readProvenance(bytes: Buffer): Promise<Provenance> {
   const metadata = await sharp(bytes).metadata();
   const xmp = metadata.xmp?.toString("utf8");
-  const fromPng = metadata.format === "png" ? readPngText(bytes).get(PARAMETERS_KEYWORD) : undefined;
+  const fromPng =
+    metadata.format === "png" ? readPngText(bytes).get(PARAMETERS_KEYWORD) : undefined;
   const result: Provenance = {};
   if (xmp !== undefined) result.xmp = xmp;
-  const parameters = fromPng ?? (xmp === undefined ? undefined : xmpProperty(xmp, "lumen:parameters"));
+  const parameters =
+    fromPng ?? (xmp === undefined ? undefined : xmpProperty(xmp, "lumen:parameters"));
   if (parameters !== undefined) result.parameters = parameters;
-  const digitalSourceType = xmp === undefined ? undefined : xmpProperty(xmp, "Iptc4xmpExt:DigitalSourceType");
+  const digitalSourceType =
+    xmp === undefined ? undefined : xmpProperty(xmp, "Iptc4xmpExt:DigitalSourceType");
   if (digitalSourceType !== undefined) result.digitalSourceType = digitalSourceType;
   return result;
 }

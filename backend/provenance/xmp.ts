@@ -4,7 +4,8 @@
 // generation always gives the same bytes.
 import { GENERATOR, parametersText, type GenerationInfo } from "./parameters";
 
-export const TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
+export const TRAINED_ALGORITHMIC_MEDIA =
+  "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia";
 
 const namespaces = {
   rdf: "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
@@ -66,7 +67,10 @@ export function xmpPacket(info: GenerationInfo): string {
 
 function xmlUnescape(text: string): string {
   return text.replace(/&(#x[0-9a-f]+|#[0-9]+|amp|lt|gt|quot|apos);/gi, (_, ref: string) => {
-    if (ref[0] === "#") return String.fromCodePoint(ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : Number(ref.slice(1)));
+    if (ref[0] === "#")
+      return String.fromCodePoint(
+        ref[1] === "x" || ref[1] === "X" ? parseInt(ref.slice(2), 16) : Number(ref.slice(1))
+      );
     return { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" }[ref.toLowerCase()]!;
   });
 }

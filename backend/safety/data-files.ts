@@ -14,7 +14,11 @@ export class SafetyDataError extends Error {
   }
 }
 
-export function readDataFile<S extends z.ZodType>(dataDir: string, name: string, schema: S): z.infer<S> {
+export function readDataFile<S extends z.ZodType>(
+  dataDir: string,
+  name: string,
+  schema: S
+): z.infer<S> {
   const file = join(dataDir, name);
   let raw: unknown;
   try {

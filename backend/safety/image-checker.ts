@@ -56,7 +56,8 @@ async function loadModel() {
   const require = createRequire(import.meta.url);
   setWasmPaths(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")) + "/");
   await withoutNewProcessListeners(async () => {
-    if (!(await tf.setBackend("wasm"))) throw new Error("TensorFlow.js could not start its WebAssembly backend");
+    if (!(await tf.setBackend("wasm")))
+      throw new Error("TensorFlow.js could not start its WebAssembly backend");
     await tf.ready();
   });
 
@@ -80,7 +81,8 @@ async function withoutNewProcessListeners(start: () => Promise<void>): Promise<v
   } finally {
     for (const e of events) {
       for (const listener of emitter.listeners(e)) {
-        if (!before.get(e)!.has(listener)) emitter.removeListener(e, listener as (...args: unknown[]) => void);
+        if (!before.get(e)!.has(listener))
+          emitter.removeListener(e, listener as (...args: unknown[]) => void);
       }
     }
   }
@@ -102,7 +104,9 @@ async function resizeForModel({ width, height, pixels }: ImageInput): Promise<In
     throw new RangeError(`image size must be positive integers, got ${width}×${height}`);
   }
   if (pixels.length !== width * height * 3) {
-    throw new RangeError(`expected ${width * height * 3} bytes of RGB for ${width}×${height}, got ${pixels.length}`);
+    throw new RangeError(
+      `expected ${width * height * 3} bytes of RGB for ${width}×${height}, got ${pixels.length}`
+    );
   }
   // Squeezed rather than cropped, so nothing near the edges escapes the classifier.
   const resized =

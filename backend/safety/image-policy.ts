@@ -15,7 +15,11 @@ const ruleSchema = z
   .strict();
 
 export const imageThresholdsSchema = z
-  .object({ $comment: z.string().optional(), moderate: z.array(ruleSchema), strict: z.array(ruleSchema) })
+  .object({
+    $comment: z.string().optional(),
+    moderate: z.array(ruleSchema),
+    strict: z.array(ruleSchema),
+  })
   .strict();
 export type ImageThresholds = z.infer<typeof imageThresholdsSchema>;
 
@@ -29,10 +33,15 @@ export function loadImageThresholds(dataDir: string = defaultDataDir): ImageThre
 }
 
 /** The first rule of `level` whose classes add up to its threshold blocks the image. */
-export function decideImage(scores: Record<string, number>, level: PolicyLevel, thresholds: ImageThresholds): ImageVerdict {
+export function decideImage(
+  scores: Record<string, number>,
+  level: PolicyLevel,
+  thresholds: ImageThresholds
+): ImageVerdict {
   for (const rule of thresholds[level]) {
     const total = rule.classes.reduce((sum, cls) => sum + (scores[cls] ?? 0), 0);
-    if (total >= rule.threshold) return { allowed: false, category: rule.category, reason: rule.reason, scores };
+    if (total >= rule.threshold)
+      return { allowed: false, category: rule.category, reason: rule.reason, scores };
   }
   return { allowed: true, scores };
 }

@@ -13,8 +13,19 @@ export { decideImage, loadImageThresholds } from "./image-policy";
 export type { ImageVerdict, ImageThresholds } from "./image-policy";
 export { defaultDataDir, SafetyDataError } from "./data-files";
 export { createSafetyCheck, SafetyUnavailableError } from "./safety-check";
-export type { SafetyCheck, SafetyDecision, ImageDecision, SafetyProvider, FailureMode } from "./safety-check";
-export { ContentSafetyClient, ContentSafetyError, CONTENT_SAFETY_API_VERSION, harmCategories } from "./azure/content-safety-client";
+export type {
+  SafetyCheck,
+  SafetyDecision,
+  ImageDecision,
+  SafetyProvider,
+  FailureMode,
+} from "./safety-check";
+export {
+  ContentSafetyClient,
+  ContentSafetyError,
+  CONTENT_SAFETY_API_VERSION,
+  harmCategories,
+} from "./azure/content-safety-client";
 export type { HarmCategory } from "./azure/content-safety-client";
 export { AzureContentSafetyCheck, defaultThresholds } from "./azure/azure-check";
 export type { AzurePolicy, SeverityThresholds } from "./azure/azure-check";

@@ -13,11 +13,14 @@ export const normalizationSchema = z
   .object({
     $comment: z.string().optional(),
     /** One character → the Latin letters it imitates (Cyrillic/Greek look-alikes, stroked letters). */
-    confusables: z.record(z.string().length(1, "keys must be one character"), z.string().regex(/^[a-zA-Z]+$/)),
+    confusables: z.record(
+      z.string().length(1, "keys must be one character"),
+      z.string().regex(/^[a-zA-Z]+$/)
+    ),
     /** One symbol or digit → the letters it may stand for, the most likely first. */
     leet: z.record(
       z.string().length(1, "keys must be one character"),
-      z.array(z.string().regex(/^[a-z]$/)).min(1),
+      z.array(z.string().regex(/^[a-z]$/)).min(1)
     ),
     /** Leet symbols that are ordinary punctuation at the start or end of a word ("wow!"). */
     leetInsideWordOnly: z.array(z.string().length(1)),
@@ -60,7 +63,7 @@ export class Normalizer {
    */
   constructor(
     private readonly rules: NormalizationRules,
-    private readonly ingWords: ReadonlySet<string> = new Set(),
+    private readonly ingWords: ReadonlySet<string> = new Set()
   ) {
     const symbols = Object.keys(rules.leet).filter((c) => !/[a-z0-9]/.test(c));
     const cls = "a-z0-9" + symbols.map(escapeClassChar).join("");
@@ -103,10 +106,14 @@ export class Normalizer {
     // A dropped "g" ("stabbin", "gettin'") on the plain form, only where the word with its "g"
     // is one the term lists use, so "chain" or "robin" never change.
     const plain = [...forms][0] ?? "";
-    const withG = plain.replace(/(?<![a-z0-9])([a-z]{2,}in)(?![a-z0-9])/g, (word) => (this.ingWords.has(word + "g") ? word + "g" : word));
+    const withG = plain.replace(/(?<![a-z0-9])([a-z]{2,}in)(?![a-z0-9])/g, (word) =>
+      this.ingWords.has(word + "g") ? word + "g" : word
+    );
     if (withG !== plain) forms.add(withG);
     for (const w of wildcards) {
-      forms.add(Array.from(this.rules.wildcardLetters, (letter) => w.replace("*", letter)).join(" "));
+      forms.add(
+        Array.from(this.rules.wildcardLetters, (letter) => w.replace("*", letter)).join(" ")
+      );
     }
     return [...forms].join("\n");
   }
@@ -139,7 +146,7 @@ export class Normalizer {
     const whole: string[] = [];
     const leadApart: string[] = [];
     const unsplit: string[] = [];
-    for (let i = 0; i < words.length; ) {
+    for (let i = 0; i < words.length;) {
       let j = i;
       while (j < words.length && words[j].length === 1) j++;
       if (j - i >= minRun) {
@@ -152,7 +159,8 @@ export class Normalizer {
         }
         whole.push(...pieces);
         unsplit.push(run.join(""));
-        if (leadingWords.includes(run[0]) && pieces[0].length > 1) leadApart.push(run[0], pieces[0].slice(1), ...pieces.slice(1));
+        if (leadingWords.includes(run[0]) && pieces[0].length > 1)
+          leadApart.push(run[0], pieces[0].slice(1), ...pieces.slice(1));
         else leadApart.push(...pieces);
         i = j;
       } else {
@@ -162,8 +170,13 @@ export class Normalizer {
         i++;
       }
     }
-    const same = (a: string[], b: string[]) => a.length === b.length && a.every((w, k) => w === b[k]);
-    return [whole, ...(same(whole, leadApart) ? [] : [leadApart]), ...(same(whole, unsplit) ? [] : [unsplit])];
+    const same = (a: string[], b: string[]) =>
+      a.length === b.length && a.every((w, k) => w === b[k]);
+    return [
+      whole,
+      ...(same(whole, leadApart) ? [] : [leadApart]),
+      ...(same(whole, unsplit) ? [] : [unsplit]),
+    ];
   }
 
   /** Leet read back into letters, once per alternative ("1" → "i", then "1" → "l"). */

@@ -7,8 +7,20 @@
  */
 import { z } from "zod";
 import { defaultDataDir, readDataFile, SafetyDataError } from "./data-files";
-import { Normalizer, normalizationSchema, normalizeTerm, type NormalizationRules } from "./normalize";
-import { levelApplies, policyLevels, safetyCategories, type PolicyLevel, type SafetyCategory, type SafetyVerdict } from "./policy";
+import {
+  Normalizer,
+  normalizationSchema,
+  normalizeTerm,
+  type NormalizationRules,
+} from "./normalize";
+import {
+  levelApplies,
+  policyLevels,
+  safetyCategories,
+  type PolicyLevel,
+  type SafetyCategory,
+  type SafetyVerdict,
+} from "./policy";
 import { anyOf, termMatcher, termSource, unionRegex, type TermMatcher } from "./term-pattern";
 
 const terms = z.array(z.string().min(1)).min(1);
@@ -25,7 +37,10 @@ const ruleSchema = z
     allOf: z.array(terms).min(2).optional(),
   })
   .strict()
-  .refine((r) => (r.anyOf === undefined) !== (r.allOf === undefined), "a rule needs exactly one of anyOf or allOf");
+  .refine(
+    (r) => (r.anyOf === undefined) !== (r.allOf === undefined),
+    "a rule needs exactly one of anyOf or allOf"
+  );
 
 export const promptRulesSchema = z
   .object({
@@ -33,8 +48,15 @@ export const promptRulesSchema = z
     /** Named term lists; a rule refers to one as "@name". */
     lists: z.record(listName, terms),
     categories: z
-      .array(z.object({ category, reason: z.string().min(1), rules: z.array(ruleSchema).min(1) }).strict())
-      .refine((cs) => new Set(cs.map((c) => c.category)).size === cs.length, "a category is listed twice"),
+      .array(
+        z
+          .object({ category, reason: z.string().min(1), rules: z.array(ruleSchema).min(1) })
+          .strict()
+      )
+      .refine(
+        (cs) => new Set(cs.map((c) => c.category)).size === cs.length,
+        "a category is listed twice"
+      ),
   })
   .strict();
 
@@ -49,7 +71,10 @@ const contextSchema = z
     /** ...unless one of these occurs once they are masked ("big" or "woman" near "tits"). */
     unless: terms.optional(),
     /** An allowed term directly after one of these words still counts ("having sex on the beach"). */
-    notAfter: z.array(z.string().regex(/^[a-z]+$/, "one lower-case word")).min(1).optional(),
+    notAfter: z
+      .array(z.string().regex(/^[a-z]+$/, "one lower-case word"))
+      .min(1)
+      .optional(),
     /** Only these categories use the context; all when left out. */
     categories: z.array(category).min(1).optional(),
   })
@@ -111,7 +136,12 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
   const normalization = readDataFile(dataDir, "normalization.json", normalizationSchema);
   const rules = readDataFile(dataDir, "prompt-rules.json", promptRulesSchema);
   const allow = readDataFile(dataDir, "prompt-allow.json", promptAllowSchema);
-  const { categories, contexts, everywhere } = compile(rules, allow, normalization.confusables, dataDir);
+  const { categories, contexts, everywhere } = compile(
+    rules,
+    allow,
+    normalization.confusables,
+    dataDir
+  );
   const normalizer = new Normalizer(normalization, ingWordsOf(rules, normalization.confusables));
 
   /**
@@ -119,7 +149,12 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
    * those allowed for the category masked. Most categories see the same text at each step, so
    * each step is worked out once per text (`memo`) rather than once per category.
    */
-  function view(searchable: string, c: CompiledCategory, applied: string[], memo: Map<string, string>): string {
+  function view(
+    searchable: string,
+    c: CompiledCategory,
+    applied: string[],
+    memo: Map<string, string>
+  ): string {
     let text = searchable;
     for (const [i, ctx] of contexts.entries()) {
       if (ctx.categories && !ctx.categories.includes(c.category)) continue;
@@ -161,7 +196,9 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
           views.set(c, seen);
         }
         const { masked, applied } = seen;
-        const rule = c.rules.findIndex((r) => r.level === level && r.groups.every((g) => g.test(masked)));
+        const rule = c.rules.findIndex(
+          (r) => r.level === level && r.groups.every((g) => g.test(masked))
+        );
         if (rule >= 0) return { category: c, rule, masked, applied };
       }
     }
@@ -171,13 +208,20 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
   return {
     checkPrompt(text, active) {
       const hit = firstMatch(text, active);
-      return hit ? { allowed: false, category: hit.category.category, reason: hit.category.reason } : { allowed: true };
+      return hit
+        ? { allowed: false, category: hit.category.category, reason: hit.category.reason }
+        : { allowed: true };
     },
     explain(text, active) {
       const hit = firstMatch(text, active);
       if (!hit) return undefined;
       const matched = hit.category.rules[hit.rule].groups.map((g) => g.match(hit.masked) ?? "");
-      return { category: hit.category.category, rule: hit.rule, matched, contexts: [...new Set(hit.applied)] };
+      return {
+        category: hit.category.category,
+        rule: hit.rule,
+        matched,
+        contexts: [...new Set(hit.applied)],
+      };
     },
   };
 }
@@ -186,12 +230,13 @@ function compile(
   rules: z.infer<typeof promptRulesSchema>,
   allow: z.infer<typeof promptAllowSchema>,
   confusables: NormalizationRules["confusables"],
-  dataDir: string,
+  dataDir: string
 ): { categories: CompiledCategory[]; contexts: CompiledContext[]; everywhere?: RegExp } {
   const problems: string[] = [];
   const lists: Record<string, string[]> = { ...rules.lists };
   for (const [name, list] of Object.entries(allow.lists ?? {})) {
-    if (name in lists) problems.push(`prompt-allow.json lists.${name}: prompt-rules.json has a list of that name`);
+    if (name in lists)
+      problems.push(`prompt-allow.json lists.${name}: prompt-rules.json has a list of that name`);
     lists[name] = list;
   }
 
@@ -200,7 +245,8 @@ function compile(
   const listSources = (name: string, within: string[]): string[] | { error: string } => {
     const named = lists[name];
     if (!named) return { error: `no list named "${name}"` };
-    if (within.includes(name)) return { error: `lists.${name} refers to itself through ${within.join(" → ")}` };
+    if (within.includes(name))
+      return { error: `lists.${name} refers to itself through ${within.join(" → ")}` };
     let sources = expanded.get(name);
     if (!sources) {
       sources = sourcesOf(`lists.${name}`, named, [...within, name]);
@@ -243,14 +289,19 @@ function compile(
   const everywhere = everywhereSources.length ? unionRegex(everywhereSources, "g") : undefined;
   const categories = rules.categories.map((c) => {
     const where = `prompt-rules.json ${c.category}`;
-    const maskSources = sourcesOf(`prompt-allow.json ${c.category}`, allow.byCategory[c.category] ?? []);
+    const maskSources = sourcesOf(
+      `prompt-allow.json ${c.category}`,
+      allow.byCategory[c.category] ?? []
+    );
     return {
       category: c.category,
       reason: c.reason,
       mask: maskSources.length ? unionRegex(maskSources, "g") : undefined,
       rules: c.rules.map((r, i) => ({
         level: r.level,
-        groups: (r.anyOf ? [r.anyOf] : (r.allOf ?? [])).map((g) => matcherOf(`${where} rule ${i}`, g)),
+        groups: (r.anyOf ? [r.anyOf] : (r.allOf ?? [])).map((g) =>
+          matcherOf(`${where} rule ${i}`, g)
+        ),
       })),
     };
   });
@@ -270,12 +321,21 @@ function compile(
 }
 
 /** Every word ending in "ing" in the rules' terms, for reading a dropped "g" ("stabbin"). */
-function ingWordsOf(rules: z.infer<typeof promptRulesSchema>, confusables: NormalizationRules["confusables"]): Set<string> {
-  const terms = [...Object.values(rules.lists).flat(), ...rules.categories.flatMap((c) => c.rules.flatMap((r) => (r.anyOf ? r.anyOf : (r.allOf ?? []).flat())))];
+function ingWordsOf(
+  rules: z.infer<typeof promptRulesSchema>,
+  confusables: NormalizationRules["confusables"]
+): Set<string> {
+  const terms = [
+    ...Object.values(rules.lists).flat(),
+    ...rules.categories.flatMap((c) =>
+      c.rules.flatMap((r) => (r.anyOf ? r.anyOf : (r.allOf ?? []).flat()))
+    ),
+  ];
   const words = new Set<string>();
   for (const term of terms) {
     if (term.startsWith("/")) continue;
-    for (const word of normalizeTerm(term, confusables).split(" ")) if (/^[a-z]+ing$/.test(word)) words.add(word);
+    for (const word of normalizeTerm(term, confusables).split(" "))
+      if (/^[a-z]+ing$/.test(word)) words.add(word);
   }
   return words;
 }

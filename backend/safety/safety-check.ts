@@ -43,7 +43,7 @@ export class SafetyUnavailableError extends Error {
   override name = "SafetyUnavailableError";
   constructor(
     readonly provider: SafetyProvider,
-    readonly cause: unknown,
+    readonly cause: unknown
   ) {
     super(`safety service unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
@@ -56,19 +56,33 @@ export interface SafetyCheckOptions {
   imageChecker: ImageChecker;
   provider?: { name: SafetyProvider; check: SafetyProviderCheck; failureMode: FailureMode };
   /** Told about every provider failure, whatever the failure mode. */
-  onProviderFailure?: (event: { provider: SafetyProvider; kind: "prompt" | "image"; error: unknown; failureMode: FailureMode }) => void;
+  onProviderFailure?: (event: {
+    provider: SafetyProvider;
+    kind: "prompt" | "image";
+    error: unknown;
+    failureMode: FailureMode;
+  }) => void;
 }
 
 export function createSafetyCheck(options: SafetyCheckOptions): SafetyCheck {
   const { promptFilter, imageChecker, provider } = options;
 
-  async function second<T extends SafetyDecision>(kind: "prompt" | "image", builtin: T, ask: () => Promise<SafetyDecision>): Promise<T | SafetyDecision> {
+  async function second<T extends SafetyDecision>(
+    kind: "prompt" | "image",
+    builtin: T,
+    ask: () => Promise<SafetyDecision>
+  ): Promise<T | SafetyDecision> {
     if (!builtin.allowed || !provider) return builtin;
     try {
       const verdict = await ask();
       return verdict.allowed ? builtin : { ...builtin, ...verdict };
     } catch (error) {
-      options.onProviderFailure?.({ provider: provider.name, kind, error, failureMode: provider.failureMode });
+      options.onProviderFailure?.({
+        provider: provider.name,
+        kind,
+        error,
+        failureMode: provider.failureMode,
+      });
       if (provider.failureMode === "closed") throw new SafetyUnavailableError(provider.name, error);
       return builtin;
     }

@@ -22,7 +22,7 @@ export type ListSource = (name: string) => { source: string } | { error: string 
 export function termSource(
   term: string,
   confusables: Record<string, string>,
-  list?: ListSource,
+  list?: ListSource
 ): { source: string } | { error: string } {
   if (term.length > 2 && term.startsWith("/") && term.endsWith("/")) {
     const source = term.slice(1, -1);
@@ -57,7 +57,8 @@ export function termSource(
     const problem = flush();
     if (problem) return { error: problem };
     if (gap) {
-      if (parts.length === 0 || index === tokens.length - 1) return { error: `"${term}": "~N" goes between two words` };
+      if (parts.length === 0 || index === tokens.length - 1)
+        return { error: `"${term}": "~N" goes between two words` };
       parts.push(`~${gap[1]}`);
     } else {
       if (tokens.length === 1) return { error: `"${term}": a list on its own is not a phrase` };
@@ -83,7 +84,11 @@ export function termSource(
 /** One regex matching any of the sources as whole words; longest first so masks cover whole phrases. */
 export function unionRegex(sources: string[], flags = "", notAfter?: string): RegExp {
   const sorted = [...new Set(sources)].sort((a, b) => b.length - a.length);
-  return wholeWords(sorted.map((s) => `(?:${s})`), flags, notAfter);
+  return wholeWords(
+    sorted.map((s) => `(?:${s})`),
+    flags,
+    notAfter
+  );
 }
 
 function wholeWords(alternatives: string[], flags = "", notAfter?: string): RegExp {

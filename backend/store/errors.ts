@@ -5,7 +5,7 @@ export class NotFoundError extends Error {
 
   constructor(
     readonly entity: "generation" | "image" | "battle",
-    readonly id: string,
+    readonly id: string
   ) {
     super(`${entity} ${id} not found`);
   }
@@ -23,7 +23,7 @@ export class StorageError extends Error {
     message: string,
     /** errno or SQLite code of the underlying failure, e.g. ENOSPC, EROFS, SQLITE_READONLY. */
     readonly reason: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown }
   ) {
     super(message, options);
   }
@@ -52,7 +52,9 @@ export function storageReason(error: unknown): string | undefined {
   if (typeof code !== "string") return undefined;
   if (code in CAUSES) return code;
   // SQLite's extended codes (SQLITE_IOERR_WRITE, SQLITE_READONLY_DBMOVED, …) share their primary's meaning.
-  const primary = Object.keys(CAUSES).find((c) => c.startsWith("SQLITE_") && code.startsWith(`${c}_`));
+  const primary = Object.keys(CAUSES).find(
+    (c) => c.startsWith("SQLITE_") && code.startsWith(`${c}_`)
+  );
   return primary && code;
 }
 
@@ -65,7 +67,9 @@ export function describeCause(reason: string): string {
 export function asStorageError(error: unknown, what: string): StorageError | undefined {
   if (error instanceof StorageError) return error;
   const reason = storageReason(error);
-  return reason ? new StorageError(`${what}: ${describeCause(reason)}`, reason, { cause: error }) : undefined;
+  return reason
+    ? new StorageError(`${what}: ${describeCause(reason)}`, reason, { cause: error })
+    : undefined;
 }
 /** A second vote of one user on one arena battle. */
 export class AlreadyVotedError extends Error {

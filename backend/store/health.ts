@@ -45,14 +45,20 @@ export function probeWritableSync(dirs: readonly string[]): StorageProblem | und
 }
 
 /** The synchronous probe above, plus the free space: at least minFreeBytes must be left. */
-export async function probeWritable(dirs: readonly string[], minFreeBytes = MIN_FREE_BYTES): Promise<StorageProblem | undefined> {
+export async function probeWritable(
+  dirs: readonly string[],
+  minFreeBytes = MIN_FREE_BYTES
+): Promise<StorageProblem | undefined> {
   for (const dir of dirs) {
     const file = join(dir, probeName());
     try {
       await writeFile(file, PROBE_BYTES);
       const { bavail, bsize } = await statfs(dir);
       if (bavail * bsize < minFreeBytes) {
-        return { message: `${dir}: ${describeCause("ENOSPC")}: ${mib(bavail * bsize)} free, less than the ${mib(minFreeBytes)} kept for images`, reason: "ENOSPC" };
+        return {
+          message: `${dir}: ${describeCause("ENOSPC")}: ${mib(bavail * bsize)} free, less than the ${mib(minFreeBytes)} kept for images`,
+          reason: "ENOSPC",
+        };
       }
     } catch (e) {
       return problemOf(dir, e);
@@ -77,7 +83,7 @@ export class StorageHealth {
     private readonly intervalMs = 2000,
     private readonly onChange?: (problem: StorageProblem | undefined) => void,
     /** Remote storage's own probe (an S3 bucket), after the directories'. */
-    private readonly remote?: () => Promise<StorageProblem | undefined>,
+    private readonly remote?: () => Promise<StorageProblem | undefined>
   ) {}
 
   start(): this {

@@ -20,11 +20,16 @@ export interface StoreConfig {
   s3Region?: string;
 }
 
-export async function openConfiguredStore(config: StoreConfig, env: NodeJS.ProcessEnv = process.env): Promise<Store> {
+export async function openConfiguredStore(
+  config: StoreConfig,
+  env: NodeJS.ProcessEnv = process.env
+): Promise<Store> {
   if (!config.databaseUrl && !config.imagesDir && !config.blobUrl) return openStore(config.dataDir);
   const blobs = config.blobUrl ? await openBucket(config, env) : openImagesDir(config);
   try {
-    return config.databaseUrl ? await openPostgresStore({ url: config.databaseUrl, blobs }) : await openStore(config.dataDir, { blobs });
+    return config.databaseUrl
+      ? await openPostgresStore({ url: config.databaseUrl, blobs })
+      : await openStore(config.dataDir, { blobs });
   } catch (e) {
     await blobs.close?.();
     throw e;
@@ -39,7 +44,11 @@ function openImagesDir(config: StoreConfig): BlobStore {
     throw asStorageError(e, `cannot create the images directory ${dir}`) ?? e;
   }
   const problem = probeWritableSync([dir]);
-  if (problem) throw new StorageError(`the images directory cannot be written: ${problem.message}`, problem.reason);
+  if (problem)
+    throw new StorageError(
+      `the images directory cannot be written: ${problem.message}`,
+      problem.reason
+    );
   return new LocalDirectoryBlobStore(dir);
 }
 
@@ -54,7 +63,10 @@ async function openBucket(config: StoreConfig, env: NodeJS.ProcessEnv): Promise<
   const problem = await blobs.probe();
   if (problem) {
     await blobs.close();
-    throw new StorageError(`the image bucket cannot be written: ${problem.message}`, problem.reason);
+    throw new StorageError(
+      `the image bucket cannot be written: ${problem.message}`,
+      problem.reason
+    );
   }
   return blobs;
 }

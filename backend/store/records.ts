@@ -130,10 +130,13 @@ export interface ArenaVoteRecord {
 export interface Store {
   /** A new generation with status "queued"; `job` (kept until it finishes) lets a restart queue it again. */
   createGeneration(
-    g: Pick<GenerationRecord, "id" | "clientId" | "prompt" | "promptHash" | "negativePrompt" | "params" | "model"> & {
+    g: Pick<
+      GenerationRecord,
+      "id" | "clientId" | "prompt" | "promptHash" | "negativePrompt" | "params" | "model"
+    > & {
       owner?: Owner | null;
       job?: unknown;
-    },
+    }
   ): Promise<void>;
   /**
    * "running" sets startedAt and counts a run, a finished status sets finishedAt and drops the kept
@@ -141,11 +144,20 @@ export interface Store {
    * generation's images (rows and unreferenced blobs): a failed generation keeps no partial result.
    * Throws NotFoundError.
    */
-  setStatus(id: string, status: GenerationStatus, detail?: { error?: string; errorCode?: string; category?: string; eventSeq?: number }): Promise<void>;
+  setStatus(
+    id: string,
+    status: GenerationStatus,
+    detail?: { error?: string; errorCode?: string; category?: string; eventSeq?: number }
+  ): Promise<void>;
   /** With an owner, only a generation of that owner (others are "not found"). */
   getGeneration(id: string, owner?: Owner): Promise<GenerationRecord | undefined>;
   /** Newest first; `before` is a generation id (the last one of the previous page); limit 1–1000, default 50. */
-  listGenerations(options?: { clientId?: string; owner?: Owner; limit?: number; before?: string }): Promise<GenerationRecord[]>;
+  listGenerations(options?: {
+    clientId?: string;
+    owner?: Owner;
+    limit?: number;
+    before?: string;
+  }): Promise<GenerationRecord[]>;
   /** Queued or running generations, oldest first: after a crash, the work that was in flight. */
   unfinishedGenerations(): Promise<UnfinishedGeneration[]>;
   /** Marks an unfinished generation queued again after a restart; returns its new recovery count. Throws NotFoundError. */
@@ -155,13 +167,37 @@ export interface Store {
    * (generation, index): a job run again after its worker died writes no second row, and the
    * record of the first write is returned. Throws NotFoundError for an unknown generation.
    */
-  addImage(img: { id: string; generationId: string; index: number; seed: number; width: number; height: number; png: Buffer; eventSeq?: number }): Promise<ImageRecord>;
+  addImage(img: {
+    id: string;
+    generationId: string;
+    index: number;
+    seed: number;
+    width: number;
+    height: number;
+    png: Buffer;
+    eventSeq?: number;
+  }): Promise<ImageRecord>;
   /** A withheld image: a row with its category, no blob. Idempotent per (generation, index) like addImage. */
-  addBlockedImage(img: { id: string; generationId: string; index: number; seed: number; category: string; width?: number; height?: number; eventSeq?: number }): Promise<void>;
+  addBlockedImage(img: {
+    id: string;
+    generationId: string;
+    index: number;
+    seed: number;
+    category: string;
+    width?: number;
+    height?: number;
+    eventSeq?: number;
+  }): Promise<void>;
   /** A delivered image (its bytes are `blobs.get(sha256)`); undefined for unknown and blocked images, and with an owner, for others' images. */
   getImage(id: string, owner?: Owner): Promise<ImageRecord | undefined>;
   /** Stored with the image's generation. Throws NotFoundError for an unknown or blocked image, or one of another owner. */
-  addFeedback(f: { imageId: string; rating: "up" | "down"; comment?: string; clientId: string; owner?: Owner }): Promise<FeedbackRecord>;
+  addFeedback(f: {
+    imageId: string;
+    rating: "up" | "down";
+    comment?: string;
+    clientId: string;
+    owner?: Owner;
+  }): Promise<FeedbackRecord>;
   addAudit(a: {
     clientId: string;
     kind: "prompt" | "image";
@@ -177,7 +213,11 @@ export interface Store {
   addBattle(b: Omit<BattleRecord, "createdAt">): Promise<BattleRecord>;
   getBattle(id: string): Promise<BattleRecord | undefined>;
   /** Throws NotFoundError for an unknown battle and AlreadyVotedError for this client's second vote on it. */
-  addArenaVote(v: { battleId: string; clientId: string; winner: ArenaWinner }): Promise<ArenaVoteRecord>;
+  addArenaVote(v: {
+    battleId: string;
+    clientId: string;
+    winner: ArenaWinner;
+  }): Promise<ArenaVoteRecord>;
   /** Oldest first; only the battles of `category` when given. */
   listArenaVotes(options?: { category?: string }): Promise<ArenaVoteRecord[]>;
   /** Rows in each table; images counts blocked ones too. */

@@ -12,8 +12,15 @@ export type GenerationRow = Omit<GenerationRecord, "params" | "images" | "owner"
   ownerTenant: string | null;
   ownerUser: string | null;
 };
-export type UnfinishedRow = GenerationRow & { job: string | null; runs: number; recoveries: number };
-export type SummaryRow = Omit<ImageSummary, "blocked"> & { generationId: string; blocked: number | boolean };
+export type UnfinishedRow = GenerationRow & {
+  job: string | null;
+  runs: number;
+  recoveries: number;
+};
+export type SummaryRow = Omit<ImageSummary, "blocked"> & {
+  generationId: string;
+  blocked: number | boolean;
+};
 
 /** Generation rows with their images (given for all of them, in index order) as records. */
 export function toRecords(rows: GenerationRow[], images: SummaryRow[]): GenerationRecord[] {
@@ -24,14 +31,18 @@ export function toRecords(rows: GenerationRow[], images: SummaryRow[]): Generati
   return rows.map(({ ownerTenant, ownerUser, ...row }) => ({
     ...row,
     params: JSON.parse(row.params),
-    owner: ownerTenant !== null && ownerUser !== null ? ({ tenantId: ownerTenant, userId: ownerUser } satisfies Owner) : null,
+    owner:
+      ownerTenant !== null && ownerUser !== null
+        ? ({ tenantId: ownerTenant, userId: ownerUser } satisfies Owner)
+        : null,
     images: byGeneration.get(row.id)!,
   }));
 }
 
 /** The cut-off of a purge: `days` before `now`; refuses a negative or non-finite number of days. */
 export function purgeCutoff(days: number, now: Date): string {
-  if (!Number.isFinite(days) || days < 0) throw new RangeError(`days must be a non-negative number, not ${days}`);
+  if (!Number.isFinite(days) || days < 0)
+    throw new RangeError(`days must be a non-negative number, not ${days}`);
   return new Date(now.getTime() - days * DAY_MS).toISOString();
 }
 
@@ -55,7 +66,15 @@ export const toBattle = (r: BattleRow): BattleRecord => ({
   clientId: r.clientId,
   promptHash: r.promptHash,
   category: r.category,
-  left: { contender: r.leftContender, settings: JSON.parse(r.leftSettings), imageId: r.leftImageId },
-  right: { contender: r.rightContender, settings: JSON.parse(r.rightSettings), imageId: r.rightImageId },
+  left: {
+    contender: r.leftContender,
+    settings: JSON.parse(r.leftSettings),
+    imageId: r.leftImageId,
+  },
+  right: {
+    contender: r.rightContender,
+    settings: JSON.parse(r.rightSettings),
+    imageId: r.rightImageId,
+  },
   createdAt: r.createdAt,
 });

@@ -126,7 +126,7 @@ export function migrate(db: Database): void {
   const current = db.pragma("user_version", { simple: true }) as number;
   if (current > migrations.length) {
     throw new SchemaVersionError(
-      `${db.name} has schema version ${current}, newer than this version of Lumen knows (${migrations.length}); upgrade Lumen`,
+      `${db.name} has schema version ${current}, newer than this version of Lumen knows (${migrations.length}); upgrade Lumen`
     );
   }
   for (let version = current; version < migrations.length; version++) {

@@ -9,9 +9,28 @@ import Database from "better-sqlite3";
 import { LocalDirectoryBlobStore, type BlobStore } from "../blobs";
 import { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "./errors";
 import { probeWritableSync } from "./health";
-import type { ArenaVoteRecord, AuditRecord, BattleRecord, FeedbackRecord, GenerationStatus, ImageRecord, Owner, Store, UnfinishedGeneration } from "./records";
+import type {
+  ArenaVoteRecord,
+  AuditRecord,
+  BattleRecord,
+  FeedbackRecord,
+  GenerationStatus,
+  ImageRecord,
+  Owner,
+  Store,
+  UnfinishedGeneration,
+} from "./records";
 import { finishedStatuses } from "./records";
-import { clampLimit, purgeCutoff, toBattle, toRecords, type BattleRow, type GenerationRow, type SummaryRow, type UnfinishedRow } from "./rows";
+import {
+  clampLimit,
+  purgeCutoff,
+  toBattle,
+  toRecords,
+  type BattleRow,
+  type GenerationRow,
+  type SummaryRow,
+  type UnfinishedRow,
+} from "./rows";
 import { migrate } from "./schema";
 
 export interface StoreOptions {
@@ -31,7 +50,10 @@ const imageColumns = `
   created_at AS createdAt`;
 
 /** Named parameters of the owner check: both null means "any owner" (sign-in off). */
-const ownerParams = (owner: Owner | undefined) => ({ ownerTenant: owner?.tenantId ?? null, ownerUser: owner?.userId ?? null });
+const ownerParams = (owner: Owner | undefined) => ({
+  ownerTenant: owner?.tenantId ?? null,
+  ownerUser: owner?.userId ?? null,
+});
 const OWNED_BY = `(@ownerTenant IS NULL OR (owner_tenant = @ownerTenant AND owner_user = @ownerUser))`;
 
 const battleColumns = `
@@ -44,7 +66,8 @@ const voteColumns = `
 
 // By code, not `instanceof Database.SqliteError`: the native addon keeps the SqliteError class of
 // the first copy of better-sqlite3 loaded in the process, and Jest loads one copy per test file.
-const hasCode = (e: unknown, code: string): boolean => typeof e === "object" && e !== null && (e as { code?: unknown }).code === code;
+const hasCode = (e: unknown, code: string): boolean =>
+  typeof e === "object" && e !== null && (e as { code?: unknown }).code === code;
 const isForeignKeyError = (e: unknown) => hasCode(e, "SQLITE_CONSTRAINT_FOREIGNKEY");
 const isUniqueError = (e: unknown) => hasCode(e, "SQLITE_CONSTRAINT_UNIQUE");
 
@@ -61,16 +84,25 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
     throw asStorageError(e, `cannot create the data directory ${dataDir}`) ?? e;
   }
   const problem = probeWritableSync([dataDir]);
-  if (problem) throw new StorageError(`the data directory cannot be written: ${problem.message}`, problem.reason);
+  if (problem)
+    throw new StorageError(
+      `the data directory cannot be written: ${problem.message}`,
+      problem.reason
+    );
   if (!options.blobs) {
     try {
       mkdirSync(imagesDir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw asStorageError(e, `cannot create ${imagesDir}`) ?? e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST")
+        throw asStorageError(e, `cannot create ${imagesDir}`) ?? e;
     }
   }
   const imagesProblem = options.blobs ? undefined : probeWritableSync([imagesDir]);
-  if (imagesProblem) throw new StorageError(`the data directory cannot be written: ${imagesProblem.message}`, imagesProblem.reason);
+  if (imagesProblem)
+    throw new StorageError(
+      `the data directory cannot be written: ${imagesProblem.message}`,
+      imagesProblem.reason
+    );
   const files: BlobStore = options.blobs ?? new LocalDirectoryBlobStore(imagesDir);
   let db: Database.Database;
   try {
@@ -100,13 +132,22 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
         started_at = CASE WHEN @status = 'running' THEN COALESCE(started_at, @now) ELSE started_at END,
         finished_at = CASE WHEN @finished THEN @now ELSE finished_at END
       WHERE id = @id`),
-    imageHashesOf: db.prepare<[string], { sha256: string }>(`SELECT DISTINCT sha256 FROM images WHERE generation_id = ? AND sha256 IS NOT NULL`),
-    deleteImagesOf: db.prepare(`DELETE FROM images WHERE generation_id = ?`),
-    getGeneration: db.prepare<{ id: string; ownerTenant: string | null; ownerUser: string | null }, GenerationRow>(
-      `SELECT ${generationColumns} FROM generations WHERE id = @id AND ${OWNED_BY}`,
+    imageHashesOf: db.prepare<[string], { sha256: string }>(
+      `SELECT DISTINCT sha256 FROM images WHERE generation_id = ? AND sha256 IS NOT NULL`
     ),
+    deleteImagesOf: db.prepare(`DELETE FROM images WHERE generation_id = ?`),
+    getGeneration: db.prepare<
+      { id: string; ownerTenant: string | null; ownerUser: string | null },
+      GenerationRow
+    >(`SELECT ${generationColumns} FROM generations WHERE id = @id AND ${OWNED_BY}`),
     listGenerations: db.prepare<
-      { clientId: string | null; ownerTenant: string | null; ownerUser: string | null; before: string | null; limit: number },
+      {
+        clientId: string | null;
+        ownerTenant: string | null;
+        ownerUser: string | null;
+        before: string | null;
+        limit: number;
+      },
       GenerationRow
     >(`
       SELECT ${generationColumns} FROM generations
@@ -131,15 +172,29 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       INSERT INTO images (id, generation_id, idx, seed, width, height, sha256, bytes, blocked, category, event_seq, created_at)
       VALUES (@id, @generationId, @index, @seed, @width, @height, @sha256, @bytes, @blocked, @category, @eventSeq, @now)
       ON CONFLICT (generation_id, idx) DO NOTHING`),
-    imageAt: db.prepare<[string, number], ImageRecord>(`SELECT ${imageColumns} FROM images WHERE generation_id = ? AND idx = ? AND blocked = 0`),
-    getImage: db.prepare<{ id: string; ownerTenant: string | null; ownerUser: string | null }, ImageRecord>(`
+    imageAt: db.prepare<[string, number], ImageRecord>(
+      `SELECT ${imageColumns} FROM images WHERE generation_id = ? AND idx = ? AND blocked = 0`
+    ),
+    getImage: db.prepare<
+      { id: string; ownerTenant: string | null; ownerUser: string | null },
+      ImageRecord
+    >(`
       SELECT ${imageColumns} FROM images
       WHERE id = @id AND blocked = 0
         AND (@ownerTenant IS NULL OR generation_id IN (
           SELECT id FROM generations WHERE owner_tenant = @ownerTenant AND owner_user = @ownerUser))`),
-    hashInUse: db.prepare<[string], { one: number }>(`SELECT 1 AS one FROM images WHERE sha256 = ? LIMIT 1`),
+    hashInUse: db.prepare<[string], { one: number }>(
+      `SELECT 1 AS one FROM images WHERE sha256 = ? LIMIT 1`
+    ),
     insertFeedback: db.prepare<
-      { imageId: string; generationId: string; rating: string; comment: string | null; clientId: string; now: string },
+      {
+        imageId: string;
+        generationId: string;
+        rating: string;
+        comment: string | null;
+        clientId: string;
+        now: string;
+      },
       { id: number }
     >(`
       INSERT INTO feedback (image_id, generation_id, rating, comment, client_id, created_at)
@@ -157,8 +212,13 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
                                  right_contender, right_settings, right_image_id, created_at)
       VALUES (@id, @clientId, @promptHash, @category, @leftContender, @leftSettings, @leftImageId,
               @rightContender, @rightSettings, @rightImageId, @createdAt)`),
-    getBattle: db.prepare<[string], BattleRow>(`SELECT ${battleColumns} FROM arena_battles WHERE id = ?`),
-    insertVote: db.prepare<{ battleId: string; clientId: string; winner: string; now: string }, { id: number }>(`
+    getBattle: db.prepare<[string], BattleRow>(
+      `SELECT ${battleColumns} FROM arena_battles WHERE id = ?`
+    ),
+    insertVote: db.prepare<
+      { battleId: string; clientId: string; winner: string; now: string },
+      { id: number }
+    >(`
       INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES (@battleId, @clientId, @winner, @now)
       RETURNING id`),
     getVote: db.prepare<[number], ArenaVoteRecord>(`
@@ -167,7 +227,10 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       SELECT ${voteColumns} FROM arena_votes v JOIN arena_battles b ON b.id = v.battle_id
       WHERE @category IS NULL OR b.category = @category
       ORDER BY v.id`),
-    counts: db.prepare<[], { generations: number; images: number; feedback: number; audit: number }>(`
+    counts: db.prepare<
+      [],
+      { generations: number; images: number; feedback: number; audit: number }
+    >(`
       SELECT (SELECT count(*) FROM generations) AS generations, (SELECT count(*) FROM images) AS images,
              (SELECT count(*) FROM feedback) AS feedback, (SELECT count(*) FROM audit) AS audit`),
     hashesBefore: db.prepare<[string], { sha256: string }>(`
@@ -177,7 +240,9 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
   };
 
   const withImages = (rows: GenerationRow[]) =>
-    rows.length === 0 ? [] : toRecords(rows, sql.imagesOf.all(JSON.stringify(rows.map((r) => r.id))));
+    rows.length === 0
+      ? []
+      : toRecords(rows, sql.imagesOf.all(JSON.stringify(rows.map((r) => r.id))));
 
   const hashInUse = (sha256: string) => sql.hashInUse.get(sha256) !== undefined;
 
@@ -206,13 +271,15 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
 
   // A status change, and for "failed" the removal of the generation's images, in one transaction;
   // the files that lost their last reference are removed after it commits.
-  const setStatusRows = db.transaction((params: Record<string, unknown> & { id: string; status: GenerationStatus }) => {
-    const failed = params.status === "failed";
-    const hashes = failed ? sql.imageHashesOf.all(params.id).map((r) => r.sha256) : [];
-    if (failed) sql.deleteImagesOf.run(params.id);
-    if (sql.setStatus.run(params).changes === 0) throw new NotFoundError("generation", params.id);
-    return hashes.filter((h) => !hashInUse(h));
-  });
+  const setStatusRows = db.transaction(
+    (params: Record<string, unknown> & { id: string; status: GenerationStatus }) => {
+      const failed = params.status === "failed";
+      const hashes = failed ? sql.imageHashesOf.all(params.id).map((r) => r.sha256) : [];
+      if (failed) sql.deleteImagesOf.run(params.id);
+      if (sql.setStatus.run(params).changes === 0) throw new NotFoundError("generation", params.id);
+      return hashes.filter((h) => !hashInUse(h));
+    }
+  );
 
   const removeBlobs = async (hashes: string[]) => {
     for (const sha256 of hashes) await files.remove(sha256);
@@ -259,7 +326,7 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
           ...ownerParams(options.owner),
           before: options.before ?? null,
           limit: clampLimit(options.limit, 50),
-        }),
+        })
       );
     },
 
@@ -295,7 +362,14 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
       };
       let inserted: boolean;
       try {
-        inserted = sql.insertImage.run({ ...record, blocked: 0, category: null, eventSeq: img.eventSeq ?? null, now: createdAt }).changes === 1;
+        inserted =
+          sql.insertImage.run({
+            ...record,
+            blocked: 0,
+            category: null,
+            eventSeq: img.eventSeq ?? null,
+            now: createdAt,
+          }).changes === 1;
       } catch (e) {
         if (wrote && !hashInUse(sha256)) await files.remove(sha256);
         if (isForeignKeyError(e)) throw new NotFoundError("generation", img.generationId);
@@ -340,7 +414,13 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
     },
 
     async addAudit(a) {
-      sql.insertAudit.run({ ...a, generationId: a.generationId ?? null, provider: a.provider ?? null, reason: a.reason ?? null, now: timestamp() });
+      sql.insertAudit.run({
+        ...a,
+        generationId: a.generationId ?? null,
+        provider: a.provider ?? null,
+        reason: a.reason ?? null,
+        now: timestamp(),
+      });
     },
 
     async listAudit(options = {}) {

@@ -13,7 +13,11 @@ export interface BlobStoreFactory {
 
 /** Bytes and their key, as the store computes keys (SHA-256 in hex). */
 export function blob(text: string, size = 0): { key: string; bytes: Buffer } {
-  const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from(text), Buffer.alloc(size, text.length)]);
+  const bytes = Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+    Buffer.from(text),
+    Buffer.alloc(size, text.length),
+  ]);
   return { key: createHash("sha256").update(bytes).digest("hex"), bytes };
 }
 
@@ -64,7 +68,14 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
 
     it("refuses keys that are not a SHA-256 in hex, before touching storage", async () => {
       const store = await factory.open();
-      for (const key of ["../../etc/passwd", "ab/cd", "A".repeat(64), "a".repeat(63), "", `${"a".repeat(64)}/x`]) {
+      for (const key of [
+        "../../etc/passwd",
+        "ab/cd",
+        "A".repeat(64),
+        "a".repeat(63),
+        "",
+        `${"a".repeat(64)}/x`,
+      ]) {
         await assert.rejects(store.put(key, Buffer.from("x")), RangeError, key);
         await assert.rejects(store.get(key), RangeError, key);
         await assert.rejects(store.has(key), RangeError, key);
@@ -88,7 +99,9 @@ export function blobStoreContract(name: string, factory: BlobStoreFactory): void
       const first = await factory.open();
       const second = await factory.openAgain(first);
       const a = blob("raced", 256 * 1024);
-      const wrote = await Promise.all([first, second, first, second].map((s) => s.put(a.key, a.bytes)));
+      const wrote = await Promise.all(
+        [first, second, first, second].map((s) => s.put(a.key, a.bytes))
+      );
       assert.ok(wrote.includes(true), "at least one writer wrote");
       for (const s of [first, second]) assert.ok((await s.get(a.key))!.equals(a.bytes));
     });

@@ -11,7 +11,15 @@ export interface EventBusFactory {
   create(): Promise<{ a: EventBus; b: EventBus; close(): Promise<void> }>;
 }
 
-const image = (index: number) => ({ type: "image" as const, id: `x-${index}`, index, seed: index, url: `/api/images/x-${index}.png`, width: 8, height: 8 });
+const image = (index: number) => ({
+  type: "image" as const,
+  id: `x-${index}`,
+  index,
+  seed: index,
+  url: `/api/images/x-${index}.png`,
+  width: 8,
+  height: 8,
+});
 
 export function eventBusContract(name: string, factory: EventBusFactory): void {
   describe(`event bus contract: ${name}`, () => {
@@ -23,7 +31,11 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       assert.equal(await a.publish(id, { type: "step", step: 1, steps: 2 }), 2);
       assert.equal(await a.publish(id, { type: "step", step: 2, steps: 2 }), 3);
       assert.equal(await a.publish(id, image(0)), 4);
-      expect((await b.replay(id))!.map((e) => [e.seq, e.event.type])).toStrictEqual([[1, "queued"], [3, "step"], [4, "image"]]);
+      expect((await b.replay(id))!.map((e) => [e.seq, e.event.type])).toStrictEqual([
+        [1, "queued"],
+        [3, "step"],
+        [4, "image"],
+      ]);
       expect((await b.replay(id, 3))!.map((e) => e.seq)).toStrictEqual([4]);
       assert.equal(await b.replay(randomUUID()), undefined);
       assert.equal(await a.publish(randomUUID(), image(0)), 0, "an unknown stream takes no events");
@@ -47,7 +59,11 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       await waitFor(() => seen.at(-1)?.event.type === "done", "the done event");
       expect(seen.map((e) => e.seq)).toStrictEqual(Array.from({ length: 39 }, (_, i) => i + 3));
       assert.equal(await a.publish(id, image(99)), 0, "an ended stream takes no more events");
-      const afterEnd = (await b.subscribe(id, () => assert.fail("nothing after the last event"), 41))!;
+      const afterEnd = (await b.subscribe(
+        id,
+        () => assert.fail("nothing after the last event"),
+        41
+      ))!;
       assert.equal(afterEnd.ended, true);
       const everything: number[] = [];
       assert.equal((await b.subscribe(id, (_e, seq) => everything.push(seq)))!.ended, true);
@@ -77,7 +93,12 @@ export function eventBusContract(name: string, factory: EventBusFactory): void {
       assert.equal(publisher.nextSeq(), 4);
       assert.equal(publisher.emit({ type: "done", status: "done" }), 4);
       await publisher.flushed();
-      expect((await b.replay(id))!.map((e) => [e.seq, e.event.type])).toStrictEqual([[1, "queued"], [2, "started"], [3, "image"], [4, "done"]]);
+      expect((await b.replay(id))!.map((e) => [e.seq, e.event.type])).toStrictEqual([
+        [1, "queued"],
+        [2, "started"],
+        [3, "image"],
+        [4, "done"],
+      ]);
       await close();
     });
 

@@ -17,12 +17,20 @@ async function paintBattle(page: Page, prompt: string): Promise<void> {
   await page.keyboard.press("Control+Enter");
   for (let attempt = 0; attempt < 4; attempt++) {
     const outcome = await Promise.race([
-      page.getByTestId("battle").waitFor({ timeout: 120_000 }).then(() => "battle" as const),
-      page.getByTestId("arena-blocked").waitFor({ timeout: 120_000 }).then(() => "blocked" as const),
+      page
+        .getByTestId("battle")
+        .waitFor({ timeout: 120_000 })
+        .then(() => "battle" as const),
+      page
+        .getByTestId("arena-blocked")
+        .waitFor({ timeout: 120_000 })
+        .then(() => "blocked" as const),
     ]);
     if (outcome === "battle") {
       await page.waitForFunction(() => {
-        const pictures = Array.from(document.querySelectorAll<HTMLImageElement>("[data-testid=battle] img"));
+        const pictures = Array.from(
+          document.querySelectorAll<HTMLImageElement>("[data-testid=battle] img")
+        );
         return pictures.length === 2 && pictures.every((i) => i.complete && i.naturalWidth > 0);
       });
       return;
@@ -63,9 +71,18 @@ describeUnless(skipBrowser)("arena", () => {
 
     await paintBattle(page, "a misty lake at sunrise");
     const battle = page.getByTestId("battle");
-    assert.match(await page.getByTestId("live-region").textContent() ?? "", /Which one is better/);
-    assert.equal(await battle.getByText(/^by /).count(), 0, "no contender is named before the vote");
-    expect(await battle.locator("img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt")))).toStrictEqual([
+    assert.match(
+      (await page.getByTestId("live-region").textContent()) ?? "",
+      /Which one is better/
+    );
+    assert.equal(
+      await battle.getByText(/^by /).count(),
+      0,
+      "no contender is named before the vote"
+    );
+    expect(
+      await battle.locator("img").evaluateAll((imgs) => imgs.map((i) => i.getAttribute("alt")))
+    ).toStrictEqual([
       "Picture A of “a misty lake at sunrise”",
       "Picture B of “a misty lake at sunrise”",
     ]);
@@ -80,7 +97,10 @@ describeUnless(skipBrowser)("arena", () => {
     const a = (await page.getByTestId("contender-A").textContent())!.replace(/^by /, "");
     const b = (await page.getByTestId("contender-B").textContent())!.replace(/^by /, "");
     expect([a, b].sort()).toStrictEqual(["quick", "standard"]);
-    assert.equal(await page.getByTestId("live-region").textContent(), `Vote counted: A is better. Picture A was ${a}; picture B was ${b}.`);
+    assert.equal(
+      await page.getByTestId("live-region").textContent(),
+      `Vote counted: A is better. Picture A was ${a}; picture B was ${b}.`
+    );
     assert.equal(await page.getByTestId("picture-A").getByText("Your pick").count(), 1);
     await screenshot(page, "arena-revealed");
 
@@ -98,13 +118,19 @@ describeUnless(skipBrowser)("arena", () => {
     assert.ok(score > 1000 && Number(second[2]) < 1000, `${first} / ${second}`);
     assert.ok(lo <= score && score <= hi, first[3]);
     expect(first.slice(5)).toStrictEqual(["1", "1", "0", "0"]);
-    assert.match(await page.getByTestId("live-region").textContent() ?? "", new RegExp(`Leaderboard of 1 vote: 1\\. ${a}`));
+    assert.match(
+      (await page.getByTestId("live-region").textContent()) ?? "",
+      new RegExp(`Leaderboard of 1 vote: 1\\. ${a}`)
+    );
     await screenshot(page, "arena-leaderboard");
 
     // The lake is a landscape prompt; no one has voted on prompts of people.
     const prompts = page.getByRole("combobox", { name: "Prompts" });
     await prompts.selectOption("landscape");
-    await page.getByTestId("leaderboard-updated").getByText(/^1 vote ·/).waitFor();
+    await page
+      .getByTestId("leaderboard-updated")
+      .getByText(/^1 vote ·/)
+      .waitFor();
     await prompts.selectOption("people");
     await page.getByTestId("leaderboard-empty").waitFor();
     await page.close();

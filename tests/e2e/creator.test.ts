@@ -2,7 +2,14 @@
 import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import {
+  launchBrowser,
+  screenshot,
+  skipBrowser,
+  startAddinServer,
+  useSeed,
+  type Browser,
+} from "./support";
 import { describeUnless } from "../helpers/skip";
 
 describeUnless(skipBrowser)("Image Creator", () => {
@@ -35,7 +42,11 @@ describeUnless(skipBrowser)("Image Creator", () => {
     const results = page.getByTestId("result");
     await results.nth(3).waitFor();
     assert.strictEqual(await results.count(), 4);
-    await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every((i) => i.complete && i.naturalWidth > 0));
+    await page.waitForFunction(() =>
+      Array.from(document.querySelectorAll<HTMLImageElement>("main img")).every(
+        (i) => i.complete && i.naturalWidth > 0
+      )
+    );
     await page.getByRole("heading", { name: "Your creations" }).waitFor();
     await screenshot(page, "creator-results");
 
@@ -44,18 +55,21 @@ describeUnless(skipBrowser)("Image Creator", () => {
     assert.match((await download).suggestedFilename(), /^snow-covered-mountains-at-sunset.*\.png$/);
 
     // A second creation, then a reload: both are in the history, newest first, and reopen.
-    await page.getByRole("textbox", { name: "Describe your image" }).fill("a frozen lake under the stars");
+    await page
+      .getByRole("textbox", { name: "Describe your image" })
+      .fill("a frozen lake under the stars");
     await page.getByRole("combobox", { name: "Images" }).selectOption("2");
     await page.getByRole("button", { name: "Create" }).click();
     await page.getByRole("heading", { name: "a frozen lake under the stars" }).waitFor();
 
     await page.reload();
-    const history = page.getByRole("region", { name: "Your creations" }).getByRole("button", { name: /images?$/ });
+    const history = page
+      .getByRole("region", { name: "Your creations" })
+      .getByRole("button", { name: /images?$/ });
     await history.first().waitFor();
-    expect(await history.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label")))).toStrictEqual([
-      "a frozen lake under the stars, 2 images",
-      `${prompt}, 4 images`,
-    ]);
+    expect(
+      await history.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label")))
+    ).toStrictEqual(["a frozen lake under the stars, 2 images", `${prompt}, 4 images`]);
     await history.nth(1).click();
     await page.getByRole("heading", { name: prompt }).waitFor();
     assert.strictEqual(await results.count(), 4);
@@ -63,7 +77,10 @@ describeUnless(skipBrowser)("Image Creator", () => {
 
     await page.getByRole("button", { name: "Clear history" }).click();
     assert.strictEqual(await page.getByRole("heading", { name: "Your creations" }).count(), 0);
-    assert.strictEqual(await page.evaluate(() => localStorage.getItem("lumen.creator.history.v1")), null);
+    assert.strictEqual(
+      await page.evaluate(() => localStorage.getItem("lumen.creator.history.v1")),
+      null
+    );
     await page.close();
   });
 });

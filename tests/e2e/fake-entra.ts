@@ -19,9 +19,17 @@ export interface FakeEntra {
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
 
-export async function startFakeEntra({ clientId, audience }: { clientId: string; audience: string }): Promise<FakeEntra> {
+export async function startFakeEntra({
+  clientId,
+  audience,
+}: {
+  clientId: string;
+  audience: string;
+}): Promise<FakeEntra> {
   const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" }] });
+  const jwks = JSON.stringify({
+    keys: [{ ...(await exportJWK(publicKey)), kid: "test-key", alg: "RS256", use: "sig" }],
+  });
   const server: Server = createServer((_req, res) => {
     res.setHeader("content-type", "application/json");
     res.end(jwks);
@@ -31,7 +39,12 @@ export async function startFakeEntra({ clientId, audience }: { clientId: string;
   const issuerHost = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const sign = (claims: Record<string, unknown>, issuer: string, aud: string) =>
-    new SignJWT({ oid: "user-1", name: "Ada Lovelace", preferred_username: "ada@example.org", ...claims })
+    new SignJWT({
+      oid: "user-1",
+      name: "Ada Lovelace",
+      preferred_username: "ada@example.org",
+      ...claims,
+    })
       .setProtectedHeader({ alg: "RS256", kid: "test-key" })
       .setIssuer(issuer)
       .setAudience(aud)
@@ -58,11 +71,23 @@ export async function startFakeEntra({ clientId, audience }: { clientId: string;
         scope: `${audience}/access_as_user openid profile`,
         expires_in: 3600,
         ext_expires_in: 3600,
-        access_token: await sign({ tid: tenant, scp: "access_as_user" }, `${issuerHost}/${tenant}/v2.0`, audience),
-        id_token: await sign({ tid: tenant, nonce }, `https://login.microsoftonline.com/${tenant}/v2.0`, clientId),
+        access_token: await sign(
+          { tid: tenant, scp: "access_as_user" },
+          `${issuerHost}/${tenant}/v2.0`,
+          audience
+        ),
+        id_token: await sign(
+          { tid: tenant, nonce },
+          `https://login.microsoftonline.com/${tenant}/v2.0`,
+          clientId
+        ),
         client_info: clientInfo,
       };
-      return route.fulfill({ status: 200, headers: { "content-type": "application/json", "access-control-allow-origin": "*" }, body: JSON.stringify(body) });
+      return route.fulfill({
+        status: 200,
+        headers: { "content-type": "application/json", "access-control-allow-origin": "*" },
+        body: JSON.stringify(body),
+      });
     }
     return route.abort("connectionrefused");
   }
@@ -72,7 +97,7 @@ export async function startFakeEntra({ clientId, audience }: { clientId: string;
     async attach(context, mode) {
       await context.unroute("https://login.microsoftonline.com/**");
       await context.route("https://login.microsoftonline.com/**", (route) =>
-        mode === "unreachable" ? route.abort("internetdisconnected") : answer(route, mode.tenant),
+        mode === "unreachable" ? route.abort("internetdisconnected") : answer(route, mode.tenant)
       );
     },
     close: () => server.close(),

@@ -8,19 +8,33 @@ import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { fixturesDir } from "../helpers/fixtures";
 import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import {
+  launchBrowser,
+  screenshot,
+  skipBrowser,
+  startAddinServer,
+  useSeed,
+  type Browser,
+} from "./support";
 import { describeUnless } from "../helpers/skip";
 
 /** A 96×64 PNG (3:2, closest to the 4:3 aspect) with a left-to-right gradient. */
 async function gradientPng(width = 96, height = 64): Promise<Buffer> {
   const pixels = Buffer.alloc(width * height * 3);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) pixels.set([Math.round((255 * x) / width), 90, 255 - Math.round((255 * y) / height)], (y * width + x) * 3);
+    for (let x = 0; x < width; x++)
+      pixels.set(
+        [Math.round((255 * x) / width), 90, 255 - Math.round((255 * y) / height)],
+        (y * width + x) * 3
+      );
   }
-  return sharp(pixels, { raw: { width, height, channels: 3 } }).png().toBuffer();
+  return sharp(pixels, { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
-const dataUrl = (bytes: Buffer, type = "image/png") => `data:${type};base64,${bytes.toString("base64")}`;
+const dataUrl = (bytes: Buffer, type = "image/png") =>
+  `data:${type};base64,${bytes.toString("base64")}`;
 
 /** The body of the next POST /api/generations. */
 function nextGeneration(page: Page): Promise<Record<string, any>> {
@@ -38,7 +52,10 @@ async function open(page: Page, url: string): Promise<Page> {
   return page;
 }
 
-async function chooseFile(page: Page, file: { name: string; mimeType: string; buffer: Buffer }): Promise<void> {
+async function chooseFile(
+  page: Page,
+  file: { name: string; mimeType: string; buffer: Buffer }
+): Promise<void> {
   const chooser = page.waitForEvent("filechooser");
   await page.getByRole("button", { name: "Choose a picture…" }).click();
   await (await chooser).setFiles(file);
@@ -69,11 +86,19 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
 
   it("Image Creator: a chosen file and its strength travel with the request; a result becomes the next starting point", async () => {
     const page = await openCreator();
-    await page.getByRole("textbox", { name: "Describe your image" }).fill("the same valley in autumn");
+    await page
+      .getByRole("textbox", { name: "Describe your image" })
+      .fill("the same valley in autumn");
     await chooseFile(page, { name: "valley.png", mimeType: "image/png", buffer: png });
     await page.getByRole("img", { name: "Starting picture: valley.png" }).waitFor();
     // The aspect follows the picture (3:2 → 4:3), so it is cropped as little as possible.
-    await page.waitForFunction(() => document.querySelector("[role=radio][aria-checked=true]")?.getAttribute("aria-label")?.includes("4:3") ?? false);
+    await page.waitForFunction(
+      () =>
+        document
+          .querySelector("[role=radio][aria-checked=true]")
+          ?.getAttribute("aria-label")
+          ?.includes("4:3") ?? false
+    );
     const slider = page.getByRole("slider", { name: "How much to change the picture" });
     assert.strictEqual(await slider.inputValue(), "80");
     // By keyboard, as a slider is used: 5 percentage points a press.
@@ -91,19 +116,35 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
     const result = page.getByTestId("result").first();
     await result.waitFor({ timeout: 120_000 });
     await screenshot(page, "creator-start-picture");
-    const id = await page.evaluate(() => document.querySelector("[data-testid=result] a")?.getAttribute("href")?.match(/\/api\/images\/([^.]+)\.png/)?.[1]);
+    const id = await page.evaluate(
+      () =>
+        document
+          .querySelector("[data-testid=result] a")
+          ?.getAttribute("href")
+          ?.match(/\/api\/images\/([^.]+)\.png/)?.[1]
+    );
     assert.ok(id, "the result links its image");
     const stored = Buffer.from(await (await server.api(`/api/images/${id}.png`)).arrayBuffer());
 
     await result.getByRole("button", { name: "Use as starting point" }).click();
-    await page.getByRole("img", { name: "Starting picture: the-same-valley-in-autumn.png" }).waitFor();
-    await page.getByRole("textbox", { name: "Describe your image" }).fill("the same valley under snow");
+    await page
+      .getByRole("img", { name: "Starting picture: the-same-valley-in-autumn.png" })
+      .waitFor();
+    await page
+      .getByRole("textbox", { name: "Describe your image" })
+      .fill("the same valley under snow");
     const again = nextGeneration(page);
     await page.getByRole("button", { name: "Create" }).click();
     const second = await again;
-    assert.strictEqual(second.image, dataUrl(stored), "the result's own PNG is the starting picture");
+    assert.strictEqual(
+      second.image,
+      dataUrl(stored),
+      "the result's own PNG is the starting picture"
+    );
     assert.strictEqual(second.strength, 0.4, "the strength stays as set");
-    await page.getByRole("heading", { name: "the same valley under snow" }).waitFor({ timeout: 120_000 });
+    await page
+      .getByRole("heading", { name: "the same valley under snow" })
+      .waitFor({ timeout: 120_000 });
     await page.close();
   }, 600_000);
 
@@ -115,10 +156,18 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
           const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
           const transfer = new DataTransfer();
           transfer.items.add(new File([bytes], name, { type: "image/png" }));
-          if (how === "paste") document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true }));
-          else document.querySelector("[data-testid=picture-drop]")!.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+          if (how === "paste")
+            document.dispatchEvent(
+              new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true })
+            );
+          else
+            document
+              .querySelector("[data-testid=picture-drop]")!
+              .dispatchEvent(
+                new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true })
+              );
         },
-        { how, name, base64: png.toString("base64") },
+        { how, name, base64: png.toString("base64") }
       );
 
     await give("drop", "dropped.png");
@@ -145,26 +194,44 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
     await page.getByRole("textbox", { name: "Describe your image" }).fill("a lighthouse at dusk");
 
     // Not a picture at all: said at once, nothing sent.
-    await chooseFile(page, { name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("hello") });
-    await page.getByRole("alert").filter({ hasText: "“notes.txt” isn't a picture. Choose a PNG, JPEG or WebP file." }).waitFor();
+    await chooseFile(page, {
+      name: "notes.txt",
+      mimeType: "text/plain",
+      buffer: Buffer.from("hello"),
+    });
+    await page
+      .getByRole("alert")
+      .filter({ hasText: "“notes.txt” isn't a picture. Choose a PNG, JPEG or WebP file." })
+      .waitFor();
 
     // A GIF: the server refuses it before anything is queued, and the page says why.
     const gif = await sharp(png).gif().toBuffer();
     await chooseFile(page, { name: "anim.gif", mimeType: "image/gif", buffer: gif });
     await page.getByRole("img", { name: "Starting picture: anim.gif" }).waitFor();
-    assert.strictEqual(await page.getByRole("alert").filter({ hasText: "notes.txt" }).count(), 0, "a new picture clears the old message");
-    const refused = page.waitForResponse((r) => r.url().endsWith("/api/generations") && r.request().method() === "POST");
+    assert.strictEqual(
+      await page.getByRole("alert").filter({ hasText: "notes.txt" }).count(),
+      0,
+      "a new picture clears the old message"
+    );
+    const refused = page.waitForResponse(
+      (r) => r.url().endsWith("/api/generations") && r.request().method() === "POST"
+    );
     await page.getByRole("button", { name: "Create" }).click();
     assert.strictEqual((await refused).status(), 400);
     const banner = page.getByTestId("status-invalid");
     await banner.waitFor();
-    assert.match(await banner.innerText(), /Check the starting picture[\s\S]*gif pictures are not accepted; send a PNG, JPEG or WebP file/);
+    assert.match(
+      await banner.innerText(),
+      /Check the starting picture[\s\S]*gif pictures are not accepted; send a PNG, JPEG or WebP file/
+    );
     await screenshot(page, "creator-start-picture-refused");
 
     // sdxl here has no vae_encoder/: the controls go, and the picture is not sent to it.
     await page.getByRole("button", { name: "Advanced options" }).click();
     await page.getByRole("combobox", { name: "Model" }).selectOption("sdxl");
-    await page.getByRole("group", { name: "Starting picture", exact: true }).waitFor({ state: "detached" });
+    await page
+      .getByRole("group", { name: "Starting picture", exact: true })
+      .waitFor({ state: "detached" });
     await page.close();
   }, 600_000);
 
@@ -213,7 +280,9 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
         },
       };
     })();`;
-    await page.route("**/vendor/office-js/office.js", (route) => route.fulfill({ contentType: "text/javascript", body: standIn }));
+    await page.route("**/vendor/office-js/office.js", (route) =>
+      route.fulfill({ contentType: "text/javascript", body: standIn })
+    );
     await open(page, `${server.url}/taskpane.html`);
     await page.getByRole("textbox", { name: "Describe your image" }).waitFor();
     assert.strictEqual(await page.evaluate(() => document.documentElement.dataset.host), "word");
@@ -221,12 +290,17 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
     // Nothing selected: a sentence says what to do.
     await page.evaluate(() => ((window as any).__word.pictures = []));
     await page.getByRole("button", { name: "Start from the selected picture" }).click();
-    await page.getByRole("alert").filter({ hasText: "Select a picture in the document first" }).waitFor();
+    await page
+      .getByRole("alert")
+      .filter({ hasText: "Select a picture in the document first" })
+      .waitFor();
 
     await page.evaluate((b64) => ((window as any).__word.pictures = [b64]), png.toString("base64"));
     await page.getByRole("button", { name: "Start from the selected picture" }).click();
     await page.getByRole("img", { name: "Starting picture: Picture from the document" }).waitFor();
-    await page.getByRole("textbox", { name: "Describe your image" }).fill("the same valley at night");
+    await page
+      .getByRole("textbox", { name: "Describe your image" })
+      .fill("the same valley at night");
     await page.getByRole("combobox", { name: "Images" }).selectOption("1");
     const posted = nextGeneration(page);
     await page.getByRole("button", { name: "Generate" }).click();
@@ -242,7 +316,10 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
     await open(page, `${server.url}/taskpane.html`);
     await page.getByRole("group", { name: "Starting picture", exact: true }).waitFor();
     await page.getByRole("button", { name: "Choose a picture…" }).waitFor();
-    assert.strictEqual(await page.getByRole("button", { name: "Start from the selected picture" }).count(), 0);
+    assert.strictEqual(
+      await page.getByRole("button", { name: "Start from the selected picture" }).count(),
+      0
+    );
     await page.close();
   }, 600_000);
 });

@@ -3,7 +3,14 @@
 import { afterAll, beforeAll, it } from "@jest/globals";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, useSeed, type Browser } from "./support";
+import {
+  launchBrowser,
+  screenshot,
+  skipBrowser,
+  startAddinServer,
+  useSeed,
+  type Browser,
+} from "./support";
 import { describeUnless } from "../helpers/skip";
 
 describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
@@ -34,11 +41,17 @@ describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
       { prompt: "a lake", n: 4, steps: 46, aspect: "wide" },
       { prompt: "a lake", n: 4, steps: 45, aspect: "portrait" },
     ];
-    for (const json of ahead) assert.strictEqual((await server.api("/api/generations", { method: "POST", json })).status, 202);
+    for (const json of ahead)
+      assert.strictEqual(
+        (await server.api("/api/generations", { method: "POST", json })).status,
+        202
+      );
 
     const page = await browser.newPage();
     await page.goto(`${server.url}/taskpane.html`);
-    await page.getByRole("textbox", { name: "Describe your image" }).fill("a valley filled with morning fog");
+    await page
+      .getByRole("textbox", { name: "Describe your image" })
+      .fill("a valley filled with morning fog");
     await page.getByRole("button", { name: "Generate" }).click();
     const progress = page.getByTestId("progress");
     await progress.getByText("Waiting in line").waitFor();
@@ -50,7 +63,10 @@ describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
     const banner = page.getByTestId("status-cancelled");
     await banner.waitFor();
     assert.match(await banner.innerText(), /Cancelled[\s\S]*Nothing was generated/);
-    await page.getByTestId("live-region").filter({ hasText: "Cancelled. Nothing was generated." }).waitFor();
+    await page
+      .getByTestId("live-region")
+      .filter({ hasText: "Cancelled. Nothing was generated." })
+      .waitFor();
     assert.strictEqual(await page.getByTestId("result").count(), 0);
     await screenshot(page, "taskpane-cancelled");
     await page.close();
@@ -65,7 +81,9 @@ describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
     await page.getByRole("button", { name: "Generate" }).click();
     await page.getByTestId("result").first().waitFor();
 
-    const refused = page.waitForResponse((r) => r.url().endsWith("/api/generations") && r.request().method() === "POST");
+    const refused = page.waitForResponse(
+      (r) => r.url().endsWith("/api/generations") && r.request().method() === "POST"
+    );
     await page.getByRole("button", { name: "Generate" }).click();
     const response = await refused;
     assert.strictEqual(response.status(), 429);

@@ -2,7 +2,16 @@
 // change), the real server with the best model present, and headless Chromium with a fresh profile.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
@@ -15,9 +24,18 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Skips browser tests on a machine without Chromium, but never in CI, where a skip would hide them. */
 export const skipBrowser: string | false =
-  !existsSync(CHROMIUM) && !process.env.CI ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)` : false;
+  !existsSync(CHROMIUM) && !process.env.CI
+    ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)`
+    : false;
 
-const BUILD_INPUTS = ["addin", "assets", "manifest.xml", "webpack.config.js", "contract", "package-lock.json"];
+const BUILD_INPUTS = [
+  "addin",
+  "assets",
+  "manifest.xml",
+  "webpack.config.js",
+  "contract",
+  "package-lock.json",
+];
 
 function listFiles(path: string): string[] {
   if (!existsSync(path)) return [];
@@ -38,12 +56,16 @@ export function buildAddin(): string {
   const stamp = join(distDir, ".inputs");
   const hash = inputsHash();
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return distDir;
-  execFileSync(process.execPath, [join(root, "node_modules", "webpack-cli", "bin", "cli.js"), "--mode", "development"], {
-    cwd: root,
-    env: { ...process.env, LUMEN_DIST_DIR: distDir },
-    stdio: ["ignore", "ignore", "inherit"],
-    timeout: 180_000,
-  });
+  execFileSync(
+    process.execPath,
+    [join(root, "node_modules", "webpack-cli", "bin", "cli.js"), "--mode", "development"],
+    {
+      cwd: root,
+      env: { ...process.env, LUMEN_DIST_DIR: distDir },
+      stdio: ["ignore", "ignore", "inherit"],
+      timeout: 180_000,
+    }
+  );
   writeFileSync(stamp, hash);
   return distDir;
 }
@@ -51,7 +73,9 @@ export function buildAddin(): string {
 /** The embedded landscapes model when it has been built, else the tiny random-weight fixture. */
 export function modelOptions(): { modelsDir?: string; model?: string } {
   const modelsDir = join(root, "models");
-  return existsSync(join(modelsDir, "lumen-landscapes", "model_index.json")) ? { modelsDir, model: "lumen-landscapes" } : {};
+  return existsSync(join(modelsDir, "lumen-landscapes", "model_index.json"))
+    ? { modelsDir, model: "lumen-landscapes" }
+    : {};
 }
 
 /**
@@ -65,7 +89,9 @@ export async function useSeed(page: Page, seed = 1): Promise<void> {
   await toggle.click();
 }
 
-export async function startAddinServer(overrides: Record<string, unknown> = {}): Promise<TestServer> {
+export async function startAddinServer(
+  overrides: Record<string, unknown> = {}
+): Promise<TestServer> {
   return startTestServer({ staticDir: buildAddin(), ...modelOptions(), ...overrides });
 }
 
@@ -130,7 +156,11 @@ export async function tabTo(page: Page, selector: string, limit = 40, key = "Tab
  * Records, from now on, whether the progress panel, a live preview and the note that previews are
  * off by policy were ever on the page.
  */
-export async function watchProgress(page: Page): Promise<() => Promise<{ progress: boolean; preview: boolean; previewsOff: boolean; steps: string[] }>> {
+export async function watchProgress(
+  page: Page
+): Promise<
+  () => Promise<{ progress: boolean; preview: boolean; previewsOff: boolean; steps: string[] }>
+> {
   // A string, not a function: tsx would wrap a function's inner helpers in its own __name().
   await page.evaluate(`(() => {
     const seen = { progress: false, preview: false, previewsOff: false, steps: [] };

@@ -5,9 +5,16 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** A CA and a signing certificate of the C2PA profile, as an organisation's PKI would issue them. */
-export async function organisationChain(dir: string, options: { leafIsCa?: boolean; curve?: "P-256" | "P-384" } = {}) {
+export async function organisationChain(
+  dir: string,
+  options: { leafIsCa?: boolean; curve?: "P-256" | "P-384" } = {}
+) {
   x509.cryptoProvider.set(webcrypto as unknown as Crypto);
-  const alg = { name: "ECDSA", namedCurve: options.curve ?? "P-384", hash: options.curve === "P-256" ? "SHA-256" : "SHA-384" };
+  const alg = {
+    name: "ECDSA",
+    namedCurve: options.curve ?? "P-384",
+    hash: options.curve === "P-256" ? "SHA-256" : "SHA-384",
+  };
   const caKeys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
   const ca = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "0a01",
@@ -16,7 +23,11 @@ export async function organisationChain(dir: string, options: { leafIsCa?: boole
     notAfter: new Date(Date.now() + 30 * 86_400_000),
     keys: caKeys,
     signingAlgorithm: alg,
-    extensions: [new x509.BasicConstraintsExtension(true, 0, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true), await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey)],
+    extensions: [
+      new x509.BasicConstraintsExtension(true, 0, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
+      await x509.SubjectKeyIdentifierExtension.create(caKeys.publicKey),
+    ],
   });
   const keys = await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"]);
   const leaf = await x509.X509CertificateGenerator.create({
@@ -36,7 +47,9 @@ export async function organisationChain(dir: string, options: { leafIsCa?: boole
       await x509.AuthorityKeyIdentifierExtension.create(caKeys.publicKey),
     ],
   });
-  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString("base64");
+  const pkcs8 = Buffer.from(await webcrypto.subtle.exportKey("pkcs8", keys.privateKey)).toString(
+    "base64"
+  );
   const keyPath = join(dir, "key.pem");
   const certPath = join(dir, "chain.pem");
   writeFileSync(keyPath, `-----BEGIN PRIVATE KEY-----\n${pkcs8}\n-----END PRIVATE KEY-----\n`);

@@ -3,7 +3,17 @@
 // Elsewhere a directory whose write permission is taken away, which stops any user but root; root
 // without mount rights gets neither, and the tests that need one say why they skip.
 import { spawnSync } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -58,7 +68,9 @@ export interface FaultyDir {
 export function faultsUnavailable(fault: Fault): string | undefined {
   if (canMount()) return undefined;
   if (fault === "full") return "filling a disk needs a tmpfs, and this process may not mount one";
-  return isRoot ? "root ignores permissions and this process may not mount a read-only tmpfs" : undefined;
+  return isRoot
+    ? "root ignores permissions and this process may not mount a read-only tmpfs"
+    : undefined;
 }
 
 function chmodTree(path: string, mode: (isDir: boolean) => number): void {
@@ -73,7 +85,8 @@ function chmodTree(path: string, mode: (isDir: boolean) => number): void {
 export function faultyDir(path: string, sizeKiB = 4096): FaultyDir {
   mkdirSync(path, { recursive: true });
   if (canMount()) {
-    if (!run("mount", ["-t", "tmpfs", "-o", `size=${sizeKiB}k,mode=0755`, "tmpfs", path])) throw new Error(`cannot mount a tmpfs on ${path}`);
+    if (!run("mount", ["-t", "tmpfs", "-o", `size=${sizeKiB}k,mode=0755`, "tmpfs", path]))
+      throw new Error(`cannot mount a tmpfs on ${path}`);
     const filler = join(path, ".filler");
     return {
       path,
@@ -116,7 +129,8 @@ export function faultyDir(path: string, sizeKiB = 4096): FaultyDir {
       chmodTree(path, (dir) => (dir ? 0o755 : 0o644));
     },
     dispose() {
-      if (statSync(path, { throwIfNoEntry: false })) chmodTree(path, (dir) => (dir ? 0o755 : 0o644));
+      if (statSync(path, { throwIfNoEntry: false }))
+        chmodTree(path, (dir) => (dir ? 0o755 : 0o644));
     },
   };
 }

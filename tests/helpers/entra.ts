@@ -14,7 +14,9 @@ export interface FakeEntra {
 
 export async function startFakeEntra(): Promise<FakeEntra> {
   const { privateKey, publicKey } = await generateKeyPair("RS256");
-  const jwks: { keys: JWK[] } = { keys: [{ ...(await exportJWK(publicKey)), kid: "key-1", alg: "RS256", use: "sig" }] };
+  const jwks: { keys: JWK[] } = {
+    keys: [{ ...(await exportJWK(publicKey)), kid: "key-1", alg: "RS256", use: "sig" }],
+  };
   const server: Server = createServer((_req, res) => {
     res.setHeader("content-type", "application/json");
     res.end(JSON.stringify(jwks));

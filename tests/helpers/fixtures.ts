@@ -39,7 +39,8 @@ export function referenceCases(): ReferenceCase[] {
 const cache = new Map<string, Promise<LoadedModel>>();
 /** Fixture models are opened once per test file and shared by its tests. */
 export function openFixture(name: "sd15" | "sd21" | "sdxl"): Promise<LoadedModel> {
-  if (!cache.has(name)) cache.set(name, loadModel(fixtureModel(name), { device: "cpu", threads: 1 }));
+  if (!cache.has(name))
+    cache.set(name, loadModel(fixtureModel(name), { device: "cpu", threads: 1 }));
   return cache.get(name)!;
 }
 
@@ -50,7 +51,8 @@ export async function releaseFixtures(): Promise<void> {
 
 /** Mean absolute difference per channel value of two images of one size, in 8-bit levels. */
 export function pixelDistance(a: RgbImage, b: RgbImage): number {
-  if (a.pixels.length !== b.pixels.length) throw new Error(`sizes differ: ${a.width}×${a.height} and ${b.width}×${b.height}`);
+  if (a.pixels.length !== b.pixels.length)
+    throw new Error(`sizes differ: ${a.width}×${a.height} and ${b.width}×${b.height}`);
   let sum = 0;
   for (let i = 0; i < a.pixels.length; i++) sum += Math.abs(a.pixels[i] - b.pixels[i]);
   return sum / a.pixels.length;

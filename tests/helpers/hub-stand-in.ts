@@ -61,7 +61,8 @@ export interface RecordedRequest {
 
 // The patterns of the .gitattributes every new Hub repository starts with (abridged to the
 // extensions model repositories use).
-const LFS_PATTERNS = /\.(7z|arrow|bin|bz2|ckpt|ftz|gz|h5|joblib|tflite|mlmodel|model|msgpack|npy|npz|onnx|ot|parquet|pb|pickle|pkl|pt|pth|rar|safetensors|tar|tgz|wasm|xz|zip|zst)$|_data$|^saved_model\/|tfevents/;
+const LFS_PATTERNS =
+  /\.(7z|arrow|bin|bz2|ckpt|ftz|gz|h5|joblib|tflite|mlmodel|model|msgpack|npy|npz|onnx|ot|parquet|pb|pickle|pkl|pt|pth|rar|safetensors|tar|tgz|wasm|xz|zip|zst)$|_data$|^saved_model\/|tfevents/;
 const LFS_SIZE = 10 * 1024 * 1024;
 
 export function isLfsPath(path: string, size: number): boolean {
@@ -73,7 +74,7 @@ export function repoFromFolder(
   id: string,
   dir: string,
   extra: Record<string, Buffer | string | null> = {},
-  options: Omit<StandInRepo, "id" | "files"> = {},
+  options: Omit<StandInRepo, "id" | "files"> = {}
 ): StandInRepo {
   const files = new Map<string, Buffer>();
   for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) {
@@ -88,7 +89,11 @@ export function repoFromFolder(
   return {
     id,
     ...options,
-    files: [...files].map(([path, content]) => ({ path, content, lfs: isLfsPath(path, content.length) })),
+    files: [...files].map(([path, content]) => ({
+      path,
+      content,
+      lfs: isLfsPath(path, content.length),
+    })),
   };
 }
 
@@ -120,8 +125,15 @@ function index(repo: StandInRepo): Indexed {
   for (const file of repo.files) {
     if (file.lfs) {
       const hash = sha256(file.content);
-      const pointer = Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${hash}\nsize ${file.content.length}\n`);
-      entries.set(file.path, { file, oid: gitBlobId(pointer), sha256: hash, pointerSize: pointer.length });
+      const pointer = Buffer.from(
+        `version https://git-lfs.github.com/spec/v1\noid sha256:${hash}\nsize ${file.content.length}\n`
+      );
+      entries.set(file.path, {
+        file,
+        oid: gitBlobId(pointer),
+        sha256: hash,
+        pointerSize: pointer.length,
+      });
     } else entries.set(file.path, { file, oid: gitBlobId(file.content) });
     let d = posix.dirname(file.path);
     while (d !== ".") {
@@ -129,7 +141,12 @@ function index(repo: StandInRepo): Indexed {
       d = posix.dirname(d);
     }
   }
-  const commit = sha1([...entries].sort(([a], [b]) => a.localeCompare(b)).map(([p, e]) => `${p} ${e.oid}`).join("\n"));
+  const commit = sha1(
+    [...entries]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([p, e]) => `${p} ${e.oid}`)
+      .join("\n")
+  );
   return { repo, commit, entries, dirs };
 }
 
@@ -153,7 +170,9 @@ export interface StandInOptions {
 function listen(server: Server): Promise<string> {
   return new Promise((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
+    server.listen(0, "127.0.0.1", () =>
+      resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    );
   });
 }
 
@@ -164,7 +183,10 @@ async function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** A single byte range of a `Range` header, or "unsatisfiable", or undefined for the whole file. */
-function parseRange(header: string | undefined, size: number): { start: number; end: number } | "unsatisfiable" | undefined {
+function parseRange(
+  header: string | undefined,
+  size: number
+): { start: number; end: number } | "unsatisfiable" | undefined {
   if (!header) return undefined;
   const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!m || (m[1] === "" && m[2] === "")) return undefined; // not one simple range: serve it all
@@ -181,7 +203,11 @@ function parseRange(header: string | undefined, size: number): { start: number; 
   return { start, end };
 }
 
-const CONTENT_TYPES: Record<string, string> = { ".json": "application/json; charset=utf-8", ".txt": "text/plain; charset=utf-8", ".md": "text/markdown; charset=utf-8" };
+const CONTENT_TYPES: Record<string, string> = {
+  ".json": "application/json; charset=utf-8",
+  ".txt": "text/plain; charset=utf-8",
+  ".md": "text/markdown; charset=utf-8",
+};
 
 export async function startHubStandIn(options: StandInOptions): Promise<HubStandIn> {
   const repos = new Map(options.repos.map((r) => [r.id, index(r)]));
@@ -194,7 +220,9 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
   let cdnUrl = "";
   /** sha256 → the repository path and content the CDN serves for it. */
   const blobs = new Map<string, { path: string; content: Buffer }>();
-  for (const r of repos.values()) for (const e of r.entries.values()) if (e.sha256) blobs.set(e.sha256, { path: e.file.path, content: e.file.content });
+  for (const r of repos.values())
+    for (const e of r.entries.values())
+      if (e.sha256) blobs.set(e.sha256, { path: e.file.path, content: e.file.content });
 
   const record = (server: "hub" | "cdn", req: IncomingMessage, res: ServerResponse) => {
     const entry: RecordedRequest = {
@@ -213,10 +241,16 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
     }) as typeof res.writeHead;
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {}
+  ) => {
     const text = typeof body === "string" ? body : JSON.stringify(body);
     res.writeHead(status, {
-      "content-type": typeof body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
+      "content-type":
+        typeof body === "string" ? "text/plain; charset=utf-8" : "application/json; charset=utf-8",
       "content-length": String(Buffer.byteLength(text)),
       "x-request-id": randomBytes(8).toString("hex"),
       ...headers,
@@ -224,7 +258,12 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
     res.end(text);
   };
   const refuse = (res: ServerResponse, status: number, code: string | undefined, message: string) =>
-    send(res, status, { error: message }, { ...(code ? { "x-error-code": code } : {}), "x-error-message": message });
+    send(
+      res,
+      status,
+      { error: message },
+      { ...(code ? { "x-error-code": code } : {}), "x-error-message": message }
+    );
 
   /** The caller's token: null when none, undefined when it is not one the Hub knows. */
   const tokenOf = (req: IncomingMessage): StandInToken | null | undefined => {
@@ -235,7 +274,12 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
   };
 
   /** The repository if the caller may see it; otherwise the refusal has been sent. */
-  const access = (req: IncomingMessage, res: ServerResponse, id: string, files: boolean): Indexed | undefined => {
+  const access = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    files: boolean
+  ): Indexed | undefined => {
     const token = tokenOf(req);
     if (token === undefined) {
       refuse(res, 401, undefined, "Invalid credentials in Authorization header");
@@ -249,9 +293,19 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
     }
     if (files && r.repo.gated && !granted) {
       if (token === null) {
-        refuse(res, 401, "GatedRepo", `Access to model ${id} is restricted. You must have access to it and be authenticated to access it. Please log in.`);
+        refuse(
+          res,
+          401,
+          "GatedRepo",
+          `Access to model ${id} is restricted. You must have access to it and be authenticated to access it. Please log in.`
+        );
       } else {
-        refuse(res, 403, "GatedRepo", `Access to model ${id} is restricted and you are not in the authorized list. Visit ${hubUrl}/${id} to ask for access.`);
+        refuse(
+          res,
+          403,
+          "GatedRepo",
+          `Access to model ${id} is restricted and you are not in the authorized list. Visit ${hubUrl}/${id} to ask for access.`
+        );
       }
       return undefined;
     }
@@ -266,19 +320,28 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
 
   const treeEntry = (r: Indexed, path: string, expand: boolean): Record<string, unknown> => {
     const e = r.entries.get(path);
-    const extra = expand ? { lastCommit: { id: r.commit, title: "Upload folder", date: "2024-01-01T00:00:00.000Z" }, securityFileStatus: { status: "safe" } } : {};
-    if (!e) return { type: "directory", oid: sha1(`tree ${r.commit} ${path}`), size: 0, path, ...extra };
+    const extra = expand
+      ? {
+          lastCommit: { id: r.commit, title: "Upload folder", date: "2024-01-01T00:00:00.000Z" },
+          securityFileStatus: { status: "safe" },
+        }
+      : {};
+    if (!e)
+      return { type: "directory", oid: sha1(`tree ${r.commit} ${path}`), size: 0, path, ...extra };
     return {
       type: "file",
       oid: e.oid,
       size: e.file.content.length,
       path,
-      ...(e.sha256 ? { lfs: { oid: e.sha256, size: e.file.content.length, pointerSize: e.pointerSize } } : {}),
+      ...(e.sha256
+        ? { lfs: { oid: e.sha256, size: e.file.content.length, pointerSize: e.pointerSize } }
+        : {}),
       ...extra,
     };
   };
 
-  const sign = (path: string, expires: number) => createHmac("sha256", secret).update(`${path}:${expires}`).digest("hex");
+  const sign = (path: string, expires: number) =>
+    createHmac("sha256", secret).update(`${path}:${expires}`).digest("hex");
 
   const hub = createServer(async (req, res) => {
     record("hub", req, res);
@@ -286,7 +349,10 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
     const path = url.pathname;
     try {
       let m: RegExpExecArray | null;
-      if ((m = /^\/api\/models\/([^/]+\/[^/]+)(?:\/revision\/([^/]+))?$/.exec(path)) && req.method === "GET") {
+      if (
+        (m = /^\/api\/models\/([^/]+\/[^/]+)(?:\/revision\/([^/]+))?$/.exec(path)) &&
+        req.method === "GET"
+      ) {
         const r = access(req, res, decodeURIComponent(m[1]), false);
         if (!r) return;
         const rev = decodeURIComponent(m[2] ?? "main");
@@ -312,35 +378,58 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
           spaces: [],
         };
         const expand = url.searchParams.getAll("expand");
-        const body = expand.length ? Object.fromEntries(Object.entries(full).filter(([k]) => k === "_id" || k === "id" || expand.includes(k))) : full;
+        const body = expand.length
+          ? Object.fromEntries(
+              Object.entries(full).filter(([k]) => k === "_id" || k === "id" || expand.includes(k))
+            )
+          : full;
         return send(res, 200, body);
       }
-      if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(\/.*)?$/.exec(path)) && req.method === "GET") {
+      if (
+        (m = /^\/api\/models\/([^/]+\/[^/]+)\/tree\/([^/]+)(\/.*)?$/.exec(path)) &&
+        req.method === "GET"
+      ) {
         const r = access(req, res, decodeURIComponent(m[1]), false);
         if (!r) return;
         const rev = decodeURIComponent(m[2]);
         if (!revisionOk(res, r, rev)) return;
         const base = (m[3] ?? "").replace(/^\/+|\/+$/g, "");
-        if (base && !r.dirs.has(base)) return refuse(res, 404, "EntryNotFound", `${base} does not exist on "${rev}"`);
+        if (base && !r.dirs.has(base))
+          return refuse(res, 404, "EntryNotFound", `${base} does not exist on "${rev}"`);
         const recursive = url.searchParams.get("recursive") === "true";
         const expand = url.searchParams.get("expand") === "true";
         const paths = [...r.dirs, ...r.entries.keys()]
           .filter((p) => (base ? p.startsWith(base + "/") : true))
           .filter((p) => recursive || posix.dirname(p) === (base || "."))
           .sort();
-        const offset = Number(url.searchParams.get("cursor") ? Buffer.from(url.searchParams.get("cursor")!, "base64url").toString() : 0);
+        const offset = Number(
+          url.searchParams.get("cursor")
+            ? Buffer.from(url.searchParams.get("cursor")!, "base64url").toString()
+            : 0
+        );
         const page = paths.slice(offset, offset + pageSize);
         const headers: Record<string, string> = {};
         if (offset + pageSize < paths.length) {
           const next = new URL(url.pathname, hubUrl);
           next.searchParams.set("recursive", String(recursive));
           next.searchParams.set("expand", String(expand));
-          next.searchParams.set("cursor", Buffer.from(String(offset + pageSize)).toString("base64url"));
+          next.searchParams.set(
+            "cursor",
+            Buffer.from(String(offset + pageSize)).toString("base64url")
+          );
           headers.link = `<${next.href}>; rel="next"`;
         }
-        return send(res, 200, page.map((p) => treeEntry(r, p, expand)), headers);
+        return send(
+          res,
+          200,
+          page.map((p) => treeEntry(r, p, expand)),
+          headers
+        );
       }
-      if ((m = /^\/api\/models\/([^/]+\/[^/]+)\/paths-info\/([^/]+)$/.exec(path)) && req.method === "POST") {
+      if (
+        (m = /^\/api\/models\/([^/]+\/[^/]+)\/paths-info\/([^/]+)$/.exec(path)) &&
+        req.method === "POST"
+      ) {
         const r = access(req, res, decodeURIComponent(m[1]), false);
         if (!r) return;
         if (!revisionOk(res, r, decodeURIComponent(m[2]))) return;
@@ -356,22 +445,36 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
           paths = form.getAll("paths");
           expand = form.get("expand") === "true";
         }
-        return send(res, 200, paths.filter((p) => r.entries.has(p) || r.dirs.has(p)).map((p) => treeEntry(r, p, expand)));
+        return send(
+          res,
+          200,
+          paths.filter((p) => r.entries.has(p) || r.dirs.has(p)).map((p) => treeEntry(r, p, expand))
+        );
       }
-      if ((m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path)) && (req.method === "GET" || req.method === "HEAD")) {
+      if (
+        (m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(path)) &&
+        (req.method === "GET" || req.method === "HEAD")
+      ) {
         const r = access(req, res, decodeURIComponent(m[1]), true);
         if (!r) return;
         const rev = decodeURIComponent(m[2]);
         if (!revisionOk(res, r, rev)) return;
         const e = r.entries.get(decodeURIComponent(m[3]));
         if (!e) return refuse(res, 404, "EntryNotFound", "Entry not found");
-        const common = { "x-repo-commit": r.commit, "accept-ranges": "bytes", "x-request-id": randomBytes(8).toString("hex") };
+        const common = {
+          "x-repo-commit": r.commit,
+          "accept-ranges": "bytes",
+          "x-request-id": randomBytes(8).toString("hex"),
+        };
         if (e.sha256) {
           const name = basename(e.file.path);
           const blobPath = `/repos/${e.sha256.slice(0, 2)}/${e.sha256.slice(2, 4)}/${sha1(r.repo.id)}/${e.sha256}`;
           const expires = Math.floor(Date.now() / 1000) + 3600;
           const location = new URL(blobPath, cdnUrl);
-          location.searchParams.set("response-content-disposition", `inline; filename*=UTF-8''${encodeURIComponent(name)}; filename="${name}";`);
+          location.searchParams.set(
+            "response-content-disposition",
+            `inline; filename*=UTF-8''${encodeURIComponent(name)}; filename="${name}";`
+          );
           location.searchParams.set("Expires", String(expires));
           location.searchParams.set("Signature", sign(blobPath, expires));
           location.searchParams.set("Key-Pair-Id", "KSTANDIN");
@@ -391,8 +494,12 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
           req,
           res,
           e.file.content,
-          { ...common, etag: `"${e.oid}"`, "content-type": CONTENT_TYPES[posix.extname(e.file.path)] ?? "application/octet-stream" },
-          e.file.path,
+          {
+            ...common,
+            etag: `"${e.oid}"`,
+            "content-type": CONTENT_TYPES[posix.extname(e.file.path)] ?? "application/octet-stream",
+          },
+          e.file.path
         );
       }
       send(res, 404, { error: "Sorry, we can't find the page you are looking for." });
@@ -403,16 +510,27 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
   });
 
   /** 200 or 206 with the body; faults apply to files given by `faultPath`. */
-  function serveContent(req: IncomingMessage, res: ServerResponse, contentIn: Buffer, headers: Record<string, string>, faultPath?: string): void {
+  function serveContent(
+    req: IncomingMessage,
+    res: ServerResponse,
+    contentIn: Buffer,
+    headers: Record<string, string>,
+    faultPath?: string
+  ): void {
     let content = contentIn;
-    const corrupt = faults.find((f) => f.kind === "corrupt" && f.path === faultPath) as Extract<Fault, { kind: "corrupt" }> | undefined;
+    const corrupt = faults.find((f) => f.kind === "corrupt" && f.path === faultPath) as
+      Extract<Fault, { kind: "corrupt" }> | undefined;
     if (corrupt) {
       content = Buffer.from(content);
       content[corrupt.offset] ^= 0xff;
     }
     const range = parseRange(req.headers.range, content.length);
     if (range === "unsatisfiable") {
-      res.writeHead(416, { ...headers, "content-range": `bytes */${content.length}`, "content-length": "0" });
+      res.writeHead(416, {
+        ...headers,
+        "content-range": `bytes */${content.length}`,
+        "content-length": "0",
+      });
       return void res.end();
     }
     const start = range?.start ?? 0;
@@ -424,11 +542,14 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
       ...(range ? { "content-range": `bytes ${start}-${end}/${content.length}` } : {}),
     });
     if (req.method === "HEAD") return void res.end();
-    const cut = faults.find((f) => f.kind === "cut" && f.path === faultPath && f.times > 0) as Extract<Fault, { kind: "cut" }> | undefined;
+    const cut = faults.find((f) => f.kind === "cut" && f.path === faultPath && f.times > 0) as
+      Extract<Fault, { kind: "cut" }> | undefined;
     if (cut && body.length > cut.afterBytes) {
       cut.times--;
       // Send part of the body, then drop the connection as a failing network would.
-      res.write(body.subarray(0, cut.afterBytes), () => setTimeout(() => res.socket?.destroy(), 20));
+      res.write(body.subarray(0, cut.afterBytes), () =>
+        setTimeout(() => res.socket?.destroy(), 20)
+      );
       return;
     }
     res.end(body);
@@ -437,16 +558,24 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
   const cdn = createServer((req, res) => {
     record("cdn", req, res);
     const url = new URL(req.url ?? "/", cdnUrl);
-    const m = /^\/repos\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{40}\/([0-9a-f]{64})$/.exec(url.pathname);
+    const m = /^\/repos\/[0-9a-f]{2}\/[0-9a-f]{2}\/[0-9a-f]{40}\/([0-9a-f]{64})$/.exec(
+      url.pathname
+    );
     const blob = m ? blobs.get(m[1]) : undefined;
     const expires = Number(url.searchParams.get("Expires"));
     const xml = (status: number, code: string, message: string) => {
       const text = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`;
-      res.writeHead(status, { "content-type": "application/xml", "content-length": String(text.length) });
+      res.writeHead(status, {
+        "content-type": "application/xml",
+        "content-length": String(text.length),
+      });
       res.end(text);
     };
     if (!m || !blob) return xml(404, "NoSuchKey", "The specified key does not exist.");
-    if (url.searchParams.get("Signature") !== sign(url.pathname, expires) || expires * 1000 < Date.now()) {
+    if (
+      url.searchParams.get("Signature") !== sign(url.pathname, expires) ||
+      expires * 1000 < Date.now()
+    ) {
       return xml(403, "AccessDenied", "Access denied");
     }
     serveContent(
@@ -460,7 +589,7 @@ export async function startHubStandIn(options: StandInOptions): Promise<HubStand
         "last-modified": "Mon, 01 Jan 2024 00:00:00 GMT",
         "x-cache": "Miss from cloudfront",
       },
-      blob.path,
+      blob.path
     );
   });
 

@@ -35,8 +35,13 @@ export interface SpawnOptions {
 }
 
 /** The environment of a test server: the tiny sd15 fixture on the CPU, plain HTTP on a free loopback port. */
-export function serverEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  const keep = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("LUMEN_"))) as Record<string, string>;
+export function serverEnv(
+  dataDir: string,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  const keep = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !k.startsWith("LUMEN_"))
+  ) as Record<string, string>;
   return {
     ...keep,
     LUMEN_DATA_DIR: dataDir,
@@ -51,16 +56,22 @@ export function serverEnv(dataDir: string, extra: Record<string, string> = {}): 
 
 /** Starts the server; resolves once it listens (not yet ready), rejects if it exits first. */
 export async function spawnServer(options: SpawnOptions): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [bin, "serve", "--http", "--host", "127.0.0.1", "--port", String(options.port ?? 0)], {
-    env: serverEnv(options.dataDir, options.env),
-    stdio: ["ignore", options.stdout ?? "ignore", "pipe"],
-    detached: true, // its own process group
-    uid: options.uid,
-    gid: options.gid,
-  });
+  const child = spawn(
+    process.execPath,
+    [bin, "serve", "--http", "--host", "127.0.0.1", "--port", String(options.port ?? 0)],
+    {
+      env: serverEnv(options.dataDir, options.env),
+      stdio: ["ignore", options.stdout ?? "ignore", "pipe"],
+      detached: true, // its own process group
+      uid: options.uid,
+      gid: options.gid,
+    }
+  );
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  const exit = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
+  const exit = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"))
+  );
 
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
@@ -71,7 +82,9 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
       }
     };
     child.stderr!.on("data", onData);
-    void exit.then((code) => reject(new Error(`lumen serve exited (${code}) before listening:\n${stderr}`)));
+    void exit.then((code) =>
+      reject(new Error(`lumen serve exited (${code}) before listening:\n${stderr}`))
+    );
   });
 
   const server: ServerProcess = {
@@ -84,14 +97,24 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
       if (json !== undefined) headers.set("content-type", "application/json");
       // A server that stopped answering fails the test instead of hanging it.
       const signal = rest.signal ?? AbortSignal.timeout(60_000);
-      return fetch(url + path, { ...rest, headers, signal, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      return fetch(url + path, {
+        ...rest,
+        headers,
+        signal,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
     },
     async waitReady(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+        const res = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(5000) }).catch(
+          () => undefined
+        );
         if (res?.status === 200) return;
-        if (Date.now() > deadline) throw new Error(`not ready after ${timeoutMs} ms: ${res ? await res.text() : "no answer"}\n${stderr}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `not ready after ${timeoutMs} ms: ${res ? await res.text() : "no answer"}\n${stderr}`
+          );
         await new Promise((r) => setTimeout(r, 100));
       }
     },
@@ -105,7 +128,10 @@ export async function spawnServer(options: SpawnOptions): Promise<ServerProcess>
     exited(timeoutMs = 30_000) {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`the server did not exit within ${timeoutMs} ms`)), timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`the server did not exit within ${timeoutMs} ms`)),
+          timeoutMs
+        );
       });
       return Promise.race([exit, timeout]).finally(() => clearTimeout(timer));
     },

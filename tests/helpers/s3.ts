@@ -27,7 +27,13 @@ export async function startS3(bucket = "lumen-images"): Promise<S3Server> {
   let server: S3rver | undefined;
   const start = async () => {
     if (server) return;
-    const s = new S3rver({ address: "127.0.0.1", port, directory: dir, silent: true, configureBuckets: [{ name: bucket }] });
+    const s = new S3rver({
+      address: "127.0.0.1",
+      port,
+      directory: dir,
+      silent: true,
+      configureBuckets: [{ name: bucket }],
+    });
     await s.run();
     server = s;
   };

@@ -17,7 +17,7 @@ export interface TestServer extends RunningServer {
 
 export async function startTestServer(
   options: Partial<Record<keyof Config, unknown>> = {},
-  parts: { logger?: Logger } = {},
+  parts: { logger?: Logger } = {}
 ): Promise<TestServer> {
   const overrides = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const dataDir = (overrides.dataDir as string) ?? mkdtempSync(join(tmpdir(), "lumen-server-"));
@@ -34,7 +34,7 @@ export async function startTestServer(
       ...overrides,
       dataDir,
     },
-    {},
+    {}
   );
   const server = await startServer(config, parts);
   await server.ready;
@@ -46,7 +46,11 @@ export async function startTestServer(
       const { json, ...rest } = init;
       const headers = new Headers(rest.headers);
       if (json !== undefined) headers.set("content-type", "application/json");
-      return fetch(server.url + path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+      return fetch(server.url + path, {
+        ...rest,
+        headers,
+        body: json !== undefined ? JSON.stringify(json) : rest.body,
+      });
     },
     async stop() {
       await server.close(2000);
@@ -66,9 +70,13 @@ export async function readEvents(response: Response): Promise<ReceivedEvent[]> {
 }
 
 /** The same, with each event's `id:` field (what a reconnect sends back as Last-Event-ID). */
-export async function readEventsWithIds(response: Response): Promise<Array<ReceivedEvent & { id: string | undefined }>> {
+export async function readEventsWithIds(
+  response: Response
+): Promise<Array<ReceivedEvent & { id: string | undefined }>> {
   const events: Array<ReceivedEvent & { id: string | undefined }> = [];
-  const stream = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const stream = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
   const reader = stream.getReader();
   for (;;) {
     const { done, value } = await reader.read();
@@ -81,7 +89,9 @@ export interface FollowedStream {
   /** Events received so far, in order. */
   events: Array<ReceivedEvent & { id: string | undefined }>;
   /** Resolves with the first event (already received or still to come) that matches. */
-  until(match: (event: ReceivedEvent) => boolean): Promise<ReceivedEvent & { id: string | undefined }>;
+  until(
+    match: (event: ReceivedEvent) => boolean
+  ): Promise<ReceivedEvent & { id: string | undefined }>;
   /** Resolves when the stream ends: "ended" when the server closed it, "broken" when the connection failed. */
   closed: Promise<"ended" | "broken">;
 }
@@ -89,15 +99,25 @@ export interface FollowedStream {
 /** Reads an SSE response as it arrives, for tests that act in the middle of a stream. */
 export function followEvents(response: Response): FollowedStream {
   const events: FollowedStream["events"] = [];
-  const waiting: Array<{ match: (e: ReceivedEvent) => boolean; resolve(e: FollowedStream["events"][number]): void; reject(e: Error): void }> = [];
-  const stream = response.body!.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const waiting: Array<{
+    match: (e: ReceivedEvent) => boolean;
+    resolve(e: FollowedStream["events"][number]): void;
+    reject(e: Error): void;
+  }> = [];
+  const stream = response
+    .body!.pipeThrough(new TextDecoderStream())
+    .pipeThrough(new EventSourceParserStream());
   const closed = (async () => {
     const reader = stream.getReader();
     try {
       for (;;) {
         const { done, value } = await reader.read();
         if (done) return "ended" as const;
-        const event = { id: value.id, type: value.event ?? "message", data: JSON.parse(value.data) };
+        const event = {
+          id: value.id,
+          type: value.event ?? "message",
+          data: JSON.parse(value.data),
+        };
         events.push(event);
         for (const w of waiting.filter((w) => w.match(event))) {
           waiting.splice(waiting.indexOf(w), 1);
@@ -111,7 +131,12 @@ export function followEvents(response: Response): FollowedStream {
   let ended: string | undefined;
   void closed.then((how) => {
     ended = how;
-    for (const w of waiting.splice(0)) w.reject(new Error(`the stream ${how} before the event came (${events.length} events: ${events.map((e) => e.type).join(", ")})`));
+    for (const w of waiting.splice(0))
+      w.reject(
+        new Error(
+          `the stream ${how} before the event came (${events.length} events: ${events.map((e) => e.type).join(", ")})`
+        )
+      );
   });
   return {
     events,

@@ -21,10 +21,16 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-async function waitForPort(port: number, child: ChildProcess, what: string, timeoutMs = 30_000): Promise<void> {
+async function waitForPort(
+  port: number,
+  child: ChildProcess,
+  what: string,
+  timeoutMs = 30_000
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before it listened`);
+    if (child.exitCode !== null)
+      throw new Error(`${what} exited with code ${child.exitCode} before it listened`);
     const open = await new Promise<boolean>((resolve) => {
       const socket = new Socket();
       socket.once("connect", () => (socket.destroy(), resolve(true)));
@@ -32,7 +38,8 @@ async function waitForPort(port: number, child: ChildProcess, what: string, time
       socket.connect(port, "127.0.0.1");
     });
     if (open) return;
-    if (Date.now() > deadline) throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
@@ -69,8 +76,24 @@ export async function startRedis(options: { persistent?: boolean } = {}): Promis
   const start = async () => {
     child = spawn(
       REDIS_SERVER,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", ...(options.persistent ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]), "--maxmemory-policy", "noeviction", "--dir", dir, "--logfile", ""],
-      { detached: true, stdio: "ignore" },
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        ...(options.persistent
+          ? ["--appendonly", "yes", "--appendfsync", "always"]
+          : ["--appendonly", "no"]),
+        "--maxmemory-policy",
+        "noeviction",
+        "--dir",
+        dir,
+        "--logfile",
+        "",
+      ],
+      { detached: true, stdio: "ignore" }
     );
     await waitForPort(port, child, "redis-server");
   };
@@ -99,14 +122,51 @@ export async function startPostgres(): Promise<PostgresServer> {
   const dir = mkdtempSync(join(tmpdir(), "lumen-pg-"));
   const data = join(dir, "data");
   const asRoot = userInfo().uid === 0;
-  const as = (command: string, args: string[]) => (asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args]) as [string, string[]];
-  if (asRoot) chownSync(dir, Number(spawnSync("id", ["-u", "postgres"]).stdout.toString().trim()), Number(spawnSync("id", ["-g", "postgres"]).stdout.toString().trim()));
-  const init = spawnSync(...as(join(PG_BIN, "initdb"), ["-D", data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8", "--locale", "C"]), { encoding: "utf8" });
+  const as = (command: string, args: string[]) =>
+    (asRoot ? ["runuser", ["-u", "postgres", "--", command, ...args]] : [command, args]) as [
+      string,
+      string[],
+    ];
+  if (asRoot)
+    chownSync(
+      dir,
+      Number(spawnSync("id", ["-u", "postgres"]).stdout.toString().trim()),
+      Number(spawnSync("id", ["-g", "postgres"]).stdout.toString().trim())
+    );
+  const init = spawnSync(
+    ...as(join(PG_BIN, "initdb"), [
+      "-D",
+      data,
+      "-A",
+      "trust",
+      "-U",
+      "postgres",
+      "--no-sync",
+      "-E",
+      "UTF8",
+      "--locale",
+      "C",
+    ]),
+    { encoding: "utf8" }
+  );
   if (init.status !== 0) throw new Error(`initdb failed: ${init.stderr}`);
   const port = await freePort();
   const child = spawn(
-    ...as(join(PG_BIN, "postgres"), ["-D", data, "-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "max_connections=200"]),
-    { detached: true, stdio: "ignore" },
+    ...as(join(PG_BIN, "postgres"), [
+      "-D",
+      data,
+      "-p",
+      String(port),
+      "-k",
+      dir,
+      "-c",
+      "listen_addresses=127.0.0.1",
+      "-c",
+      "fsync=off",
+      "-c",
+      "max_connections=200",
+    ]),
+    { detached: true, stdio: "ignore" }
   );
   await waitForPort(port, child, "postgres");
   const { default: pg } = await import("pg");

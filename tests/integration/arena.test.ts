@@ -18,20 +18,34 @@ const policyFile = (policy: object) => {
   return path;
 };
 
-async function battle(server: TestServer, prompt = "a misty lake at dawn", headers: Record<string, string> = {}) {
+async function battle(
+  server: TestServer,
+  prompt = "a misty lake at dawn",
+  headers: Record<string, string> = {}
+) {
   const res = await server.api("/api/arena/battles", { method: "POST", json: { prompt }, headers });
   assert.equal(res.status, 201, await res.clone().text());
-  return (await res.json()) as { id: string; left: { imageUrl: string }; right: { imageUrl: string } };
+  return (await res.json()) as {
+    id: string;
+    left: { imageUrl: string };
+    right: { imageUrl: string };
+  };
 }
 
-const vote = (server: TestServer, id: string, winner: string, headers: Record<string, string> = {}) =>
-  server.api(`/api/arena/battles/${id}/vote`, { method: "POST", json: { winner }, headers });
+const vote = (
+  server: TestServer,
+  id: string,
+  winner: string,
+  headers: Record<string, string> = {}
+) => server.api(`/api/arena/battles/${id}/vote`, { method: "POST", json: { winner }, headers });
 
 describe("arena between installed models", () => {
   let server: TestServer;
   beforeAll(async () => {
     // Three fixture models are installed (sd15, sd21, sdxl); the policy allows two, at a small size.
-    server = await startTestServer({ policy: policyFile({ allowedModels: ["sd15", "sd21"], maxSize: 128 }) });
+    server = await startTestServer({
+      policy: policyFile({ allowedModels: ["sd15", "sd21"], maxSize: 128 }),
+    });
   });
   afterAll(() => server.stop());
 
@@ -46,13 +60,20 @@ describe("arena between installed models", () => {
     assert.equal(b.left.imageUrl, `/api/arena/battles/${b.id}/images/left`);
     assert.ok(!JSON.stringify(b).match(/sd15|sd21/), "nothing in the battle names a contender");
 
-    const pictures = await Promise.all([b.left.imageUrl, b.right.imageUrl].map(async (url) => {
-      const res = await server.api(url);
-      assert.equal(res.status, 200);
-      assert.equal(res.headers.get("content-type"), "image/png");
-      return Buffer.from(await res.arrayBuffer());
-    }));
-    for (const png of pictures) expect(await sharp(png).metadata().then((m) => [m.width, m.height])).toStrictEqual([128, 128]);
+    const pictures = await Promise.all(
+      [b.left.imageUrl, b.right.imageUrl].map(async (url) => {
+        const res = await server.api(url);
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get("content-type"), "image/png");
+        return Buffer.from(await res.arrayBuffer());
+      })
+    );
+    for (const png of pictures)
+      expect(
+        await sharp(png)
+          .metadata()
+          .then((m) => [m.width, m.height])
+      ).toStrictEqual([128, 128]);
     expect(pictures[0]).not.toStrictEqual(pictures[1]);
 
     const res = await vote(server, b.id, "left");
@@ -61,8 +82,14 @@ describe("arena between installed models", () => {
     assert.equal(reveal.winner, "left");
     expect([reveal.left.contender, reveal.right.contender].sort()).toStrictEqual(["sd15", "sd21"]);
     // The picture on each side is the revealed contender's: its provenance names that model.
-    assert.match((await readProvenance(pictures[0])).parameters ?? "", new RegExp(`Model: ${reveal.left.contender},`));
-    assert.match((await readProvenance(pictures[1])).parameters ?? "", new RegExp(`Model: ${reveal.right.contender},`));
+    assert.match(
+      (await readProvenance(pictures[0])).parameters ?? "",
+      new RegExp(`Model: ${reveal.left.contender},`)
+    );
+    assert.match(
+      (await readProvenance(pictures[1])).parameters ?? "",
+      new RegExp(`Model: ${reveal.right.contender},`)
+    );
   });
 
   it("takes one vote per battle and person: a second is refused and not counted", async () => {
@@ -91,14 +118,20 @@ describe("arena between installed models", () => {
 
   it("refuses an unsafe prompt before anything is generated, and audits it once", async () => {
     const before = (await (await server.api("/api/generations")).json()).items.length;
-    const res = await server.api("/api/arena/battles", { method: "POST", json: { prompt: UNSAFE } });
+    const res = await server.api("/api/arena/battles", {
+      method: "POST",
+      json: { prompt: UNSAFE },
+    });
     assert.equal(res.status, 400);
     const body = await res.json();
     assert.equal(body.error.code, "content_policy_violation");
     assert.equal(body.error.category, "sexual");
     assert.equal((await (await server.api("/api/generations")).json()).items.length, before);
     const metrics = await (await server.api("/metrics")).text();
-    assert.match(metrics, /lumen_safety_blocks_total\{kind="prompt",category="sexual",provider="builtin"\} 1\n/);
+    assert.match(
+      metrics,
+      /lumen_safety_blocks_total\{kind="prompt",category="sexual",provider="builtin"\} 1\n/
+    );
   });
 
   it("ranks the contenders by the votes, with intervals, overall and per prompt category", async () => {
@@ -111,7 +144,9 @@ describe("arena between installed models", () => {
     ] as const) {
       const b = await battle(server, prompt);
       // Vote once to see the sides, as a person would after looking: a second client votes for the favourite.
-      const seen = await (await vote(server, b.id, "both_bad", { "x-forwarded-for": "10.0.0.1" })).json();
+      const seen = await (
+        await vote(server, b.id, "both_bad", { "x-forwarded-for": "10.0.0.1" })
+      ).json();
       const side = seen.left.contender === favourite ? "left" : "right";
       assert.equal((await vote(server, b.id, side)).status, 200);
     }
@@ -161,7 +196,10 @@ describe("arena of named settings of one model", () => {
   it("runs each picture with its contender's settings and the same seed", async () => {
     const b = await battle(server);
     const reveal = await (await vote(server, b.id, "right")).json();
-    expect([reveal.left.contender, reveal.right.contender].sort()).toStrictEqual(["careful", "quick"]);
+    expect([reveal.left.contender, reveal.right.contender].sort()).toStrictEqual([
+      "careful",
+      "quick",
+    ]);
     const { items } = await (await server.api("/api/generations")).json();
     const [first, second] = items.map((g: { params: Record<string, unknown> }) => g.params);
     const bySteps = Object.fromEntries([first, second].map((p) => [p.steps, p]));
@@ -176,8 +214,13 @@ describe("arena switched off", () => {
   it("by the tenant policy: battles are refused, the leaderboard still reads", async () => {
     const server = await startTestServer({ policy: policyFile({ arena: { enabled: false } }) });
     try {
-      expect((await (await server.api("/api/policy")).json()).arena).toStrictEqual({ enabled: false });
-      const res = await server.api("/api/arena/battles", { method: "POST", json: { prompt: "a lake" } });
+      expect((await (await server.api("/api/policy")).json()).arena).toStrictEqual({
+        enabled: false,
+      });
+      const res = await server.api("/api/arena/battles", {
+        method: "POST",
+        json: { prompt: "a lake" },
+      });
       assert.equal(res.status, 409);
       const body = await res.json();
       assert.equal(body.error.code, "arena_unavailable");
@@ -193,7 +236,10 @@ describe("arena switched off", () => {
     const server = await startTestServer({ allowedModels: ["sd15"] });
     try {
       assert.equal((await (await server.api("/api/policy")).json()).arena.enabled, false);
-      const res = await server.api("/api/arena/battles", { method: "POST", json: { prompt: "a lake" } });
+      const res = await server.api("/api/arena/battles", {
+        method: "POST",
+        json: { prompt: "a lake" },
+      });
       assert.equal(res.status, 409);
       assert.match((await res.json()).error.message, /two or more contenders.*there is 1/);
     } finally {
@@ -204,20 +250,38 @@ describe("arena switched off", () => {
   it("refuses to start with a declared contender whose model is not installed or not allowed", async () => {
     await assert.rejects(
       startTestServer({ arenaContenders: [{ name: "a", model: "nope" }, { name: "b" }] }),
-      /arena contender "a" runs model "nope", which is not installed/,
+      /arena contender "a" runs model "nope", which is not installed/
     );
     await assert.rejects(
-      startTestServer({ allowedModels: ["sd15"], arenaContenders: [{ name: "a", model: "sd21" }, { name: "b" }] }),
-      /arena contender "a" runs model "sd21", which the policy does not allow/,
+      startTestServer({
+        allowedModels: ["sd15"],
+        arenaContenders: [{ name: "a", model: "sd21" }, { name: "b" }],
+      }),
+      /arena contender "a" runs model "sd21", which the policy does not allow/
     );
   });
 
   it("names what is wrong in declared contenders", () => {
-    assert.throws(() => loadConfig({ arenaContenders: [{ name: "a" }, { name: "a" }] }, {}), /arenaContenders.*unique/);
-    assert.throws(() => loadConfig({ arenaContenders: [{ name: "a", scheduler: "heun" }] }, {}), /arenaContenders/);
+    assert.throws(
+      () => loadConfig({ arenaContenders: [{ name: "a" }, { name: "a" }] }, {}),
+      /arenaContenders.*unique/
+    );
+    assert.throws(
+      () => loadConfig({ arenaContenders: [{ name: "a", scheduler: "heun" }] }, {}),
+      /arenaContenders/
+    );
     assert.throws(() => loadConfig({}, { LUMEN_ARENA_CONTENDERS: "fast" }), /JSON array/);
-    assert.throws(() => loadConfig({ policy: policyFile({ arena: { enabled: "yes" } }) }, {}), /arena\.enabled/);
-    const fromEnv = loadConfig({}, { LUMEN_ARENA_CONTENDERS: '[{"name": "fast", "steps": 2}, {"name": "slow"}]', LUMEN_ARENA: "false" });
+    assert.throws(
+      () => loadConfig({ policy: policyFile({ arena: { enabled: "yes" } }) }, {}),
+      /arena\.enabled/
+    );
+    const fromEnv = loadConfig(
+      {},
+      {
+        LUMEN_ARENA_CONTENDERS: '[{"name": "fast", "steps": 2}, {"name": "slow"}]',
+        LUMEN_ARENA: "false",
+      }
+    );
     expect(fromEnv.arenaContenders).toStrictEqual([{ name: "fast", steps: 2 }, { name: "slow" }]);
     assert.equal(fromEnv.arena, false);
   });

@@ -21,7 +21,12 @@ describe("sign-in with Entra ID", () => {
   beforeAll(async () => {
     const pair = await generateKeyPair("RS256");
     key = pair.privateKey;
-    jwks.keys.push({ ...(await exportJWK(pair.publicKey)), kid: "key-1", alg: "RS256", use: "sig" });
+    jwks.keys.push({
+      ...(await exportJWK(pair.publicKey)),
+      kid: "key-1",
+      alg: "RS256",
+      use: "sig",
+    });
     ({ privateKey: otherKey } = await generateKeyPair("RS256"));
     jwksServer = createServer((_req, res) => {
       res.setHeader("content-type", "application/json");
@@ -69,7 +74,9 @@ describe("sign-in with Entra ID", () => {
       json: { prompt: "a lake", width: 64, height: 64, steps: 2 },
     });
   const count = async () => {
-    const res = await server.api("/api/generations?limit=100", { headers: { authorization: `Bearer ${await token({ oid: "counter" })}` } });
+    const res = await server.api("/api/generations?limit=100", {
+      headers: { authorization: `Bearer ${await token({ oid: "counter" })}` },
+    });
     return (await res.json()).items.length;
   };
 
@@ -93,13 +100,48 @@ describe("sign-in with Entra ID", () => {
     ["no Authorization header", async () => undefined, 401, /no bearer token/],
     ["a malformed header", async () => "Basic dXNlcjpwYXNz", 401, /must be 'Bearer <token>'/],
     ["a token that is not a JWT", async () => "Bearer not-a-jwt", 401, /malformed/],
-    ["the wrong audience", async () => `Bearer ${await token({ aud: "api://someone-else" })}`, 401, /aud is not accepted/],
-    ["an expired token", async () => `Bearer ${await token({ exp: Math.floor(Date.now() / 1000) - 3600 })}`, 401, /expired/],
-    ["a token not valid yet", async () => `Bearer ${await token({ nbf: Math.floor(Date.now() / 1000) + 3600 })}`, 401, /not valid yet/],
-    ["a bad signature", async () => `Bearer ${await token({ signingKey: otherKey })}`, 401, /signature is invalid/],
-    ["an unknown kid", async () => `Bearer ${await token({ kid: "key-unknown" })}`, 401, /unknown key/],
-    ["alg none", async () => `Bearer ${unsigned()}`, 401, /algorithm is not accepted|could not be verified/],
-    ["a tenant that is not allowed", async () => `Bearer ${await token({ tid: OTHER_TENANT })}`, 403, /organisation is not allowed/],
+    [
+      "the wrong audience",
+      async () => `Bearer ${await token({ aud: "api://someone-else" })}`,
+      401,
+      /aud is not accepted/,
+    ],
+    [
+      "an expired token",
+      async () => `Bearer ${await token({ exp: Math.floor(Date.now() / 1000) - 3600 })}`,
+      401,
+      /expired/,
+    ],
+    [
+      "a token not valid yet",
+      async () => `Bearer ${await token({ nbf: Math.floor(Date.now() / 1000) + 3600 })}`,
+      401,
+      /not valid yet/,
+    ],
+    [
+      "a bad signature",
+      async () => `Bearer ${await token({ signingKey: otherKey })}`,
+      401,
+      /signature is invalid/,
+    ],
+    [
+      "an unknown kid",
+      async () => `Bearer ${await token({ kid: "key-unknown" })}`,
+      401,
+      /unknown key/,
+    ],
+    [
+      "alg none",
+      async () => `Bearer ${unsigned()}`,
+      401,
+      /algorithm is not accepted|could not be verified/,
+    ],
+    [
+      "a tenant that is not allowed",
+      async () => `Bearer ${await token({ tid: OTHER_TENANT })}`,
+      403,
+      /organisation is not allowed/,
+    ],
   ];
   for (const [what, header, status, message] of refused) {
     it(`refuses ${what} with ${status}, generating nothing`, async () => {
@@ -115,7 +157,11 @@ describe("sign-in with Entra ID", () => {
   }
 
   it("guards the OpenAI route and images too", async () => {
-    assert.equal((await server.api("/v1/images/generations", { method: "POST", json: { prompt: "x" } })).status, 401);
+    assert.equal(
+      (await server.api("/v1/images/generations", { method: "POST", json: { prompt: "x" } }))
+        .status,
+      401
+    );
     assert.equal((await server.api("/api/images/anything.png")).status, 401);
     assert.equal((await server.api("/api/models")).status, 401);
   });

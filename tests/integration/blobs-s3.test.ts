@@ -32,7 +32,9 @@ const opened: S3BlobStore[] = [];
 afterAll(async () => {
   for (const store of opened) await store.close();
 });
-function bucketStore(options: { prefix?: string; bucket?: string; accessKeyId?: string } = {}): S3BlobStore {
+function bucketStore(
+  options: { prefix?: string; bucket?: string; accessKeyId?: string } = {}
+): S3BlobStore {
   const store = new S3BlobStore({
     bucket: options.bucket ?? s3.bucket,
     prefix: options.prefix ?? `${randomUUID()}/`,
@@ -50,10 +52,13 @@ function bucketStore(options: { prefix?: string; bucket?: string; accessKeyId?: 
 }
 
 /** Its StorageError's reason, asserting that it is one and that its message names the bucket. */
-async function storageFailure(promise: Promise<unknown>, bucket = s3.bucket): Promise<StorageError> {
+async function storageFailure(
+  promise: Promise<unknown>,
+  bucket = s3.bucket
+): Promise<StorageError> {
   const error = await promise.then(
     () => assert.fail("expected a StorageError"),
-    (e: unknown) => e,
+    (e: unknown) => e
   );
   assert.ok(error instanceof StorageError, String(error));
   assert.ok(error.message.includes(`s3://${bucket}/`), error.message);
@@ -101,15 +106,22 @@ storeContract(
     },
     async files(blobs) {
       const { prefix } = parseS3Url(blobs.location.split(" ")[0]!);
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: "us-east-1",
+        credentials,
+      });
       try {
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
+        const listed = await client.send(
+          new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix })
+        );
         return (listed.Contents ?? []).map((o) => o.Key!.slice(o.Key!.lastIndexOf("/") + 1));
       } finally {
         client.destroy();
       }
     },
-  },
+  }
 );
 
 describe("S3 blob store", () => {
@@ -119,11 +131,22 @@ describe("S3 blob store", () => {
     const a = blob("layout");
     await store.put(a.key, a.bytes);
     assert.equal(await store.probe(), undefined);
-    const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+    const client = new S3Client({
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      region: "us-east-1",
+      credentials,
+    });
     try {
-      const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix }));
-      expect(listed.Contents?.map((o) => o.Key)).toStrictEqual([`${prefix}${a.key.slice(0, 2)}/${a.key}.png`]);
-      const head = await client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: listed.Contents![0]!.Key }));
+      const listed = await client.send(
+        new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: prefix })
+      );
+      expect(listed.Contents?.map((o) => o.Key)).toStrictEqual([
+        `${prefix}${a.key.slice(0, 2)}/${a.key}.png`,
+      ]);
+      const head = await client.send(
+        new HeadObjectCommand({ Bucket: s3.bucket, Key: listed.Contents![0]!.Key })
+      );
       assert.equal(head.ContentType, "image/png");
       assert.equal(head.ContentLength, a.bytes.length);
     } finally {
@@ -136,25 +159,62 @@ describe("S3 blob store", () => {
   it("reads s3:// URLs and refuses others with the reason", () => {
     expect(parseS3Url("s3://lumen-images")).toStrictEqual({ bucket: "lumen-images", prefix: "" });
     expect(parseS3Url("s3://lumen-images/")).toStrictEqual({ bucket: "lumen-images", prefix: "" });
-    expect(parseS3Url("s3://lumen-images/prod/images/")).toStrictEqual({ bucket: "lumen-images", prefix: "prod/images/" });
-    expect(parseS3Url("s3://lumen-images/prod")).toStrictEqual({ bucket: "lumen-images", prefix: "prod/" });
-    for (const bad of ["https://lumen-images/x", "s3://", "s3://Lumen_Images", "s3://ab", "/srv/images", "s3://lumen-images/x?versionId=1"]) {
+    expect(parseS3Url("s3://lumen-images/prod/images/")).toStrictEqual({
+      bucket: "lumen-images",
+      prefix: "prod/images/",
+    });
+    expect(parseS3Url("s3://lumen-images/prod")).toStrictEqual({
+      bucket: "lumen-images",
+      prefix: "prod/",
+    });
+    for (const bad of [
+      "https://lumen-images/x",
+      "s3://",
+      "s3://Lumen_Images",
+      "s3://ab",
+      "/srv/images",
+      "s3://lumen-images/x?versionId=1",
+    ]) {
       assert.throws(() => parseS3Url(bad), RangeError, bad);
     }
   });
 
   it("is configured with LUMEN_BLOB_URL and the LUMEN_S3_* settings, which are checked", () => {
-    const env = { LUMEN_BLOB_URL: "s3://lumen-images/prod", LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000", LUMEN_S3_FORCE_PATH_STYLE: "false", LUMEN_S3_REGION: "eu-west-1" };
+    const env = {
+      LUMEN_BLOB_URL: "s3://lumen-images/prod",
+      LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000",
+      LUMEN_S3_FORCE_PATH_STYLE: "false",
+      LUMEN_S3_REGION: "eu-west-1",
+    };
     const config = loadConfig({}, env);
-    expect([config.blobUrl, config.s3Endpoint, config.s3ForcePathStyle, config.s3Region]).toStrictEqual(["s3://lumen-images/prod", "http://127.0.0.1:9000", false, "eu-west-1"]);
+    expect([
+      config.blobUrl,
+      config.s3Endpoint,
+      config.s3ForcePathStyle,
+      config.s3Region,
+    ]).toStrictEqual(["s3://lumen-images/prod", "http://127.0.0.1:9000", false, "eu-west-1"]);
     const refused: Array<[Record<string, string>, RegExp]> = [
       [{ LUMEN_BLOB_URL: "s3://Bad_Bucket" }, /blobUrl: .*bucket name/],
       [{ LUMEN_BLOB_URL: "/srv/images" }, /blobUrl: .*not an s3:\/\/bucket\/prefix URL/],
-      [{ LUMEN_BLOB_URL: "s3://lumen-images", LUMEN_IMAGES_DIR: "/srv/images" }, /exclude each other/],
-      [{ LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000" }, /LUMEN_BLOB_URL=s3:\/\/bucket\/prefix is required/],
-      [{ LUMEN_BLOB_URL: "s3://lumen-images", LUMEN_S3_ENDPOINT: "ftp://host" }, /s3Endpoint: must be an http or https URL/],
+      [
+        { LUMEN_BLOB_URL: "s3://lumen-images", LUMEN_IMAGES_DIR: "/srv/images" },
+        /exclude each other/,
+      ],
+      [
+        { LUMEN_S3_ENDPOINT: "http://127.0.0.1:9000" },
+        /LUMEN_BLOB_URL=s3:\/\/bucket\/prefix is required/,
+      ],
+      [
+        { LUMEN_BLOB_URL: "s3://lumen-images", LUMEN_S3_ENDPOINT: "ftp://host" },
+        /s3Endpoint: must be an http or https URL/,
+      ],
     ];
-    for (const [bad, message] of refused) assert.throws(() => loadConfig({}, bad), (e: Error) => e instanceof ConfigError && message.test(e.message), JSON.stringify(bad));
+    for (const [bad, message] of refused)
+      assert.throws(
+        () => loadConfig({}, bad),
+        (e: Error) => e instanceof ConfigError && message.test(e.message),
+        JSON.stringify(bad)
+      );
   });
 
   it("names a bucket that does not exist, in operations, in the probe and at start-up", async () => {
@@ -170,7 +230,14 @@ describe("S3 blob store", () => {
     const saved = { ...process.env };
     Object.assign(process.env, env);
     try {
-      const started = openConfiguredStore({ dataDir: "/nonexistent-lumen-data", blobUrl: "s3://no-such-bucket/x", s3Endpoint: s3.endpoint }, env);
+      const started = openConfiguredStore(
+        {
+          dataDir: "/nonexistent-lumen-data",
+          blobUrl: "s3://no-such-bucket/x",
+          s3Endpoint: s3.endpoint,
+        },
+        env
+      );
       const startError = await storageFailure(started, "no-such-bucket");
       assert.match(startError.message, /^the image bucket cannot be written: .*does not exist/);
     } finally {
@@ -184,9 +251,15 @@ describe("S3 blob store", () => {
     const error = await storageFailure(store.put(a.key, a.bytes));
     assert.match(error.message, /refused the credentials/);
     assert.ok(["InvalidAccessKeyId", "AccessDenied"].includes(error.reason), error.reason);
-    assert.match((await storageFailure(store.get(a.key))).message, /refused the credentials.*\(InvalidAccessKeyId\)/);
+    assert.match(
+      (await storageFailure(store.get(a.key))).message,
+      /refused the credentials.*\(InvalidAccessKeyId\)/
+    );
     assert.match((await store.probe())!.message, /refused the credentials/);
-    assert.equal(await bucketStore({ prefix: parseS3Url(store.location.split(" ")[0]!).prefix }).has(a.key), false);
+    assert.equal(
+      await bucketStore({ prefix: parseS3Url(store.location.split(" ")[0]!).prefix }).has(a.key),
+      false
+    );
   });
 
   it("fails clearly while the server is stopped, and carries on with every blob when it is back", async () => {
@@ -196,7 +269,12 @@ describe("S3 blob store", () => {
     await store.put(a.key, a.bytes);
     await s3.stop();
     try {
-      for (const op of [() => store.get(a.key), () => store.has(a.key), () => store.put(b.key, b.bytes), () => store.remove(a.key)]) {
+      for (const op of [
+        () => store.get(a.key),
+        () => store.has(a.key),
+        () => store.put(b.key, b.bytes),
+        () => store.remove(a.key),
+      ]) {
         const error = await storageFailure(op());
         // A kept-alive connection the server closed is reset; a new one is refused.
         assert.match(error.reason, /^(ECONNREFUSED|ECONNRESET)$/);
@@ -218,14 +296,21 @@ describe("the service with images in S3", () => {
   const saved = { ...process.env };
   beforeAll(() => {
     // The SDK's own credential chain, as an operator configures it.
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET });
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: S3_ACCESS_KEY,
+      AWS_SECRET_ACCESS_KEY: S3_SECRET,
+    });
   });
   afterAll(() => {
     process.env = saved;
   });
   const small = { width: 64, height: 64, steps: 2 };
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  async function until<T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    timeoutMs = 20_000
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
@@ -237,13 +322,22 @@ describe("the service with images in S3", () => {
 
   it("stores and serves images from the bucket; with the server stopped it answers 503, is not ready and crashes nothing; then it recovers", async () => {
     const prefix = `service-${randomUUID()}`;
-    const server = await startTestServer({ blobUrl: `s3://${s3.bucket}/${prefix}`, s3Endpoint: s3.endpoint });
+    const server = await startTestServer({
+      blobUrl: `s3://${s3.bucket}/${prefix}`,
+      s3Endpoint: s3.endpoint,
+    });
     try {
       const generate = async () => {
-        const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", seed: 3, ...small } });
+        const res = await server.api("/api/generations", {
+          method: "POST",
+          json: { prompt: "a lake", seed: 3, ...small },
+        });
         assert.equal(res.status, 202);
         const { id } = await res.json();
-        return { id: id as string, events: await readEvents(await server.api(`/api/generations/${id}/events`)) };
+        return {
+          id: id as string,
+          events: await readEvents(await server.api(`/api/generations/${id}/events`)),
+        };
       };
       const first = await generate();
       expect(first.events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
@@ -251,17 +345,30 @@ describe("the service with images in S3", () => {
       assert.equal(image.status, 200);
       const png = Buffer.from(await image.arrayBuffer());
       expect([...png.subarray(1, 4)]).toStrictEqual([...Buffer.from("PNG")]);
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
-      const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: "us-east-1",
+        credentials,
+      });
+      const listed = await client.send(
+        new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` })
+      );
       client.destroy();
-      assert.equal(listed.Contents?.filter((o) => o.Key!.endsWith(".png")).length, 1, "the image is an object in the bucket");
+      assert.equal(
+        listed.Contents?.filter((o) => o.Key!.endsWith(".png")).length,
+        1,
+        "the image is an object in the bucket"
+      );
 
       await s3.stop();
       // A job accepted before the node noticed: it fails with storage_unavailable and keeps no image.
       const lost = await generate();
       expect(lost.events.at(-1)?.type).toStrictEqual("error");
       assert.equal(lost.events.at(-1)?.data.code, "storage_unavailable");
-      expect((await (await server.api(`/api/generations/${lost.id}`)).json()).images).toStrictEqual([]);
+      expect((await (await server.api(`/api/generations/${lost.id}`)).json()).images).toStrictEqual(
+        []
+      );
 
       const stored = await server.api(`/api/images/${first.id}-0.png`);
       assert.equal(stored.status, 503);
@@ -275,16 +382,24 @@ describe("the service with images in S3", () => {
       });
       assert.equal(notReady.status, "storage_unavailable");
       assert.match(notReady.detail, /cannot be reached.*\((ECONNREFUSED|ECONNRESET)\)/);
-      const refused = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", ...small } });
+      const refused = await server.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "a lake", ...small },
+      });
       assert.equal(refused.status, 503);
       assert.equal((await refused.json()).error.code, "storage_unavailable");
       assert.equal((await server.api("/healthz")).status, 200, "the process is alive");
 
       await s3.start();
-      await until("/readyz to recover", async () => ((await server.api("/readyz")).status === 200 ? true : undefined));
+      await until("/readyz to recover", async () =>
+        (await server.api("/readyz")).status === 200 ? true : undefined
+      );
       const again = await server.api(`/api/images/${first.id}-0.png`);
       assert.equal(again.status, 200);
-      assert.ok(Buffer.from(await again.arrayBuffer()).equals(png), "the same bytes as before the stop");
+      assert.ok(
+        Buffer.from(await again.arrayBuffer()).equals(png),
+        "the same bytes as before the stop"
+      );
       const next = await generate();
       expect(next.events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
     } finally {
@@ -295,14 +410,24 @@ describe("the service with images in S3", () => {
 });
 
 describe("lumen serve with LUMEN_BLOB_URL", () => {
-  const env = () => ({ LUMEN_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: S3_ACCESS_KEY, AWS_SECRET_ACCESS_KEY: S3_SECRET });
+  const env = () => ({
+    LUMEN_S3_ENDPOINT: s3.endpoint,
+    AWS_ACCESS_KEY_ID: S3_ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: S3_SECRET,
+  });
 
   it("keeps a process's images in the bucket named by the environment", async () => {
     const prefix = `process-${randomUUID()}`;
-    const server = await spawnServer({ dataDir: tempDir(), env: { ...env(), LUMEN_BLOB_URL: `s3://${s3.bucket}/${prefix}` } });
+    const server = await spawnServer({
+      dataDir: tempDir(),
+      env: { ...env(), LUMEN_BLOB_URL: `s3://${s3.bucket}/${prefix}` },
+    });
     try {
       await server.waitReady();
-      const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", width: 64, height: 64, steps: 2 } });
+      const res = await server.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "a lake", width: 64, height: 64, steps: 2 },
+      });
       assert.equal(res.status, 202);
       const { id } = await res.json();
       const events = await readEvents(await server.api(`/api/generations/${id}/events`));
@@ -310,9 +435,16 @@ describe("lumen serve with LUMEN_BLOB_URL", () => {
       const image = await server.api(`/api/images/${id}-0.png`);
       assert.equal(image.status, 200);
       const bytes = Buffer.from(await image.arrayBuffer());
-      const client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: "us-east-1", credentials });
+      const client = new S3Client({
+        endpoint: s3.endpoint,
+        forcePathStyle: true,
+        region: "us-east-1",
+        credentials,
+      });
       try {
-        const listed = await client.send(new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` }));
+        const listed = await client.send(
+          new ListObjectsV2Command({ Bucket: s3.bucket, Prefix: `${prefix}/` })
+        );
         const keys = (listed.Contents ?? []).map((o) => o.Key!);
         assert.equal(keys.length, 1, keys.join(", "));
         assert.match(keys[0]!, new RegExp(`^${prefix}/[0-9a-f]{2}/[0-9a-f]{64}\\.png$`));
@@ -326,12 +458,18 @@ describe("lumen serve with LUMEN_BLOB_URL", () => {
   });
 
   it("refuses to start on a bucket that does not exist, naming it and the cause", async () => {
-    const started = spawnServer({ dataDir: tempDir(), env: { ...env(), LUMEN_BLOB_URL: "s3://no-such-bucket/images" } });
+    const started = spawnServer({
+      dataDir: tempDir(),
+      env: { ...env(), LUMEN_BLOB_URL: "s3://no-such-bucket/images" },
+    });
     const error = await started.then(
       (server) => (void server.kill(), assert.fail("it started")),
-      (e: Error) => e,
+      (e: Error) => e
     );
     const last = error.message.trim().split("\n").at(-1)!;
-    assert.match(last, /^lumen: error: the image bucket cannot be written: s3:\/\/no-such-bucket\/images\/ at http:\/\/127\.0\.0\.1:\d+: writing a probe object: the bucket no-such-bucket does not exist \(NoSuchBucket\)$/);
+    assert.match(
+      last,
+      /^lumen: error: the image bucket cannot be written: s3:\/\/no-such-bucket\/images\/ at http:\/\/127\.0\.0\.1:\d+: writing a probe object: the bucket no-such-bucket does not exist \(NoSuchBucket\)$/
+    );
   });
 });

@@ -3,7 +3,14 @@ import { strict as assert } from "node:assert";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { encodeImage, generate, loadModel, resolveModelDir, type LoadedModel, type RgbImage } from "../../backend/engine";
+import {
+  encodeImage,
+  generate,
+  loadModel,
+  resolveModelDir,
+  type LoadedModel,
+  type RgbImage,
+} from "../../backend/engine";
 import { pixelDistance, relativeError } from "../helpers/fixtures";
 
 let model: LoadedModel | undefined;
@@ -12,7 +19,8 @@ afterAll(() => model?.release());
 
 const luminance = (img: RgbImage) => {
   let sum = 0;
-  for (let i = 0; i < img.pixels.length; i += 3) sum += 0.2126 * img.pixels[i] + 0.7152 * img.pixels[i + 1] + 0.0722 * img.pixels[i + 2];
+  for (let i = 0; i < img.pixels.length; i += 3)
+    sum += 0.2126 * img.pixels[i] + 0.7152 * img.pixels[i + 1] + 0.0722 * img.pixels[i + 2];
   return sum / (img.pixels.length / 3);
 };
 
@@ -26,15 +34,31 @@ describe("embedded model (lumen-landscapes)", () => {
 
   it("reproduces the training code's own sampling run at its default settings", async () => {
     // Written by models/training/landscapes/export.py with the PyTorch sampler the model card's numbers come from.
-    const ref = JSON.parse(readFileSync(join(import.meta.dirname, "..", "fixtures", "lumen-landscapes-reference.json"), "utf8"));
+    const ref = JSON.parse(
+      readFileSync(
+        join(import.meta.dirname, "..", "fixtures", "lumen-landscapes-reference.json"),
+        "utf8"
+      )
+    );
     const m = await open();
-    expect({ steps: m.defaults.steps, guidance: m.defaults.guidance, guidanceStart: m.defaults.guidanceStart }).toStrictEqual({ steps: ref.steps, guidance: ref.guidance, guidanceStart: ref.guidanceStart });
+    expect({
+      steps: m.defaults.steps,
+      guidance: m.defaults.guidance,
+      guidanceStart: m.defaults.guidanceStart,
+    }).toStrictEqual({
+      steps: ref.steps,
+      guidance: ref.guidance,
+      guidanceStart: ref.guidanceStart,
+    });
     expect(m.encoders[0].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds);
     const timesteps: number[] = [];
     const result = await generate(
       m,
       { prompt: ref.prompt, seed: 0 },
-      { initialLatents: Float32Array.from(ref.initLatents), onStep: ({ timestep }) => timesteps.push(timestep) },
+      {
+        initialLatents: Float32Array.from(ref.initLatents),
+        onStep: ({ timestep }) => timesteps.push(timestep),
+      }
     );
     expect(timesteps).toStrictEqual(ref.timesteps);
     const error = relativeError(result.latents, ref.finalLatents);
@@ -43,7 +67,10 @@ describe("embedded model (lumen-landscapes)", () => {
 
   it("gives the same bytes for the same seed and different images for different seeds", async () => {
     const m = await open();
-    const png = async (seed: number) => encodeImage((await generate(m, { prompt: "a lake in the mountains at sunrise", seed })).images[0]);
+    const png = async (seed: number) =>
+      encodeImage(
+        (await generate(m, { prompt: "a lake in the mountains at sunrise", seed })).images[0]
+      );
     const [a, b, c] = [await png(5), await png(5), await png(6)];
     assert.ok(a.equals(b));
     assert.ok(!a.equals(c));
@@ -73,7 +100,14 @@ describe("embedded model (lumen-landscapes)", () => {
     const back = await distance(1 / 8);
     assert.ok(back < 12, `strength 1/8: ${back.toFixed(1)} levels from the picture`);
     const night = "a snowy valley at night with the moon";
-    const [low, middle, high] = [await distance(0.25, night), await distance(0.5, night), await distance(1, night)];
-    assert.ok(low < middle && middle < high, `distances ${low.toFixed(1)} < ${middle.toFixed(1)} < ${high.toFixed(1)}`);
+    const [low, middle, high] = [
+      await distance(0.25, night),
+      await distance(0.5, night),
+      await distance(1, night),
+    ];
+    assert.ok(
+      low < middle && middle < high,
+      `distances ${low.toFixed(1)} < ${middle.toFixed(1)} < ${high.toFixed(1)}`
+    );
   });
 });

@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import type * as ort from "onnxruntime-node";
-import { CancelledError, encodeImage, generate, generateBatch, loadModel, ModelError, RequestError } from "../../backend/engine";
+import {
+  CancelledError,
+  encodeImage,
+  generate,
+  generateBatch,
+  loadModel,
+  ModelError,
+  RequestError,
+} from "../../backend/engine";
 import { currentHost, planProviders } from "../../backend/engine/providers";
 import { fixtureModel, openFixture, releaseFixtures } from "../helpers/fixtures";
 
@@ -26,7 +34,8 @@ function spyUnet(model: { unet: ort.InferenceSession }): { batches: number[]; re
 describe("pipeline", () => {
   it("gives byte-identical PNGs for the same seed and different ones for another seed", async () => {
     const model = await openFixture("sd15");
-    const png = async (seed: number) => encodeImage((await generate(model, { ...request, seed })).images[0]);
+    const png = async (seed: number) =>
+      encodeImage((await generate(model, { ...request, seed })).images[0]);
     const a = await png(1);
     const b = await png(1);
     const c = await png(2);
@@ -54,7 +63,11 @@ describe("pipeline", () => {
     const spy = spyUnet(model);
     const previews = async (req: typeof request & { guidance: number; guidanceStart?: number }) => {
       const seen: number[][] = [];
-      await generate(model, { ...req, steps: 4, n: 2 }, { onStep: (s) => seen.push(Array.from(s.preview()[0].pixels)) });
+      await generate(
+        model,
+        { ...req, steps: 4, n: 2 },
+        { onStep: (s) => seen.push(Array.from(s.preview()[0].pixels)) }
+      );
       return seen;
     };
     try {
@@ -91,24 +104,36 @@ describe("pipeline", () => {
     } finally {
       spy.restore();
     }
-    for (const [req, got] of [[a, batched[0]], [b, batched[1]]] as const) {
+    for (const [req, got] of [
+      [a, batched[0]],
+      [b, batched[1]],
+    ] as const) {
       const alone = await generate(model, req);
       assert.equal(got.images.length, req.n);
-      const maxDiff = got.latents.reduce((m, v, i) => Math.max(m, Math.abs(v - alone.latents[i])), 0);
+      const maxDiff = got.latents.reduce(
+        (m, v, i) => Math.max(m, Math.abs(v - alone.latents[i])),
+        0
+      );
       assert.ok(maxDiff < 1e-4, `max difference ${maxDiff}`);
     }
   });
 
   it("refuses to batch requests of different sizes", async () => {
     const model = await openFixture("sd15");
-    await assert.rejects(generateBatch(model, [{ request }, { request: { ...request, width: 128 } }]), /must share size/);
+    await assert.rejects(
+      generateBatch(model, [{ request }, { request: { ...request, width: 128 } }]),
+      /must share size/
+    );
   });
 
   it("keeps running a batch when one request is cancelled, and drops that one", async () => {
     const model = await openFixture("sd15");
     const controller = new AbortController();
     controller.abort();
-    const [cancelled, kept] = await generateBatch(model, [{ request, signal: controller.signal }, { request }]);
+    const [cancelled, kept] = await generateBatch(model, [
+      { request, signal: controller.signal },
+      { request },
+    ]);
     assert.equal(cancelled.cancelled, true);
     assert.equal(cancelled.images.length, 0);
     assert.equal(kept.images.length, 1);
@@ -117,15 +142,23 @@ describe("pipeline", () => {
   it("reports every step with a latent-sized preview per image", async () => {
     const model = await openFixture("sd15");
     const seen: Array<[number, number, number]> = [];
-    await generate(model, { ...request, n: 2 }, {
-      onStep: ({ step, steps, preview }) => {
-        const images = preview();
-        assert.equal(images.length, 2);
-        assert.equal(images[0].pixels.length, 8 * 8 * 3);
-        seen.push([step, steps, images[0].width]);
-      },
-    });
-    expect(seen).toStrictEqual([[1, 3, 8], [2, 3, 8], [3, 3, 8]]);
+    await generate(
+      model,
+      { ...request, n: 2 },
+      {
+        onStep: ({ step, steps, preview }) => {
+          const images = preview();
+          assert.equal(images.length, 2);
+          assert.equal(images[0].pixels.length, 8 * 8 * 3);
+          seen.push([step, steps, images[0].width]);
+        },
+      }
+    );
+    expect(seen).toStrictEqual([
+      [1, 3, 8],
+      [2, 3, 8],
+      [3, 3, 8],
+    ]);
   });
 
   it("stops between steps when cancelled", async () => {
@@ -133,24 +166,36 @@ describe("pipeline", () => {
     const controller = new AbortController();
     let steps = 0;
     await assert.rejects(
-      generate(model, request, { signal: controller.signal, onStep: () => (steps++, controller.abort()) }),
-      CancelledError,
+      generate(model, request, {
+        signal: controller.signal,
+        onStep: () => (steps++, controller.abort()),
+      }),
+      CancelledError
     );
     assert.equal(steps, 1);
   });
 
   it("rejects sizes that are not multiples of 8 (64 for SDXL), naming the field", async () => {
     const sd = await openFixture("sd15");
-    await assert.rejects(generate(sd, { ...request, width: 100 }), (e: Error) => e instanceof RequestError && /width must be a multiple of 8/.test(e.message));
+    await assert.rejects(
+      generate(sd, { ...request, width: 100 }),
+      (e: Error) => e instanceof RequestError && /width must be a multiple of 8/.test(e.message)
+    );
     const xl = await openFixture("sdxl");
-    await assert.rejects(generate(xl, { ...request, height: 72 }), /height must be a multiple of 64/);
+    await assert.rejects(
+      generate(xl, { ...request, height: 72 }),
+      /height must be a multiple of 64/
+    );
   });
 
   it("rejects bad steps, guidance, guidanceStart and n", async () => {
     const model = await openFixture("sd15");
     await assert.rejects(generate(model, { ...request, steps: 0 }), /steps must be/);
     await assert.rejects(generate(model, { ...request, guidance: -1 }), /guidance must be/);
-    await assert.rejects(generate(model, { ...request, guidanceStart: 1 }), /guidanceStart must be from 0 to below 1, got 1/);
+    await assert.rejects(
+      generate(model, { ...request, guidanceStart: 1 }),
+      /guidanceStart must be from 0 to below 1, got 1/
+    );
     await assert.rejects(generate(model, { ...request, n: 0 }), /n must be/);
   });
 
@@ -175,7 +220,10 @@ describe("model defaults", () => {
     const dir = join(root, "sd-turbo");
     cpSync(fixtureModel("sd15"), dir, { recursive: true });
     const path = join(dir, "scheduler", "scheduler_config.json");
-    writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(path, "utf8")), ...scheduler }));
+    writeFileSync(
+      path,
+      JSON.stringify({ ...JSON.parse(readFileSync(path, "utf8")), ...scheduler })
+    );
     return dir;
   };
   const defaultsOf = async (dir: string) => {
@@ -187,15 +235,27 @@ describe("model defaults", () => {
   it("takes few-step settings from a trailing scheduler config, not from the folder's name", async () => {
     const plain = await defaultsOf(turboNamed({}));
     expect([plain.steps, plain.guidance, plain.scheduler]).toStrictEqual([25, 7.5, "euler"]);
-    const turbo = await defaultsOf(turboNamed({ _class_name: "EulerAncestralDiscreteScheduler", timestep_spacing: "trailing" }));
-    expect([turbo.steps, turbo.guidance, turbo.scheduler, turbo.width]).toStrictEqual([1, 0, "euler_a", 512]);
-    const zeroSnr = await defaultsOf(turboNamed({ timestep_spacing: "trailing", rescale_betas_zero_snr: true }));
+    const turbo = await defaultsOf(
+      turboNamed({ _class_name: "EulerAncestralDiscreteScheduler", timestep_spacing: "trailing" })
+    );
+    expect([turbo.steps, turbo.guidance, turbo.scheduler, turbo.width]).toStrictEqual([
+      1,
+      0,
+      "euler_a",
+      512,
+    ]);
+    const zeroSnr = await defaultsOf(
+      turboNamed({ timestep_spacing: "trailing", rescale_betas_zero_snr: true })
+    );
     expect([zeroSnr.steps, zeroSnr.guidance]).toStrictEqual([25, 7.5]);
   });
 
   it("lets lumen.json override the family's defaults", async () => {
     const dir = turboNamed({ timestep_spacing: "trailing" });
-    writeFileSync(join(dir, "lumen.json"), JSON.stringify({ defaults: { steps: 4, guidance: 1.5 } }));
+    writeFileSync(
+      join(dir, "lumen.json"),
+      JSON.stringify({ defaults: { steps: 4, guidance: 1.5 } })
+    );
     const d = await defaultsOf(dir);
     expect([d.steps, d.guidance]).toStrictEqual([4, 1.5]);
   });
@@ -211,9 +271,13 @@ describe("model loading errors", () => {
     return dir;
   };
   const expectError = (dir: string, pattern: RegExp) =>
-    assert.rejects(loadModel(dir, { device: "cpu" }), (e: Error) => e instanceof ModelError && pattern.test(e.message));
+    assert.rejects(
+      loadModel(dir, { device: "cpu" }),
+      (e: Error) => e instanceof ModelError && pattern.test(e.message)
+    );
 
-  it("names a missing folder", async () => expectError("/nonexistent/model", /model folder .* does not exist/));
+  it("names a missing folder", async () =>
+    expectError("/nonexistent/model", /model folder .* does not exist/));
 
   it("names a missing component", async () => {
     const dir = copyFixture();
@@ -235,9 +299,15 @@ describe("model loading errors", () => {
 
   it("refuses a pipeline class no family runs, before opening any session", async () => {
     const dir = copyFixture();
-    writeFileSync(join(dir, "model_index.json"), JSON.stringify({ _class_name: "StableDiffusion3Pipeline" }));
+    writeFileSync(
+      join(dir, "model_index.json"),
+      JSON.stringify({ _class_name: "StableDiffusion3Pipeline" })
+    );
     rmSync(join(dir, "unet", "model.onnx"));
-    await expectError(dir, /^model_index\.json: _class_name "StableDiffusion3Pipeline" is not a pipeline Lumen runs/);
+    await expectError(
+      dir,
+      /^model_index\.json: _class_name "StableDiffusion3Pipeline" is not a pipeline Lumen runs/
+    );
   });
 
   it("names a missing tokenizer", async () => {
@@ -248,7 +318,10 @@ describe("model loading errors", () => {
 
   it("falls back through this platform's GPU providers to the CPU with device auto, saying why each one it tried failed", async () => {
     const log: string[] = [];
-    const model = await loadModel(fixtureModel("sd15"), { device: "auto", log: (m) => log.push(m) });
+    const model = await loadModel(fixtureModel("sd15"), {
+      device: "auto",
+      log: (m) => log.push(m),
+    });
     try {
       const skipped = log.map((m) => /skipped (\w+)/.exec(m)?.[1]);
       // Providers this host plainly cannot run are passed over (quietly where that is normal);
@@ -264,6 +337,9 @@ describe("model loading errors", () => {
   });
 
   it("refuses an execution provider that is not installed, and says how to install it", async () => {
-    await assert.rejects(loadModel(fixtureModel("sd15"), { device: "cuda" }), /cuda execution provider unavailable/);
+    await assert.rejects(
+      loadModel(fixtureModel("sd15"), { device: "cuda" }),
+      /cuda execution provider unavailable/
+    );
   });
 });

@@ -2,12 +2,27 @@
 // directory at start-up, and a data directory that turns read-only or full under a running job.
 import { strict as assert } from "node:assert";
 import { execFile } from "node:child_process";
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { promisify } from "node:util";
-import { canMount, faultsUnavailable, faultyDir, isRoot, nobody, type FaultyDir } from "../helpers/disk-faults";
+import {
+  canMount,
+  faultsUnavailable,
+  faultyDir,
+  isRoot,
+  nobody,
+  type FaultyDir,
+} from "../helpers/disk-faults";
 import { serverEnv, spawnServer } from "../helpers/process-server";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 import { skipNow } from "../helpers/skip";
@@ -21,9 +36,16 @@ afterAll(() => {
 
 const bin = join(import.meta.dirname, "..", "..", "bin", "lumen.js");
 const small = { width: 64, height: 64, steps: 2 };
-const files = (dir: string) => readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile() && !e.name.startsWith(".")).length;
+const files = (dir: string) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true }).filter(
+    (e) => e.isFile() && !e.name.startsWith(".")
+  ).length;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -64,9 +86,14 @@ describe("a log destination that is full", () => {
       assert.ok(dropped >= 1, `dropped lines are counted: ${dropped}`);
 
       await server.waitReady();
-      const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", ...small } });
+      const res = await server.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "a lake", ...small },
+      });
       assert.equal(res.status, 202);
-      const events = await readEvents(await server.api(`/api/generations/${(await res.json()).id}/events`));
+      const events = await readEvents(
+        await server.api(`/api/generations/${(await res.json()).id}/events`)
+      );
       expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
 
       server.signal("SIGTERM");
@@ -96,13 +123,17 @@ describe("a read-only data directory at start-up", () => {
         chmodSync(work, 0o755);
       }
     }
-    const run = await promisify(execFile)(process.execPath, [bin, "serve", "--http", "--port", "0", "--host", "127.0.0.1"], {
-      env: serverEnv(dataDir),
-      cwd: work,
-      ...runAs,
-    }).then(
+    const run = await promisify(execFile)(
+      process.execPath,
+      [bin, "serve", "--http", "--port", "0", "--host", "127.0.0.1"],
+      {
+        env: serverEnv(dataDir),
+        cwd: work,
+        ...runAs,
+      }
+    ).then(
       () => ({ code: 0, stderr: "" }),
-      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+      (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr })
     );
     assert.equal(run.code, 1);
     const lines = run.stderr.trim().split("\n");
@@ -124,7 +155,10 @@ describe("a data directory that fails under running jobs", () => {
   };
   /** Starts a job that runs a while, and resolves with its id and its event stream once it runs. */
   const startSlowJob = async (server: TestServer) => {
-    const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", n: 2, steps: 30, width: 512, height: 512 } });
+    const res = await server.api("/api/generations", {
+      method: "POST",
+      json: { prompt: "a lake", n: 2, steps: 30, width: 512, height: 512 },
+    });
     const { id } = await res.json();
     const stream = await server.api(`/api/generations/${id}/events`);
     return { id, stream };
@@ -169,10 +203,18 @@ describe("a data directory that fails under running jobs", () => {
         });
         assert.equal(notReady.body.status, "storage_unavailable");
         assert.ok(notReady.body.detail.includes(images.path), notReady.body.detail);
-        assert.match(notReady.body.detail, fault === "full" ? /no space left on the device \(ENOSPC\)/ : /read-only file system \(EROFS\)|permission denied \(EACCES\)/);
+        assert.match(
+          notReady.body.detail,
+          fault === "full"
+            ? /no space left on the device \(ENOSPC\)/
+            : /read-only file system \(EROFS\)|permission denied \(EACCES\)/
+        );
 
         // New work is refused up front, on both endpoints, with a time to come back.
-        for (const [path, body] of [["/api/generations", { prompt: "a lake", ...small }], ["/v1/images/generations", { prompt: "a lake", size: "64x64" }]] as const) {
+        for (const [path, body] of [
+          ["/api/generations", { prompt: "a lake", ...small }],
+          ["/v1/images/generations", { prompt: "a lake", size: "64x64" }],
+        ] as const) {
           const res = await server.api(path, { method: "POST", json: body });
           assert.equal(res.status, 503, path);
           assert.ok(Number(res.headers.get("retry-after")) >= 1, path);
@@ -180,10 +222,17 @@ describe("a data directory that fails under running jobs", () => {
         }
 
         images.repair();
-        await until("/readyz to recover", async () => ((await readyz(server)).status === 200 ? true : undefined));
-        const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake", ...small } });
+        await until("/readyz to recover", async () =>
+          (await readyz(server)).status === 200 ? true : undefined
+        );
+        const res = await server.api("/api/generations", {
+          method: "POST",
+          json: { prompt: "a lake", ...small },
+        });
         assert.equal(res.status, 202);
-        const events = await readEvents(await server.api(`/api/generations/${(await res.json()).id}/events`));
+        const events = await readEvents(
+          await server.api(`/api/generations/${(await res.json()).id}/events`)
+        );
         expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
       } finally {
         await server.stop();
@@ -196,7 +245,10 @@ describe("a data directory that fails under running jobs", () => {
     if (why) return skipNow(why);
     const { images, server } = await setUp();
     try {
-      const pending = server.api("/v1/images/generations", { method: "POST", json: { prompt: "a lighthouse", n: 2, size: "512x512" } });
+      const pending = server.api("/v1/images/generations", {
+        method: "POST",
+        json: { prompt: "a lighthouse", n: 2, size: "512x512" },
+      });
       const id = await until("the OpenAI job to run", async () => {
         const { items } = await (await server.api("/api/generations")).json();
         return items[0]?.status === "running" ? (items[0].id as string) : undefined;

@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import { generate, loadModel, ModelError, RequestError, type RgbImage } from "../../backend/engine";
 import { decodeLatents } from "../../backend/engine/pipelines/text-to-image";
-import { fixtureModel, fixturesDir, openFixture, pixelDistance, relativeError, releaseFixtures, type ReferenceCase } from "../helpers/fixtures";
+import {
+  fixtureModel,
+  fixturesDir,
+  openFixture,
+  pixelDistance,
+  relativeError,
+  releaseFixtures,
+  type ReferenceCase,
+} from "../helpers/fixtures";
 
 afterAll(releaseFixtures);
 
@@ -39,7 +47,10 @@ function recorded(arrays: number[][], what: string) {
 
 describe("image-to-image matches the reference runs", () => {
   it("has reference runs of both encoder layouts", () => {
-    expect([...new Set(cases.map((c) => c.encoderOutput))].sort()).toStrictEqual(["latent_parameters", "latent_sample"]);
+    expect([...new Set(cases.map((c) => c.encoderOutput))].sort()).toStrictEqual([
+      "latent_parameters",
+      "latent_sample",
+    ]);
   });
 
   for (const ref of cases) {
@@ -47,7 +58,11 @@ describe("image-to-image matches the reference runs", () => {
       const model = await openFixture(ref.model);
       assert.equal(model.vaeEncoder?.output, ref.encoderOutput);
       const timesteps: number[] = [];
-      const image: RgbImage = { width: ref.width, height: ref.height, pixels: Uint8Array.from(ref.initImage) };
+      const image: RgbImage = {
+        width: ref.width,
+        height: ref.height,
+        pixels: Uint8Array.from(ref.initImage),
+      };
       const result = await generate(
         model,
         {
@@ -63,18 +78,27 @@ describe("image-to-image matches the reference runs", () => {
           strength: ref.strength,
         },
         {
-          imageNoise: recorded([...(ref.encoderNoise ? [ref.encoderNoise] : []), ref.imageNoise], "picture noise"),
+          imageNoise: recorded(
+            [...(ref.encoderNoise ? [ref.encoderNoise] : []), ref.imageNoise],
+            "picture noise"
+          ),
           stepNoise: recorded(ref.stepNoise ?? [], "step noise"),
           onStep: ({ timestep }) => timesteps.push(timestep),
-        },
+        }
       );
       expect(timesteps).toStrictEqual(ref.timesteps);
       const latentError = relativeError(result.latents, ref.finalLatents);
-      assert.ok(latentError <= ref.tolerance, `final latents: relative error ${latentError} > ${ref.tolerance}`);
+      assert.ok(
+        latentError <= ref.tolerance,
+        `final latents: relative error ${latentError} > ${ref.tolerance}`
+      );
       const z = Float32Array.from(ref.finalLatents, (v) => v / model.vaeScalingFactor);
       const decoded = await decodeLatents(model, z, 1, ref.height / 8, ref.width / 8);
       const imageError = relativeError(decoded, ref.image);
-      assert.ok(imageError <= ref.tolerance, `decoded image: relative error ${imageError} > ${ref.tolerance}`);
+      assert.ok(
+        imageError <= ref.tolerance,
+        `decoded image: relative error ${imageError} > ${ref.tolerance}`
+      );
     });
   }
 });
@@ -86,21 +110,45 @@ describe("strength", () => {
     const [picture] = (await generate(model, { ...base, seed: 7 })).images;
     const distances: Record<string, number> = {};
     for (const strength of [0.2, 0.5, 0.9]) {
-      const [out] = (await generate(model, { ...base, prompt: "a photo of a dog", seed: 11, image: picture, strength })).images;
+      const [out] = (
+        await generate(model, {
+          ...base,
+          prompt: "a photo of a dog",
+          seed: 11,
+          image: picture,
+          strength,
+        })
+      ).images;
       distances[strength] = pixelDistance(out, picture);
     }
-    assert.ok(distances[0.2] < distances[0.5] && distances[0.5] < distances[0.9], `distances ${JSON.stringify(distances)}`);
+    assert.ok(
+      distances[0.2] < distances[0.5] && distances[0.5] < distances[0.9],
+      `distances ${JSON.stringify(distances)}`
+    );
   });
 
   it("runs the last int(steps × strength) steps and is reproducible from its seed", async () => {
     const model = await openFixture("sd21");
-    const picture: RgbImage = { width: 48, height: 80, pixels: Uint8Array.from({ length: 48 * 80 * 3 }, (_, i) => (i * 7) % 256) };
+    const picture: RgbImage = {
+      width: 48,
+      height: 80,
+      pixels: Uint8Array.from({ length: 48 * 80 * 3 }, (_, i) => (i * 7) % 256),
+    };
     const run = async () => {
       const steps: number[] = [];
       const result = await generate(
         model,
-        { prompt: "a lake", width: 64, height: 64, steps: 10, guidance: 1, seed: 5, image: picture, strength: 0.35 },
-        { onStep: ({ step, steps: total }) => steps.push(step * 100 + total) },
+        {
+          prompt: "a lake",
+          width: 64,
+          height: 64,
+          steps: 10,
+          guidance: 1,
+          seed: 5,
+          image: picture,
+          strength: 0.35,
+        },
+        { onStep: ({ step, steps: total }) => steps.push(step * 100 + total) }
       );
       return { steps, pixels: result.images[0].pixels };
     };
@@ -113,8 +161,20 @@ describe("strength", () => {
 
   it("gives each image of a request its own seed's noise, as if generated alone", async () => {
     const model = await openFixture("sd15");
-    const picture: RgbImage = { width: 64, height: 64, pixels: new Uint8Array(64 * 64 * 3).fill(128) };
-    const request = { prompt: "a cat", width: 64, height: 64, steps: 4, guidance: 7.5, image: picture, strength: 0.75 };
+    const picture: RgbImage = {
+      width: 64,
+      height: 64,
+      pixels: new Uint8Array(64 * 64 * 3).fill(128),
+    };
+    const request = {
+      prompt: "a cat",
+      width: 64,
+      height: 64,
+      steps: 4,
+      guidance: 7.5,
+      image: picture,
+      strength: 0.75,
+    };
     const both = await generate(model, { ...request, seed: 20, n: 2 });
     const second = await generate(model, { ...request, seed: 21 });
     expect(both.images[1].pixels).toStrictEqual(second.images[0].pixels);
@@ -128,11 +188,14 @@ describe("image-to-image refusals", () => {
   it("refuses a model without a vae_encoder, naming it", async () => {
     const model = await openFixture("sdxl");
     assert.equal(model.vaeEncoder, undefined);
-    await assert.rejects(generate(model, { prompt: "a cat", seed: 1, width: 64, height: 64, image: picture }), (e: unknown) => {
-      assert.ok(e instanceof RequestError);
-      assert.match(e.message, /cannot start from a picture: it has no vae_encoder/);
-      return true;
-    });
+    await assert.rejects(
+      generate(model, { prompt: "a cat", seed: 1, width: 64, height: 64, image: picture }),
+      (e: unknown) => {
+        assert.ok(e instanceof RequestError);
+        assert.match(e.message, /cannot start from a picture: it has no vae_encoder/);
+        return true;
+      }
+    );
   });
 
   it("refuses a strength out of range, a strength without a picture, and a strength that runs no step", async () => {
@@ -142,10 +205,19 @@ describe("image-to-image refusals", () => {
       [{ ...base, image: picture, strength: 0 }, /strength must be above 0 and at most 1/],
       [{ ...base, image: picture, strength: 1.5 }, /strength must be above 0 and at most 1/],
       [{ ...base, strength: 0.5 }, /strength needs a picture/],
-      [{ ...base, image: picture, strength: 0.2, steps: 4 }, /steps × strength must be at least 1 \(4 × 0.2 runs no step\)/],
-      [{ ...base, image: { width: 2, height: 2, pixels: new Uint8Array(5) } }, /image must be 8-bit RGB/],
+      [
+        { ...base, image: picture, strength: 0.2, steps: 4 },
+        /steps × strength must be at least 1 \(4 × 0.2 runs no step\)/,
+      ],
+      [
+        { ...base, image: { width: 2, height: 2, pixels: new Uint8Array(5) } },
+        /image must be 8-bit RGB/,
+      ],
     ] as const) {
-      await assert.rejects(generate(model, request), (e: unknown) => e instanceof RequestError && message.test(e.message));
+      await assert.rejects(
+        generate(model, request),
+        (e: unknown) => e instanceof RequestError && message.test(e.message)
+      );
     }
   });
 
@@ -155,7 +227,7 @@ describe("image-to-image refusals", () => {
     await generate(
       model,
       { prompt: "a cat", seed: 1, width: 64, height: 64, guidance: 0, image: picture },
-      { onStep: ({ steps }) => (total = steps) },
+      { onStep: ({ steps }) => (total = steps) }
     );
     assert.equal(model.defaults.steps, 1);
     assert.equal(total, 1, "2 steps × 0.8 runs the last one");
@@ -169,7 +241,10 @@ describe("image-to-image refusals", () => {
       assert.ok(existsSync(join(tmp, "vae_encoder", "model.onnx")));
       await assert.rejects(loadModel(tmp, { device: "cpu", threads: 1 }), (e: unknown) => {
         assert.ok(e instanceof ModelError);
-        assert.match(e.message, /^vae_encoder: unexpected inputs \[latent_sample\]; expected \[sample\]/);
+        assert.match(
+          e.message,
+          /^vae_encoder: unexpected inputs \[latent_sample\]; expected \[sample\]/
+        );
         return true;
       });
     } finally {

@@ -17,9 +17,13 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 async function lumen(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, "manifest", ...args], {
-      env: { ...process.env, LUMEN_AUTH_CLIENT_ID: "", LUMEN_AUTH_AUDIENCE: "", ...env },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      [bin, "manifest", ...args],
+      {
+        env: { ...process.env, LUMEN_AUTH_CLIENT_ID: "", LUMEN_AUTH_AUDIENCE: "", ...env },
+      }
+    );
     return { code: 0, stdout, stderr };
   } catch (e: any) {
     return { code: e.code as number, stdout: e.stdout as string, stderr: e.stderr as string };
@@ -29,14 +33,26 @@ async function lumen(args: string[], env: Record<string, string> = {}) {
 describe("lumen manifest", () => {
   it("writes a valid manifest with every URL on the given host", async () => {
     const out = join(work, "prod.xml");
-    const run = await lumen(["--url", "https://images.example.org", "--version", "1.4.0.0", "--out", out]);
+    const run = await lumen([
+      "--url",
+      "https://images.example.org",
+      "--version",
+      "1.4.0.0",
+      "--out",
+      out,
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const xml = readFileSync(out, "utf8");
     assert.ok(validateManifest(out).valid);
     assert.doesNotMatch(xml, /localhost/);
-    const urls = [...xml.matchAll(/(?:DefaultValue|<AppDomain>)="?(https?:\/\/[^"<]+)/g)].map((m) => m[1]);
+    const urls = [...xml.matchAll(/(?:DefaultValue|<AppDomain>)="?(https?:\/\/[^"<]+)/g)].map(
+      (m) => m[1]
+    );
     assert.ok(urls.length >= 5);
-    assert.ok(urls.every((u) => u.startsWith("https://images.example.org")), urls.join(" "));
+    assert.ok(
+      urls.every((u) => u.startsWith("https://images.example.org")),
+      urls.join(" ")
+    );
     assert.match(xml, /<Version>1\.4\.0\.0<\/Version>/);
     assert.match(xml, new RegExp(`<Id>${addinIdFor("https://images.example.org")}</Id>`));
     assert.doesNotMatch(xml, /WebApplicationInfo/);
@@ -45,7 +61,14 @@ describe("lumen manifest", () => {
   it("keeps the same add-in id for the same host, so updates replace the add-in", async () => {
     assert.equal(addinIdFor("https://images.example.org"), "75d0416e-af21-5f57-bf06-810bdee301d0"); // RFC 4122 v5, URL namespace
     const out = join(work, "custom.xml");
-    const run = await lumen(["--url", "https://a.example.org", "--id", "0f8fad5b-d9cb-469f-a165-70867728950e", "--out", out]);
+    const run = await lumen([
+      "--url",
+      "https://a.example.org",
+      "--id",
+      "0f8fad5b-d9cb-469f-a165-70867728950e",
+      "--out",
+      out,
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(readFileSync(out, "utf8"), /<Id>0f8fad5b-d9cb-469f-a165-70867728950e<\/Id>/);
   });
@@ -59,7 +82,10 @@ describe("lumen manifest", () => {
     assert.equal(run.code, 0, run.stderr);
     assert.ok(validateManifest(out).valid);
     const xml = readFileSync(out, "utf8");
-    assert.match(xml, /<WebApplicationInfo>\s*<Id>5b7e2c1a-8f43-4d6e-9a1b-3c2d4e5f6a71<\/Id>\s*<Resource>api:\/\/images\.example\.org\//);
+    assert.match(
+      xml,
+      /<WebApplicationInfo>\s*<Id>5b7e2c1a-8f43-4d6e-9a1b-3c2d4e5f6a71<\/Id>\s*<Resource>api:\/\/images\.example\.org\//
+    );
     assert.match(run.stdout, /sign-in on/);
   });
 
@@ -84,7 +110,16 @@ describe("lumen manifest", () => {
 describe("lumen manifest --format json", () => {
   it("writes the app package: manifest.json valid against the schema, a 192 px colour and a 32 px outline icon", async () => {
     const out = join(work, "lumen.zip");
-    const run = await lumen(["--format", "json", "--url", "https://images.example.org", "--version", "1.4.0", "--out", out]);
+    const run = await lumen([
+      "--format",
+      "json",
+      "--url",
+      "https://images.example.org",
+      "--version",
+      "1.4.0",
+      "--out",
+      out,
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /valid JSON manifest/);
     const files = unzipSync(readFileSync(out));
@@ -93,7 +128,10 @@ describe("lumen manifest --format json", () => {
     assert.equal(validateAppManifest(manifest).valid, true);
     assert.equal(manifest.id, addinIdFor("https://images.example.org"));
     assert.equal(manifest.version, "1.4.0");
-    assert.equal(manifest.extensions[0].runtimes[0].code.page, "https://images.example.org/taskpane.html");
+    assert.equal(
+      manifest.extensions[0].runtimes[0].code.page,
+      "https://images.example.org/taskpane.html"
+    );
     assert.equal(Buffer.from(files["color.png"]).readUInt32BE(16), 192);
     assert.equal(Buffer.from(files["outline.png"]).readUInt32BE(16), 32);
   });
@@ -113,7 +151,11 @@ describe("lumen manifest --format json", () => {
   });
 
   for (const [what, args, message] of [
-    ["a four-part version", ["--format", "json", "--url", "https://a.example.org", "--version", "1.0.0.0"], /three numbers/],
+    [
+      "a four-part version",
+      ["--format", "json", "--url", "https://a.example.org", "--version", "1.0.0.0"],
+      /three numbers/,
+    ],
     ["an unknown format", ["--format", "yaml", "--url", "https://a.example.org"], /--format/],
     ["a .zip for the XML manifest", ["--url", "https://a.example.org"], /add --format json/],
   ] as const) {

@@ -24,10 +24,22 @@ describe("per-user access with sign-in on", () => {
 
   beforeAll(async () => {
     entra = await startFakeEntra();
-    server = await startTestServer({ auth: "entra", authAudience: AUDIENCE, authTenants: `${T1},${T2}`, authJwksUrl: entra.jwksUrl, rateLimitMax: 1000 });
+    server = await startTestServer({
+      auth: "entra",
+      authAudience: AUDIENCE,
+      authTenants: `${T1},${T2}`,
+      authJwksUrl: entra.jwksUrl,
+      rateLimitMax: 1000,
+    });
     owner = await entra.bearer({ tid: T1, oid: "ada", aud: AUDIENCE });
-    others.push(["another user of the same tenant", await entra.bearer({ tid: T1, oid: "bob", aud: AUDIENCE })]);
-    others.push(["the same user id in another tenant", await entra.bearer({ tid: T2, oid: "ada", aud: AUDIENCE })]);
+    others.push([
+      "another user of the same tenant",
+      await entra.bearer({ tid: T1, oid: "bob", aud: AUDIENCE }),
+    ]);
+    others.push([
+      "the same user id in another tenant",
+      await entra.bearer({ tid: T2, oid: "ada", aud: AUDIENCE }),
+    ]);
   });
   afterAll(async () => {
     await server.stop();
@@ -35,16 +47,26 @@ describe("per-user access with sign-in on", () => {
   });
 
   const as = (authorization: string, path: string, init: RequestInit & { json?: unknown } = {}) =>
-    server.api(path, { ...init, headers: { ...(init.headers as Record<string, string>), authorization } });
+    server.api(path, {
+      ...init,
+      headers: { ...(init.headers as Record<string, string>), authorization },
+    });
   const create = async (authorization: string, body: Record<string, unknown> = {}) => {
-    const res = await as(authorization, "/api/generations", { method: "POST", json: { prompt: "a lake at dawn", ...small, ...body } });
+    const res = await as(authorization, "/api/generations", {
+      method: "POST",
+      json: { prompt: "a lake at dawn", ...small, ...body },
+    });
     assert.equal(res.status, 202, await res.clone().text());
     return (await res.json()).id as string;
   };
   /** The error an unknown id gets, without the request id. */
   const errorOf = async (res: Response) => {
     const { error } = await res.json();
-    return { status: res.status, code: error.code, message: error.message.replace(/"[^"]*"/, '"…"') };
+    return {
+      status: res.status,
+      code: error.code,
+      message: error.message.replace(/"[^"]*"/, '"…"'),
+    };
   };
 
   it("lets only the owner read, follow, rate, fetch and list a generation; others get an unknown id's 404", async () => {
@@ -59,14 +81,25 @@ describe("per-user access with sign-in on", () => {
       ["its PNG", `/api/images/${imageId}.png`, {}],
       ["its WebP", `/api/images/${imageId}.webp`, {}],
       ["its JPEG thumbnail", `/api/images/${imageId}?format=jpeg&size=32`, {}],
-      ["feedback on its image", "/api/feedback", { method: "POST", json: { imageId, rating: "down" } }],
+      [
+        "feedback on its image",
+        "/api/feedback",
+        { method: "POST", json: { imageId, rating: "down" } },
+      ],
     ];
     for (const [what, path, init] of reads) {
-      assert.ok([200, 201].includes((await as(owner, path, init)).status), `the owner reads ${what}`);
+      assert.ok(
+        [200, 201].includes((await as(owner, path, init)).status),
+        `the owner reads ${what}`
+      );
     }
     const unknown = {
-      generation: await errorOf(await as(owner, "/api/generations/00000000-0000-4000-8000-000000000000")),
-      image: await errorOf(await as(owner, "/api/images/00000000-0000-4000-8000-000000000000-0.png")),
+      generation: await errorOf(
+        await as(owner, "/api/generations/00000000-0000-4000-8000-000000000000")
+      ),
+      image: await errorOf(
+        await as(owner, "/api/images/00000000-0000-4000-8000-000000000000-0.png")
+      ),
     };
     assert.equal(unknown.generation.status, 404);
 
@@ -75,11 +108,22 @@ describe("per-user access with sign-in on", () => {
         const res = await as(other, path, init);
         assert.equal(res.status, 404, `${who}: ${what}`);
         const error = await errorOf(res);
-        if (path.startsWith("/api/generations/")) expect({ message: `${who}: ${what} looks unknown`, actual: error }).toStrictEqual({ message: `${who}: ${what} looks unknown`, actual: unknown.generation });
-        if (path.startsWith("/api/images/")) expect({ message: `${who}: ${what} looks unknown`, actual: error }).toStrictEqual({ message: `${who}: ${what} looks unknown`, actual: unknown.image });
+        if (path.startsWith("/api/generations/"))
+          expect({ message: `${who}: ${what} looks unknown`, actual: error }).toStrictEqual({
+            message: `${who}: ${what} looks unknown`,
+            actual: unknown.generation,
+          });
+        if (path.startsWith("/api/images/"))
+          expect({ message: `${who}: ${what} looks unknown`, actual: error }).toStrictEqual({
+            message: `${who}: ${what} looks unknown`,
+            actual: unknown.image,
+          });
       }
       const list = await (await as(other, "/api/generations?limit=100")).json();
-      assert.ok(!list.items.some((g: { id: string }) => g.id === id), `${who}: not in their history`);
+      assert.ok(
+        !list.items.some((g: { id: string }) => g.id === id),
+        `${who}: not in their history`
+      );
       const page = await as(other, `/api/generations?before=${id}`);
       assert.equal(page.status, 400, `${who}: the id is no cursor for them either`);
     }
@@ -101,29 +145,60 @@ describe("per-user access with sign-in on", () => {
     const mine = await create(owner, { steps: 40, width: 512, height: 512 });
     const followed = as(owner, `/api/generations/${mine}/events`);
     assert.equal((await as(owner, `/api/generations/${mine}`, { method: "DELETE" })).status, 202);
-    expect((await readEvents(await followed)).at(-1)).toStrictEqual({ type: "done", data: { status: "cancelled" } });
+    expect((await readEvents(await followed)).at(-1)).toStrictEqual({
+      type: "done",
+      data: { status: "cancelled" },
+    });
   });
 
   it("keeps images made through the OpenAI endpoint to their owner too", async () => {
-    const res = await as(owner, "/v1/images/generations", { method: "POST", json: { prompt: "a desert", size: "64x64", response_format: "url" } });
+    const res = await as(owner, "/v1/images/generations", {
+      method: "POST",
+      json: { prompt: "a desert", size: "64x64", response_format: "url" },
+    });
     assert.equal(res.status, 200, await res.clone().text());
     const url = new URL((await res.json()).data[0].url);
     assert.equal((await as(owner, url.pathname)).status, 200);
-    for (const [who, other] of others) assert.equal((await as(other, url.pathname)).status, 404, who);
+    for (const [who, other] of others)
+      assert.equal((await as(other, url.pathname)).status, 404, who);
   });
 
   it("keeps an arena battle to the person who started it: others can neither see its pictures nor vote", async () => {
-    const res = await as(owner, "/api/arena/battles", { method: "POST", json: { prompt: "a lake at dawn" } });
+    const res = await as(owner, "/api/arena/battles", {
+      method: "POST",
+      json: { prompt: "a lake at dawn" },
+    });
     assert.equal(res.status, 201, await res.clone().text());
     const battle = await res.json();
-    const unknown = await errorOf(await as(owner, "/api/arena/battles/00000000-0000-4000-8000-000000000000/vote", { method: "POST", json: { winner: "tie" } }));
+    const unknown = await errorOf(
+      await as(owner, "/api/arena/battles/00000000-0000-4000-8000-000000000000/vote", {
+        method: "POST",
+        json: { winner: "tie" },
+      })
+    );
     assert.equal(unknown.status, 404);
     for (const [who, other] of others) {
       assert.equal((await as(other, battle.left.imageUrl)).status, 404, `${who}: the left picture`);
-      expect({ message: who, actual: await errorOf(await as(other, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })) }).toStrictEqual({ message: who, actual: unknown });
+      expect({
+        message: who,
+        actual: await errorOf(
+          await as(other, `/api/arena/battles/${battle.id}/vote`, {
+            method: "POST",
+            json: { winner: "left" },
+          })
+        ),
+      }).toStrictEqual({ message: who, actual: unknown });
     }
     assert.equal((await as(owner, battle.left.imageUrl)).status, 200);
-    assert.equal((await as(owner, `/api/arena/battles/${battle.id}/vote`, { method: "POST", json: { winner: "left" } })).status, 200);
+    assert.equal(
+      (
+        await as(owner, `/api/arena/battles/${battle.id}/vote`, {
+          method: "POST",
+          json: { winner: "left" },
+        })
+      ).status,
+      200
+    );
   });
 });
 
@@ -134,11 +209,13 @@ describe("the log with sign-in on", () => {
     const entra = await startFakeEntra();
     const server = await startTestServer(
       { auth: "entra", authAudience: AUDIENCE, authTenants: T1, authJwksUrl: entra.jwksUrl },
-      { logger: createLogger("info", { fd }) },
+      { logger: createLogger("info", { fd }) }
     );
     try {
       const bearer = await entra.bearer({ tid: T1, oid: "ada", aud: AUDIENCE });
-      const res = await server.api("/api/models", { headers: { authorization: bearer, cookie: "session=secret-cookie" } });
+      const res = await server.api("/api/models", {
+        headers: { authorization: bearer, cookie: "session=secret-cookie" },
+      });
       assert.equal(res.status, 200);
     } finally {
       await server.stop();

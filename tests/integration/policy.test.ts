@@ -30,7 +30,11 @@ describe("tenant policy", () => {
     });
   });
   afterAll(() => server.stop());
-  const post = (body: object) => server.api("/api/generations", { method: "POST", json: { prompt: "a lake", steps: 3, ...body } });
+  const post = (body: object) =>
+    server.api("/api/generations", {
+      method: "POST",
+      json: { prompt: "a lake", steps: 3, ...body },
+    });
 
   it("is published at /api/policy for the task pane", async () => {
     const policy = await (await server.api("/api/policy")).json();
@@ -72,17 +76,25 @@ describe("tenant policy", () => {
     const preflight = (origin: string) =>
       server.api("/api/generations", {
         method: "OPTIONS",
-        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type" },
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type",
+        },
       });
     const allowed = await preflight("https://contoso.sharepoint.com");
-    assert.equal(allowed.headers.get("access-control-allow-origin"), "https://contoso.sharepoint.com");
+    assert.equal(
+      allowed.headers.get("access-control-allow-origin"),
+      "https://contoso.sharepoint.com"
+    );
     const other = await preflight("https://evil.example");
     assert.equal(other.headers.get("access-control-allow-origin"), null);
   });
 
   it("takes its rate limit from the policy", async () => {
     let status = 0;
-    for (let i = 0; i < 6 && status !== 429; i++) status = (await post({ width: 64, height: 64 })).status;
+    for (let i = 0; i < 6 && status !== 429; i++)
+      status = (await post({ width: 64, height: 64 })).status;
     assert.equal(status, 429);
   });
 });
@@ -91,16 +103,28 @@ describe("policy file errors", () => {
   it("names the field that is wrong", () => {
     assert.throws(
       () => loadConfig({ policy: policyFile({ maxImagesPerRequest: 9 }) }, {}),
-      (e: Error) => e instanceof ConfigError && /maxImagesPerRequest/.test(e.message),
+      (e: Error) => e instanceof ConfigError && /maxImagesPerRequest/.test(e.message)
     );
-    assert.throws(() => loadConfig({ policy: policyFile({ safetyLevel: "lax" }) }, {}), /safetyLevel/);
-    assert.throws(() => loadConfig({ policy: policyFile({ corsOrigins: ["https://a.example/path"] }) }, {}), /corsOrigins/);
-    assert.throws(() => loadConfig({ policy: policyFile({ colour: "red" }) }, {}), /colour|unrecognized/i);
+    assert.throws(
+      () => loadConfig({ policy: policyFile({ safetyLevel: "lax" }) }, {}),
+      /safetyLevel/
+    );
+    assert.throws(
+      () => loadConfig({ policy: policyFile({ corsOrigins: ["https://a.example/path"] }) }, {}),
+      /corsOrigins/
+    );
+    assert.throws(
+      () => loadConfig({ policy: policyFile({ colour: "red" }) }, {}),
+      /colour|unrecognized/i
+    );
     assert.throws(() => loadConfig({ policy: "/no/such/policy.json" }, {}), /does not exist/);
   });
 
   it("wins over the environment", () => {
-    const config = loadConfig({}, { LUMEN_POLICY: policyFile({ safetyLevel: "strict" }), LUMEN_SAFETY_LEVEL: "moderate" });
+    const config = loadConfig(
+      {},
+      { LUMEN_POLICY: policyFile({ safetyLevel: "strict" }), LUMEN_SAFETY_LEVEL: "moderate" }
+    );
     assert.equal(config.safetyLevel, "strict");
   });
 });
@@ -134,7 +158,11 @@ describe("hardening", () => {
   });
 
   it("keeps stack traces and paths out of error responses", async () => {
-    const res = await server.api("/api/generations", { method: "POST", body: "{", headers: { "content-type": "application/json" } });
+    const res = await server.api("/api/generations", {
+      method: "POST",
+      body: "{",
+      headers: { "content-type": "application/json" },
+    });
     const text = await res.text();
     assert.doesNotMatch(text, /at \w+ \(|\/work\/|node_modules/);
   });

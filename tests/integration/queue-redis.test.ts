@@ -11,7 +11,10 @@ import { queueContract } from "../contracts/queue";
 import { haveRedis, startRedis, type RedisServer } from "../helpers/services";
 import { describeUnless } from "../helpers/skip";
 
-const skip = haveRedis || process.env.CI ? false : "redis-server is not installed (apt-get install redis-server)";
+const skip =
+  haveRedis || process.env.CI
+    ? false
+    : "redis-server is not installed (apt-get install redis-server)";
 let redis: RedisServer;
 beforeAll(async () => {
   if (!skip) redis = await startRedis();
@@ -28,7 +31,13 @@ describeUnless(skip)("Redis", () => {
       const apiBus = new RedisEventBus({ url: redis.url, prefix: ns });
       const workerBus = new RedisEventBus({ url: redis.url, prefix: ns });
       await workerBus.ready;
-      const queue = new RedisJobQueue({ url: redis.url, prefix: ns, maxQueue: options.maxQueue, bus: apiBus, cancelledWhileWaiting: runner.cancelledWhileWaiting });
+      const queue = new RedisJobQueue({
+        url: redis.url,
+        prefix: ns,
+        maxQueue: options.maxQueue,
+        bus: apiBus,
+        cancelledWhileWaiting: runner.cancelledWhileWaiting,
+      });
       const workers = new RedisWorkerPool({
         url: redis.url,
         prefix: ns,
@@ -83,7 +92,16 @@ describeUnless(skip)("Redis", () => {
       await publisher.flushed();
       // Bounded, so that a failure ends here and the connections are closed below.
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([done, new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no done event: ${received.join(", ")}`)), 20_000)))]);
+      await Promise.race([
+        done,
+        new Promise(
+          (_, reject) =>
+            (timer = setTimeout(
+              () => reject(new Error(`no done event: ${received.join(", ")}`)),
+              20_000
+            ))
+        ),
+      ]);
       clearTimeout(timer);
       // live events arrive on the channel subscribed again
       expect(received).toStrictEqual(["started", "done"]);

@@ -15,9 +15,12 @@ describe("engine matches the reference samplers", () => {
       const model = await openFixture(ref.model);
       expect(model.encoders[0].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds[0]);
       if (ref.negativePrompt !== null) {
-        expect(model.encoders[0].tokenizer.encode(ref.negativePrompt)).toStrictEqual(ref.negativeInputIds![0]);
+        expect(model.encoders[0].tokenizer.encode(ref.negativePrompt)).toStrictEqual(
+          ref.negativeInputIds![0]
+        );
       }
-      if (ref.inputIds2) expect(model.encoders[1].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds2[0]);
+      if (ref.inputIds2)
+        expect(model.encoders[1].tokenizer.encode(ref.prompt)).toStrictEqual(ref.inputIds2[0]);
 
       const noise = [...(ref.stepNoise ?? [])];
       const timesteps: number[] = [];
@@ -43,18 +46,24 @@ describe("engine matches the reference samplers", () => {
             return Float32Array.from(next);
           },
           onStep: ({ timestep }) => timesteps.push(timestep),
-        },
+        }
       );
       expect(timesteps).toStrictEqual(ref.timesteps);
       const latentError = relativeError(result.latents, ref.finalLatents);
-      assert.ok(latentError <= ref.tolerance, `final latents: relative error ${latentError} > ${ref.tolerance}`);
+      assert.ok(
+        latentError <= ref.tolerance,
+        `final latents: relative error ${latentError} > ${ref.tolerance}`
+      );
 
       const h = ref.height / 8;
       const w = ref.width / 8;
       const z = Float32Array.from(ref.finalLatents, (v) => v / model.vaeScalingFactor);
       const image = await decodeLatents(model, z, ref.batch, h, w);
       const imageError = relativeError(image, ref.image);
-      assert.ok(imageError <= ref.tolerance, `decoded image: relative error ${imageError} > ${ref.tolerance}`);
+      assert.ok(
+        imageError <= ref.tolerance,
+        `decoded image: relative error ${imageError} > ${ref.tolerance}`
+      );
     });
   }
 });

@@ -11,10 +11,21 @@ import { afterAll, beforeAll, expect, it } from "@jest/globals";
 import pg from "pg";
 import { spawnServer, type ServerProcess } from "../helpers/process-server";
 import { followEvents, readEventsWithIds } from "../helpers/server";
-import { freePort, havePostgres, haveRedis, startPostgres, startRedis, type PostgresServer, type RedisServer } from "../helpers/services";
+import {
+  freePort,
+  havePostgres,
+  haveRedis,
+  startPostgres,
+  startRedis,
+  type PostgresServer,
+  type RedisServer,
+} from "../helpers/services";
 import { describeUnless } from "../helpers/skip";
 
-const skip = (haveRedis && havePostgres) || process.env.CI ? false : "redis-server and PostgreSQL are not installed";
+const skip =
+  (haveRedis && havePostgres) || process.env.CI
+    ? false
+    : "redis-server and PostgreSQL are not installed";
 
 const work = mkdtempSync(join(tmpdir(), "lumen-scale-faults-"));
 let redis: RedisServer;
@@ -45,20 +56,36 @@ async function cluster(): Promise<Cluster> {
   const imagesDir = mkdtempSync(join(work, `${name}-images-`));
   return {
     databaseUrl,
-    env: { LUMEN_REDIS_URL: redis.url, LUMEN_REDIS_PREFIX: name, LUMEN_DATABASE_URL: databaseUrl, LUMEN_IMAGES_DIR: imagesDir, LUMEN_LOG_LEVEL: "warn" },
+    env: {
+      LUMEN_REDIS_URL: redis.url,
+      LUMEN_REDIS_PREFIX: name,
+      LUMEN_DATABASE_URL: databaseUrl,
+      LUMEN_IMAGES_DIR: imagesDir,
+      LUMEN_LOG_LEVEL: "warn",
+    },
   };
 }
 
 const logs = new Map<ServerProcess, string>();
 
 /** A node of the cluster, ready to serve; its log (warnings and errors) goes to a file. */
-async function node(c: Cluster, role: "api" | "worker", env: Record<string, string> = {}, port?: number): Promise<ServerProcess> {
+async function node(
+  c: Cluster,
+  role: "api" | "worker",
+  env: Record<string, string> = {},
+  port?: number
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(work, `${role}-`));
   const log = join(dataDir, "lumen.log");
   const fd = openSync(log, "a");
   let server: ServerProcess;
   try {
-    server = await spawnServer({ dataDir, port, stdout: fd, env: { ...c.env, LUMEN_ROLE: role, ...env } });
+    server = await spawnServer({
+      dataDir,
+      port,
+      stdout: fd,
+      env: { ...c.env, LUMEN_ROLE: role, ...env },
+    });
   } finally {
     closeSync(fd);
   }
@@ -74,7 +101,9 @@ function printLogs(nodes: Array<ServerProcess | undefined>): void {
     if (!n) continue;
     const [role, file] = logs.get(n)!.split(" ");
     const tail = (text: string) => text.trimEnd().split("\n").slice(-20).join("\n");
-    console.error(`--- ${role} ${n.url} (pid ${n.child.pid}, exit ${n.child.exitCode ?? n.child.signalCode ?? "none"})\n${tail(readFileSync(file, "utf8"))}\n${tail(n.stderr())}`);
+    console.error(
+      `--- ${role} ${n.url} (pid ${n.child.pid}, exit ${n.child.exitCode ?? n.child.signalCode ?? "none"})\n${tail(readFileSync(file, "utf8"))}\n${tail(n.stderr())}`
+    );
   }
 }
 
@@ -82,7 +111,11 @@ async function stop(...nodes: ServerProcess[]): Promise<void> {
   await Promise.all(nodes.map((n) => n.kill().catch(() => undefined)));
 }
 
-async function sql<T extends pg.QueryResultRow>(c: Cluster, text: string, values: unknown[] = []): Promise<T[]> {
+async function sql<T extends pg.QueryResultRow>(
+  c: Cluster,
+  text: string,
+  values: unknown[] = []
+): Promise<T[]> {
   const client = new pg.Client(c.databaseUrl);
   await client.connect();
   try {
@@ -92,7 +125,11 @@ async function sql<T extends pg.QueryResultRow>(c: Cluster, text: string, values
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 60_000
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -106,14 +143,20 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 function counter(metrics: string, name: string, having = ""): number {
   return metrics
     .split("\n")
-    .filter((line) => (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(having))
+    .filter(
+      (line) =>
+        (line.startsWith(`${name}{`) || line.startsWith(`${name} `)) && line.includes(having)
+    )
     .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(" ") + 1)), 0);
 }
 
 /** Images a worker finished: delivered, or withheld by the image filter. */
 async function imagesMade(worker: ServerProcess): Promise<number> {
   const metrics = await (await worker.api("/metrics")).text();
-  return counter(metrics, "lumen_images_generated_total") + counter(metrics, "lumen_safety_blocks_total", 'kind="image"');
+  return (
+    counter(metrics, "lumen_images_generated_total") +
+    counter(metrics, "lumen_safety_blocks_total", 'kind="image"')
+  );
 }
 
 async function submit(api: ServerProcess, body: Record<string, unknown>): Promise<string> {
@@ -126,17 +169,36 @@ async function submit(api: ServerProcess, body: Record<string, unknown>): Promis
  * Ids increase, each image index comes once (delivered, or withheld by the image filter), and
  * exactly one terminal event ends the stream: a done.
  */
-function assertCompleteStream(events: Array<{ id: string | undefined; type: string; data: Record<string, any> }>, n: number, label: string): void {
+function assertCompleteStream(
+  events: Array<{ id: string | undefined; type: string; data: Record<string, any> }>,
+  n: number,
+  label: string
+): void {
   const ids = events.map((e) => Number(e.id));
   assert.ok(
     ids.every((id, i) => Number.isInteger(id) && (i === 0 || id > ids[i - 1])),
-    `${label}: event ids increase (${ids.join(", ")})`,
+    `${label}: event ids increase (${ids.join(", ")})`
   );
-  const indices = events.filter((e) => e.type === "image" || e.type === "blocked").map((e) => e.data.index as number);
-  expect({ message: `${label}: each image once (${indices.join(", ")})`, actual: [...indices].sort() }).toStrictEqual({ message: `${label}: each image once (${indices.join(", ")})`, actual: Array.from({ length: n }, (_, i) => i) });
+  const indices = events
+    .filter((e) => e.type === "image" || e.type === "blocked")
+    .map((e) => e.data.index as number);
+  expect({
+    message: `${label}: each image once (${indices.join(", ")})`,
+    actual: [...indices].sort(),
+  }).toStrictEqual({
+    message: `${label}: each image once (${indices.join(", ")})`,
+    actual: Array.from({ length: n }, (_, i) => i),
+  });
   const terminal = events.filter((e) => e.type === "done" || e.type === "error");
-  assert.equal(terminal.length, 1, `${label}: one final event (${events.map((e) => e.type).join(", ")})`);
-  assert.ok(["done", "blocked"].includes(terminal[0].data.status), `${label}: ${JSON.stringify(terminal[0])}`);
+  assert.equal(
+    terminal.length,
+    1,
+    `${label}: one final event (${events.map((e) => e.type).join(", ")})`
+  );
+  assert.ok(
+    ["done", "blocked"].includes(terminal[0].data.status),
+    `${label}: ${JSON.stringify(terminal[0])}`
+  );
   assert.equal(events.at(-1)!.type, "done", label);
 }
 
@@ -153,19 +215,36 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
       // The worker is held while the jobs are queued and their streams open, so that it starts on
       // them only once the test listens.
       first.signal("SIGSTOP");
-      for (let i = 0; i < 3; i++) ids.push(await submit(api, { prompt: `a harbour at dawn, boat ${i}`, n, width: 128, height: 128, steps: 4 }));
-      const streams = await Promise.all(ids.map(async (id) => followEvents(await api.api(`/api/generations/${id}/events`, { signal: AbortSignal.timeout(240_000) }))));
+      for (let i = 0; i < 3; i++)
+        ids.push(
+          await submit(api, {
+            prompt: `a harbour at dawn, boat ${i}`,
+            n,
+            width: 128,
+            height: 128,
+            steps: 4,
+          })
+        );
+      const streams = await Promise.all(
+        ids.map(async (id) =>
+          followEvents(
+            await api.api(`/api/generations/${id}/events`, { signal: AbortSignal.timeout(240_000) })
+          )
+        )
+      );
       first.signal("SIGCONT");
 
       // The first image is stored and announced while the others of its batch are still on their
       // way: freeze the worker there, so that what it stored can be counted, then kill it.
       await Promise.race(streams.map((s) => s.until((e) => e.type === "image")));
       first.signal("SIGSTOP");
-      const atKill = await Promise.all(ids.map(async (id) => (await api.api(`/api/generations/${id}`)).json()));
+      const atKill = await Promise.all(
+        ids.map(async (id) => (await api.api(`/api/generations/${id}`)).json())
+      );
       const stored = atKill.reduce((sum, g) => sum + g.images.length, 0);
       assert.ok(
         atKill.some((g) => g.status === "running" && g.images.length < n),
-        `the worker was stopped mid-job (${atKill.map((g) => `${g.status} with ${g.images.length} images`).join(", ")})`,
+        `the worker was stopped mid-job (${atKill.map((g) => `${g.status} with ${g.images.length} images`).join(", ")})`
       );
       await first.kill();
 
@@ -178,11 +257,16 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
         const g = await (await api.api(`/api/generations/${id}`)).json();
         assert.equal(g.status, "done");
         expect(g.images.map((i: { index: number }) => i.index).sort()).toStrictEqual([0, 1, 2, 3]);
-        for (const image of g.images.filter((i: { url: string | null }) => i.url)) assert.equal((await api.api(image.url)).status, 200, image.url);
+        for (const image of g.images.filter((i: { url: string | null }) => i.url))
+          assert.equal((await api.api(image.url)).status, 200, image.url);
       }
       // The second worker made exactly the images the first had not stored: none again.
       const made = await imagesMade(second);
-      assert.equal(made, ids.length * n - stored, `images made after the kill (${stored} were stored before it)`);
+      assert.equal(
+        made,
+        ids.length * n - stored,
+        `images made after the kill (${stored} were stored before it)`
+      );
       const [{ rows }] = await sql<{ rows: string }>(c, "SELECT count(*) AS rows FROM images");
       assert.equal(Number(rows), ids.length * n);
     } catch (e) {
@@ -211,7 +295,10 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
 
       for (const [path, body] of [
         ["/api/generations", { prompt: "a lake during the outage", ...small }],
-        ["/v1/images/generations", { prompt: "a lake during the outage", size: "64x64", response_format: "b64_json" }],
+        [
+          "/v1/images/generations",
+          { prompt: "a lake during the outage", size: "64x64", response_format: "b64_json" },
+        ],
       ] as const) {
         const res = await api.api(path, { method: "POST", json: body });
         assert.equal(res.status, 503, path);
@@ -221,7 +308,11 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
         assert.match(error.message, /job queue cannot be reached/, path);
       }
       const stream = await api.api(`/api/generations/${waiting}/events`);
-      assert.equal(stream.status, 503, "a stream that cannot follow the queue is refused, not opened and broken");
+      assert.equal(
+        stream.status,
+        503,
+        "a stream that cannot follow the queue is refused, not opened and broken"
+      );
       assert.equal((await stream.json()).error.code, "queue_unavailable");
       // History and images come from PostgreSQL and the images directory, which are up.
       const history = await (await api.api(`/api/generations/${before}`)).json();
@@ -239,17 +330,26 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
         assert.equal(n.child.exitCode, null, n.stderr());
       }
       // The refused requests left nothing in the history that looks queued.
-      const stuck = await sql(c, "SELECT id, status FROM generations WHERE status IN ('queued', 'running') AND id <> $1", [waiting]);
+      const stuck = await sql(
+        c,
+        "SELECT id, status FROM generations WHERE status IN ('queued', 'running') AND id <> $1",
+        [waiting]
+      );
       expect(stuck).toStrictEqual([]);
 
       await redis.start();
       redisDown = false;
       const after = await until("the API to queue again", async () => {
-        const res = await api.api("/api/generations", { method: "POST", json: { prompt: "a lake after the outage", ...small } });
+        const res = await api.api("/api/generations", {
+          method: "POST",
+          json: { prompt: "a lake after the outage", ...small },
+        });
         return res.status === 202 ? ((await res.json()).id as string) : undefined;
       });
       for (const id of [waiting, after]) {
-        const events = await readEventsWithIds(await api.api(`/api/generations/${id}/events`, { signal: AbortSignal.timeout(120_000) }));
+        const events = await readEventsWithIds(
+          await api.api(`/api/generations/${id}/events`, { signal: AbortSignal.timeout(120_000) })
+        );
         assert.equal(events.at(-1)?.type, "done", `${id}: ${events.map((e) => e.type).join(", ")}`);
         assert.equal((await (await api.api(`/api/generations/${id}`)).json()).status, "done");
       }
@@ -268,12 +368,21 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
     const c = await cluster();
     const port = await freePort();
     // A lock longer than any restart here: the worker is frozen meanwhile and must not be taken for dead.
-    const [api, worker] = await Promise.all([node(c, "api", {}, port), node(c, "worker", { LUMEN_JOB_LOCK_MS: "120000" })]);
+    const [api, worker] = await Promise.all([
+      node(c, "api", {}, port),
+      node(c, "worker", { LUMEN_JOB_LOCK_MS: "120000" }),
+    ]);
     let restarted: ServerProcess | undefined;
     try {
       const n = 3;
       worker.signal("SIGSTOP"); // until the stream is open
-      const id = await submit(api, { prompt: "a valley under snow", n, width: 128, height: 128, steps: 8 });
+      const id = await submit(api, {
+        prompt: "a valley under snow",
+        n,
+        width: 128,
+        height: 128,
+        steps: 8,
+      });
       const first = followEvents(await api.api(`/api/generations/${id}/events`));
       await first.until((e) => e.type === "queued");
       worker.signal("SIGCONT");
@@ -290,10 +399,19 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
       assert.notEqual(restarted.child.pid, api.child.pid);
       worker.signal("SIGCONT");
       const rest = await readEventsWithIds(
-        await restarted.api(`/api/generations/${id}/events`, { headers: { "last-event-id": lastId }, signal: AbortSignal.timeout(120_000) }),
+        await restarted.api(`/api/generations/${id}/events`, {
+          headers: { "last-event-id": lastId },
+          signal: AbortSignal.timeout(120_000),
+        })
       );
-      assert.ok(Number(rest[0].id) > Number(lastId), `the replay starts after ${lastId} (${rest[0].id})`);
-      assert.ok(!rest.some((e) => e.type === "queued" || e.type === "started"), "nothing received before is sent again");
+      assert.ok(
+        Number(rest[0].id) > Number(lastId),
+        `the replay starts after ${lastId} (${rest[0].id})`
+      );
+      assert.ok(
+        !rest.some((e) => e.type === "queued" || e.type === "started"),
+        "nothing received before is sent again"
+      );
       assertCompleteStream([...first.events, ...rest], n, "the stream across the restart");
       assert.equal((await (await restarted.api(`/api/generations/${id}`)).json()).status, "done");
     } catch (e) {
@@ -308,30 +426,60 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
   it("200 requests at once across two API nodes and two workers: every accepted job completes once, the excess gets 503 + Retry-After, nothing is lost", async () => {
     const c = await cluster();
     const env = { LUMEN_MAX_QUEUE: "20", LUMEN_RATE_LIMIT_MAX: "100000" };
-    const nodes = await Promise.all([node(c, "api", env), node(c, "api", env), node(c, "worker", env), node(c, "worker", env)]);
+    const nodes = await Promise.all([
+      node(c, "api", env),
+      node(c, "api", env),
+      node(c, "worker", env),
+      node(c, "worker", env),
+    ]);
     const [apiA, apiB, w1, w2] = nodes;
     try {
       const answers = await Promise.all(
         Array.from({ length: 200 }, async (_, i) => {
-          const res = await (i % 2 ? apiB : apiA).api("/api/generations", { method: "POST", json: { prompt: `a field of poppies, number ${i}`, width: 64, height: 64, steps: 2 } });
-          return { status: res.status, retryAfter: res.headers.get("retry-after"), body: await res.json() };
-        }),
+          const res = await (i % 2 ? apiB : apiA).api("/api/generations", {
+            method: "POST",
+            json: { prompt: `a field of poppies, number ${i}`, width: 64, height: 64, steps: 2 },
+          });
+          return {
+            status: res.status,
+            retryAfter: res.headers.get("retry-after"),
+            body: await res.json(),
+          };
+        })
       );
       const accepted = answers.filter((a) => a.status === 202).map((a) => a.body.id as string);
       const refused = answers.filter((a) => a.status !== 202);
-      assert.ok(accepted.length > 0 && refused.length > 0, `${accepted.length} accepted, ${refused.length} refused`);
+      assert.ok(
+        accepted.length > 0 && refused.length > 0,
+        `${accepted.length} accepted, ${refused.length} refused`
+      );
       // Beyond the queue's bound: queue_full. On a slow machine a node may also shed load when
       // none of its database connections comes free in time: storage_unavailable, also a 503.
-      assert.ok(refused.some((r) => r.body.error?.code === "queue_full"), "the queue's bound refused some");
+      assert.ok(
+        refused.some((r) => r.body.error?.code === "queue_full"),
+        "the queue's bound refused some"
+      );
       for (const r of refused) {
         assert.equal(r.status, 503, JSON.stringify(r.body));
-        assert.ok(["queue_full", "storage_unavailable"].includes(r.body.error.code), JSON.stringify(r.body));
+        assert.ok(
+          ["queue_full", "storage_unavailable"].includes(r.body.error.code),
+          JSON.stringify(r.body)
+        );
         assert.match(r.retryAfter ?? "", /^\d+$/);
-        assert.ok(Number(r.retryAfter) >= 1 && Number(r.retryAfter) <= 120, `Retry-After ${r.retryAfter}`);
+        assert.ok(
+          Number(r.retryAfter) >= 1 && Number(r.retryAfter) <= 120,
+          `Retry-After ${r.retryAfter}`
+        );
       }
 
       const streams = await Promise.all(
-        accepted.map(async (id, i) => readEventsWithIds(await (i % 2 ? apiA : apiB).api(`/api/generations/${id}/events`, { signal: AbortSignal.timeout(240_000) }))),
+        accepted.map(async (id, i) =>
+          readEventsWithIds(
+            await (i % 2 ? apiA : apiB).api(`/api/generations/${id}/events`, {
+              signal: AbortSignal.timeout(240_000),
+            })
+          )
+        )
       );
       for (const [i, events] of streams.entries()) assertCompleteStream(events, 1, accepted[i]);
 
@@ -340,12 +488,22 @@ describeUnless(skip)("scaled out on Redis and PostgreSQL, under faults", () => {
       // queue itself, when other nodes filled it in the meantime).
       const rows = await sql<{ status: string; error_code: string | null; count: string }>(
         c,
-        "SELECT status, error_code, count(*) FROM generations GROUP BY status, error_code ORDER BY status",
+        "SELECT status, error_code, count(*) FROM generations GROUP BY status, error_code ORDER BY status"
       );
-      assert.equal(rows.find((r) => r.status === "done")?.count, String(accepted.length), JSON.stringify(rows));
+      assert.equal(
+        rows.find((r) => r.status === "done")?.count,
+        String(accepted.length),
+        JSON.stringify(rows)
+      );
       const failed = rows.filter((r) => r.status === "failed");
-      assert.ok(failed.every((r) => ["queue_full", "storage_unavailable"].includes(r.error_code!)), JSON.stringify(rows));
-      assert.ok(failed.reduce((sum, r) => sum + Number(r.count), 0) <= refused.length, JSON.stringify(rows));
+      assert.ok(
+        failed.every((r) => ["queue_full", "storage_unavailable"].includes(r.error_code!)),
+        JSON.stringify(rows)
+      );
+      assert.ok(
+        failed.reduce((sum, r) => sum + Number(r.count), 0) <= refused.length,
+        JSON.stringify(rows)
+      );
       assert.equal(rows.length, 1 + failed.length, `no other status: ${JSON.stringify(rows)}`);
       const [{ count }] = await sql<{ count: string }>(c, "SELECT count(*) FROM images");
       assert.equal(Number(count), accepted.length);

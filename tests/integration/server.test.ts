@@ -22,7 +22,10 @@ describe("generation API", () => {
   afterAll(() => server.stop());
 
   const create = async (body: Record<string, unknown>) => {
-    const res = await server.api("/api/generations", { method: "POST", json: { prompt: "a lake at dawn", ...small, ...body } });
+    const res = await server.api("/api/generations", {
+      method: "POST",
+      json: { prompt: "a lake at dawn", ...small, ...body },
+    });
     assert.equal(res.status, 202, await res.clone().text());
     return (await res.json()) as { id: string; links: { events: string } };
   };
@@ -43,7 +46,11 @@ describe("generation API", () => {
     const steps = events.filter((e) => e.type === "step");
     expect(steps.map((e) => e.data.step)).toStrictEqual([1, 2, 3]);
     assert.match(steps[0].data.previews[0], /^data:image\/png;base64,/);
-    assert.equal(steps[2].data.previews, undefined, "the last step's preview is the image itself: withheld");
+    assert.equal(
+      steps[2].data.previews,
+      undefined,
+      "the last step's preview is the image itself: withheld"
+    );
     const images = events.filter((e) => e.type === "image");
     expect(images.map((e) => e.data.seed)).toStrictEqual([42, 43]);
     expect(events.at(-1)).toStrictEqual({ type: "done", data: { status: "done" } });
@@ -55,7 +62,9 @@ describe("generation API", () => {
 
     // A late subscriber gets the same outcome.
     const replay = await readEvents(await server.api(links.events));
-    expect(replay.filter((e) => e.type === "image").map((e) => e.data.id)).toStrictEqual(images.map((e) => e.data.id));
+    expect(replay.filter((e) => e.type === "image").map((e) => e.data.id)).toStrictEqual(
+      images.map((e) => e.data.id)
+    );
   });
 
   it("serves images as PNG, JPEG or WebP with provenance, and thumbnails", async () => {
@@ -63,24 +72,39 @@ describe("generation API", () => {
     await readEvents(await server.api(links.events));
     const imageId = `${id}-0`;
     const png = Buffer.from(await (await server.api(`/api/images/${imageId}.png`)).arrayBuffer());
-    expect(await sharp(png).metadata().then((m) => [m.format, m.width, m.height])).toStrictEqual(["png", 128, 96]);
+    expect(
+      await sharp(png)
+        .metadata()
+        .then((m) => [m.format, m.width, m.height])
+    ).toStrictEqual(["png", 128, 96]);
     const meta = await readProvenance(png);
     assert.equal(meta.digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
-    assert.match(meta.parameters!, /^a lake at dawn\nSteps: 3, Sampler: .*, Seed: 7, Size: 128x96, Model: sd15/);
+    assert.match(
+      meta.parameters!,
+      /^a lake at dawn\nSteps: 3, Sampler: .*, Seed: 7, Size: 128x96, Model: sd15/
+    );
 
     for (const [request, format] of [
       [{ path: `/api/images/${imageId}.webp` }, "webp"],
       [{ path: `/api/images/${imageId}`, accept: "image/jpeg" }, "jpeg"],
       [{ path: `/api/images/${imageId}?format=webp` }, "webp"],
     ] as const) {
-      const res = await server.api(request.path, { headers: "accept" in request ? { accept: request.accept } : {} });
+      const res = await server.api(request.path, {
+        headers: "accept" in request ? { accept: request.accept } : {},
+      });
       assert.equal(res.headers.get("content-type"), `image/${format}`);
       const bytes = Buffer.from(await res.arrayBuffer());
       assert.equal((await sharp(bytes).metadata()).format, format);
       assert.equal((await readProvenance(bytes)).digitalSourceType, TRAINED_ALGORITHMIC_MEDIA);
     }
-    const thumb = Buffer.from(await (await server.api(`/api/images/${imageId}.png?size=32`)).arrayBuffer());
-    expect(await sharp(thumb).metadata().then((m) => [m.width, m.height])).toStrictEqual([32, 24]);
+    const thumb = Buffer.from(
+      await (await server.api(`/api/images/${imageId}.png?size=32`)).arrayBuffer()
+    );
+    expect(
+      await sharp(thumb)
+        .metadata()
+        .then((m) => [m.width, m.height])
+    ).toStrictEqual([32, 24]);
   });
 
   it("cancels a running generation", async () => {
@@ -104,16 +128,25 @@ describe("generation API", () => {
     assert.ok(body.error.requestId);
     assert.equal((await (await server.api("/api/generations")).json()).items.length, before);
     const metrics = await (await server.api("/metrics")).text();
-    assert.match(metrics, /lumen_safety_blocks_total\{kind="prompt",category="sexual",provider="builtin"\} [1-9]/);
+    assert.match(
+      metrics,
+      /lumen_safety_blocks_total\{kind="prompt",category="sexual",provider="builtin"\} [1-9]/
+    );
   });
 
   it("stores feedback on an image, and refuses feedback on an unknown one", async () => {
     const { id, links } = await create({});
     await readEvents(await server.api(links.events));
-    const ok = await server.api("/api/feedback", { method: "POST", json: { imageId: `${id}-0`, rating: "up", comment: "lovely" } });
+    const ok = await server.api("/api/feedback", {
+      method: "POST",
+      json: { imageId: `${id}-0`, rating: "up", comment: "lovely" },
+    });
     assert.equal(ok.status, 201);
     assert.equal((await ok.json()).generationId, id);
-    const missing = await server.api("/api/feedback", { method: "POST", json: { imageId: "nope", rating: "down" } });
+    const missing = await server.api("/api/feedback", {
+      method: "POST",
+      json: { imageId: "nope", rating: "down" },
+    });
     assert.equal(missing.status, 404);
   });
 
@@ -126,20 +159,38 @@ describe("generation API", () => {
   it("counts requests, images, stages and queue depth in /metrics", async () => {
     const text = await (await server.api("/metrics")).text();
     assert.match(text, /lumen_images_generated_total\{model="sd15"\} [1-9]/);
-    assert.match(text, /lumen_http_requests_total\{route="\/api\/generations",method="POST",status="202"\} [1-9]/);
+    assert.match(
+      text,
+      /lumen_http_requests_total\{route="\/api\/generations",method="POST",status="202"\} [1-9]/
+    );
     assert.match(text, /lumen_stage_duration_seconds_count\{stage="unet"\} [1-9]/);
     assert.match(text, /lumen_queue_depth\{state="waiting"\} 0/);
   });
 
   describe("bad input gets the documented error and changes nothing", () => {
     const cases: Array<[string, RequestInit & { json?: unknown }, number, RegExp]> = [
-      ["malformed JSON", { body: "{nope", headers: { "content-type": "application/json" } }, 400, /not valid JSON/],
+      [
+        "malformed JSON",
+        { body: "{nope", headers: { "content-type": "application/json" } },
+        400,
+        /not valid JSON/,
+      ],
       ["a wrong type", { json: { prompt: 42 } }, 400, /^prompt: /],
-      ["an unknown field", { json: { prompt: "x", colour: "red" } }, 400, /unknown field\(s\) "colour"/],
+      [
+        "an unknown field",
+        { json: { prompt: "x", colour: "red" } },
+        400,
+        /unknown field\(s\) "colour"/,
+      ],
       ["a 100 kB prompt", { json: { prompt: "a".repeat(100_000) } }, 413, /larger than/],
       ["n = 50", { json: { prompt: "x", n: 50 } }, 400, /^n: /],
       ["an unknown model", { json: { prompt: "x", model: "nope" } }, 400, /unknown model "nope"/],
-      ["a size that is not a multiple of 8", { json: { prompt: "x", width: 100, height: 64 } }, 400, /width must be a multiple of 8/],
+      [
+        "a size that is not a multiple of 8",
+        { json: { prompt: "x", width: 100, height: 64 } },
+        400,
+        /width must be a multiple of 8/,
+      ],
       ["a 10 MB body", { json: { prompt: "x", pad: "b".repeat(10_000_000) } }, 413, /larger than/],
     ];
     for (const [what, init, status, message] of cases) {
@@ -164,27 +215,43 @@ describe("generation API", () => {
   });
 
   describe("the OpenAI Images API", () => {
-    const client = () => new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed", maxRetries: 0 });
+    const client = () =>
+      new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "not-needed", maxRetries: 0 });
 
     it("works with the official openai client", async () => {
-      const result = await client().images.generate({ prompt: "a misty lake", n: 2, size: "64x64" as "256x256" });
+      const result = await client().images.generate({
+        prompt: "a misty lake",
+        n: 2,
+        size: "64x64" as "256x256",
+      });
       assert.equal(result.data!.length, 2);
       const png = Buffer.from(result.data![0].b64_json!, "base64");
-      expect(await sharp(png).metadata().then((m) => [m.format, m.width])).toStrictEqual(["png", 64]);
+      expect(
+        await sharp(png)
+          .metadata()
+          .then((m) => [m.format, m.width])
+      ).toStrictEqual(["png", 64]);
     });
 
     it("returns URLs when asked", async () => {
-      const result = await client().images.generate({ prompt: "a desert", size: "64x64" as "256x256", response_format: "url" });
+      const result = await client().images.generate({
+        prompt: "a desert",
+        size: "64x64" as "256x256",
+        response_format: "url",
+      });
       const res = await fetch(result.data![0].url!);
       assert.equal(res.headers.get("content-type"), "image/png");
     });
 
     it("refuses unsafe prompts as content_policy_violation", async () => {
-      await assert.rejects(client().images.generate({ prompt: UNSAFE }), (e: InstanceType<typeof OpenAI.BadRequestError>) => {
-        assert.equal(e.status, 400);
-        assert.equal(e.code, "content_policy_violation");
-        return true;
-      });
+      await assert.rejects(
+        client().images.generate({ prompt: UNSAFE }),
+        (e: InstanceType<typeof OpenAI.BadRequestError>) => {
+          assert.equal(e.status, 400);
+          assert.equal(e.code, "content_policy_violation");
+          return true;
+        }
+      );
     });
   });
 });
@@ -193,7 +260,8 @@ describe("limits", () => {
   it("rate-limits generation requests per client with Retry-After", async () => {
     const server = await startTestServer({ rateLimitMax: 2 });
     try {
-      const post = () => server.api("/api/generations", { method: "POST", json: { prompt: "x", ...small } });
+      const post = () =>
+        server.api("/api/generations", { method: "POST", json: { prompt: "x", ...small } });
       assert.equal((await post()).status, 202);
       assert.equal((await post()).status, 202);
       const limited = await post();
@@ -210,7 +278,9 @@ describe("limits", () => {
     try {
       const slow = { prompt: "x", steps: 50, width: 512, height: 512 };
       const responses = await Promise.all(
-        Array.from({ length: 5 }, () => server.api("/api/generations", { method: "POST", json: slow })),
+        Array.from({ length: 5 }, () =>
+          server.api("/api/generations", { method: "POST", json: slow })
+        )
       );
       const statuses = responses.map((r) => r.status).sort();
       assert.ok(statuses.includes(202));
@@ -232,13 +302,19 @@ describe("a broken model", () => {
     writeFileSync(join(models, "broken", "unet", "model.onnx"), "not a model");
     const server = await startTestServer({ modelsDir: models });
     try {
-      const res = await server.api("/api/generations", { method: "POST", json: { prompt: "x", model: "broken", ...small } });
+      const res = await server.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "x", model: "broken", ...small },
+      });
       assert.equal(res.status, 503);
       const body = await res.json();
       assert.equal(body.error.code, "model_unavailable");
       assert.doesNotMatch(body.error.message, /\/|onnx/);
       assert.equal((await (await server.api("/api/generations")).json()).items.length, 0);
-      const ok = await server.api("/api/generations", { method: "POST", json: { prompt: "x", ...small } });
+      const ok = await server.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "x", ...small },
+      });
       assert.equal(ok.status, 202);
     } finally {
       await server.stop();
@@ -275,7 +351,10 @@ describe("persistence", () => {
     const dataDir = first.dataDir;
     let id: string;
     try {
-      const res = await first.api("/api/generations", { method: "POST", json: { prompt: "a river", ...small } });
+      const res = await first.api("/api/generations", {
+        method: "POST",
+        json: { prompt: "a river", ...small },
+      });
       ({ id } = await res.json());
       await readEvents(await first.api(`/api/generations/${id}/events`));
     } finally {

@@ -46,7 +46,12 @@ export default class NodeRealmEnvironment extends TestEnvironment {
         if (ordinaryHasInstance.call(this, value)) return true;
         const name = (this as { name?: string }).name ?? "";
         const counterpart = host[name];
-        return sandbox[name] === this && counterpart !== undefined && counterpart !== this && ordinaryHasInstance.call(counterpart, value);
+        return (
+          sandbox[name] === this &&
+          counterpart !== undefined &&
+          counterpart !== this &&
+          ordinaryHasInstance.call(counterpart, value)
+        );
       },
     });
   }

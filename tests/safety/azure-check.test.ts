@@ -25,7 +25,10 @@ function landscape(width: number, height: number): Uint8Array {
       const horizon = height * (0.55 + 0.08 * Math.sin(x / 23));
       const i = (y * width + x) * 3;
       const t = y < horizon ? y / horizon : (y - horizon) / (height - horizon);
-      pixels.set(y < horizon ? [90 + 100 * t, 150 + 70 * t, 235 + 15 * t] : [50 + 30 * t, 130 - 40 * t, 40], i);
+      pixels.set(
+        y < horizon ? [90 + 100 * t, 150 + 70 * t, 235 + 15 * t] : [50 + 30 * t, 130 - 40 * t, 40],
+        i
+      );
     }
   }
   return pixels;
@@ -37,11 +40,19 @@ describe("Azure AI Content Safety provider", () => {
   const promptFilter = loadPromptFilter();
   beforeAll(async () => {
     standIn = await startContentSafetyStandIn({ key: KEY });
-    standIn.blocklists.set("contoso-terms", [{ blocklistItemId: "4b1f0e7a-0000-4000-8000-000000000001", text: "project falcon" }]);
+    standIn.blocklists.set("contoso-terms", [
+      { blocklistItemId: "4b1f0e7a-0000-4000-8000-000000000001", text: "project falcon" },
+    ]);
     imageChecker = await loadImageChecker();
   });
   afterAll(() => standIn.close());
-  const client = () => new ContentSafetyClient({ endpoint: standIn.url, auth: { key: KEY }, maxRetries: 0, timeoutMs: 2000 });
+  const client = () =>
+    new ContentSafetyClient({
+      endpoint: standIn.url,
+      auth: { key: KEY },
+      maxRetries: 0,
+      timeoutMs: 2000,
+    });
   const fresh = () => {
     standIn.requests.length = 0;
     standIn.faults.length = 0;
@@ -56,12 +67,16 @@ describe("Azure AI Content Safety provider", () => {
     expect(await azure.checkPrompt("a knight's duel", "moderate")).toStrictEqual({
       allowed: false,
       category: "violence",
-      reason: "This request asks for violent or gory content, which this service's content policy does not allow.",
+      reason:
+        "This request asks for violent or gory content, which this service's content policy does not allow.",
       provider: "azure",
       detail: "Violence severity 4 (blocks at 4)",
     });
     standIn.rateText = () => ({ Violence: 3, Hate: 1, Sexual: 3, SelfHarm: 2 });
-    expect(await azure.checkPrompt("a knight's duel", "moderate")).toStrictEqual({ allowed: true, provider: "azure" });
+    expect(await azure.checkPrompt("a knight's duel", "moderate")).toStrictEqual({
+      allowed: true,
+      provider: "azure",
+    });
     expect(standIn.requests[0].body).toStrictEqual({
       text: "a knight's duel",
       categories: ["Hate", "SelfHarm", "Sexual", "Violence"],
@@ -74,10 +89,19 @@ describe("Azure AI Content Safety provider", () => {
     standIn.rateText = () => ({ Sexual: 2, Hate: 3 });
     const byLevel = new AzureContentSafetyCheck(client());
     assert.equal((await byLevel.checkPrompt("x", "moderate")).allowed, true);
-    assert.equal((await byLevel.checkPrompt("x", "strict")).category, "hate", "the most severe category names the block");
+    assert.equal(
+      (await byLevel.checkPrompt("x", "strict")).category,
+      "hate",
+      "the most severe category names the block"
+    );
     const tenant = new AzureContentSafetyCheck(client(), { thresholds: { Sexual: 1 } });
     assert.equal((await tenant.checkPrompt("x", "moderate")).category, "sexual");
-    expect(tenant.thresholds("strict")).toStrictEqual({ Hate: 2, SelfHarm: 2, Sexual: 1, Violence: 2 });
+    expect(tenant.thresholds("strict")).toStrictEqual({
+      Hate: 2,
+      SelfHarm: 2,
+      Sexual: 1,
+      Violence: 2,
+    });
   });
 
   it("passes the tenant's blocklists through and reports a hit by list and item, not by its text", async () => {
@@ -100,18 +124,39 @@ describe("Azure AI Content Safety provider", () => {
     fresh();
     const azure = new AzureContentSafetyCheck(client());
     standIn.rateImage = () => ({ Violence: 5 });
-    const small = await azure.checkImage({ width: 32, height: 40, pixels: landscape(32, 40) }, "moderate");
+    const small = await azure.checkImage(
+      { width: 32, height: 40, pixels: landscape(32, 40) },
+      "moderate"
+    );
     assert.equal(small.allowed, false);
-    assert.equal(small.detail, "Violence severity 4 (blocks at 4)", "images come in four levels: 5 is answered as 4");
+    assert.equal(
+      small.detail,
+      "Violence severity 4 (blocks at 4)",
+      "images come in four levels: 5 is answered as 4"
+    );
     standIn.rateImage = () => ({ Violence: 3 });
-    assert.equal((await azure.checkImage({ width: 2560, height: 1440, pixels: landscape(2560, 1440) }, "moderate")).allowed, true);
+    assert.equal(
+      (
+        await azure.checkImage(
+          { width: 2560, height: 1440, pixels: landscape(2560, 1440) },
+          "moderate"
+        )
+      ).allowed,
+      true
+    );
     const [first, second] = standIn.requests;
     // small images are scaled up to 50 px
-    expect(first.image && [first.image.format, first.image.width, first.image.height]).toStrictEqual(["png", 50, 63]);
-    expect(second.image && [second.image.format, second.image.width, second.image.height]).toStrictEqual(["png", 2048, 1152]);
+    expect(
+      first.image && [first.image.format, first.image.width, first.image.height]
+    ).toStrictEqual(["png", 50, 63]);
+    expect(
+      second.image && [second.image.format, second.image.width, second.image.height]
+    ).toStrictEqual(["png", 2048, 1152]);
     expect(Object.keys(first.body).sort()).toStrictEqual(["categories", "image", "outputType"]);
     assert.equal(first.body.outputType, "FourSeverityLevels");
-    const decoded = await sharp(Buffer.from(first.body.image.content, "base64")).raw().toBuffer({ resolveWithObject: true });
+    const decoded = await sharp(Buffer.from(first.body.image.content, "base64"))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
     assert.equal(decoded.info.channels, 3);
   });
 
@@ -132,7 +177,8 @@ describe("Azure AI Content Safety provider", () => {
       expect(verdict).toStrictEqual({
         allowed: false,
         category: "sexual",
-        reason: "This request asks for sexual or explicit content, which this service does not generate.",
+        reason:
+          "This request asks for sexual or explicit content, which this service does not generate.",
         provider: "builtin",
         detail: "sexual rule 0",
       });
@@ -147,7 +193,8 @@ describe("Azure AI Content Safety provider", () => {
       expect(await safety.checkPrompt("a harmless-looking prompt", "moderate")).toStrictEqual({
         allowed: false,
         category: "hate",
-        reason: "This request contains hateful or harassing content, which this service does not generate.",
+        reason:
+          "This request contains hateful or harassing content, which this service does not generate.",
         provider: "azure",
         detail: "Hate severity 6 (blocks at 4)",
       });
@@ -155,10 +202,16 @@ describe("Azure AI Content Safety provider", () => {
       assert.equal(verdict.allowed, false);
       assert.equal(verdict.provider, "azure");
       assert.equal(verdict.category, "sexual");
-      assert.ok(verdict.scores && verdict.scores.Neutral + verdict.scores.Drawing > 0.5, "the built-in scores are kept");
+      assert.ok(
+        verdict.scores && verdict.scores.Neutral + verdict.scores.Drawing > 0.5,
+        "the built-in scores are kept"
+      );
       standIn.rateText = () => ({});
       standIn.rateImage = () => ({});
-      expect(await safety.checkPrompt("a lake at dawn", "moderate")).toStrictEqual({ allowed: true, provider: "builtin" });
+      expect(await safety.checkPrompt("a lake at dawn", "moderate")).toStrictEqual({
+        allowed: true,
+        provider: "builtin",
+      });
       assert.equal((await safety.checkImage(image, "moderate")).allowed, true);
     });
 
@@ -167,12 +220,15 @@ describe("Azure AI Content Safety provider", () => {
       failures.length = 0;
       standIn.faults.push({ status: 503 }, { status: 503 });
       const safety = check("closed");
-      await assert.rejects(safety.checkPrompt("a lake at dawn", "moderate"), SafetyUnavailableError);
+      await assert.rejects(
+        safety.checkPrompt("a lake at dawn", "moderate"),
+        SafetyUnavailableError
+      );
       await assert.rejects(safety.checkImage(image, "moderate"), SafetyUnavailableError);
       expect(failures.map((f: any) => [f.provider, f.kind, f.failureMode])).toStrictEqual([
-          ["azure", "prompt", "closed"],
-          ["azure", "image", "closed"],
-        ]);
+        ["azure", "prompt", "closed"],
+        ["azure", "image", "closed"],
+      ]);
     });
 
     it("carries on with the built-in verdict when the policy says so", async () => {
@@ -180,9 +236,16 @@ describe("Azure AI Content Safety provider", () => {
       failures.length = 0;
       standIn.faults.push({ status: 401, code: "401" }, { drop: true });
       const safety = check("builtin");
-      expect(await safety.checkPrompt("a lake at dawn", "moderate")).toStrictEqual({ allowed: true, provider: "builtin" });
+      expect(await safety.checkPrompt("a lake at dawn", "moderate")).toStrictEqual({
+        allowed: true,
+        provider: "builtin",
+      });
       assert.equal((await safety.checkImage(image, "moderate")).allowed, true);
-      assert.equal((await safety.checkPrompt("a photo of a naked woman", "moderate")).allowed, false, "the built-in filter still blocks");
+      assert.equal(
+        (await safety.checkPrompt("a photo of a naked woman", "moderate")).allowed,
+        false,
+        "the built-in filter still blocks"
+      );
       assert.equal(failures.length, 2);
     });
   });

@@ -44,7 +44,9 @@ const analyzeText = z
   .strict();
 const analyzeImage = z
   .object({
-    image: z.object({ content: z.string().optional(), blobUrl: z.string().url().optional() }).strict(),
+    image: z
+      .object({ content: z.string().optional(), blobUrl: z.string().url().optional() })
+      .strict(),
     categories: z.array(z.enum(harm)).optional(),
     outputType: z.enum(["FourSeverityLevels"]).optional(),
   })
@@ -67,7 +69,10 @@ export interface StandIn {
 export const DENIED =
   "Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource.";
 
-export async function startContentSafetyStandIn(auth: { key?: string; token?: string }, apiVersion = "2024-09-01"): Promise<StandIn> {
+export async function startContentSafetyStandIn(
+  auth: { key?: string; token?: string },
+  apiVersion = "2024-09-01"
+): Promise<StandIn> {
   const standIn: StandIn = {
     url: "",
     requests: [],
@@ -78,12 +83,22 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
     close: async () => {},
   };
 
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const send = (
+    res: ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {}
+  ) => {
     res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
     res.end(JSON.stringify(body));
   };
-  const error = (res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-    send(res, status, { error: { code, message } }, { "x-ms-error-code": code, ...headers });
+  const error = (
+    res: ServerResponse,
+    status: number,
+    code: string,
+    message: string,
+    headers: Record<string, string> = {}
+  ) => send(res, status, { error: { code, message } }, { "x-ms-error-code": code, ...headers });
 
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -95,7 +110,13 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
     } catch {
       body = undefined;
     }
-    const recorded: RecordedRequest = { path: url.pathname, apiVersion: url.searchParams.get("api-version"), headers: req.headers, body, at: Date.now() };
+    const recorded: RecordedRequest = {
+      path: url.pathname,
+      apiVersion: url.searchParams.get("api-version"),
+      headers: req.headers,
+      body,
+      at: Date.now(),
+    };
     standIn.requests.push(recorded);
 
     const operation = url.pathname.replace(/^\/contentsafety/, "");
@@ -104,17 +125,35 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
     if (fault && "drop" in fault) return req.socket.destroy();
     if (fault && "delayMs" in fault) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault && "status" in fault) {
-      const code = fault.code ?? (fault.status === 429 ? "TooManyRequests" : fault.status >= 500 ? "InternalError" : "InvalidRequestBody");
-      return error(res, fault.status, code, fault.message ?? code, fault.retryAfter ? { "retry-after": fault.retryAfter } : {});
+      const code =
+        fault.code ??
+        (fault.status === 429
+          ? "TooManyRequests"
+          : fault.status >= 500
+            ? "InternalError"
+            : "InvalidRequestBody");
+      return error(
+        res,
+        fault.status,
+        code,
+        fault.message ?? code,
+        fault.retryAfter ? { "retry-after": fault.retryAfter } : {}
+      );
     }
 
     // Authentication happens before routing, as at the service's gateway.
     const key = req.headers["ocp-apim-subscription-key"];
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    const authorised = (auth.key !== undefined && key === auth.key) || (auth.token !== undefined && bearer === auth.token);
+    const authorised =
+      (auth.key !== undefined && key === auth.key) ||
+      (auth.token !== undefined && bearer === auth.token);
     if (!authorised) return error(res, 401, "401", DENIED);
 
-    if (req.method !== "POST" || !["/text:analyze", "/image:analyze"].includes(operation) || recorded.apiVersion !== apiVersion) {
+    if (
+      req.method !== "POST" ||
+      !["/text:analyze", "/image:analyze"].includes(operation) ||
+      recorded.apiVersion !== apiVersion
+    ) {
       return error(res, 404, "404", "Resource not found");
     }
     if (!/^application\/json/.test(req.headers["content-type"] ?? "")) {
@@ -123,30 +162,57 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
 
     if (operation === "/text:analyze") {
       const parsed = analyzeText.safeParse(body);
-      if (!parsed.success) return error(res, 400, "InvalidRequestBody", `The request body is invalid: ${parsed.error.issues[0].message}`);
+      if (!parsed.success)
+        return error(
+          res,
+          400,
+          "InvalidRequestBody",
+          `The request body is invalid: ${parsed.error.issues[0].message}`
+        );
       const options = parsed.data;
       for (const name of options.blocklistNames ?? []) {
-        if (!standIn.blocklists.has(name)) return error(res, 404, "ResourceNotFound", `The blocklist ${name} is not found.`);
+        if (!standIn.blocklists.has(name))
+          return error(res, 404, "ResourceNotFound", `The blocklist ${name} is not found.`);
       }
       const lower = options.text.toLowerCase();
       const blocklistsMatch = (options.blocklistNames ?? []).flatMap((name) =>
         standIn.blocklists
           .get(name)!
           .filter((item) => lower.includes(item.text.toLowerCase()))
-          .map((item) => ({ blocklistName: name, blocklistItemId: item.blocklistItemId, blocklistItemText: item.text })),
+          .map((item) => ({
+            blocklistName: name,
+            blocklistItemId: item.blocklistItemId,
+            blocklistItemText: item.text,
+          }))
       );
-      if (blocklistsMatch.length && options.haltOnBlocklistHit) return send(res, 200, { blocklistsMatch, categoriesAnalysis: [] });
+      if (blocklistsMatch.length && options.haltOnBlocklistHit)
+        return send(res, 200, { blocklistsMatch, categoriesAnalysis: [] });
       const eight = options.outputType === "EightSeverityLevels";
-      return send(res, 200, { blocklistsMatch, categoriesAnalysis: analysis(standIn.rateText(options.text), options.categories, eight) });
+      return send(res, 200, {
+        blocklistsMatch,
+        categoriesAnalysis: analysis(standIn.rateText(options.text), options.categories, eight),
+      });
     }
 
     const parsed = analyzeImage.safeParse(body);
-    if (!parsed.success) return error(res, 400, "InvalidRequestBody", `The request body is invalid: ${parsed.error.issues[0].message}`);
+    if (!parsed.success)
+      return error(
+        res,
+        400,
+        "InvalidRequestBody",
+        `The request body is invalid: ${parsed.error.issues[0].message}`
+      );
     const { image } = parsed.data;
     if ((image.content === undefined) === (image.blobUrl === undefined)) {
-      return error(res, 400, "InvalidRequestBody", "Either content or blobUrl must be set, not both.");
+      return error(
+        res,
+        400,
+        "InvalidRequestBody",
+        "Either content or blobUrl must be set, not both."
+      );
     }
-    if (image.blobUrl) return error(res, 400, "InvalidRequestBody", "This stand-in cannot fetch blob URLs.");
+    if (image.blobUrl)
+      return error(res, 400, "InvalidRequestBody", "This stand-in cannot fetch blob URLs.");
     const bytes = Buffer.from(image.content!, "base64");
     let meta;
     try {
@@ -156,10 +222,25 @@ export async function startContentSafetyStandIn(auth: { key?: string; token?: st
     }
     const { width = 0, height = 0, format = "" } = meta;
     recorded.image = { format, width, height, bytes: bytes.length };
-    if (bytes.length > 4 * 1024 * 1024 || Math.min(width, height) < 50 || Math.max(width, height) > 2048) {
-      return error(res, 400, "InvalidImageSize", "The image size should be between 50 x 50 and 2048 x 2048 pixels and no larger than 4 MB.");
+    if (
+      bytes.length > 4 * 1024 * 1024 ||
+      Math.min(width, height) < 50 ||
+      Math.max(width, height) > 2048
+    ) {
+      return error(
+        res,
+        400,
+        "InvalidImageSize",
+        "The image size should be between 50 x 50 and 2048 x 2048 pixels and no larger than 4 MB."
+      );
     }
-    return send(res, 200, { categoriesAnalysis: analysis(standIn.rateImage({ width, height, png: bytes }), parsed.data.categories, false) });
+    return send(res, 200, {
+      categoriesAnalysis: analysis(
+        standIn.rateImage({ width, height, png: bytes }),
+        parsed.data.categories,
+        false
+      ),
+    });
   });
 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

@@ -8,7 +8,14 @@
  */
 import { existsSync } from "node:fs";
 import { loadPromptFilter, policyLevels, safetyCategories } from "../../backend/safety";
-import { evalSplits, evaluateLevel, heldout3File, loadEvalPrompts, rate, type Tally } from "./metrics";
+import {
+  evalSplits,
+  evaluateLevel,
+  heldout3File,
+  loadEvalPrompts,
+  rate,
+  type Tally,
+} from "./metrics";
 
 const show = process.argv.includes("--show");
 const splitAt = process.argv.indexOf("--split");
@@ -35,22 +42,48 @@ const splits = (
   ] as const
 ).filter(([name]) => !only || name === only);
 
-const cell = (t: Tally | undefined) => (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(18);
-const row = (label: string, cells: (Tally | undefined)[]) => console.log(label.padEnd(30) + cells.map(cell).join(""));
+const cell = (t: Tally | undefined) =>
+  (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(18);
+const row = (label: string, cells: (Tally | undefined)[]) =>
+  console.log(label.padEnd(30) + cells.map(cell).join(""));
 
 for (const level of policyLevels) {
   const reports = splits.map(([, ps]) => evaluateLevel(filter, ps, level));
-  console.log(`\nlevel: ${level}` + (level === "moderate" ? " (strict-only prompts left out)" : ""));
+  console.log(
+    `\nlevel: ${level}` + (level === "moderate" ? " (strict-only prompts left out)" : "")
+  );
   console.log("".padEnd(30) + splits.map(([name]) => name.padEnd(18)).join(""));
-  for (const c of safetyCategories) row(`recall ${c}`, reports.map((r) => r.byCategory.get(c)));
-  row("recall, all harmful", reports.map((r) => r.recall));
-  row("right category", reports.map((r) => r.categoryRight));
-  row("false positives", reports.map((r) => r.falsePositives));
-  const contexts = [...new Set(reports.flatMap((r) => [...r.falsePositivesByContext.keys()]))].sort();
-  for (const c of contexts) row(`  false positives, ${c}`, reports.map((r) => r.falsePositivesByContext.get(c)));
+  for (const c of safetyCategories)
+    row(
+      `recall ${c}`,
+      reports.map((r) => r.byCategory.get(c))
+    );
+  row(
+    "recall, all harmful",
+    reports.map((r) => r.recall)
+  );
+  row(
+    "right category",
+    reports.map((r) => r.categoryRight)
+  );
+  row(
+    "false positives",
+    reports.map((r) => r.falsePositives)
+  );
+  const contexts = [
+    ...new Set(reports.flatMap((r) => [...r.falsePositivesByContext.keys()])),
+  ].sort();
+  for (const c of contexts)
+    row(
+      `  false positives, ${c}`,
+      reports.map((r) => r.falsePositivesByContext.get(c))
+    );
   if (show) {
     const all = reports[reports.length - 1];
     for (const p of all.misses) console.log(`  miss [${p.expect}/${p.split}] ${p.text}`);
-    for (const p of all.falseAlarms) console.log(`  false alarm [${p.split}] ${p.text} → ${JSON.stringify(filter.explain(p.text, level))}`);
+    for (const p of all.falseAlarms)
+      console.log(
+        `  false alarm [${p.split}] ${p.text} → ${JSON.stringify(filter.explain(p.text, level))}`
+      );
   }
 }

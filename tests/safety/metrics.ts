@@ -8,7 +8,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { safetyCategories, type PolicyLevel, type PromptFilter, type SafetyCategory } from "../../backend/safety";
+import {
+  safetyCategories,
+  type PolicyLevel,
+  type PromptFilter,
+  type SafetyCategory,
+} from "../../backend/safety";
 
 export const evalSplits = ["dev", "heldout3"] as const;
 export type EvalSplit = (typeof evalSplits)[number];
@@ -26,7 +31,10 @@ const evalPromptSchema = z
   })
   .strict()
   .refine((p) => p.expect !== "benign" || p.level === undefined, "a benign prompt has no level")
-  .refine((p) => p.expect === "benign" || p.context === undefined, "only benign prompts have a context");
+  .refine(
+    (p) => p.expect === "benign" || p.context === undefined,
+    "only benign prompts have a context"
+  );
 
 export interface EvalPrompt {
   text: string;
@@ -46,7 +54,10 @@ const splitOfFile = new Map<string, EvalSplit>([
 ]);
 
 /** The dev file, and the heldout3 file when it exists. */
-export const evalFiles = (): string[] => [promptsFile, ...(existsSync(heldout3File) ? [heldout3File] : [])];
+export const evalFiles = (): string[] => [
+  promptsFile,
+  ...(existsSync(heldout3File) ? [heldout3File] : []),
+];
 
 /**
  * Every line is checked, so a mistake in a file written by hand stops the evaluation with its
@@ -68,9 +79,10 @@ export function loadEvalPrompts(files = evalFiles()): EvalPrompt[] {
         const parsed = evalPromptSchema.safeParse(json);
         if (!parsed.success) throw new Error(`${where}: ${z.prettifyError(parsed.error)}`);
         const expected = splitOfFile.get(file);
-        if (expected && parsed.data.split !== expected) throw new Error(`${where}: split "${parsed.data.split}" in the ${expected} file`);
+        if (expected && parsed.data.split !== expected)
+          throw new Error(`${where}: split "${parsed.data.split}" in the ${expected} file`);
         return [parsed.data as EvalPrompt];
-      }),
+      })
   );
 }
 
@@ -96,7 +108,11 @@ export interface LevelReport {
 }
 
 /** Strict-only prompts count as harmful at strict and are left out at moderate. */
-export function evaluateLevel(filter: PromptFilter, prompts: EvalPrompt[], level: PolicyLevel): LevelReport {
+export function evaluateLevel(
+  filter: PromptFilter,
+  prompts: EvalPrompt[],
+  level: PolicyLevel
+): LevelReport {
   const report: LevelReport = {
     byCategory: new Map(),
     recall: { n: 0, hits: 0 },

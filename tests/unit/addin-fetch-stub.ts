@@ -38,7 +38,10 @@ export function stubFetch(handler: Handler): FetchStub {
 }
 
 export function json(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json" },
+  });
 }
 
 export function apiError(status: number, code: string, message: string, param?: string): Response {
@@ -46,9 +49,17 @@ export function apiError(status: number, code: string, message: string, param?: 
 }
 
 /** An SSE response with these events (name + data), optionally a retry interval first. */
-export function sse(events: [string, unknown][], { retry, firstId = 1 }: { retry?: number; firstId?: number } = {}): Response {
+export function sse(
+  events: [string, unknown][],
+  { retry, firstId = 1 }: { retry?: number; firstId?: number } = {}
+): Response {
   const text =
     (retry ? `retry: ${retry}\n\n` : "") +
-    events.map(([event, data], i) => `id: ${firstId + i}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`).join("");
+    events
+      .map(
+        ([event, data], i) =>
+          `id: ${firstId + i}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+      )
+      .join("");
   return new Response(text, { headers: { "content-type": "text/event-stream" } });
 }

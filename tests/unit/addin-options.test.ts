@@ -4,7 +4,13 @@ import { describe, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Policy } from "../../contract";
 import { DEFAULT_POLICY } from "../../addin/api/policy";
-import { choicesFor, defaultOptions, nearestAspect, toRequest, withinChoices } from "../../addin/shared/options";
+import {
+  choicesFor,
+  defaultOptions,
+  nearestAspect,
+  toRequest,
+  withinChoices,
+} from "../../addin/shared/options";
 
 const policy = (overrides: Partial<Policy>): Policy => ({ ...DEFAULT_POLICY, ...overrides });
 
@@ -22,27 +28,52 @@ describe("choices from the policy", () => {
   });
 
   it("lists the policy's models only when there is a choice", () => {
-    expect(choicesFor(policy({ models: ["lumen-landscapes"], defaultModel: "lumen-landscapes" })).models).toStrictEqual([]);
-    const choices = choicesFor(policy({ models: ["sd-turbo", "lumen-landscapes"], defaultModel: "lumen-landscapes" }));
+    expect(
+      choicesFor(policy({ models: ["lumen-landscapes"], defaultModel: "lumen-landscapes" })).models
+    ).toStrictEqual([]);
+    const choices = choicesFor(
+      policy({ models: ["sd-turbo", "lumen-landscapes"], defaultModel: "lumen-landscapes" })
+    );
     expect(choices.models).toStrictEqual(["sd-turbo", "lumen-landscapes"]);
     assert.strictEqual(choices.defaultModel, "lumen-landscapes");
   });
 
   it("brings earlier options within the policy: count, aspect, style and model", () => {
-    const choices = choicesFor(policy({ maxImagesPerRequest: 2, aspects: ["square", "portrait"], styles: ["none"], models: ["a", "b"], defaultModel: "a" }));
-    const options = withinChoices(defaultOptions({ count: 4, aspect: "wide", style: "photo", model: "sdxl" }), choices);
-    expect({ count: options.count, aspect: options.aspect, style: options.style, model: options.model }).toStrictEqual({ count: 2, aspect: "square", style: "none", model: "" });
+    const choices = choicesFor(
+      policy({
+        maxImagesPerRequest: 2,
+        aspects: ["square", "portrait"],
+        styles: ["none"],
+        models: ["a", "b"],
+        defaultModel: "a",
+      })
+    );
+    const options = withinChoices(
+      defaultOptions({ count: 4, aspect: "wide", style: "photo", model: "sdxl" }),
+      choices
+    );
+    expect({
+      count: options.count,
+      aspect: options.aspect,
+      style: options.style,
+      model: options.model,
+    }).toStrictEqual({ count: 2, aspect: "square", style: "none", model: "" });
     assert.strictEqual(withinChoices(defaultOptions({ model: "b" }), choices).model, "b");
   });
 
   it("sends a model only when one other than the server's default was chosen", () => {
     assert.strictEqual(toRequest(defaultOptions({ prompt: "a lake" })).model, undefined);
-    assert.strictEqual(toRequest(defaultOptions({ prompt: "a lake", model: "sd-turbo" })).model, "sd-turbo");
+    assert.strictEqual(
+      toRequest(defaultOptions({ prompt: "a lake", model: "sd-turbo" })).model,
+      "sd-turbo"
+    );
   });
 
   it("sends a starting picture with its strength, and neither without a picture", () => {
     const picture = { dataUrl: "data:image/png;base64,iVBORw0KGgo=", name: "hills.png" };
-    const request = toRequest(defaultOptions({ prompt: "the same hills in snow", picture, strength: 0.45 }));
+    const request = toRequest(
+      defaultOptions({ prompt: "the same hills in snow", picture, strength: 0.45 })
+    );
     expect([request.image, request.strength]).toStrictEqual([picture.dataUrl, 0.45]);
     const plain = toRequest(defaultOptions({ prompt: "hills", strength: 0.45 }));
     expect([plain.image, plain.strength]).toStrictEqual([undefined, undefined]);
@@ -54,6 +85,9 @@ describe("choices from the policy", () => {
     assert.strictEqual(nearestAspect(1024, 768, all), "landscape");
     assert.strictEqual(nearestAspect(600, 800, all), "portrait");
     assert.strictEqual(nearestAspect(500, 510, all), "square");
-    assert.strictEqual(nearestAspect(1920, 1080, choicesFor(policy({ aspects: ["square", "portrait"] }))), "square");
+    assert.strictEqual(
+      nearestAspect(1920, 1080, choicesFor(policy({ aspects: ["square", "portrait"] }))),
+      "square"
+    );
   });
 });

@@ -8,7 +8,13 @@ import { DEFAULT_POLICY } from "../../addin/api/policy";
 import { SignInError, signInReason } from "../../addin/auth/errors";
 import { isSignInResponse, signInRedirectUri } from "../../addin/auth/redirect";
 import { SignInSession, type SessionDeps } from "../../addin/auth/session";
-import { RENEW_MARGIN_MS, TokenCache, jwtExpiry, type AccessToken, type TokenSource } from "../../addin/auth/token-cache";
+import {
+  RENEW_MARGIN_MS,
+  TokenCache,
+  jwtExpiry,
+  type AccessToken,
+  type TokenSource,
+} from "../../addin/auth/token-cache";
 import { scopeFor, tokenSourceFor, withFallback } from "../../addin/auth/token-source";
 import { apiError, json, stubFetch, type FetchStub } from "./addin-fetch-stub";
 
@@ -16,7 +22,12 @@ const HOUR = 3600_000;
 const SIGN_IN_POLICY: Policy = {
   ...DEFAULT_POLICY,
   maxImagesPerRequest: 2,
-  auth: { required: true, provider: "entra", clientId: "client-1", audience: "api://lumen.example.org/client-1" },
+  auth: {
+    required: true,
+    provider: "entra",
+    clientId: "client-1",
+    audience: "api://lumen.example.org/client-1",
+  },
 };
 
 function jwt(claims: object): string {
@@ -76,7 +87,11 @@ describe("token cache", () => {
     assert.strictEqual(await cache.get(), "token-2");
     cache.clear();
     await cache.get();
-    expect(calls).toStrictEqual([{ forceRefresh: false }, { forceRefresh: true }, { forceRefresh: true }]);
+    expect(calls).toStrictEqual([
+      { forceRefresh: false },
+      { forceRefresh: true },
+      { forceRefresh: true },
+    ]);
   });
 
   it("does not keep a failure: the next call tries again", async () => {
@@ -145,31 +160,52 @@ describe("sign-in session", () => {
     let attempt = 0;
     const { session: s } = session({
       tokenSource: () => async () => {
-        if (++attempt === 1) throw Object.assign(new Error("popup"), { errorCode: "empty_window_error" });
+        if (++attempt === 1)
+          throw Object.assign(new Error("popup"), { errorCode: "empty_window_error" });
         return { token: "after-retry", expiresAt: Date.now() + HOUR };
       },
     });
     await s.signIn();
     expect(s.getState().signIn).toStrictEqual({
       status: "failed",
-      reason: "The browser blocked the sign-in window. Allow pop-ups for this site, then try again.",
+      reason:
+        "The browser blocked the sign-in window. Allow pop-ups for this site, then try again.",
     });
     assert.ok(!s.ready);
-    await assert.rejects(s.getToken(), SignInError, "API calls fail with the same reason meanwhile");
+    await assert.rejects(
+      s.getToken(),
+      SignInError,
+      "API calls fail with the same reason meanwhile"
+    );
     await s.signIn();
     assert.strictEqual(s.getState().signIn.status, "signed-in");
     assert.strictEqual(await s.getToken(), "after-retry");
   });
 
   it("confirms the token with the server: a 403 for the organisation is shown as refused", async () => {
-    fetchStub = stubFetch(({ url }) => (url.endsWith("/api/policy") ? json(SIGN_IN_POLICY) : apiError(403, "forbidden", "your organisation is not allowed to use this service")));
+    fetchStub = stubFetch(({ url }) =>
+      url.endsWith("/api/policy")
+        ? json(SIGN_IN_POLICY)
+        : apiError(403, "forbidden", "your organisation is not allowed to use this service")
+    );
     let client!: LumenClient;
     const { source } = countingSource();
-    const s = new SignInSession({ loadPolicy: () => client.policy(), tokenSource: () => source, confirm: () => client.models() });
+    const s = new SignInSession({
+      loadPolicy: () => client.policy(),
+      tokenSource: () => source,
+      confirm: () => client.models(),
+    });
     client = new LumenClient("", s);
     await s.signIn();
-    expect(s.getState().signIn).toStrictEqual({ status: "refused", httpStatus: 403, reason: "your organisation is not allowed to use this service" });
-    expect(fetchStub.requests.map((r) => `${r.url} ${r.authorization}`)).toStrictEqual(["/api/policy null", "/api/models Bearer token-1"]);
+    expect(s.getState().signIn).toStrictEqual({
+      status: "refused",
+      httpStatus: 403,
+      reason: "your organisation is not allowed to use this service",
+    });
+    expect(fetchStub.requests.map((r) => `${r.url} ${r.authorization}`)).toStrictEqual([
+      "/api/policy null",
+      "/api/models Bearer token-1",
+    ]);
   });
 
   it("keeps the defaults when the policy can't be read, and reads it again after a 401", async () => {
@@ -198,9 +234,11 @@ describe("where the token comes from", () => {
   it("falls back to Office SSO when nested app authentication fails", async () => {
     const source = withFallback(
       async () => {
-        throw Object.assign(new Error("NAA unavailable"), { errorCode: "nested_app_auth_bridge_disabled" });
+        throw Object.assign(new Error("NAA unavailable"), {
+          errorCode: "nested_app_auth_bridge_disabled",
+        });
       },
-      async () => token("sso"),
+      async () => token("sso")
     );
     const warn = console.warn;
     console.warn = () => {}; // the fallback logs why NAA failed
@@ -217,26 +255,43 @@ describe("where the token comes from", () => {
       async () => {
         throw Object.assign(new Error("cancelled"), { errorCode: "user_cancelled" });
       },
-      async () => ((fallbackUsed = true), token("sso")),
+      async () => ((fallbackUsed = true), token("sso"))
     );
     await assert.rejects(source({ forceRefresh: false }), /cancelled/);
     assert.strictEqual(fallbackUsed, false);
   });
 
   it("asks for the access_as_user scope of the API's Application ID URI", () => {
-    assert.strictEqual(scopeFor("api://images.example.org/abc"), "api://images.example.org/abc/access_as_user");
-    assert.strictEqual(scopeFor("api://images.example.org/abc/"), "api://images.example.org/abc/access_as_user");
+    assert.strictEqual(
+      scopeFor("api://images.example.org/abc"),
+      "api://images.example.org/abc/access_as_user"
+    );
+    assert.strictEqual(
+      scopeFor("api://images.example.org/abc/"),
+      "api://images.example.org/abc/access_as_user"
+    );
   });
 
   it("outside Office without a client id, says sign-in isn't set up on the server", async () => {
-    const source = tokenSourceFor({ clientId: null, audience: "api://x/y" }, { inOffice: false, nestedAppAuth: false, redirectUri: "https://x/taskpane.html" });
-    await assert.rejects(source({ forceRefresh: false }), (e) => e instanceof SignInError && /LUMEN_AUTH_CLIENT_ID/.test(e.message));
+    const source = tokenSourceFor(
+      { clientId: null, audience: "api://x/y" },
+      { inOffice: false, nestedAppAuth: false, redirectUri: "https://x/taskpane.html" }
+    );
+    await assert.rejects(
+      source({ forceRefresh: false }),
+      (e) => e instanceof SignInError && /LUMEN_AUTH_CLIENT_ID/.test(e.message)
+    );
   });
 
   it("returns every popup sign-in to taskpane.html, which recognises Entra's answer", () => {
-    assert.strictEqual(signInRedirectUri("https://images.example.org/creator.html?x=1"), "https://images.example.org/taskpane.html");
+    assert.strictEqual(
+      signInRedirectUri("https://images.example.org/creator.html?x=1"),
+      "https://images.example.org/taskpane.html"
+    );
     assert.ok(isSignInResponse("https://h/taskpane.html#code=abc&client_info=x&state=s"));
-    assert.ok(isSignInResponse("https://h/taskpane.html#error=access_denied&error_description=no&state=s"));
+    assert.ok(
+      isSignInResponse("https://h/taskpane.html#error=access_denied&error_description=no&state=s")
+    );
     assert.ok(!isSignInResponse("https://h/taskpane.html"));
     assert.ok(!isSignInResponse("https://h/taskpane.html#state=s"));
   });
@@ -245,14 +300,27 @@ describe("where the token comes from", () => {
 describe("sign-in failure reasons", () => {
   it("explains MSAL's and Office's error codes in words", () => {
     assert.match(signInReason({ errorCode: "user_cancelled" }), /closed before sign-in finished/);
-    assert.match(signInReason({ errorCode: "timed_out", subError: "redirect_bridge_timeout" }), /didn't finish in time/);
-    assert.match(signInReason({ errorCode: "no_network_connectivity" }), /Couldn't reach Microsoft sign-in/);
-    assert.match(signInReason({ code: 13001, name: "SSO", message: "x" }), /not signed in to Office/);
+    assert.match(
+      signInReason({ errorCode: "timed_out", subError: "redirect_bridge_timeout" }),
+      /didn't finish in time/
+    );
+    assert.match(
+      signInReason({ errorCode: "no_network_connectivity" }),
+      /Couldn't reach Microsoft sign-in/
+    );
+    assert.match(
+      signInReason({ code: 13001, name: "SSO", message: "x" }),
+      /not signed in to Office/
+    );
     assert.match(signInReason({ code: 13999 }), /error 13999/);
   });
 
   it("shows Entra's own sentence without trace and correlation ids", () => {
-    const message = "AADSTS50020: User account from identity provider does not exist in tenant. Trace ID: 123 Correlation ID: 456 Timestamp: 2025";
-    assert.strictEqual(signInReason({ errorCode: "invalid_grant", errorMessage: message }), "AADSTS50020: User account from identity provider does not exist in tenant.");
+    const message =
+      "AADSTS50020: User account from identity provider does not exist in tenant. Trace ID: 123 Correlation ID: 456 Timestamp: 2025";
+    assert.strictEqual(
+      signInReason({ errorCode: "invalid_grant", errorMessage: message }),
+      "AADSTS50020: User account from identity provider does not exist in tenant."
+    );
   });
 });

@@ -7,7 +7,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import sharp from "sharp";
 import { addinIdFor } from "../../backend/manifest/production";
-import { appPackage, productionAppManifest, type AppManifest } from "../../backend/manifest/unified";
+import {
+  appPackage,
+  productionAppManifest,
+  type AppManifest,
+} from "../../backend/manifest/unified";
 import { validateAppManifest } from "../../backend/manifest/validate-json";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -15,7 +19,10 @@ const text = readFileSync(join(root, "manifest.json"), "utf8");
 const manifest = (): AppManifest => JSON.parse(text);
 const xml = readFileSync(join(root, "manifest.xml"), "utf8");
 const PROD = "https://images.example.org";
-const SIGN_IN = { clientId: "0f8fad5b-d9cb-469f-a165-70867728950e", resource: "api://images.example.org/0f8fad5b-d9cb-469f-a165-70867728950e" };
+const SIGN_IN = {
+  clientId: "0f8fad5b-d9cb-469f-a165-70867728950e",
+  resource: "api://images.example.org/0f8fad5b-d9cb-469f-a165-70867728950e",
+};
 
 type Any = any;
 const extension = (m: AppManifest): Any => (m.extensions as Any)[0];
@@ -32,7 +39,9 @@ describe("manifest.json", () => {
     delete broken.accentColor;
     const result = validateAppManifest(broken);
     expect(result.valid).toBe(false);
-    expect(result.errors).toContain("/extensions/0/requirements/scopes/1 must be equal to one of the allowed values (mail, workbook, document, presentation)");
+    expect(result.errors).toContain(
+      "/extensions/0/requirements/scopes/1 must be equal to one of the allowed values (mail, workbook, document, presentation)"
+    );
     expect(result.errors).toContain("/ must have required property 'accentColor'");
   });
 
@@ -42,10 +51,14 @@ describe("manifest.json", () => {
     expect(`${m.version}.0`).toBe(xmlValue(/<Version>([^<]+)<\/Version>/));
     expect(extension(m).requirements.scopes).toStrictEqual(["document", "presentation"]);
     expect(xml).toMatch(/<Host Name="Document"\/>\s*<Host Name="Presentation"\/>/);
-    expect(extension(m).requirements.capabilities).toStrictEqual([{ name: "ImageCoercion", minVersion: "1.1" }]);
+    expect(extension(m).requirements.capabilities).toStrictEqual([
+      { name: "ImageCoercion", minVersion: "1.1" },
+    ]);
     expect(xml).toMatch(/<Set Name="ImageCoercion" MinVersion="1.1"\/>/);
     expect(xml).toMatch(/<Permissions>ReadWriteDocument<\/Permissions>/);
-    expect(m.authorization).toStrictEqual({ permissions: { resourceSpecific: [{ name: "Document.ReadWrite.User", type: "Delegated" }] } });
+    expect(m.authorization).toStrictEqual({
+      permissions: { resourceSpecific: [{ name: "Document.ReadWrite.User", type: "Delegated" }] },
+    });
 
     const [runtime] = extension(m).runtimes;
     expect(runtime.code.page).toBe(xmlValue(/<bt:Url id="Taskpane.Url" DefaultValue="([^"]+)"/));
@@ -54,8 +67,12 @@ describe("manifest.json", () => {
     expect(tab.builtInTabId).toBe("TabHome");
     const [button] = tab.groups[0].controls;
     expect(button.label).toBe(xmlValue(/<bt:String id="Button.Label" DefaultValue="([^"]+)"/));
-    expect(button.supertip.description).toBe(xmlValue(/<bt:String id="Button.Tooltip" DefaultValue="([^"]+)"/));
-    expect(runtime.actions).toContainEqual(expect.objectContaining({ id: button.actionId, type: "openPage" }));
+    expect(button.supertip.description).toBe(
+      xmlValue(/<bt:String id="Button.Tooltip" DefaultValue="([^"]+)"/)
+    );
+    expect(runtime.actions).toContainEqual(
+      expect.objectContaining({ id: button.actionId, type: "openPage" })
+    );
     expect(button.icons.map((i: Any) => i.size)).toStrictEqual([16, 32, 80]);
   });
 
@@ -65,7 +82,12 @@ describe("manifest.json", () => {
     expect([color.format, color.width, color.height]).toStrictEqual(["png", 192, 192]);
     const outline = sharp(join(root, icons.outline));
     const meta = await outline.metadata();
-    expect([meta.format, meta.width, meta.height, meta.hasAlpha]).toStrictEqual(["png", 32, 32, true]);
+    expect([meta.format, meta.width, meta.height, meta.hasAlpha]).toStrictEqual([
+      "png",
+      32,
+      32,
+      true,
+    ]);
     // White lines on a transparent ground: every visible pixel is white.
     const { data } = await outline.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     let visible = 0;
@@ -84,7 +106,9 @@ describe("productionAppManifest", () => {
     const m = productionAppManifest(manifest(), { url: PROD, version: "1.4.0" });
     const json = JSON.stringify(m);
     expect(json).not.toMatch(/localhost/);
-    const urls = [...json.matchAll(/"(https?:\/\/[^"]+)"/g)].map((u) => u[1]).filter((u) => !u.startsWith("https://developer.microsoft.com/"));
+    const urls = [...json.matchAll(/"(https?:\/\/[^"]+)"/g)]
+      .map((u) => u[1])
+      .filter((u) => !u.startsWith("https://developer.microsoft.com/"));
     expect(urls.length).toBeGreaterThan(8);
     for (const url of urls) expect(url.startsWith(`${PROD}/`)).toBe(true);
     expect(m.validDomains).toStrictEqual(["images.example.org"]);
@@ -96,14 +120,22 @@ describe("productionAppManifest", () => {
   });
 
   it("keeps a path under the host and a port in the domain", () => {
-    const m = productionAppManifest(manifest(), { url: "https://apps.example.org:8443/lumen/", version: "1.0.0" });
-    expect(extension(m).runtimes[0].code.page).toBe("https://apps.example.org:8443/lumen/taskpane.html");
+    const m = productionAppManifest(manifest(), {
+      url: "https://apps.example.org:8443/lumen/",
+      version: "1.0.0",
+    });
+    expect(extension(m).runtimes[0].code.page).toBe(
+      "https://apps.example.org:8443/lumen/taskpane.html"
+    );
     expect(m.validDomains).toStrictEqual(["apps.example.org:8443"]);
   });
 
   it("carries the sign-in settings the XML manifest's WebApplicationInfo has", () => {
     const m = productionAppManifest(manifest(), { url: PROD, version: "1.0.0", signIn: SIGN_IN });
-    expect(m.webApplicationInfo).toStrictEqual({ id: SIGN_IN.clientId, resource: SIGN_IN.resource });
+    expect(m.webApplicationInfo).toStrictEqual({
+      id: SIGN_IN.clientId,
+      resource: SIGN_IN.resource,
+    });
     expect(validateAppManifest(m).valid).toBe(true);
   });
 
@@ -112,7 +144,11 @@ describe("productionAppManifest", () => {
     ["an http URL", { url: "http://images.example.org", version: "1.0.0" }, /must use https/],
     ["localhost", { url: "https://localhost:3000", version: "1.0.0" }, /points at this machine/],
     ["a bad id", { url: PROD, version: "1.0.0", id: "not-a-guid" }, /must be a GUID/],
-    ["a bad client id", { url: PROD, version: "1.0.0", signIn: { clientId: "x", resource: "api://x" } }, /client id must be a GUID/],
+    [
+      "a bad client id",
+      { url: PROD, version: "1.0.0", signIn: { clientId: "x", resource: "api://x" } },
+      /client id must be a GUID/,
+    ],
   ] as const) {
     it(`refuses ${what}`, () => {
       expect(() => productionAppManifest(manifest(), options)).toThrow(message);
@@ -122,14 +158,19 @@ describe("productionAppManifest", () => {
   it("refuses a template the schema rejects, with the place of the problem", () => {
     const broken = manifest();
     broken.accentColor = "blue";
-    expect(() => productionAppManifest(broken, { url: PROD, version: "1.0.0" })).toThrow(/does not validate: \/accentColor must match pattern/);
+    expect(() => productionAppManifest(broken, { url: PROD, version: "1.0.0" })).toThrow(
+      /does not validate: \/accentColor must match pattern/
+    );
   });
 });
 
 describe("appPackage", () => {
   const icons = async () => {
     const m = manifest().icons as Record<string, string>;
-    return { color: readFileSync(join(root, m.color)), outline: readFileSync(join(root, m.outline)) };
+    return {
+      color: readFileSync(join(root, m.color)),
+      outline: readFileSync(join(root, m.outline)),
+    };
   };
 
   it("zips manifest.json and the two icons, nothing else", async () => {
@@ -144,9 +185,15 @@ describe("appPackage", () => {
     const m = productionAppManifest(manifest(), { url: PROD, version: "1.0.0" });
     const { color, outline } = await icons();
     const small = await sharp(color).resize(128, 128).png().toBuffer();
-    await expect(appPackage(m, { color: small, outline })).rejects.toThrow("the colour icon must be 192×192 pixels, got 128×128");
+    await expect(appPackage(m, { color: small, outline })).rejects.toThrow(
+      "the colour icon must be 192×192 pixels, got 128×128"
+    );
     const opaque = await sharp(outline).flatten({ background: "#4F52B2" }).png().toBuffer();
-    await expect(appPackage(m, { color, outline: opaque })).rejects.toThrow("the outline icon must have a transparent background");
-    await expect(appPackage(m, { color: Buffer.from("not a png"), outline })).rejects.toThrow("the colour icon is not an image");
+    await expect(appPackage(m, { color, outline: opaque })).rejects.toThrow(
+      "the outline icon must have a transparent background"
+    );
+    await expect(appPackage(m, { color: Buffer.from("not a png"), outline })).rejects.toThrow(
+      "the colour icon is not an image"
+    );
   });
 });

@@ -4,7 +4,13 @@ import { describe, test } from "@jest/globals";
 import { binomialSampler, logFactorial } from "../../backend/arena/binomial";
 
 const pmf = (n: number, p: number, k: number) =>
-  Math.exp(logFactorial(n) - logFactorial(k) - logFactorial(n - k) + k * Math.log(p) + (n - k) * Math.log(1 - p));
+  Math.exp(
+    logFactorial(n) -
+      logFactorial(k) -
+      logFactorial(n - k) +
+      k * Math.log(p) +
+      (n - k) * Math.log(1 - p)
+  );
 
 describe("binomial sampler", () => {
   test("log-factorials match the exact sums", () => {
@@ -17,7 +23,15 @@ describe("binomial sampler", () => {
 
   test("draws have the binomial mean and variance, in both algorithms' ranges", () => {
     const draw = binomialSampler(3);
-    for (const [n, p] of [[400, 0.05], [400, 0.3], [50, 0.1], [3, 0.9], [1000, 0.5], [100_000, 0.37], [12, 0.97]]) {
+    for (const [n, p] of [
+      [400, 0.05],
+      [400, 0.3],
+      [50, 0.1],
+      [3, 0.9],
+      [1000, 0.5],
+      [100_000, 0.37],
+      [12, 0.97],
+    ]) {
       const draws = 100_000;
       let sum = 0;
       let squares = 0;
@@ -38,7 +52,10 @@ describe("binomial sampler", () => {
   test("the whole distribution fits: chi-square against the exact probabilities", () => {
     const draw = binomialSampler(11);
     // np = 16 (rejection) and np = 3 (inversion).
-    for (const [n, p] of [[40, 0.4], [30, 0.1]]) {
+    for (const [n, p] of [
+      [40, 0.4],
+      [30, 0.1],
+    ]) {
       const draws = 200_000;
       const counts = new Array(n + 1).fill(0);
       for (let r = 0; r < draws; r++) counts[draw(n, p)]++;

@@ -3,7 +3,14 @@ import { strict as assert } from "node:assert";
 import { describe, expect, test } from "@jest/globals";
 import { uniformFloat64 } from "pure-rand/distribution/uniformFloat64";
 import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
-import { fitStrengths, rate, SCORE_PER_NAT, toScore, VIRTUAL_GAMES_PER_CONTENDER, type Comparison } from "../../backend/arena/bradley-terry";
+import {
+  fitStrengths,
+  rate,
+  SCORE_PER_NAT,
+  toScore,
+  VIRTUAL_GAMES_PER_CONTENDER,
+  type Comparison,
+} from "../../backend/arena/bradley-terry";
 
 const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
@@ -11,7 +18,12 @@ const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
  * Voters who prefer i to j with probability σ(θi − θj) in expectation: a share `tieRate` of votes
  * are ties, and the rest are split so that wins + ties/2 still average σ(θi − θj).
  */
-function simulateVotes(trueScores: number[], votes: number, seed: number, tieRate = 0.1): Comparison[] {
+function simulateVotes(
+  trueScores: number[],
+  votes: number,
+  seed: number,
+  tieRate = 0.1
+): Comparison[] {
   const rng = xoroshiro128plus(seed);
   const theta = trueScores.map((s) => (s - 1000) / SCORE_PER_NAT);
   const k = theta.length;
@@ -34,9 +46,16 @@ describe("Bradley–Terry", () => {
     for (const seed of [1, 2, 3]) {
       const { scores } = rate(truth.length, simulateVotes(truth, 3000, seed), { replicates: 0 });
       const order = scores.map((_, i) => i).sort((x, y) => scores[y] - scores[x]);
-      expect({ message: `seed ${seed}: ${scores.map(Math.round)}`, actual: order }).toStrictEqual({ message: `seed ${seed}: ${scores.map(Math.round)}`, actual: [0, 1, 2, 3, 4] });
-      for (const [i, s] of scores.entries()) assert.ok(Math.abs(s - truth[i]) < 35, `seed ${seed}, contender ${i}: ${s} vs ${truth[i]}`);
-      assert.ok(Math.abs(scores.reduce((x, y) => x + y, 0) / scores.length - 1000) < 1e-9, "scores are centred on 1000");
+      expect({ message: `seed ${seed}: ${scores.map(Math.round)}`, actual: order }).toStrictEqual({
+        message: `seed ${seed}: ${scores.map(Math.round)}`,
+        actual: [0, 1, 2, 3, 4],
+      });
+      for (const [i, s] of scores.entries())
+        assert.ok(Math.abs(s - truth[i]) < 35, `seed ${seed}, contender ${i}: ${s} vs ${truth[i]}`);
+      assert.ok(
+        Math.abs(scores.reduce((x, y) => x + y, 0) / scores.length - 1000) < 1e-9,
+        "scores are centred on 1000"
+      );
     }
   });
 
@@ -71,23 +90,36 @@ describe("Bradley–Terry", () => {
     const gap = toScore(theta[0]) - toScore(theta[1]);
     // 400 wins (300 + 100 half) against 200 (100 + 100 half): odds 2.
     assert.ok(Math.abs(gap - 400 * Math.log10(2)) < 2, `gap ${gap}`);
-    const tiesOnly = fitStrengths(2, [{ a: 0, b: 1, scoreA: 0.5 }, { a: 1, b: 0, scoreA: 0.5 }]);
+    const tiesOnly = fitStrengths(2, [
+      { a: 0, b: 1, scoreA: 0.5 },
+      { a: 1, b: 0, scoreA: 0.5 },
+    ]);
     assert.ok(Math.abs(tiesOnly[0] - tiesOnly[1]) < 1e-12);
   });
 
   test("an unbeaten contender gets a finite score above the others", () => {
-    const votes: Comparison[] = Array.from({ length: 20 }, (_, i): Comparison => ({ a: 0, b: 1 + (i % 2), scoreA: 1 }));
+    const votes: Comparison[] = Array.from({ length: 20 }, (_, i): Comparison => ({
+      a: 0,
+      b: 1 + (i % 2),
+      scoreA: 1,
+    }));
     votes.push({ a: 1, b: 2, scoreA: 1 }, { a: 2, b: 1, scoreA: 1 });
     const { scores, intervals } = rate(3, votes, { replicates: 100 });
     assert.ok(scores.every(Number.isFinite));
     assert.ok(scores[0] > scores[1] + 300 && scores[0] > scores[2] + 300, String(scores));
-    assert.ok(intervals.every(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi));
+    assert.ok(
+      intervals.every(([lo, hi]) => Number.isFinite(lo) && Number.isFinite(hi) && lo <= hi)
+    );
   });
 
   test("no votes: every contender sits at 1000", () => {
     const { scores, intervals } = rate(3, []);
     expect(scores).toStrictEqual([1000, 1000, 1000]);
-    expect(intervals).toStrictEqual([[1000, 1000], [1000, 1000], [1000, 1000]]);
+    expect(intervals).toStrictEqual([
+      [1000, 1000],
+      [1000, 1000],
+      [1000, 1000],
+    ]);
   });
 
   test("the same votes and seed give the same intervals; another seed gives others", () => {
@@ -104,7 +136,10 @@ describe("Bradley–Terry", () => {
     let total = 0;
     let width = 0;
     for (let sim = 0; sim < simulations; sim++) {
-      const { intervals } = rate(truth.length, simulateVotes(truth, 400, 1000 + sim), { replicates: 300, seed: sim });
+      const { intervals } = rate(truth.length, simulateVotes(truth, 400, 1000 + sim), {
+        replicates: 300,
+        seed: sim,
+      });
       for (const [i, [lo, hi]] of intervals.entries()) {
         total++;
         width += hi - lo;
@@ -123,7 +158,11 @@ describe("Bradley–Terry", () => {
     let covered = 0;
     let total = 0;
     for (let sim = 0; sim < 150; sim++) {
-      const { intervals } = rate(truth.length, simulateVotes(truth, 300, 5000 + sim), { replicates: 300, seed: sim, level: 0.5 });
+      const { intervals } = rate(truth.length, simulateVotes(truth, 300, 5000 + sim), {
+        replicates: 300,
+        seed: sim,
+        level: 0.5,
+      });
       for (const [i, [lo, hi]] of intervals.entries()) {
         total++;
         if (lo <= truth[i] && truth[i] <= hi) covered++;

@@ -36,9 +36,20 @@ describe("arena service", () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), "lumen-arena-"));
     store = openStore(dir);
-    const config = loadConfig({ modelsDir: fixturesDir, model: "sd15", allowedModels: ["sd15", "sd21"], maxSize: 64, dataDir: dir }, {});
+    const config = loadConfig(
+      {
+        modelsDir: fixturesDir,
+        model: "sd15",
+        allowedModels: ["sd15", "sd21"],
+        maxSize: 64,
+        dataDir: dir,
+      },
+      {}
+    );
     pool = new ModelPool({ device: "cpu", threads: 1 }, fixturesDir);
-    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3a6" } }).png().toBuffer();
+    const png = await sharp({ create: { width: 64, height: 64, channels: 3, background: "#3a6" } })
+      .png()
+      .toBuffer();
     const run = async ({ job, emit, signal }: RunningJob) => {
       const outcome = outcomes[job.model];
       if (outcome === "hang") {
@@ -51,12 +62,31 @@ describe("arena service", () => {
         return emit({ type: "error", code: "internal_error", message: "generation failed" });
       }
       if (outcome === "blocked") {
-        await store.addBlockedImage({ id: `${job.id}-0`, generationId: job.id, index: 0, seed: 1, category: "violence" });
-        emit({ type: "blocked", category: "violence", index: 0, message: "This image was withheld by the content filter." });
+        await store.addBlockedImage({
+          id: `${job.id}-0`,
+          generationId: job.id,
+          index: 0,
+          seed: 1,
+          category: "violence",
+        });
+        emit({
+          type: "blocked",
+          category: "violence",
+          index: 0,
+          message: "This image was withheld by the content filter.",
+        });
         await store.setStatus(job.id, "blocked", { category: "violence" });
         return emit({ type: "done", status: "blocked" });
       }
-      await store.addImage({ id: `${job.id}-0`, generationId: job.id, index: 0, seed: 1, width: 64, height: 64, png });
+      await store.addImage({
+        id: `${job.id}-0`,
+        generationId: job.id,
+        index: 0,
+        seed: 1,
+        width: 64,
+        height: 64,
+        png,
+      });
       emit({ type: "image", id: `${job.id}-0`, index: 0, seed: 1, url: "", width: 64, height: 64 });
       await store.setStatus(job.id, "done");
       emit({ type: "done", status: "done" });
@@ -66,10 +96,13 @@ describe("arena service", () => {
         run: async (batch) => void (await Promise.all(batch.map(run))),
         cancelledWhileWaiting: async (job: GenerationJob) => void cancelled.push(job.id),
       },
-      { maxQueue: 8, concurrency: 2, maxBatchImages: 1 },
+      { maxQueue: 8, concurrency: 2, maxBatchImages: 1 }
     );
     const metrics = createMetrics();
-    const safety = createSafetyCheck({ promptFilter: loadPromptFilter(), imageChecker: await loadImageChecker() });
+    const safety = createSafetyCheck({
+      promptFilter: loadPromptFilter(),
+      imageChecker: await loadImageChecker(),
+    });
     const service = new GenerationService({ config, pool, safety, store, queue, metrics });
     // random() = 0 pairs the first contender (sd15) on the left with the second (sd21) on the right.
     arena = new ArenaService({ config, pool, store, queue, service, random: () => 0 });
@@ -81,7 +114,8 @@ describe("arena service", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const fight = (signal = new AbortController().signal) => arena.battle("a lake in the hills", { clientId: "alice", requestId: "req-1" }, signal);
+  const fight = (signal = new AbortController().signal) =>
+    arena.battle("a lake in the hills", { clientId: "alice", requestId: "req-1" }, signal);
 
   it("stores a battle when both pictures arrive, with the pairing the random source chose", async () => {
     Object.assign(outcomes, { sd15: "image", sd21: "image" });
@@ -92,7 +126,9 @@ describe("arena service", () => {
     assert.equal(stored.category, "landscape");
     const picture = await arena.image(battle.id, "left");
     // the left picture is a PNG
-    expect(picture.subarray(0, 8)).toStrictEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(picture.subarray(0, 8)).toStrictEqual(
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])
+    );
   });
 
   it("refuses the battle when the image filter withholds either picture, storing no battle", async () => {
@@ -111,7 +147,10 @@ describe("arena service", () => {
 
   it("answers a failed picture with an internal error and no battle", async () => {
     Object.assign(outcomes, { sd15: "error", sd21: "image" });
-    await assert.rejects(fight(), (e: unknown) => e instanceof ApiError && e.code === "internal_error");
+    await assert.rejects(
+      fight(),
+      (e: unknown) => e instanceof ApiError && e.code === "internal_error"
+    );
     assert.equal(countBattles(dir), 1);
   });
 
@@ -121,8 +160,13 @@ describe("arena service", () => {
     const battle = fight(gone.signal);
     await new Promise((resolve) => setTimeout(resolve, 200));
     gone.abort();
-    await assert.rejects(battle, (e: unknown) => e instanceof ApiError && /cancelled/.test(e.message));
-    const statuses = (await store.listGenerations({ clientId: "alice", limit: 2 })).map((g) => g.status);
+    await assert.rejects(
+      battle,
+      (e: unknown) => e instanceof ApiError && /cancelled/.test(e.message)
+    );
+    const statuses = (await store.listGenerations({ clientId: "alice", limit: 2 })).map(
+      (g) => g.status
+    );
     expect(statuses).toStrictEqual(["cancelled", "cancelled"]);
     assert.equal(countBattles(dir), 1);
   });

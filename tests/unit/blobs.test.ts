@@ -27,7 +27,10 @@ describe("local directory blob store", () => {
     const store = new LocalDirectoryBlobStore(dir);
     const a = blob("layout");
     await store.put(a.key, a.bytes);
-    expect(readdirSync(dir, { recursive: true }).sort()).toStrictEqual([a.key.slice(0, 2), join(a.key.slice(0, 2), `${a.key}.png`)]);
+    expect(readdirSync(dir, { recursive: true }).sort()).toStrictEqual([
+      a.key.slice(0, 2),
+      join(a.key.slice(0, 2), `${a.key}.png`),
+    ]);
     expect(store.dirs).toStrictEqual([dir]);
   });
 });

@@ -22,21 +22,43 @@ describe("CPU settings by model size", () => {
   });
 
   it("gives small denoisers one thread, the memory arena and prepacked encoders; real-size ones every core and neither", () => {
-    expect(cpuSettings(19 * 2 ** 20)).toStrictEqual({ threads: 1, memArena: true, prepackEncoders: true });
-    expect(cpuSettings(SMALL_MODEL_BYTES - 1)).toStrictEqual({ threads: 1, memArena: true, prepackEncoders: true });
-    expect(cpuSettings(SMALL_MODEL_BYTES)).toStrictEqual({ threads: undefined, memArena: false, prepackEncoders: false });
-    expect(cpuSettings(3_465_703_031)).toStrictEqual({ threads: undefined, memArena: false, prepackEncoders: false }); // SD-Turbo's fp32 UNet
+    expect(cpuSettings(19 * 2 ** 20)).toStrictEqual({
+      threads: 1,
+      memArena: true,
+      prepackEncoders: true,
+    });
+    expect(cpuSettings(SMALL_MODEL_BYTES - 1)).toStrictEqual({
+      threads: 1,
+      memArena: true,
+      prepackEncoders: true,
+    });
+    expect(cpuSettings(SMALL_MODEL_BYTES)).toStrictEqual({
+      threads: undefined,
+      memArena: false,
+      prepackEncoders: false,
+    });
+    expect(cpuSettings(3_465_703_031)).toStrictEqual({
+      threads: undefined,
+      memArena: false,
+      prepackEncoders: false,
+    }); // SD-Turbo's fp32 UNet
   });
 
   it("asks ORT not to prepack where prepacking is off, and says nothing otherwise", () => {
-    expect(sessionOptions("cpu", { prepack: false }).extra).toStrictEqual({ session: { disable_prepacking: "1" } });
+    expect(sessionOptions("cpu", { prepack: false }).extra).toStrictEqual({
+      session: { disable_prepacking: "1" },
+    });
     assert.equal(sessionOptions("cpu", { prepack: true }).extra, undefined);
     assert.equal(sessionOptions("cpu").extra, undefined);
   });
 
   it("applies when loading, unless asked otherwise", async () => {
     const small = await loadModel(fixtureModel("sd15"), { device: "cpu" });
-    const asked = await loadModel(fixtureModel("sd15"), { device: "cpu", threads: 2, memArena: false });
+    const asked = await loadModel(fixtureModel("sd15"), {
+      device: "cpu",
+      threads: 2,
+      memArena: false,
+    });
     try {
       assert.equal(small.threads, 1);
       assert.equal(small.memArena, true);

@@ -2,7 +2,8 @@ import { describe, expect, it } from "@jest/globals";
 import type { LoadedModel } from "../../backend/engine";
 import { generationSize } from "../../backend/engine";
 
-const model = (sizeMultiple: number, nativeSize?: [number, number]) => ({ sizeMultiple, nativeSize }) as LoadedModel;
+const model = (sizeMultiple: number, nativeSize?: [number, number]) =>
+  ({ sizeMultiple, nativeSize }) as LoadedModel;
 
 describe("generation size", () => {
   it("rounds sides to the model's multiple, so ONNX UNets get latents they can halve", () => {

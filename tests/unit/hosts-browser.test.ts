@@ -6,7 +6,10 @@ import { fitInside, stripDataUrl } from "../../addin/hosts/types";
 
 describe("browser host helpers", () => {
   it("names files after the prompt", () => {
-    assert.strictEqual(fileNameFor("A misty lake at sunrise, with reflections!", "image/png"), "a-misty-lake-at-sunrise-with-reflections.png");
+    assert.strictEqual(
+      fileNameFor("A misty lake at sunrise, with reflections!", "image/png"),
+      "a-misty-lake-at-sunrise-with-reflections.png"
+    );
     assert.strictEqual(fileNameFor("Fjällsjö i gryning", "image/jpeg"), "fjallsjo-i-gryning.jpg");
     assert.strictEqual(fileNameFor("!!!", "image/png"), "lumen-image.png");
     assert.ok(fileNameFor("word ".repeat(40), "image/png").length <= 64);

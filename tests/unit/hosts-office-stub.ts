@@ -13,7 +13,10 @@ function atLeast(version: string, wanted: string): boolean {
   return true;
 }
 
-export function installOffice(options: { sets: Record<string, string>; failWith?: string }): OfficeStub {
+export function installOffice(options: {
+  sets: Record<string, string>;
+  failWith?: string;
+}): OfficeStub {
   const stub: OfficeStub = { inserted: [] };
   (globalThis as any).Office = {
     CoercionType: { Image: "image", Text: "text" },
@@ -21,10 +24,15 @@ export function installOffice(options: { sets: Record<string, string>; failWith?
     HostType: { Word: "Word", PowerPoint: "PowerPoint" },
     context: {
       requirements: {
-        isSetSupported: (name: string, version = "1.1") => name in options.sets && atLeast(options.sets[name], version),
+        isSetSupported: (name: string, version = "1.1") =>
+          name in options.sets && atLeast(options.sets[name], version),
       },
       document: {
-        setSelectedDataAsync(data: string, opts: Record<string, any>, callback: (result: any) => void) {
+        setSelectedDataAsync(
+          data: string,
+          opts: Record<string, any>,
+          callback: (result: any) => void
+        ) {
           if (options.failWith) {
             callback({ status: "failed", error: { message: options.failWith } });
             return;

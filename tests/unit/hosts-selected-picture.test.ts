@@ -11,8 +11,10 @@ import { pictureDataUrl, sniffImageType } from "../../addin/hosts/types";
 import { WordHost } from "../../addin/hosts/word";
 import { installOffice, uninstallOffice } from "./hosts-office-stub";
 
-const PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
-const JPEG = "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=";
+const PNG =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+const JPEG =
+  "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAMCAgICAgMCAgIDAwMDBAYEBAQEBAgGBgUGCQgKCgkICQkKDA8MCgsOCwkJDRENDg8QEBEQCgwSExIQEw8QEBD/yQALCAABAAEBAREA/8wABgAQEAX/2gAIAQEAAD8A0s8g/9k=";
 
 /** A ClientResult whose value appears at the next context.sync(), as Office's does. */
 function clientResults() {
@@ -40,7 +42,9 @@ function wordWithSelection(pictures: string[]) {
     context: {
       document: {
         selection: {
-          inlinePictures: { items: pictures.map((base64) => ({ getBase64ImageSrc: () => results.result(base64) })) },
+          inlinePictures: {
+            items: pictures.map((base64) => ({ getBase64ImageSrc: () => results.result(base64) })),
+          },
         },
         getSelection() {
           return this.selection;
@@ -128,8 +132,14 @@ describe("the selected picture", () => {
   it("types a picture's data: URL by its bytes, and leaves the type out for what it doesn't know", () => {
     assert.strictEqual(sniffImageType(PNG), "image/png");
     assert.strictEqual(sniffImageType(`data:image/png;base64,${JPEG}`), "image/jpeg");
-    assert.strictEqual(sniffImageType(Buffer.from("RIFF\x10\x00\x00\x00WEBPVP8 ", "latin1").toString("base64")), "image/webp");
-    assert.strictEqual(sniffImageType(Buffer.from("RIFF\x10\x00\x00\x00WAVEfmt ", "latin1").toString("base64")), undefined);
+    assert.strictEqual(
+      sniffImageType(Buffer.from("RIFF\x10\x00\x00\x00WEBPVP8 ", "latin1").toString("base64")),
+      "image/webp"
+    );
+    assert.strictEqual(
+      sniffImageType(Buffer.from("RIFF\x10\x00\x00\x00WAVEfmt ", "latin1").toString("base64")),
+      undefined
+    );
     assert.strictEqual(sniffImageType(Buffer.from("GIF89a").toString("base64")), "image/gif");
     assert.strictEqual(pictureDataUrl("AAECAw=="), "data:;base64,AAECAw==");
   });

@@ -6,8 +6,15 @@ import { OfficeMockObject } from "office-addin-mock";
 import { WordHost } from "../../addin/hosts/word";
 import { installOffice, uninstallOffice, type OfficeStub } from "./hosts-office-stub";
 
-const PNG_1x1 = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
-const image = { altText: "A misty lake at sunrise", title: "A misty lake at sunrise", width: 1024, height: 576, mimeType: "image/jpeg" as const };
+const PNG_1x1 =
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=";
+const image = {
+  altText: "A misty lake at sunrise",
+  title: "A misty lake at sunrise",
+  width: 1024,
+  height: 576,
+  mimeType: "image/jpeg" as const,
+};
 
 function wordMock() {
   const inserted: { base64: string; location: string }[] = [];
@@ -15,7 +22,13 @@ function wordMock() {
     context: {
       document: {
         selection: {
-          picture: { altTextTitle: "", altTextDescription: "", lockAspectRatio: false, width: 0, height: 0 },
+          picture: {
+            altTextTitle: "",
+            altTextDescription: "",
+            lockAspectRatio: false,
+            width: 0,
+            height: 0,
+          },
           insertInlinePictureFromBase64(base64: string, location: string) {
             inserted.push({ base64, location });
             return this.picture;
@@ -65,7 +78,9 @@ describe("WordHost", () => {
 
   it("falls back to setSelectedDataAsync as an image without WordApi 1.2, and says alt text is missing", async () => {
     office = installOffice({ sets: { WordApi: "1.1", ImageCoercion: "1.1" } });
-    (globalThis as any).Word = { run: () => assert.fail("Word.run must not be called without WordApi 1.2") };
+    (globalThis as any).Word = {
+      run: () => assert.fail("Word.run must not be called without WordApi 1.2"),
+    };
 
     const message = await new WordHost().insertImage(PNG_1x1, image);
 
@@ -84,6 +99,11 @@ describe("WordHost", () => {
 
   it("asks for a bounded JPEG, which Office on the web accepts", () => {
     installOffice({ sets: { WordApi: "1.3" } });
-    expect(new WordHost().capabilities()).toStrictEqual({ insertLabel: "Insert", altText: true, payload: { format: "jpeg", maxSide: 1024 }, pictureFromSelection: true });
+    expect(new WordHost().capabilities()).toStrictEqual({
+      insertLabel: "Insert",
+      altText: true,
+      payload: { format: "jpeg", maxSide: 1024 },
+      pictureFromSelection: true,
+    });
   });
 });

@@ -13,8 +13,16 @@ const file = (path: string, size = 1000, lfs = false): RepoFile => ({
   ...(lfs ? { lfs: { oid: "1".repeat(64), size } } : {}),
 });
 
-const tokenizer = (dir: string) => [file(`${dir}/vocab.json`), file(`${dir}/merges.txt`), file(`${dir}/special_tokens_map.json`), file(`${dir}/tokenizer_config.json`)];
-const SDXL_INDEX = { _class_name: "StableDiffusionXLPipeline", vae: ["diffusers", "AutoencoderKL"] };
+const tokenizer = (dir: string) => [
+  file(`${dir}/vocab.json`),
+  file(`${dir}/merges.txt`),
+  file(`${dir}/special_tokens_map.json`),
+  file(`${dir}/tokenizer_config.json`),
+];
+const SDXL_INDEX = {
+  _class_name: "StableDiffusionXLPipeline",
+  vae: ["diffusers", "AutoencoderKL"],
+};
 const SD_INDEX = { _class_name: "OnnxStableDiffusionPipeline" };
 
 // Mirrors the shape of stabilityai/sdxl-turbo's main branch: diffusers weights and an ONNX export.
@@ -56,31 +64,35 @@ describe("selectFiles", () => {
     const s = selectFiles("stabilityai/sdxl-turbo", sdxlTurboLike, SDXL_INDEX);
     assert.equal(s.family, "sdxl");
     const paths = s.files.map((f) => f.path).sort();
-    expect(paths).toStrictEqual([
-      "LICENSE.TXT",
-      "README.md",
-      "model_index.json",
-      "scheduler/scheduler_config.json",
-      ...tokenizer("tokenizer").map((f) => f.path),
-      ...tokenizer("tokenizer_2").map((f) => f.path),
-      "text_encoder/config.json",
-      "text_encoder/model.onnx",
-      "text_encoder_2/config.json",
-      "text_encoder_2/model.onnx",
-      "text_encoder_2/model.onnx_data",
-      "unet/config.json",
-      "unet/model.onnx",
-      "unet/model.onnx_data",
-      "vae_decoder/config.json",
-      "vae_decoder/model.onnx",
-      "vae_encoder/config.json",
-      "vae_encoder/model.onnx",
-    ].sort());
+    expect(paths).toStrictEqual(
+      [
+        "LICENSE.TXT",
+        "README.md",
+        "model_index.json",
+        "scheduler/scheduler_config.json",
+        ...tokenizer("tokenizer").map((f) => f.path),
+        ...tokenizer("tokenizer_2").map((f) => f.path),
+        "text_encoder/config.json",
+        "text_encoder/model.onnx",
+        "text_encoder_2/config.json",
+        "text_encoder_2/model.onnx",
+        "text_encoder_2/model.onnx_data",
+        "unet/config.json",
+        "unet/model.onnx",
+        "unet/model.onnx_data",
+        "vae_decoder/config.json",
+        "vae_decoder/model.onnx",
+        "vae_encoder/config.json",
+        "vae_encoder/model.onnx",
+      ].sort()
+    );
     assert.ok(!s.files.some((f) => /safetensors|png/.test(f.path)));
     assert.ok(s.bytes > 13e9 && s.bytes < 15e9, String(s.bytes));
     assert.equal(s.files.length + s.skipped.length, sdxlTurboLike.length);
     // Small files come first, so a broken repository fails before the large downloads.
-    expect(s.files.map((f) => f.size)).toStrictEqual(s.files.map((f) => f.size).sort((a, b) => a - b));
+    expect(s.files.map((f) => f.size)).toStrictEqual(
+      s.files.map((f) => f.size).sort((a, b) => a - b)
+    );
   });
 
   it("keeps weights.pb beside model.onnx and leaves other graph variants and their data", () => {
@@ -99,64 +111,122 @@ describe("selectFiles", () => {
     ];
     const paths = selectFiles("x/y", listing, SD_INDEX).files.map((f) => f.path);
     assert.ok(paths.includes("unet/weights.pb"));
-    for (const p of ["unet/model_fp16.onnx", "unet/model_fp16.onnx_data", "unet/.gitkeep", "vae_decoder/openvino/openvino_model.xml"]) {
+    for (const p of [
+      "unet/model_fp16.onnx",
+      "unet/model_fp16.onnx_data",
+      "unet/.gitkeep",
+      "vae_decoder/openvino/openvino_model.xml",
+    ]) {
       assert.ok(!paths.includes(p), p);
     }
   });
 
   it("refuses a PyTorch-only diffusers repository, naming the folders and how to export", () => {
-    const listing = sdxlTurboLike.filter((f) => !/\.onnx/.test(f.path) && !/^vae_(de|en)coder\//.test(f.path));
+    const listing = sdxlTurboLike.filter(
+      (f) => !/\.onnx/.test(f.path) && !/^vae_(de|en)coder\//.test(f.path)
+    );
     assert.throws(
       () => selectFiles("stabilityai/sdxl-turbo", listing, SDXL_INDEX),
-      /^PullError: stabilityai\/sdxl-turbo cannot run in Lumen: text_encoder\/, text_encoder_2\/, unet\/, vae\/ hold PyTorch weights, not ONNX \(export the model with `optimum-cli export onnx`/,
+      /^PullError: stabilityai\/sdxl-turbo cannot run in Lumen: text_encoder\/, text_encoder_2\/, unet\/, vae\/ hold PyTorch weights, not ONNX \(export the model with `optimum-cli export onnx`/
     );
   });
 
   it("names each missing part of an incomplete export in one line", () => {
-    const listing = [file("model_index.json"), file("text_encoder/model.onnx"), file("unet/model.onnx"), file("tokenizer/vocab.json")];
-    assert.throws(() => selectFiles("a/b", listing, SD_INDEX), (e: Error) => {
-      assert.equal(e.message.split("\n").length, 1);
-      assert.match(e.message, /vae_decoder\/model\.onnx is missing/);
-      assert.match(e.message, /tokenizer\/ has neither tokenizer\.json nor vocab\.json \+ merges\.txt/);
-      assert.match(e.message, /scheduler\/scheduler_config\.json is missing/);
-      return true;
-    });
+    const listing = [
+      file("model_index.json"),
+      file("text_encoder/model.onnx"),
+      file("unet/model.onnx"),
+      file("tokenizer/vocab.json"),
+    ];
+    assert.throws(
+      () => selectFiles("a/b", listing, SD_INDEX),
+      (e: Error) => {
+        assert.equal(e.message.split("\n").length, 1);
+        assert.match(e.message, /vae_decoder\/model\.onnx is missing/);
+        assert.match(
+          e.message,
+          /tokenizer\/ has neither tokenizer\.json nor vocab\.json \+ merges\.txt/
+        );
+        assert.match(e.message, /scheduler\/scheduler_config\.json is missing/);
+        return true;
+      }
+    );
   });
 
   it("needs SDXL's second encoder and tokenizer", () => {
-    const listing = sdxlTurboLike.filter((f) => !f.path.startsWith("text_encoder_2/") && !f.path.startsWith("tokenizer_2/"));
-    assert.throws(() => selectFiles("a/b", listing, SDXL_INDEX), /text_encoder_2\/model\.onnx is missing; tokenizer_2\/ has neither/);
+    const listing = sdxlTurboLike.filter(
+      (f) => !f.path.startsWith("text_encoder_2/") && !f.path.startsWith("tokenizer_2/")
+    );
+    assert.throws(
+      () => selectFiles("a/b", listing, SDXL_INDEX),
+      /text_encoder_2\/model\.onnx is missing; tokenizer_2\/ has neither/
+    );
   });
 });
 
 describe("familyOf", () => {
   it("recognises the SD and SDXL pipeline classes of diffusers and its ONNX exporters", () => {
     const name = (cls: string) => (familyOf({ _class_name: cls }) as { name?: string }).name;
-    for (const cls of ["OnnxStableDiffusionPipeline", "ORTStableDiffusionPipeline", "StableDiffusionPipeline", "StableDiffusionImg2ImgPipeline"]) {
+    for (const cls of [
+      "OnnxStableDiffusionPipeline",
+      "ORTStableDiffusionPipeline",
+      "StableDiffusionPipeline",
+      "StableDiffusionImg2ImgPipeline",
+    ]) {
       assert.equal(name(cls), "sd", cls);
     }
-    for (const cls of ["ORTStableDiffusionXLPipeline", "StableDiffusionXLPipeline", "ORTStableDiffusionXLImg2ImgPipeline"]) {
+    for (const cls of [
+      "ORTStableDiffusionXLPipeline",
+      "StableDiffusionXLPipeline",
+      "ORTStableDiffusionXLImg2ImgPipeline",
+    ]) {
       assert.equal(name(cls), "sdxl", cls);
     }
   });
 
   it("says why other pipelines cannot run", () => {
-    assert.match((familyOf({ _class_name: "OVStableDiffusionPipeline" }) as { reason: string }).reason, /OpenVINO export/);
-    assert.match((familyOf({ _class_name: "StableDiffusion3Pipeline" }) as { reason: string }).reason, /StableDiffusion3Pipeline is not one Lumen runs/);
-    assert.match((familyOf({ _class_name: "StableDiffusionInpaintPipeline" }) as { reason: string }).reason, /not one Lumen runs/);
+    assert.match(
+      (familyOf({ _class_name: "OVStableDiffusionPipeline" }) as { reason: string }).reason,
+      /OpenVINO export/
+    );
+    assert.match(
+      (familyOf({ _class_name: "StableDiffusion3Pipeline" }) as { reason: string }).reason,
+      /StableDiffusion3Pipeline is not one Lumen runs/
+    );
+    assert.match(
+      (familyOf({ _class_name: "StableDiffusionInpaintPipeline" }) as { reason: string }).reason,
+      /not one Lumen runs/
+    );
     assert.match((familyOf({}) as { reason: string }).reason, /no pipeline class/);
   });
 });
 
 describe("repository references and model names", () => {
   it("parses owner/name[@revision]", () => {
-    expect(parseRepoRef("stabilityai/sd-turbo")).toStrictEqual({ repo: "stabilityai/sd-turbo", revision: "main" });
-    expect(parseRepoRef("onnxruntime/sd-turbo@6d0b4c1")).toStrictEqual({ repo: "onnxruntime/sd-turbo", revision: "6d0b4c1" });
-    expect(parseRepoRef("org/model@refs/pr/1")).toStrictEqual({ repo: "org/model", revision: "refs/pr/1" });
+    expect(parseRepoRef("stabilityai/sd-turbo")).toStrictEqual({
+      repo: "stabilityai/sd-turbo",
+      revision: "main",
+    });
+    expect(parseRepoRef("onnxruntime/sd-turbo@6d0b4c1")).toStrictEqual({
+      repo: "onnxruntime/sd-turbo",
+      revision: "6d0b4c1",
+    });
+    expect(parseRepoRef("org/model@refs/pr/1")).toStrictEqual({
+      repo: "org/model",
+      revision: "refs/pr/1",
+    });
   });
 
   it("rejects what the Hub would not accept as a repository id", () => {
-    for (const bad of ["a/b/c", "../etc", "a--b/c", "owner/", "owner/na me", "a/b@", "a/b@rev with space"]) {
+    for (const bad of [
+      "a/b/c",
+      "../etc",
+      "a--b/c",
+      "owner/",
+      "owner/na me",
+      "a/b@",
+      "a/b@rev with space",
+    ]) {
       assert.throws(() => parseRepoRef(bad), /PullError/, bad);
     }
   });
@@ -164,6 +234,7 @@ describe("repository references and model names", () => {
   it("names a model after its repository and keeps names to safe folder names", () => {
     assert.equal(defaultModelName("stabilityai/sdxl-turbo"), "sdxl-turbo");
     assert.equal(checkModelName("my-model_2.1"), "my-model_2.1");
-    for (const bad of ["..", ".hidden", "a/b", "", "a b", "x".repeat(65)]) assert.throws(() => checkModelName(bad), /not a model name/, bad);
+    for (const bad of ["..", ".hidden", "a/b", "", "a b", "x".repeat(65)])
+      assert.throws(() => checkModelName(bad), /not a model name/, bad);
   });
 });

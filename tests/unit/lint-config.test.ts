@@ -30,7 +30,10 @@ describe("eslint.config.mjs", () => {
   });
 
   it("applies them to the add-in's React files too", async () => {
-    const ids = await ruleIds(unsyncedRead.replace("return range.text;", "return <>{range.text}</>;"), "addin/taskpane/Example.tsx");
+    const ids = await ruleIds(
+      unsyncedRead.replace("return range.text;", "return <>{range.text}</>;"),
+      "addin/taskpane/Example.tsx"
+    );
     expect(ids).toContain("office-addins/call-sync-before-read");
   });
 
@@ -40,7 +43,10 @@ describe("eslint.config.mjs", () => {
   });
 
   it("reports unused variables everywhere, and leaves layout to Prettier's check", async () => {
-    const ids = await ruleIds("export function f(): number {\n  const unused = 1;\n  return    2;\n}\n", "backend/example.ts");
+    const ids = await ruleIds(
+      "export function f(): number {\n  const unused = 1;\n  return    2;\n}\n",
+      "backend/example.ts"
+    );
     expect(ids).toStrictEqual(["@typescript-eslint/no-unused-vars"]);
   });
 
@@ -48,12 +54,15 @@ describe("eslint.config.mjs", () => {
     const filepath = join(root, "backend", "example.ts");
     const options = { ...(await prettier.resolveConfig(filepath)), filepath };
     expect(options.printWidth).toBe(100);
-    expect(await prettier.check("export const f = (a: number) =>    a + 1;\n", options)).toBe(false);
+    expect(await prettier.check("export const f = (a: number) =>    a + 1;\n", options)).toBe(
+      false
+    );
     expect(await prettier.check("export const f = (a: number) => a + 1;\n", options)).toBe(true);
   });
 
   it("accepts a zod schema and its type under one name", async () => {
-    const code = 'import { z } from "zod";\n\nexport const Shape = z.object({ a: z.string() });\nexport type Shape = z.infer<typeof Shape>;\n';
+    const code =
+      'import { z } from "zod";\n\nexport const Shape = z.object({ a: z.string() });\nexport type Shape = z.infer<typeof Shape>;\n';
     expect(await ruleIds(code, "backend/example.ts")).toStrictEqual([]);
   });
 });

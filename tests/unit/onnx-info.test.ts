@@ -28,7 +28,13 @@ describe("readOnnxInfo", () => {
 
   it("reads an fp16 SDXL UNet's five inputs", () => {
     const info = readOnnxInfo(join(fixtureModel("sdxl"), "unet", "model.onnx"));
-    expect(info.inputs.map((i) => `${i.name}:${i.type}`)).toStrictEqual(["sample:float16", "timestep:float16", "encoder_hidden_states:float16", "text_embeds:float16", "time_ids:float16"]);
+    expect(info.inputs.map((i) => `${i.name}:${i.type}`)).toStrictEqual([
+      "sample:float16",
+      "timestep:float16",
+      "encoder_hidden_states:float16",
+      "text_embeds:float16",
+      "time_ids:float16",
+    ]);
     assert.ok(info.weightTypes.has("float16"));
   });
 
@@ -54,17 +60,32 @@ describe("readOnnxInfo", () => {
 
 describe("expectedDevices", () => {
   it("runs standard operators everywhere", () => {
-    expect(expectedDevices(["ai.onnx:Conv", "ai.onnx:MatMul", "ai.onnx:Softmax"])).toStrictEqual(["cpu", "cuda", "webgpu", "dml", "coreml"]);
+    expect(expectedDevices(["ai.onnx:Conv", "ai.onnx:MatMul", "ai.onnx:Softmax"])).toStrictEqual([
+      "cpu",
+      "cuda",
+      "webgpu",
+      "dml",
+      "coreml",
+    ]);
   });
 
   it("keeps GPU-only contrib operators to the providers that have them (GroupNorm: CUDA, DirectML; NhwcConv: CUDA)", () => {
-    expect(expectedDevices(["ai.onnx:Conv", "com.microsoft:GroupNorm"])).toStrictEqual(["cuda", "dml"]);
-    expect(expectedDevices(["com.microsoft:NhwcConv", "com.microsoft:MultiHeadAttention"])).toStrictEqual(["cuda"]);
+    expect(expectedDevices(["ai.onnx:Conv", "com.microsoft:GroupNorm"])).toStrictEqual([
+      "cuda",
+      "dml",
+    ]);
+    expect(
+      expectedDevices(["com.microsoft:NhwcConv", "com.microsoft:MultiHeadAttention"])
+    ).toStrictEqual(["cuda"]);
   });
 
   it("lets a GPU provider lean on CPU kernels and WebGPU run its own", () => {
-    expect(expectedDevices(["com.microsoft:MultiHeadAttention", "com.microsoft:SkipLayerNormalization"])).toStrictEqual(["cpu", "cuda", "webgpu", "dml", "coreml"]);
-    expect(expectedDevices(["com.microsoft:BiasSplitGelu", "com.microsoft:BiasAdd"])).toStrictEqual(["cuda", "webgpu", "dml"]);
+    expect(
+      expectedDevices(["com.microsoft:MultiHeadAttention", "com.microsoft:SkipLayerNormalization"])
+    ).toStrictEqual(["cpu", "cuda", "webgpu", "dml", "coreml"]);
+    expect(expectedDevices(["com.microsoft:BiasSplitGelu", "com.microsoft:BiasAdd"])).toStrictEqual(
+      ["cuda", "webgpu", "dml"]
+    );
   });
 
   it("knows no provider for operators of other domains", () => {

@@ -39,7 +39,9 @@ const formats = ["png", "jpeg", "webp"] as const;
 const chunkNames = (png: Buffer) =>
   extractChunks(png).map((c) => {
     const end = c.data.indexOf(0);
-    return c.name === "tEXt" || c.name === "iTXt" ? `${c.name} ${Buffer.from(c.data.subarray(0, end)).toString("latin1")}` : c.name;
+    return c.name === "tEXt" || c.name === "iTXt"
+      ? `${c.name} ${Buffer.from(c.data.subarray(0, end)).toString("latin1")}`
+      : c.name;
   });
 
 describe("parameters text", () => {
@@ -47,12 +49,18 @@ describe("parameters text", () => {
     assert.equal(
       parametersText(info),
       "a lake at dusk\nNegative prompt: blurry\n" +
-        `Steps: 4, Sampler: Euler, CFG scale: 1, Seed: 3, Size: 24x16, Model: lumen-landscapes, Generator: Lumen ${GENERATOR.version}`,
+        `Steps: 4, Sampler: Euler, CFG scale: 1, Seed: 3, Size: 24x16, Model: lumen-landscapes, Generator: Lumen ${GENERATOR.version}`
     );
   });
 
   it("omits an empty negative prompt, spells samplers as A1111 does and quotes values with separators", () => {
-    const text = parametersText({ ...info, negativePrompt: " ", sampler: "euler_a", guidance: 7.5, model: "a, b: c" });
+    const text = parametersText({
+      ...info,
+      negativePrompt: " ",
+      sampler: "euler_a",
+      guidance: 7.5,
+      model: "a, b: c",
+    });
     assert.equal(text.split("\n").length, 2);
     assert.match(text, /Sampler: Euler a, CFG scale: 7\.5,/);
     assert.match(text, /Model: "a, b: c", Generator:/);
@@ -72,7 +80,10 @@ describe("XMP packet", () => {
     assert.ok(!xmp.includes("\u0007"));
     assert.ok(xmp.includes("&lt;b&gt;cabin&lt;/b&gt; &amp; &apos;smoke&apos;"));
     assert.equal(xmpProperty(xmp, "dc:description"), prompt.replace("\u0007", "\uFFFD"));
-    assert.equal(xmpProperty(xmp, "Iptc4xmpExt:AIPromptInformation"), prompt.replace("\u0007", "\uFFFD"));
+    assert.equal(
+      xmpProperty(xmp, "Iptc4xmpExt:AIPromptInformation"),
+      prompt.replace("\u0007", "\uFFFD")
+    );
   });
 
   it("marks the image as trained algorithmic media, names the generator and the model, and has no timestamps", () => {
@@ -154,7 +165,11 @@ describe("transcode", () => {
   }
 
   it("PNG → PNG keeps the tEXt parameters chunk", async () => {
-    const out = await transcode(await encodeWithProvenance(image, info), { format: "png", width: 48, height: 32 });
+    const out = await transcode(await encodeWithProvenance(image, info), {
+      format: "png",
+      width: 48,
+      height: 32,
+    });
     assert.ok(chunkNames(out).includes("tEXt parameters"));
   });
 });

@@ -5,7 +5,12 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { currentHost, planProviders, sessionOptions, type Host } from "../../backend/engine/providers";
+import {
+  currentHost,
+  planProviders,
+  sessionOptions,
+  type Host,
+} from "../../backend/engine/providers";
 
 const BINDING = "/app/node_modules/onnxruntime-node/bin/napi-v6/os/arch";
 const NVIDIA = "/proc/driver/nvidia/version";
@@ -45,7 +50,10 @@ describe("device auto, per platform", () => {
     const [cuda] = planProviders("auto", h).passed;
     assert.equal(cuda.provider, "cuda");
     assert.equal(cuda.quiet, false);
-    assert.match(cuda.reason, /ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install/);
+    assert.match(
+      cuda.reason,
+      /ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install/
+    );
   });
 
   it("Linux arm64: no WebGPU in that build", () => {
@@ -55,9 +63,13 @@ describe("device auto, per platform", () => {
   it("Windows: CUDA only where its provider library is installed, then DirectML, then the CPU", () => {
     expect(candidates(host("win32"))).toStrictEqual(["dml", "cpu"]);
     expect(passed(host("win32"))).toStrictEqual([["cuda", true]]);
-    expect(candidates(host("win32", [join(BINDING, "onnxruntime_providers_cuda.dll")]))).toStrictEqual(["cuda", "dml", "cpu"]);
+    expect(
+      candidates(host("win32", [join(BINDING, "onnxruntime_providers_cuda.dll")]))
+    ).toStrictEqual(["cuda", "dml", "cpu"]);
     // The Linux hardware checks do not apply on Windows.
-    expect(candidates(host("win32", [join(BINDING, "libonnxruntime_providers_cuda.so")]))).toStrictEqual(["dml", "cpu"]);
+    expect(
+      candidates(host("win32", [join(BINDING, "libonnxruntime_providers_cuda.so")]))
+    ).toStrictEqual(["dml", "cpu"]);
   });
 
   it("macOS: CoreML, then the CPU", () => {
@@ -82,18 +94,39 @@ describe("a chosen device", () => {
   });
 
   it("is refused, naming why, where the platform's build cannot have it", () => {
-    assert.throws(() => planProviders("dml", host("linux")), /^Error: dml execution provider unavailable: DirectML is only in onnxruntime-node's Windows build, not Linux's$/);
-    assert.throws(() => planProviders("coreml", host("win32")), /coreml execution provider unavailable: CoreML is only in onnxruntime-node's macOS build/);
-    assert.throws(() => planProviders("cuda", host("darwin")), /cuda execution provider unavailable: onnxruntime-node has no CUDA provider for macOS/);
-    assert.throws(() => planProviders("cuda", host("linux", [NVIDIA])), /cuda execution provider unavailable: .*ONNXRUNTIME_NODE_INSTALL=cuda12/);
-    assert.throws(() => planProviders("cuda", host("win32")), /onnxruntime_providers_cuda\.dll from a CUDA build of ONNX Runtime/);
-    assert.throws(() => planProviders("webgpu", host("linux", [VULKAN], "arm64")), /Linux arm64 build has no WebGPU/);
+    assert.throws(
+      () => planProviders("dml", host("linux")),
+      /^Error: dml execution provider unavailable: DirectML is only in onnxruntime-node's Windows build, not Linux's$/
+    );
+    assert.throws(
+      () => planProviders("coreml", host("win32")),
+      /coreml execution provider unavailable: CoreML is only in onnxruntime-node's macOS build/
+    );
+    assert.throws(
+      () => planProviders("cuda", host("darwin")),
+      /cuda execution provider unavailable: onnxruntime-node has no CUDA provider for macOS/
+    );
+    assert.throws(
+      () => planProviders("cuda", host("linux", [NVIDIA])),
+      /cuda execution provider unavailable: .*ONNXRUNTIME_NODE_INSTALL=cuda12/
+    );
+    assert.throws(
+      () => planProviders("cuda", host("win32")),
+      /onnxruntime_providers_cuda\.dll from a CUDA build of ONNX Runtime/
+    );
+    assert.throws(
+      () => planProviders("webgpu", host("linux", [VULKAN], "arm64")),
+      /Linux arm64 build has no WebGPU/
+    );
   });
 });
 
 describe("session options", () => {
   it("turn off memory patterns and parallel execution for DirectML only", () => {
-    expect([sessionOptions("dml").enableMemPattern, sessionOptions("dml").executionMode]).toStrictEqual([false, "sequential"]);
+    expect([
+      sessionOptions("dml").enableMemPattern,
+      sessionOptions("dml").executionMode,
+    ]).toStrictEqual([false, "sequential"]);
     assert.equal(sessionOptions("cpu").enableMemPattern, undefined);
     expect(sessionOptions("coreml", { threads: 2 }).executionProviders).toStrictEqual(["coreml"]);
     assert.equal(sessionOptions("coreml", { threads: 2 }).intraOpNumThreads, 2);

@@ -13,26 +13,55 @@ import {
 } from "../../backend/safety";
 
 const thresholds: ImageThresholds = {
-  moderate: [{ category: "sexual", classes: ["Porn", "Hentai"], threshold: 0.6, reason: "sexual image" }],
-  strict: [{ category: "sexual", classes: ["Porn", "Hentai", "Sexy"], threshold: 0.4, reason: "suggestive image" }],
+  moderate: [
+    { category: "sexual", classes: ["Porn", "Hentai"], threshold: 0.6, reason: "sexual image" },
+  ],
+  strict: [
+    {
+      category: "sexual",
+      classes: ["Porn", "Hentai", "Sexy"],
+      threshold: 0.4,
+      reason: "suggestive image",
+    },
+  ],
 };
-const scores = (s: Partial<Record<"Drawing" | "Hentai" | "Neutral" | "Porn" | "Sexy", number>>) => ({
-  Drawing: 0, Hentai: 0, Neutral: 0, Porn: 0, Sexy: 0, ...s,
+const scores = (
+  s: Partial<Record<"Drawing" | "Hentai" | "Neutral" | "Porn" | "Sexy", number>>
+) => ({
+  Drawing: 0,
+  Hentai: 0,
+  Neutral: 0,
+  Porn: 0,
+  Sexy: 0,
+  ...s,
 });
 
 describe("decideImage", () => {
   it("blocks when Porn and Hentai together reach the moderate threshold", () => {
     const s = scores({ Porn: 0.35, Hentai: 0.3, Neutral: 0.35 });
-    expect(decideImage(s, "moderate", thresholds)).toStrictEqual({ allowed: false, category: "sexual", reason: "sexual image", scores: s });
+    expect(decideImage(s, "moderate", thresholds)).toStrictEqual({
+      allowed: false,
+      category: "sexual",
+      reason: "sexual image",
+      scores: s,
+    });
   });
   it("blocks at exactly the threshold and allows just below it", () => {
     assert.equal(decideImage(scores({ Porn: 0.6 }), "moderate", thresholds).allowed, false);
-    assert.equal(decideImage(scores({ Porn: 0.59, Neutral: 0.41 }), "moderate", thresholds).allowed, true);
+    assert.equal(
+      decideImage(scores({ Porn: 0.59, Neutral: 0.41 }), "moderate", thresholds).allowed,
+      true
+    );
   });
   it("counts Sexy only at strict", () => {
     const s = scores({ Sexy: 0.9, Neutral: 0.1 });
     assert.equal(decideImage(s, "moderate", thresholds).allowed, true);
-    expect(decideImage(s, "strict", thresholds)).toStrictEqual({ allowed: false, category: "sexual", reason: "suggestive image", scores: s });
+    expect(decideImage(s, "strict", thresholds)).toStrictEqual({
+      allowed: false,
+      category: "sexual",
+      reason: "suggestive image",
+      scores: s,
+    });
   });
   it("allows neutral and drawing images and returns their scores", () => {
     const s = scores({ Neutral: 0.7, Drawing: 0.3 });
@@ -55,10 +84,19 @@ describe("image thresholds file", () => {
     const dir = mkdtempSync(join(tmpdir(), "lumen-safety-"));
     dirs.push(dir);
     cpSync(defaultDataDir, dir, { recursive: true });
-    writeFileSync(join(dir, "image-thresholds.json"), JSON.stringify({ ...thresholds, moderate: [{ ...thresholds.moderate[0], classes: ["Nude"] }] }));
+    writeFileSync(
+      join(dir, "image-thresholds.json"),
+      JSON.stringify({
+        ...thresholds,
+        moderate: [{ ...thresholds.moderate[0], classes: ["Nude"] }],
+      })
+    );
     assert.throws(
       () => loadImageThresholds(dir),
-      (e: Error) => e instanceof SafetyDataError && /image-thresholds\.json/.test(e.message) && /moderate\[0\]\.classes/.test(e.message),
+      (e: Error) =>
+        e instanceof SafetyDataError &&
+        /image-thresholds\.json/.test(e.message) &&
+        /moderate\[0\]\.classes/.test(e.message)
     );
   });
 });
@@ -73,7 +111,10 @@ function landscape(width: number, height: number): Uint8Array {
       const grain = ((x * 7919 + y * 104729) % 17) - 8;
       if (y < horizon) {
         const t = y / horizon;
-        pixels.set([90 + 100 * t, 150 + 70 * t, 235 + 15 * t].map((v) => v + grain / 2), i);
+        pixels.set(
+          [90 + 100 * t, 150 + 70 * t, 235 + 15 * t].map((v) => v + grain / 2),
+          i
+        );
       } else {
         const t = (y - horizon) / (height - horizon);
         pixels.set([50 + 30 * t + grain, 130 - 40 * t + grain, 40 + grain], i);
@@ -93,7 +134,10 @@ describe("image checker (nsfwjs MobileNetV2, wasm)", () => {
   it("allows a plain landscape, with Neutral and Drawing dominant", async () => {
     const checker = await loadImageChecker();
     for (const level of ["moderate", "strict"] as const) {
-      const verdict = await checker.checkImage({ width: 320, height: 200, pixels: landscape(320, 200) }, level);
+      const verdict = await checker.checkImage(
+        { width: 320, height: 200, pixels: landscape(320, 200) },
+        level
+      );
       assert.equal(verdict.allowed, true, JSON.stringify(verdict));
       const { Neutral, Drawing, Porn, Hentai, Sexy } = verdict.scores;
       assert.ok(Neutral + Drawing > Porn + Hentai + Sexy, JSON.stringify(verdict.scores));
@@ -113,6 +157,9 @@ describe("image checker (nsfwjs MobileNetV2, wasm)", () => {
   });
   it("rejects pixels that do not match the stated size", async () => {
     const checker = await loadImageChecker();
-    await assert.rejects(checker.checkImage({ width: 10, height: 10, pixels: new Uint8Array(10) }, "moderate"), RangeError);
+    await assert.rejects(
+      checker.checkImage({ width: 10, height: 10, pixels: new Uint8Array(10) }, "moderate"),
+      RangeError
+    );
   });
 });

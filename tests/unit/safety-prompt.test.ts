@@ -3,7 +3,12 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
-import { defaultDataDir, loadPromptFilter, SafetyDataError, type PolicyLevel } from "../../backend/safety";
+import {
+  defaultDataDir,
+  loadPromptFilter,
+  SafetyDataError,
+  type PolicyLevel,
+} from "../../backend/safety";
 import { evaluateLevel, loadEvalPrompts, rate } from "../safety/metrics";
 
 const filter = loadPromptFilter();
@@ -12,9 +17,15 @@ const blocked = (text: string, level: PolicyLevel = "moderate") => filter.checkP
 describe("prompt filter: evaluation set", () => {
   it("meets recall ≥ 95% at ≤ 2% false positives on the moderate level", () => {
     const report = evaluateLevel(filter, loadEvalPrompts(), "moderate");
-    assert.ok(report.recall.n >= 150 && report.falsePositives.n >= 150, "the set keeps ≥ 150 harmful and ≥ 150 benign prompts");
+    assert.ok(
+      report.recall.n >= 150 && report.falsePositives.n >= 150,
+      "the set keeps ≥ 150 harmful and ≥ 150 benign prompts"
+    );
     assert.ok(rate(report.recall) >= 0.95, `recall ${rate(report.recall)}`);
-    assert.ok(rate(report.falsePositives) <= 0.02, `false-positive rate ${rate(report.falsePositives)}`);
+    assert.ok(
+      rate(report.falsePositives) <= 0.02,
+      `false-positive rate ${rate(report.falsePositives)}`
+    );
   });
 });
 
@@ -101,7 +112,12 @@ describe("prompt filter: categories and levels", () => {
     assert.equal(blocked("a photo of Taylor Swift on stage", "strict").category, "public_figures");
   });
   it("blocks suggestive and mild violent terms only at strict", () => {
-    for (const text of ["a woman in lingerie", "a bikini on a beach towel", "blood on the floor", "a soldier with a gun"]) {
+    for (const text of [
+      "a woman in lingerie",
+      "a bikini on a beach towel",
+      "blood on the floor",
+      "a soldier with a gun",
+    ]) {
       assert.equal(blocked(text, "moderate").allowed, true, text);
       assert.equal(blocked(text, "strict").allowed, false, text);
     }
@@ -136,8 +152,13 @@ describe("prompt filter: data files", () => {
     assert.equal(loadPromptFilter(dir).checkPrompt("a zorblax", "moderate").category, "violence");
   });
   it("reports a reference to a missing list", () => {
-    const dir = dataWith("prompt-rules.json", (j) => j.categories[0].rules[0].anyOf.push("@no_such_list"));
-    assert.throws(() => loadPromptFilter(dir), (e: Error) => e instanceof SafetyDataError && /no list named "no_such_list"/.test(e.message));
+    const dir = dataWith("prompt-rules.json", (j) =>
+      j.categories[0].rules[0].anyOf.push("@no_such_list")
+    );
+    assert.throws(
+      () => loadPromptFilter(dir),
+      (e: Error) => e instanceof SafetyDataError && /no list named "no_such_list"/.test(e.message)
+    );
   });
   it("reports an invalid regular expression", () => {
     const dir = dataWith("prompt-rules.json", (j) => j.lists.minor_terms.push("/(unclosed/"));
@@ -148,9 +169,15 @@ describe("prompt filter: data files", () => {
       j.categories[0].category = "spam";
       j.categories[0].rules[0].level = "lenient";
     });
-    assert.throws(() => loadPromptFilter(dir), (e: Error) => /prompt-rules\.json/.test(e.message) && /categories/.test(e.message));
+    assert.throws(
+      () => loadPromptFilter(dir),
+      (e: Error) => /prompt-rules\.json/.test(e.message) && /categories/.test(e.message)
+    );
   });
   it("reports a missing file", () => {
-    assert.throws(() => loadPromptFilter(join(tmpdir(), "lumen-no-such-dir")), /normalization\.json/);
+    assert.throws(
+      () => loadPromptFilter(join(tmpdir(), "lumen-no-such-dir")),
+      /normalization\.json/
+    );
   });
 });

@@ -30,11 +30,14 @@ interface Case {
 }
 
 const oracle: { source: string; tolerance: number; cases: Case[] } = JSON.parse(
-  readFileSync(join(fixturesDir, "schedulers", "diffusers_cases.json"), "utf8"),
+  readFileSync(join(fixturesDir, "schedulers", "diffusers_cases.json"), "utf8")
 );
 const within = (what: string, actual: ArrayLike<number>, expected: number[]) => {
   const error = relativeError(actual, expected);
-  assert.ok(error <= oracle.tolerance, `${what}: relative error ${error.toExponential(2)} > ${oracle.tolerance}`);
+  assert.ok(
+    error <= oracle.tolerance,
+    `${what}: relative error ${error.toExponential(2)} > ${oracle.tolerance}`
+  );
 };
 
 describe(`samplers match ${oracle.source}`, () => {

@@ -21,7 +21,10 @@ const toy = (overrides: Partial<SchedulerConfig> = {}): SchedulerConfig => ({
 
 const one = (v: number) => Float32Array.of(v);
 const close = (actual: number, expected: number, tol = 1e-6) =>
-  assert.ok(Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)), `${actual} ≉ ${expected}`);
+  assert.ok(
+    Math.abs(actual - expected) <= tol * Math.max(1, Math.abs(expected)),
+    `${actual} ≉ ${expected}`
+  );
 const noNoise = () => {
   throw new Error("this sampler must not draw noise");
 };
@@ -35,14 +38,23 @@ describe("noise schedule", () => {
 
   it("spaces timesteps leading, trailing and linspace", () => {
     const sd = { ...defaultSchedulerConfig };
-    expect(spacedTimesteps({ ...sd, timestep_spacing: "leading" }, 4)).toStrictEqual([751, 501, 251, 1]);
-    expect(spacedTimesteps({ ...sd, timestep_spacing: "trailing" }, 4)).toStrictEqual([999, 749, 499, 249]);
-    expect(spacedTimesteps({ ...sd, timestep_spacing: "linspace" }, 4)).toStrictEqual([999, 666, 333, 0]);
+    expect(spacedTimesteps({ ...sd, timestep_spacing: "leading" }, 4)).toStrictEqual([
+      751, 501, 251, 1,
+    ]);
+    expect(spacedTimesteps({ ...sd, timestep_spacing: "trailing" }, 4)).toStrictEqual([
+      999, 749, 499, 249,
+    ]);
+    expect(spacedTimesteps({ ...sd, timestep_spacing: "linspace" }, 4)).toStrictEqual([
+      999, 666, 333, 0,
+    ]);
   });
 
   it("rounds trailing half-steps to even, as NumPy does", () => {
     // 1000 − 3·62.5 = 812.5 → 812 → 811
-    assert.equal(spacedTimesteps({ ...defaultSchedulerConfig, timestep_spacing: "trailing" }, 16)[3], 811);
+    assert.equal(
+      spacedTimesteps({ ...defaultSchedulerConfig, timestep_spacing: "trailing" }, 16)[3],
+      811
+    );
   });
 
   it("rescales to zero terminal SNR keeping the first alpha", () => {
@@ -121,7 +133,10 @@ describe("DDIM", () => {
     expect(s.timesteps).toStrictEqual([9, 6, 3, 0]);
     const a = (t: number) => 0.9 ** (t + 1);
     const x0 = (1 - Math.sqrt(1 - a(9)) * 0.5) / Math.sqrt(a(9));
-    close(s.step(one(0.5), 0, one(1), noNoise)[0], Math.sqrt(a(7)) * x0 + Math.sqrt(1 - a(7)) * 0.5);
+    close(
+      s.step(one(0.5), 0, one(1), noNoise)[0],
+      Math.sqrt(a(7)) * x0 + Math.sqrt(1 - a(7)) * 0.5
+    );
   });
 
   it("steps with epsilon prediction to the next timestep", () => {

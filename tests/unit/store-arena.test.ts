@@ -35,7 +35,15 @@ describe("SQLite store: arena", () => {
     await battle(store, "b1");
     await store.close();
     const db = new Database(join(dir, "lumen.db"));
-    assert.throws(() => db.prepare("INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES ('b1', 'x', 'draw', 'now')").run(), /CHECK constraint/);
+    assert.throws(
+      () =>
+        db
+          .prepare(
+            "INSERT INTO arena_votes (battle_id, client_id, winner, created_at) VALUES ('b1', 'x', 'draw', 'now')"
+          )
+          .run(),
+      /CHECK constraint/
+    );
     db.close();
   });
 
@@ -44,7 +52,9 @@ describe("SQLite store: arena", () => {
     const db = new Database(join(dir, "lumen.db"));
     db.exec(migrations[0]);
     db.pragma("user_version = 1");
-    db.prepare("INSERT INTO audit (created_at, client_id, kind, category, prompt_hash) VALUES ('2026-01-01', 'a', 'prompt', 'hate', 'h')").run();
+    db.prepare(
+      "INSERT INTO audit (created_at, client_id, kind, category, prompt_hash) VALUES ('2026-01-01', 'a', 'prompt', 'hate', 'h')"
+    ).run();
     db.close();
     const store = openStore(dir);
     assert.equal((await store.listAudit()).length, 1);

@@ -6,7 +6,7 @@ import { cleanPrompt, loadTokenizer } from "../../backend/engine/tokenizer";
 import { fixturesDir } from "../helpers/fixtures";
 
 const reference: { cases: Array<{ prompt: string; bpe_ids: number[] }> } = JSON.parse(
-  readFileSync(join(fixturesDir, "clip_reference_ids.json"), "utf8"),
+  readFileSync(join(fixturesDir, "clip_reference_ids.json"), "utf8")
 );
 const START = 49406;
 const END = 49407;

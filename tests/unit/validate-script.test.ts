@@ -18,7 +18,9 @@ beforeAll(async () => {
   });
   cert = pems.cert;
   // The service answers a HEAD it does not serve with an error status: still an answer.
-  server = createServer({ cert: pems.cert, key: pems.private }, (req, res) => res.writeHead(405).end());
+  server = createServer({ cert: pems.cert, key: pems.private }, (req, res) =>
+    res.writeHead(405).end()
+  );
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 });
@@ -47,8 +49,16 @@ describe("validate-manifest", () => {
   });
 
   it("skips the online check in CI unless asked, and everywhere when switched off", async () => {
-    expect(await onlineCheck({ CI: "true" })).toStrictEqual({ run: false, reason: "CI (set LUMEN_VALIDATE_ONLINE=1 to run it)" });
-    expect(await onlineCheck({ LUMEN_VALIDATE_ONLINE: "0" })).toStrictEqual({ run: false, reason: "LUMEN_VALIDATE_ONLINE=0" });
-    expect(await onlineCheck({ CI: "true", LUMEN_VALIDATE_ONLINE: "0" })).toMatchObject({ run: false });
+    expect(await onlineCheck({ CI: "true" })).toStrictEqual({
+      run: false,
+      reason: "CI (set LUMEN_VALIDATE_ONLINE=1 to run it)",
+    });
+    expect(await onlineCheck({ LUMEN_VALIDATE_ONLINE: "0" })).toStrictEqual({
+      run: false,
+      reason: "LUMEN_VALIDATE_ONLINE=0",
+    });
+    expect(await onlineCheck({ CI: "true", LUMEN_VALIDATE_ONLINE: "0" })).toMatchObject({
+      run: false,
+    });
   });
 });

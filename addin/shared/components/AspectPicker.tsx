@@ -1,6 +1,13 @@
 // Aspect as a radio group (arrow keys move between choices), each with a shape of its ratio;
 // only the aspects the organisation's policy allows.
-import { Field, Toolbar, ToolbarRadioButton, ToolbarRadioGroup, makeStyles, tokens } from "@fluentui/react-components";
+import {
+  Field,
+  Toolbar,
+  ToolbarRadioButton,
+  ToolbarRadioGroup,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
 import { useId } from "react";
 import { ASPECTS, type Aspect } from "../options";
 
@@ -35,7 +42,15 @@ const useStyles = makeStyles({
   },
 });
 
-export function AspectPicker({ value, options = ASPECTS, onChange }: { value: Aspect; options?: typeof ASPECTS; onChange(aspect: Aspect): void }) {
+export function AspectPicker({
+  value,
+  options = ASPECTS,
+  onChange,
+}: {
+  value: Aspect;
+  options?: typeof ASPECTS;
+  onChange(aspect: Aspect): void;
+}) {
   const styles = useStyles();
   const labelId = useId();
   return (

@@ -3,11 +3,22 @@ import { Button, Caption1, makeStyles, tokens } from "@fluentui/react-components
 import { EXAMPLE_PROMPTS } from "../examples";
 
 const useStyles = makeStyles({
-  root: { display: "flex", flexWrap: "wrap", alignItems: "center", gap: tokens.spacingHorizontalXS },
+  root: {
+    display: "flex",
+    flexWrap: "wrap",
+    alignItems: "center",
+    gap: tokens.spacingHorizontalXS,
+  },
   label: { color: tokens.colorNeutralForeground3, marginRight: tokens.spacingHorizontalXXS },
 });
 
-export function ExamplePrompts({ onPick, limit }: { onPick(prompt: string): void; limit?: number }) {
+export function ExamplePrompts({
+  onPick,
+  limit,
+}: {
+  onPick(prompt: string): void;
+  limit?: number;
+}) {
   const styles = useStyles();
   return (
     <div className={styles.root} role="group" aria-labelledby="lumen-examples-label">
@@ -15,7 +26,14 @@ export function ExamplePrompts({ onPick, limit }: { onPick(prompt: string): void
         Try:
       </Caption1>
       {EXAMPLE_PROMPTS.slice(0, limit).map((example) => (
-        <Button key={example.label} size="small" shape="circular" appearance="outline" title={example.prompt} onClick={() => onPick(example.prompt)}>
+        <Button
+          key={example.label}
+          size="small"
+          shape="circular"
+          appearance="outline"
+          title={example.prompt}
+          onClick={() => onPick(example.prompt)}
+        >
           {example.label}
         </Button>
       ))}

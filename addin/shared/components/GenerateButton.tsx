@@ -3,7 +3,13 @@ import { Button } from "@fluentui/react-components";
 import { Sparkle20Filled } from "@fluentui/react-icons";
 import { SIGN_IN_BANNER_ID } from "./SignInBanner";
 
-export function GenerateButton(props: { className?: string; active: boolean; ready: boolean; label: string; activeLabel: string }) {
+export function GenerateButton(props: {
+  className?: string;
+  active: boolean;
+  ready: boolean;
+  label: string;
+  activeLabel: string;
+}) {
   const { className, active, ready, label, activeLabel } = props;
   return (
     <Button

@@ -13,7 +13,13 @@ const hidden: React.CSSProperties = {
 
 export function LiveRegion({ message }: { message: string }) {
   return (
-    <div role="status" aria-live="polite" aria-atomic="true" style={hidden} data-testid="live-region">
+    <div
+      role="status"
+      aria-live="polite"
+      aria-atomic="true"
+      style={hidden}
+      data-testid="live-region"
+    >
       {message}
     </div>
   );

@@ -1,5 +1,11 @@
 // Toasts for the outcome of actions on results (inserted, copied, feedback sent, failures).
-import { Toast, ToastBody, ToastTitle, Toaster, type useToastController } from "@fluentui/react-components";
+import {
+  Toast,
+  ToastBody,
+  ToastTitle,
+  Toaster,
+  type useToastController,
+} from "@fluentui/react-components";
 
 export const TOASTER_ID = "lumen-toaster";
 
@@ -11,13 +17,13 @@ export function notify(
   dispatchToast: ReturnType<typeof useToastController>["dispatchToast"],
   intent: "success" | "error" | "info",
   title: string,
-  body?: string,
+  body?: string
 ): void {
   dispatchToast(
     <Toast>
       <ToastTitle>{title}</ToastTitle>
       {body && <ToastBody>{body}</ToastBody>}
     </Toast>,
-    { intent, timeout: intent === "error" ? 8000 : 4000 },
+    { intent, timeout: intent === "error" ? 8000 : 4000 }
   );
 }

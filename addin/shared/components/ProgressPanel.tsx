@@ -1,6 +1,15 @@
 // While generating: where we are (queued, step k of n), blurred live previews where the policy
 // allows them, and Cancel.
-import { Body1, Button, Caption1, ProgressBar, Skeleton, SkeletonItem, makeStyles, tokens } from "@fluentui/react-components";
+import {
+  Body1,
+  Button,
+  Caption1,
+  ProgressBar,
+  Skeleton,
+  SkeletonItem,
+  makeStyles,
+  tokens,
+} from "@fluentui/react-components";
 import { Dismiss20Regular, Info16Regular } from "@fluentui/react-icons";
 import type { GenerationState } from "../generation";
 import { ASPECTS } from "../options";
@@ -15,7 +24,12 @@ const useStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground2,
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
   },
-  header: { display: "flex", alignItems: "center", justifyContent: "space-between", gap: tokens.spacingHorizontalS },
+  header: {
+    display: "flex",
+    alignItems: "center",
+    justifyContent: "space-between",
+    gap: tokens.spacingHorizontalS,
+  },
   tiles: { display: "grid", gap: tokens.spacingHorizontalS },
   tile: {
     position: "relative",
@@ -35,7 +49,12 @@ const useStyles = makeStyles({
   },
   skeleton: { position: "absolute", inset: 0, width: "100%", height: "100%" },
   detail: { color: tokens.colorNeutralForeground3 },
-  note: { color: tokens.colorNeutralForeground3, display: "flex", alignItems: "flex-start", gap: tokens.spacingHorizontalXS },
+  note: {
+    color: tokens.colorNeutralForeground3,
+    display: "flex",
+    alignItems: "flex-start",
+    gap: tokens.spacingHorizontalXS,
+  },
   noteIcon: { fontSize: "16px", flexShrink: 0 },
   title: { margin: 0 },
 });
@@ -52,11 +71,19 @@ function statusLine(state: GenerationState): { title: string; detail: string } {
     case "cancelling":
       return { title: "Cancelling…", detail: "Stopping after the current step" };
     default:
-      return { title: "Painting…", detail: state.steps ? `Step ${state.step} of ${state.steps}` : "Getting ready" };
+      return {
+        title: "Painting…",
+        detail: state.steps ? `Step ${state.step} of ${state.steps}` : "Getting ready",
+      };
   }
 }
 
-export function ProgressPanel(props: { state: GenerationState; onCancel(): void; columns?: number; previews?: boolean }) {
+export function ProgressPanel(props: {
+  state: GenerationState;
+  onCancel(): void;
+  columns?: number;
+  previews?: boolean;
+}) {
   const { state, onCancel, columns, previews = true } = props;
   const styles = useStyles();
   const n = state.request?.n ?? 1;
@@ -72,7 +99,11 @@ export function ProgressPanel(props: { state: GenerationState; onCancel(): void;
           </Body1>
           <Caption1 className={styles.detail}>{detail}</Caption1>
         </div>
-        <Button icon={<Dismiss20Regular />} onClick={onCancel} disabled={state.phase === "cancelling" || !state.id}>
+        <Button
+          icon={<Dismiss20Regular />}
+          onClick={onCancel}
+          disabled={state.phase === "cancelling" || !state.id}
+        >
           Cancel
         </Button>
       </div>
@@ -83,20 +114,27 @@ export function ProgressPanel(props: { state: GenerationState; onCancel(): void;
         aria-label={value === undefined ? title : `${title} ${detail}`}
         aria-valuetext={value === undefined ? undefined : detail}
       />
-      <div className={styles.tiles} style={{ gridTemplateColumns: `repeat(${Math.min(n, columns ?? 2)}, 1fr)` }} aria-hidden>
+      <div
+        className={styles.tiles}
+        style={{ gridTemplateColumns: `repeat(${Math.min(n, columns ?? 2)}, 1fr)` }}
+        aria-hidden
+      >
         {Array.from({ length: n }, (_, i) => (
           <div key={i} className={styles.tile} style={{ aspectRatio: String(ratio) }}>
             <Skeleton className={styles.skeleton} animation="pulse">
               <SkeletonItem className={styles.skeleton} shape="rectangle" />
             </Skeleton>
-            {previews && state.previews[i] && <img className={styles.preview} src={state.previews[i]} alt="" />}
+            {previews && state.previews[i] && (
+              <img className={styles.preview} src={state.previews[i]} alt="" />
+            )}
           </div>
         ))}
       </div>
       {!previews && (
         <Caption1 className={styles.note} data-testid="previews-off">
           <Info16Regular className={styles.noteIcon} aria-hidden />
-          Your organisation's policy turns off previews while images are painted. Nothing is wrong: the images appear when they're ready.
+          Your organisation's policy turns off previews while images are painted. Nothing is wrong:
+          the images appear when they're ready.
         </Caption1>
       )}
     </section>

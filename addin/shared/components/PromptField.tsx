@@ -18,7 +18,7 @@ export interface PromptFieldProps {
 
 export const PromptField = forwardRef<HTMLTextAreaElement, PromptFieldProps>(function PromptField(
   { value, onChange, onSubmit, error, rows = 4, label = "Describe your image" },
-  ref,
+  ref
 ) {
   const styles = useStyles();
   return (

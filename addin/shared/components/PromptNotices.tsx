@@ -9,7 +9,12 @@ export function PromptNotices({ notices }: { notices: Notice[] }) {
   return (
     <>
       {notices.map((notice) => (
-        <MessageBar key={notice.code} intent="info" layout="multiline" data-testid={`notice-${notice.code}`}>
+        <MessageBar
+          key={notice.code}
+          intent="info"
+          layout="multiline"
+          data-testid={`notice-${notice.code}`}
+        >
           <MessageBarBody>{notice.message}</MessageBarBody>
         </MessageBar>
       ))}

@@ -1,5 +1,12 @@
 // One generated image with its actions. Every action is a labelled button in tab order.
-import { Button, Tooltip, makeStyles, mergeClasses, tokens, ToggleButton } from "@fluentui/react-components";
+import {
+  Button,
+  Tooltip,
+  makeStyles,
+  mergeClasses,
+  tokens,
+  ToggleButton,
+} from "@fluentui/react-components";
 import {
   ArrowDownload20Regular,
   ArrowSync20Regular,
@@ -37,7 +44,12 @@ const useStyles = makeStyles({
     outlineOffset: "2px",
   },
   image: { display: "block", width: "100%", height: "auto" },
-  actions: { display: "flex", alignItems: "center", gap: tokens.spacingHorizontalXXS, flexWrap: "wrap" },
+  actions: {
+    display: "flex",
+    alignItems: "center",
+    gap: tokens.spacingHorizontalXXS,
+    flexWrap: "wrap",
+  },
   insert: { flexGrow: 1, minWidth: "fit-content" },
   icons: { display: "flex", gap: tokens.spacingHorizontalXXS },
   wide: { flexWrap: "nowrap" },
@@ -89,25 +101,61 @@ export function ResultCard({
           void actions.open(image);
         }}
       >
-        <ServerImage className={styles.image} imageId={image.id} format="jpeg" size={768} width={image.width} height={image.height} alt={image.prompt} />
+        <ServerImage
+          className={styles.image}
+          imageId={image.id}
+          format="jpeg"
+          size={768}
+          width={image.width}
+          height={image.height}
+          alt={image.prompt}
+        />
       </a>
       <div className={mergeClasses(styles.actions, wide && styles.wide)}>
-        <Button className={styles.insert} data-action="insert" appearance="primary" size="small" icon={<ImageAdd20Regular />} disabled={busy} onClick={() => run(() => actions.insert(image))}>
+        <Button
+          className={styles.insert}
+          data-action="insert"
+          appearance="primary"
+          size="small"
+          icon={<ImageAdd20Regular />}
+          disabled={busy}
+          onClick={() => run(() => actions.insert(image))}
+        >
           {actions.insertLabel}
         </Button>
         <div className={styles.icons}>
           <Tooltip content="Copy" relationship="label">
-            <Button size="small" appearance="subtle" icon={<Copy20Regular />} onClick={() => run(() => actions.copy(image))} />
+            <Button
+              size="small"
+              appearance="subtle"
+              icon={<Copy20Regular />}
+              onClick={() => run(() => actions.copy(image))}
+            />
           </Tooltip>
           <Tooltip content="Download" relationship="label">
-            <Button size="small" appearance="subtle" icon={<ArrowDownload20Regular />} onClick={() => run(() => actions.download(image))} />
+            <Button
+              size="small"
+              appearance="subtle"
+              icon={<ArrowDownload20Regular />}
+              onClick={() => run(() => actions.download(image))}
+            />
           </Tooltip>
           <Tooltip content="More like this" relationship="label">
-            <Button size="small" appearance="subtle" icon={<ArrowSync20Regular />} onClick={() => onMoreLikeThis(image)} />
+            <Button
+              size="small"
+              appearance="subtle"
+              icon={<ArrowSync20Regular />}
+              onClick={() => onMoreLikeThis(image)}
+            />
           </Tooltip>
           {onUseAsStart && (
             <Tooltip content="Use as starting point" relationship="label">
-              <Button size="small" appearance="subtle" icon={<ImageEdit20Regular />} onClick={() => onUseAsStart(image)} />
+              <Button
+                size="small"
+                appearance="subtle"
+                icon={<ImageEdit20Regular />}
+                onClick={() => onUseAsStart(image)}
+              />
             </Tooltip>
           )}
           <Tooltip content="Good image" relationship="label">

@@ -32,19 +32,38 @@ export interface ResultGridProps {
   label?: string;
 }
 
-export function ResultGrid({ images, withheld = [], columns, onMoreLikeThis, onUseAsStart, wide, label = "Results" }: ResultGridProps) {
+export function ResultGrid({
+  images,
+  withheld = [],
+  columns,
+  onMoreLikeThis,
+  onUseAsStart,
+  wide,
+  label = "Results",
+}: ResultGridProps) {
   const styles = useStyles();
   if (images.length === 0) return null;
-  const template = typeof columns === "number" ? `repeat(${columns}, minmax(0, 1fr))` : `repeat(auto-fill, minmax(${columns.min}, 1fr))`;
+  const template =
+    typeof columns === "number"
+      ? `repeat(${columns}, minmax(0, 1fr))`
+      : `repeat(auto-fill, minmax(${columns.min}, 1fr))`;
   return (
     <section aria-label={label} className={styles.grid} style={{ gridTemplateColumns: template }}>
       {images.map((image) => (
-        <ResultCard key={image.id} image={image} onMoreLikeThis={onMoreLikeThis} onUseAsStart={onUseAsStart} wide={wide} />
+        <ResultCard
+          key={image.id}
+          image={image}
+          onMoreLikeThis={onMoreLikeThis}
+          onUseAsStart={onUseAsStart}
+          wide={wide}
+        />
       ))}
       {withheld.map((w) => (
         <div key={`withheld-${w.index}`} className={styles.withheld} role="note">
           <ShieldError20Regular aria-hidden />
-          <Caption1>Image {w.index + 1} was withheld by the content filter ({categoryName(w.category)}).</Caption1>
+          <Caption1>
+            Image {w.index + 1} was withheld by the content filter ({categoryName(w.category)}).
+          </Caption1>
         </div>
       ))}
     </section>

@@ -3,7 +3,15 @@
 import { Field, Select } from "@fluentui/react-components";
 import type { Choices, Style } from "../options";
 
-export function StyleSelect({ value, options, onChange }: { value: Style; options: Choices["styles"]; onChange(style: Style): void }) {
+export function StyleSelect({
+  value,
+  options,
+  onChange,
+}: {
+  value: Style;
+  options: Choices["styles"];
+  onChange(style: Style): void;
+}) {
   return (
     <Field label="Style">
       <Select value={value} onChange={(_, data) => onChange(data.value as Style)}>
@@ -17,7 +25,15 @@ export function StyleSelect({ value, options, onChange }: { value: Style; option
   );
 }
 
-export function CountSelect({ value, counts, onChange }: { value: number; counts: number[]; onChange(count: number): void }) {
+export function CountSelect({
+  value,
+  counts,
+  onChange,
+}: {
+  value: number;
+  counts: number[];
+  onChange(count: number): void;
+}) {
   const max = counts[counts.length - 1];
   return (
     <Field label="Images" hint={max < 4 ? `Up to ${max} at a time` : undefined}>
@@ -33,10 +49,23 @@ export function CountSelect({ value, counts, onChange }: { value: number; counts
 }
 
 /** Shown only when the policy allows more than one model; "" stands for the server's default. */
-export function ModelSelect({ value, models, defaultModel, onChange }: { value: string; models: string[]; defaultModel: string; onChange(model: string): void }) {
+export function ModelSelect({
+  value,
+  models,
+  defaultModel,
+  onChange,
+}: {
+  value: string;
+  models: string[];
+  defaultModel: string;
+  onChange(model: string): void;
+}) {
   return (
     <Field label="Model">
-      <Select value={value || defaultModel} onChange={(_, data) => onChange(data.value === defaultModel ? "" : data.value)}>
+      <Select
+        value={value || defaultModel}
+        onChange={(_, data) => onChange(data.value === defaultModel ? "" : data.value)}
+      >
         {models.map((name) => (
           <option key={name} value={name}>
             {name === defaultModel ? `${name} (default)` : name}

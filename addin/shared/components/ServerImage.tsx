@@ -4,7 +4,10 @@ import { useRef, type ImgHTMLAttributes } from "react";
 import type { ImageFormat } from "../../api/client";
 import { useImageSource } from "../useImageSource";
 
-export interface ServerImageProps extends Omit<ImgHTMLAttributes<HTMLImageElement>, "src" | "loading"> {
+export interface ServerImageProps extends Omit<
+  ImgHTMLAttributes<HTMLImageElement>,
+  "src" | "loading"
+> {
   imageId: string;
   format?: ImageFormat;
   size?: number;
@@ -14,8 +17,20 @@ export interface ServerImageProps extends Omit<ImgHTMLAttributes<HTMLImageElemen
 
 export function ServerImage({ imageId, format, size, lazy, style, ...img }: ServerImageProps) {
   const ref = useRef<HTMLImageElement>(null);
-  const { src, failed } = useImageSource(imageId, { format, size, lazyRef: lazy ? ref : undefined });
+  const { src, failed } = useImageSource(imageId, {
+    format,
+    size,
+    lazyRef: lazy ? ref : undefined,
+  });
   // While it loads the alt text stays for screen readers but is not painted over the placeholder.
   const loadingStyle = !src && !failed ? { color: "transparent" } : undefined;
-  return <img ref={ref} {...img} style={{ ...style, ...loadingStyle }} src={src} data-state={src ? "loaded" : failed ? "failed" : "loading"} />;
+  return (
+    <img
+      ref={ref}
+      {...img}
+      style={{ ...style, ...loadingStyle }}
+      src={src}
+      data-state={src ? "loaded" : failed ? "failed" : "loading"}
+    />
+  );
 }

@@ -1,13 +1,31 @@
 // The picture to start from: dropped, pasted or chosen as a file, or (in Word and PowerPoint) the
 // selected picture; shown as a thumbnail with Remove and how much to change it.
-import { Body1Strong, Button, Caption1, Field, Slider, makeStyles, mergeClasses, tokens } from "@fluentui/react-components";
-import { Dismiss20Regular, DocumentArrowUp20Regular, ImageArrowBack20Regular } from "@fluentui/react-icons";
+import {
+  Body1Strong,
+  Button,
+  Caption1,
+  Field,
+  Slider,
+  makeStyles,
+  mergeClasses,
+  tokens,
+} from "@fluentui/react-components";
+import {
+  Dismiss20Regular,
+  DocumentArrowUp20Regular,
+  ImageArrowBack20Regular,
+} from "@fluentui/react-icons";
 import { useEffect, useId, useRef, useState, type DragEvent } from "react";
 import type { StartPicture as Picture } from "../options";
 import { PictureError, pictureFromFile } from "../startPicture";
 
 const useStyles = makeStyles({
-  root: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalS, scrollMarginTop: tokens.spacingVerticalL },
+  root: {
+    display: "flex",
+    flexDirection: "column",
+    gap: tokens.spacingVerticalS,
+    scrollMarginTop: tokens.spacingVerticalL,
+  },
   zone: {
     display: "flex",
     flexWrap: "wrap",
@@ -18,7 +36,10 @@ const useStyles = makeStyles({
     border: `${tokens.strokeWidthThin} dashed ${tokens.colorNeutralStroke1}`,
     color: tokens.colorNeutralForeground2,
   },
-  over: { border: `${tokens.strokeWidthThick} dashed ${tokens.colorBrandStroke1}`, backgroundColor: tokens.colorBrandBackground2 },
+  over: {
+    border: `${tokens.strokeWidthThick} dashed ${tokens.colorBrandStroke1}`,
+    backgroundColor: tokens.colorBrandBackground2,
+  },
   chosen: {
     display: "grid",
     gridTemplateColumns: "auto minmax(0, 1fr) auto",
@@ -28,7 +49,13 @@ const useStyles = makeStyles({
     borderRadius: tokens.borderRadiusMedium,
     border: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
   },
-  thumb: { width: "72px", height: "72px", objectFit: "cover", borderRadius: tokens.borderRadiusMedium, backgroundColor: tokens.colorNeutralBackground3 },
+  thumb: {
+    width: "72px",
+    height: "72px",
+    objectFit: "cover",
+    borderRadius: tokens.borderRadiusMedium,
+    backgroundColor: tokens.colorNeutralBackground3,
+  },
   details: { display: "flex", flexDirection: "column", gap: tokens.spacingVerticalXS, minWidth: 0 },
   name: { overflow: "hidden", textOverflow: "ellipsis", whiteSpace: "nowrap" },
   error: { color: tokens.colorPaletteRedForeground1 },
@@ -51,10 +78,21 @@ export interface StartPictureProps {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof PictureError ? error.message : `Couldn't read the picture: ${error instanceof Error ? error.message : String(error)}`;
+  return error instanceof PictureError
+    ? error.message
+    : `Couldn't read the picture: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-export function StartPicture({ value, strength, error, onChange, onStrength, onError, fromSelection, selectionName = "picture" }: StartPictureProps) {
+export function StartPicture({
+  value,
+  strength,
+  error,
+  onChange,
+  onStrength,
+  onError,
+  fromSelection,
+  selectionName = "picture",
+}: StartPictureProps) {
   const styles = useStyles();
   const input = useRef<HTMLInputElement>(null);
   const root = useRef<HTMLDivElement>(null);
@@ -77,7 +115,9 @@ export function StartPicture({ value, strength, error, onChange, onStrength, onE
   takeRef.current = take;
   useEffect(() => {
     const onPaste = (event: ClipboardEvent) => {
-      const file = Array.from(event.clipboardData?.files ?? []).find((f) => f.type.startsWith("image/"));
+      const file = Array.from(event.clipboardData?.files ?? []).find((f) =>
+        f.type.startsWith("image/")
+      );
       if (!file) return;
       event.preventDefault();
       void takeRef.current(file);
@@ -97,9 +137,14 @@ export function StartPicture({ value, strength, error, onChange, onStrength, onE
     try {
       const picture = await fromSelection();
       if (picture) onChange(picture);
-      else onError(`Select a ${selectionName} in the document first, then choose Start from the selected picture.`);
+      else
+        onError(
+          `Select a ${selectionName} in the document first, then choose Start from the selected picture.`
+        );
     } catch (e) {
-      onError(`Couldn't get the selected ${selectionName}: ${e instanceof Error ? e.message : String(e)}`);
+      onError(
+        `Couldn't get the selected ${selectionName}: ${e instanceof Error ? e.message : String(e)}`
+      );
     } finally {
       setBusy(false);
     }
@@ -112,16 +157,29 @@ export function StartPicture({ value, strength, error, onChange, onStrength, onE
   };
 
   return (
-    <div ref={root} className={styles.root} role="group" aria-labelledby={labelId} data-testid="start-picture">
+    <div
+      ref={root}
+      className={styles.root}
+      role="group"
+      aria-labelledby={labelId}
+      data-testid="start-picture"
+    >
       <Body1Strong id={labelId}>Starting picture</Body1Strong>
       {value ? (
         <div className={styles.chosen}>
-          <img className={styles.thumb} src={value.dataUrl} alt={`Starting picture: ${value.name}`} />
+          <img
+            className={styles.thumb}
+            src={value.dataUrl}
+            alt={`Starting picture: ${value.name}`}
+          />
           <div className={styles.details}>
             <Caption1 className={styles.name} title={value.name}>
               {value.name}
             </Caption1>
-            <Field label="How much to change the picture" hint={`${percent}%: lower keeps more of the picture, higher follows the prompt more.`}>
+            <Field
+              label="How much to change the picture"
+              hint={`${percent}%: lower keeps more of the picture, higher follows the prompt more.`}
+            >
               <Slider
                 min={5}
                 max={100}
@@ -132,7 +190,12 @@ export function StartPicture({ value, strength, error, onChange, onStrength, onE
               />
             </Field>
           </div>
-          <Button appearance="subtle" icon={<Dismiss20Regular />} onClick={() => onChange(undefined)} aria-label="Remove the starting picture">
+          <Button
+            appearance="subtle"
+            icon={<Dismiss20Regular />}
+            onClick={() => onChange(undefined)}
+            aria-label="Remove the starting picture"
+          >
             Remove
           </Button>
         </div>
@@ -150,7 +213,11 @@ export function StartPicture({ value, strength, error, onChange, onStrength, onE
           data-testid="picture-drop"
         >
           {fromSelection && (
-            <Button icon={<ImageArrowBack20Regular />} disabled={busy} onClick={() => void selection()}>
+            <Button
+              icon={<ImageArrowBack20Regular />}
+              disabled={busy}
+              onClick={() => void selection()}
+            >
               Start from the selected picture
             </Button>
           )}

@@ -1,6 +1,12 @@
 // How a generation stopped short, and the way forward: edit (blocked), retry (unreachable),
 // wait (busy, with a countdown from Retry-After), or start again (cancelled).
-import { Button, MessageBar, MessageBarActions, MessageBarBody, MessageBarTitle } from "@fluentui/react-components";
+import {
+  Button,
+  MessageBar,
+  MessageBarActions,
+  MessageBarBody,
+  MessageBarTitle,
+} from "@fluentui/react-components";
 import { ArrowClockwise20Regular } from "@fluentui/react-icons";
 import { useEffect, useState } from "react";
 import { categoryName, type GenerationState } from "../generation";
@@ -38,7 +44,8 @@ export function StatusBanner({ state, onRetry }: { state: GenerationState; onRet
     return (
       <MessageBar intent="warning" data-testid="status-withheld">
         <MessageBarBody>
-          {count === 1 ? "1 image was" : `${count} images were`} withheld by the content filter ({categoryName(state.withheld[0].category)}).
+          {count === 1 ? "1 image was" : `${count} images were`} withheld by the content filter (
+          {categoryName(state.withheld[0].category)}).
         </MessageBarBody>
       </MessageBar>
     );
@@ -65,7 +72,9 @@ export function StatusBanner({ state, onRetry }: { state: GenerationState; onRet
         <MessageBar intent="warning" layout="multiline" data-testid="status-busy">
           <MessageBarBody>
             <MessageBarTitle>Lumen is busy</MessageBarTitle>
-            {seconds > 0 ? `Too many requests right now. You can try again in ${seconds} s.` : "You can try again now."}
+            {seconds > 0
+              ? `Too many requests right now. You can try again in ${seconds} s.`
+              : "You can try again now."}
           </MessageBarBody>
           <MessageBarActions>
             <Button disabled={seconds > 0} onClick={onRetry} icon={<ArrowClockwise20Regular />}>
@@ -94,7 +103,11 @@ export function StatusBanner({ state, onRetry }: { state: GenerationState; onRet
         <MessageBar intent="error" layout="multiline" data-testid={`status-${problem.kind}`}>
           <MessageBarBody>
             <MessageBarTitle>
-              {problem.kind === "failed" ? "Something went wrong" : problem.picture ? "Check the starting picture" : "Check the options"}
+              {problem.kind === "failed"
+                ? "Something went wrong"
+                : problem.picture
+                  ? "Check the starting picture"
+                  : "Check the options"}
             </MessageBarTitle>
             {problem.message}
           </MessageBarBody>

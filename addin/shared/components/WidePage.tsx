@@ -16,7 +16,13 @@ const useStyles = makeStyles({
     borderBottom: `${tokens.strokeWidthThin} solid ${tokens.colorNeutralStroke2}`,
     backgroundColor: tokens.colorNeutralBackground1,
   },
-  links: { display: "flex", gap: tokens.spacingHorizontalL, margin: 0, padding: 0, listStyleType: "none" },
+  links: {
+    display: "flex",
+    gap: tokens.spacingHorizontalL,
+    margin: 0,
+    padding: 0,
+    listStyleType: "none",
+  },
   backdrop: { backgroundColor: tokens.colorNeutralBackground2, flexGrow: 1 },
   main: {
     display: "flex",
@@ -30,7 +36,13 @@ const useStyles = makeStyles({
   },
 });
 
-export function WidePage(props: { title: string; tagline: string; links: { href: string; label: string }[]; children: ReactNode; after?: ReactNode }) {
+export function WidePage(props: {
+  title: string;
+  tagline: string;
+  links: { href: string; label: string }[];
+  children: ReactNode;
+  after?: ReactNode;
+}) {
   const styles = useStyles();
   return (
     <div className={styles.page}>

@@ -5,7 +5,12 @@ import { ArenaBattleRequest, ArenaVoteRequest } from "../../../contract";
 import { ApiError } from "../errors";
 import type { ArenaService } from "../arena-service";
 
-export function arenaRoutes(deps: { arena: ArenaService; clientId(req: Request): string; ownerOf(req: Request): Owner | undefined; rateLimit: RequestHandler }): Router {
+export function arenaRoutes(deps: {
+  arena: ArenaService;
+  clientId(req: Request): string;
+  ownerOf(req: Request): Owner | undefined;
+  rateLimit: RequestHandler;
+}): Router {
   const { arena } = deps;
   const router = Router();
 
@@ -18,8 +23,12 @@ export function arenaRoutes(deps: { arena: ArenaService; clientId(req: Request):
     });
     const battle = await arena.battle(
       prompt,
-      { clientId: deps.clientId(req), owner: deps.ownerOf(req), requestId: String(res.getHeader("x-request-id")) },
-      gone.signal,
+      {
+        clientId: deps.clientId(req),
+        owner: deps.ownerOf(req),
+        requestId: String(res.getHeader("x-request-id")),
+      },
+      gone.signal
     );
     res.status(201).json(battle);
   });
@@ -31,7 +40,8 @@ export function arenaRoutes(deps: { arena: ArenaService; clientId(req: Request):
 
   router.get("/api/arena/battles/:id/images/:side", async (req, res) => {
     const side = req.params.side;
-    if (side !== "left" && side !== "right") throw new ApiError("not_found", `no picture "${side}"; a battle has left and right`);
+    if (side !== "left" && side !== "right")
+      throw new ApiError("not_found", `no picture "${side}"; a battle has left and right`);
     const png = await arena.image(req.params.id, side, deps.ownerOf(req));
     res.setHeader("Cache-Control", "private, max-age=31536000, immutable");
     res.type("image/png").send(png);
@@ -39,7 +49,8 @@ export function arenaRoutes(deps: { arena: ArenaService; clientId(req: Request):
 
   router.get("/api/arena/leaderboard", async (req, res) => {
     const category = req.query.category;
-    if (category !== undefined && typeof category !== "string") throw new ApiError("invalid_request", "category must be given once", { param: "category" });
+    if (category !== undefined && typeof category !== "string")
+      throw new ApiError("invalid_request", "category must be given once", { param: "category" });
     res.json(await arena.leaderboard(category || undefined));
   });
 

@@ -4,7 +4,12 @@ import { Router, type Request } from "express";
 import { storedEvents } from "../../jobs/replay";
 import type { JobQueue } from "../../jobs/types";
 import type { Owner, Store } from "../../store";
-import { GenerationRequest, type Generation, type GenerationAccepted, type GenerationEvent } from "../../../contract";
+import {
+  GenerationRequest,
+  type Generation,
+  type GenerationAccepted,
+  type GenerationEvent,
+} from "../../../contract";
 import { ApiError } from "../errors";
 import type { GenerationService } from "../generation-service";
 import { openEventStream, writeEvent } from "../sse";
@@ -41,7 +46,11 @@ function lastEventId(req: Request): number {
   const header = req.get("last-event-id");
   if (header === undefined || header.trim() === "") return 0;
   if (!/^\d{1,15}$/.test(header.trim())) {
-    throw new ApiError("invalid_request", "Last-Event-ID must be the id of an event from this stream", { param: "Last-Event-ID" });
+    throw new ApiError(
+      "invalid_request",
+      "Last-Event-ID must be the id of an event from this stream",
+      { param: "Last-Event-ID" }
+    );
   }
   return Number(header.trim());
 }
@@ -85,12 +94,22 @@ export function generationRoutes(deps: {
     const before = typeof req.query.before === "string" ? req.query.before : undefined;
     const owner = deps.ownerOf(req);
     if (before !== undefined && !(await store.getGeneration(before, owner))) {
-      throw new ApiError("invalid_request", `before: no generation with id "${before}"; pass the id of the last item of the previous page`, {
-        param: "before",
-      });
+      throw new ApiError(
+        "invalid_request",
+        `before: no generation with id "${before}"; pass the id of the last item of the previous page`,
+        {
+          param: "before",
+        }
+      );
     }
     // Signed in: the user's own generations; otherwise this client's (its address).
-    const items = (await store.listGenerations({ ...(owner ? { owner } : { clientId: deps.clientId(req) }), limit, before })).map(toGeneration);
+    const items = (
+      await store.listGenerations({
+        ...(owner ? { owner } : { clientId: deps.clientId(req) }),
+        limit,
+        before,
+      })
+    ).map(toGeneration);
     res.json({ items });
   });
 
@@ -120,7 +139,8 @@ export function generationRoutes(deps: {
       // with, the notices come from the stored prompt.
       if (!subscription) {
         const notices = await service.storedNotices(stored.model, stored.prompt);
-        for (const { seq, event } of storedEvents(stored, notices)) if (seq > after) send(event, seq);
+        for (const { seq, event } of storedEvents(stored, notices))
+          if (seq > after) send(event, seq);
       }
       if (!res.writableEnded) res.end();
       return;
@@ -137,7 +157,10 @@ export function generationRoutes(deps: {
     const g = await find(req, req.params.id);
     const cancelled = await queue.cancel(g.id);
     if (!cancelled) {
-      throw new ApiError("invalid_request", `generation "${g.id}" has already finished (${g.status})`);
+      throw new ApiError(
+        "invalid_request",
+        `generation "${g.id}" has already finished (${g.status})`
+      );
     }
     res.status(202).json({ id: g.id, status: "cancelling" });
   });

@@ -14,9 +14,16 @@ const MIME: Record<Format, string> = { png: "image/png", jpeg: "image/jpeg", web
 const COPY_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** With sign-in on, only the images of the caller's own generations exist for it (others: 404). */
-export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | undefined, contentCredentials?: ContentCredentials): Router {
+export function imageRoutes(
+  store: Store,
+  ownerOf: (req: Request) => Owner | undefined,
+  contentCredentials?: ContentCredentials
+): Router {
   const router = Router();
-  const copies = new LRUCache<string, Buffer>({ maxSize: COPY_CACHE_BYTES, sizeCalculation: (b) => b.byteLength });
+  const copies = new LRUCache<string, Buffer>({
+    maxSize: COPY_CACHE_BYTES,
+    sizeCalculation: (b) => b.byteLength,
+  });
   router.get("/api/images/:file", async (req, res) => {
     const match = /^([\w-]+?)(?:\.(png|jpe?g|webp))?$/i.exec(req.params.file);
     if (!match) throw new ApiError("not_found", `no image "${req.params.file}"`);
@@ -28,23 +35,32 @@ export function imageRoutes(store: Store, ownerOf: (req: Request) => Owner | und
     if (ext) format = EXTENSIONS[ext.toLowerCase()];
     else if (typeof req.query.format === "string") {
       if (!(imageFormats as readonly string[]).includes(req.query.format)) {
-        throw new ApiError("invalid_request", `format must be one of ${imageFormats.join(", ")}`, { param: "format" });
+        throw new ApiError("invalid_request", `format must be one of ${imageFormats.join(", ")}`, {
+          param: "format",
+        });
       }
       format = req.query.format as Format;
     } else {
-      format = (req.accepts(["image/png", "image/webp", "image/jpeg"]) || "image/png").split("/")[1] as Format;
+      format = (req.accepts(["image/png", "image/webp", "image/jpeg"]) || "image/png").split(
+        "/"
+      )[1] as Format;
     }
     let size: number | undefined;
     if (req.query.size !== undefined) {
       size = Number(req.query.size);
       if (!Number.isInteger(size) || size < 16 || size > 2048) {
-        throw new ApiError("invalid_request", "size must be an integer from 16 to 2048 (longest side in pixels)", { param: "size" });
+        throw new ApiError(
+          "invalid_request",
+          "size must be an integer from 16 to 2048 (longest side in pixels)",
+          { param: "size" }
+        );
       }
     }
     // A row without its blob: the bytes were lost outside Lumen (a volume not mounted, a file removed).
     const png = async () => {
       const bytes = await store.blobs.get(image.sha256);
-      if (!bytes) throw new Error(`image ${id}: no blob ${image.sha256} in ${store.blobs.location}`);
+      if (!bytes)
+        throw new Error(`image ${id}: no blob ${image.sha256} in ${store.blobs.location}`);
       return bytes;
     };
     let body: Buffer;

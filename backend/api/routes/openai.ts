@@ -7,9 +7,19 @@ import multer from "multer";
 import type { Config } from "../../config";
 import type { JobQueue } from "../../jobs/types";
 import type { Owner, Store } from "../../store";
-import { OpenAIEditRequest, OpenAIImageRequest, OpenAIVariationRequest, type GenerationEvent, type ParsedGenerationRequest } from "../../../contract";
+import {
+  OpenAIEditRequest,
+  OpenAIImageRequest,
+  OpenAIVariationRequest,
+  type GenerationEvent,
+  type ParsedGenerationRequest,
+} from "../../../contract";
 import { ApiError } from "../errors";
-import { SAFETY_RETRY_SECONDS, STORAGE_RETRY_SECONDS, type GenerationService } from "../generation-service";
+import {
+  SAFETY_RETRY_SECONDS,
+  STORAGE_RETRY_SECONDS,
+  type GenerationService,
+} from "../generation-service";
 import { readPicture, type Picture } from "../pictures";
 
 /** Variations keep this much of the picture's layout (OpenAI's API has no strength; `strength` overrides it). */
@@ -36,11 +46,17 @@ function waitForEnd(queue: JobQueue, id: string): Promise<GenerationEvent[]> {
 function failureOf(event: Extract<GenerationEvent, { type: "error" }>): ApiError {
   switch (event.code) {
     case "storage_unavailable":
-      return new ApiError("storage_unavailable", event.message, { retryAfterSeconds: STORAGE_RETRY_SECONDS });
+      return new ApiError("storage_unavailable", event.message, {
+        retryAfterSeconds: STORAGE_RETRY_SECONDS,
+      });
     case "interrupted":
-      return new ApiError("interrupted", event.message, { retryAfterSeconds: INTERRUPTED_RETRY_SECONDS });
+      return new ApiError("interrupted", event.message, {
+        retryAfterSeconds: INTERRUPTED_RETRY_SECONDS,
+      });
     case "safety_unavailable":
-      return new ApiError("safety_unavailable", event.message, { retryAfterSeconds: SAFETY_RETRY_SECONDS });
+      return new ApiError("safety_unavailable", event.message, {
+        retryAfterSeconds: SAFETY_RETRY_SECONDS,
+      });
     default:
       return new ApiError("internal_error", event.message);
   }
@@ -48,7 +64,10 @@ function failureOf(event: Extract<GenerationEvent, { type: "error" }>): ApiError
 
 /** multer's limits as this API's errors: 413 for a file over the limit, 400 for the rest. */
 function uploads(maxBytes: number): RequestHandler {
-  const parse = multer({ storage: multer.memoryStorage(), limits: { fileSize: maxBytes, files: 2, fields: 30, fieldSize: 16 * 1024 } }).fields([
+  const parse = multer({
+    storage: multer.memoryStorage(),
+    limits: { fileSize: maxBytes, files: 2, fields: 30, fieldSize: 16 * 1024 },
+  }).fields([
     { name: "image", maxCount: 1 },
     { name: "image[]", maxCount: 1 },
     { name: "mask", maxCount: 1 },
@@ -59,10 +78,22 @@ function uploads(maxBytes: number): RequestHandler {
       if (err instanceof multer.MulterError) {
         const param = err.field ?? null;
         if (err.code === "LIMIT_FILE_SIZE") {
-          return next(new ApiError("payload_too_large", `${param ?? "image"}: the picture is larger than ${(maxBytes / 1024 / 1024).toFixed(1)} MB`, { param }));
+          return next(
+            new ApiError(
+              "payload_too_large",
+              `${param ?? "image"}: the picture is larger than ${(maxBytes / 1024 / 1024).toFixed(1)} MB`,
+              { param }
+            )
+          );
         }
         if (err.code === "LIMIT_UNEXPECTED_FILE" || err.code === "LIMIT_FILE_COUNT") {
-          return next(new ApiError("invalid_request", `${param ?? "file"}: one image (and optionally one mask) per request`, { param }));
+          return next(
+            new ApiError(
+              "invalid_request",
+              `${param ?? "file"}: one image (and optionally one mask) per request`,
+              { param }
+            )
+          );
         }
         return next(new ApiError("invalid_request", `multipart form: ${err.message}`, { param }));
       }
@@ -75,11 +106,16 @@ type Files = Record<string, Express.Multer.File[] | undefined>;
 /** The uploaded picture; OpenAI's newer models send it as `image[]`. */
 async function uploadedPicture(req: Request, maxBytes: number): Promise<Picture> {
   if (!req.is("multipart/form-data")) {
-    throw new ApiError("invalid_request", "send a multipart/form-data body with the picture as the `image` file", { param: "image" });
+    throw new ApiError(
+      "invalid_request",
+      "send a multipart/form-data body with the picture as the `image` file",
+      { param: "image" }
+    );
   }
   const files = (req.files ?? {}) as Files;
   const file = files.image?.[0] ?? files["image[]"]?.[0];
-  if (!file) throw new ApiError("invalid_request", "image: a picture file is required", { param: "image" });
+  if (!file)
+    throw new ApiError("invalid_request", "image: a picture file is required", { param: "image" });
   return readPicture(file.buffer, maxBytes);
 }
 
@@ -102,13 +138,18 @@ export function openaiRoutes(deps: {
     res: Response,
     input: { user?: string; response_format: "b64_json" | "url"; size?: string },
     request: ParsedGenerationRequest,
-    picture?: Picture,
+    picture?: Picture
   ) {
     const clientId = input.user ? `${deps.clientId(req)}:${input.user}` : deps.clientId(req);
     const { id } = await deps.service.create(
       request,
-      { clientId, owner: deps.ownerOf(req), requestId: String(res.getHeader("x-request-id")), origin: "openai" },
-      picture ? { picture } : {},
+      {
+        clientId,
+        owner: deps.ownerOf(req),
+        requestId: String(res.getHeader("x-request-id")),
+        origin: "openai",
+      },
+      picture ? { picture } : {}
     );
 
     const ended = waitForEnd(deps.queue, id);
@@ -120,15 +161,21 @@ export function openaiRoutes(deps: {
     if (last.type === "error") throw failureOf(last);
     if (last.type === "done" && last.status === "cancelled") {
       // Only a shutdown cancels a job whose client is still waiting.
-      throw new ApiError("interrupted", "the server stopped before the image was finished; try again", {
-        retryAfterSeconds: INTERRUPTED_RETRY_SECONDS,
-      });
+      throw new ApiError(
+        "interrupted",
+        "the server stopped before the image was finished; try again",
+        {
+          retryAfterSeconds: INTERRUPTED_RETRY_SECONDS,
+        }
+      );
     }
     const images = events.filter((e) => e.type === "image");
     const blocked = events.find((e) => e.type === "blocked");
     if (images.length === 0) {
       if (blocked && blocked.type === "blocked") {
-        throw new ApiError("content_policy_violation", blocked.message, { category: blocked.category });
+        throw new ApiError("content_policy_violation", blocked.message, {
+          category: blocked.category,
+        });
       }
       throw new ApiError("internal_error", "no image was generated");
     }
@@ -138,21 +185,40 @@ export function openaiRoutes(deps: {
         if (input.response_format === "url") return { url: `${origin}${e.url}` };
         const stored = (await deps.store.getImage(e.id))!;
         const png = await deps.store.blobs.get(stored.sha256);
-        if (!png) throw new Error(`image ${e.id}: no blob ${stored.sha256} in ${deps.store.blobs.location}`);
+        if (!png)
+          throw new Error(
+            `image ${e.id}: no blob ${stored.sha256} in ${deps.store.blobs.location}`
+          );
         return { b64_json: png.toString("base64") };
-      }),
+      })
     );
-    const size = input.size ?? (images[0]?.type === "image" ? `${images[0].width}x${images[0].height}` : undefined);
-    res.json({ created: Math.floor(Date.now() / 1000), data, output_format: "png", ...(size ? { size } : {}) });
+    const size =
+      input.size ??
+      (images[0]?.type === "image" ? `${images[0].width}x${images[0].height}` : undefined);
+    res.json({
+      created: Math.floor(Date.now() / 1000),
+      data,
+      output_format: "png",
+      ...(size ? { size } : {}),
+    });
   }
 
-  const modelOf = (name: string | undefined) => (name && !OPENAI_MODEL.test(name) ? name : undefined);
-  const sizeOf = (size: string | undefined) => (size ? (size.split("x").map(Number) as [number, number]) : undefined);
+  const modelOf = (name: string | undefined) =>
+    name && !OPENAI_MODEL.test(name) ? name : undefined;
+  const sizeOf = (size: string | undefined) =>
+    size ? (size.split("x").map(Number) as [number, number]) : undefined;
 
   router.post("/v1/images/generations", deps.rateLimit, async (req, res) => {
     const input = OpenAIImageRequest.parse(req.body ?? {});
     const [width, height] = sizeOf(input.size)!;
-    await answer(req, res, input, { prompt: input.prompt, n: input.n, width, height, style: "none", model: modelOf(input.model) });
+    await answer(req, res, input, {
+      prompt: input.prompt,
+      n: input.n,
+      width,
+      height,
+      style: "none",
+      model: modelOf(input.model),
+    });
   });
 
   const upload = uploads(deps.config.maxPictureBytes);
@@ -161,7 +227,11 @@ export function openaiRoutes(deps: {
   router.post("/v1/images/edits", deps.rateLimit, upload, async (req, res) => {
     const input = OpenAIEditRequest.parse(req.body ?? {});
     if (((req.files ?? {}) as Files).mask?.length) {
-      throw new ApiError("invalid_request", "mask: inpainting is not supported by this model; send the picture without a mask to change it as a whole", { param: "mask" });
+      throw new ApiError(
+        "invalid_request",
+        "mask: inpainting is not supported by this model; send the picture without a mask to change it as a whole",
+        { param: "mask" }
+      );
     }
     const picture = await uploadedPicture(req, deps.config.maxPictureBytes);
     const size = sizeOf(input.size);
@@ -169,8 +239,15 @@ export function openaiRoutes(deps: {
       req,
       res,
       input,
-      { prompt: input.prompt, n: input.n, ...(size ? { width: size[0], height: size[1] } : {}), style: "none", model: modelOf(input.model), strength: input.strength },
-      picture,
+      {
+        prompt: input.prompt,
+        n: input.n,
+        ...(size ? { width: size[0], height: size[1] } : {}),
+        style: "none",
+        model: modelOf(input.model),
+        strength: input.strength,
+      },
+      picture
     );
   });
 
@@ -183,8 +260,15 @@ export function openaiRoutes(deps: {
       req,
       res,
       input,
-      { prompt: "", n: input.n, ...(size ? { width: size[0], height: size[1] } : {}), style: "none", model: modelOf(input.model), strength: input.strength ?? VARIATION_STRENGTH },
-      picture,
+      {
+        prompt: "",
+        n: input.n,
+        ...(size ? { width: size[0], height: size[1] } : {}),
+        style: "none",
+        model: modelOf(input.model),
+        strength: input.strength ?? VARIATION_STRENGTH,
+      },
+      picture
     );
   });
   return router;

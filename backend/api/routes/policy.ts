@@ -8,7 +8,9 @@ export function policyRoutes(config: Config, pool: ModelPool, arenaEnabled: () =
   const router = Router();
   router.get("/api/policy", (_req, res) => {
     const installed = pool.available().map((m) => m.name);
-    const models = config.allowedModels.length ? installed.filter((m) => config.allowedModels.includes(m)) : installed;
+    const models = config.allowedModels.length
+      ? installed.filter((m) => config.allowedModels.includes(m))
+      : installed;
     const policy: Policy = {
       safetyLevel: config.safetyLevel,
       models,
@@ -23,7 +25,12 @@ export function policyRoutes(config: Config, pool: ModelPool, arenaEnabled: () =
       retentionDays: config.retentionDays,
       auth:
         config.auth === "entra"
-          ? { required: true, provider: "entra", clientId: config.authClientId ?? null, audience: config.authAudience[0] }
+          ? {
+              required: true,
+              provider: "entra",
+              clientId: config.authClientId ?? null,
+              audience: config.authAudience[0],
+            }
           : { required: false },
       arena: { enabled: arenaEnabled() },
     };

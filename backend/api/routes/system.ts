@@ -20,20 +20,24 @@ export function systemRoutes(deps: {
   const router = Router();
 
   router.get("/api/models", (_req, res) => {
-    const allowed = (name: string) => deps.allowedModels.length === 0 || deps.allowedModels.includes(name);
-    const models = deps.pool.available().filter((m) => allowed(m.name)).map((m) => ({
-      name: m.name,
-      kind: m.kind,
-      precision: m.precision,
-      devices: m.devices,
-      source: m.source ?? null,
-      description: m.description ?? null,
-      default: m.name === deps.defaultModel,
-      defaults: m.defaults ?? null,
-      nativeSize: m.nativeSize ?? null,
-      fromPicture: m.fromPicture,
-      bytes: m.bytes,
-    }));
+    const allowed = (name: string) =>
+      deps.allowedModels.length === 0 || deps.allowedModels.includes(name);
+    const models = deps.pool
+      .available()
+      .filter((m) => allowed(m.name))
+      .map((m) => ({
+        name: m.name,
+        kind: m.kind,
+        precision: m.precision,
+        devices: m.devices,
+        source: m.source ?? null,
+        description: m.description ?? null,
+        default: m.name === deps.defaultModel,
+        defaults: m.defaults ?? null,
+        nativeSize: m.nativeSize ?? null,
+        fromPicture: m.fromPicture,
+        bytes: m.bytes,
+      }));
     res.json({ models });
   });
 
@@ -52,7 +56,9 @@ export function systemRoutes(deps: {
       res.status(503).json({ status: "queue_unavailable", detail: e.message, queue: null });
       return;
     }
-    res.status(ready ? 200 : 503).json({ status: status ?? (ready ? "ready" : "starting"), detail, queue });
+    res
+      .status(ready ? 200 : 503)
+      .json({ status: status ?? (ready ? "ready" : "starting"), detail, queue });
   });
 
   router.get("/metrics", async (_req, res) => {

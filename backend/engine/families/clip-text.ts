@@ -9,13 +9,16 @@ import { loadTokenizer } from "../tokenizer";
 import type { LoadContext, TextEncoder } from "./types";
 
 /** Which outputs of an encoder the family reads, chosen from the names the export declares. */
-export type OutputChoice = (component: string, outputs: readonly string[]) => { hidden: string; pooled?: string };
+export type OutputChoice = (
+  component: string,
+  outputs: readonly string[]
+) => { hidden: string; pooled?: string };
 
 export async function openClipEncoder(
   ctx: LoadContext,
   component: string,
   tokenizerDir: string,
-  choose: OutputChoice,
+  choose: OutputChoice
 ): Promise<TextEncoder> {
   const session = await ctx.open(component);
   const ids = requireInputs(component, session, ["input_ids"]).get("input_ids")!;
@@ -30,7 +33,9 @@ export async function openClipEncoder(
 /** `last_hidden_state`, as SD 1.x/2.x pipelines condition on. */
 export const lastHiddenState: OutputChoice = (component, outputs) => {
   if (!outputs.includes("last_hidden_state")) {
-    throw new ModelError(`${component}: no last_hidden_state output; found [${outputs.join(", ")}]`);
+    throw new ModelError(
+      `${component}: no last_hidden_state output; found [${outputs.join(", ")}]`
+    );
   }
   return { hidden: "last_hidden_state" };
 };
@@ -39,11 +44,16 @@ export const lastHiddenState: OutputChoice = (component, outputs) => {
 export async function runClipEncoder(
   enc: TextEncoder,
   text: string,
-  timings: Timings,
+  timings: Timings
 ): Promise<{ hidden: Float32Array; seq: number; dim: number; pooled?: Float32Array }> {
   const ids = timings.measure("tokenize", () => enc.tokenizer.encode(text));
   const fetches = enc.pooledOutput ? [enc.hiddenOutput, enc.pooledOutput] : [enc.hiddenOutput];
-  const out = await timings.run("text_encoder", enc.session, { input_ids: intTensor(enc.idsType, ids, [1, ids.length]) }, fetches);
+  const out = await timings.run(
+    "text_encoder",
+    enc.session,
+    { input_ids: intTensor(enc.idsType, ids, [1, ids.length]) },
+    fetches
+  );
   const hidden = out[enc.hiddenOutput];
   return {
     hidden: toFloat32(hidden),

@@ -18,7 +18,9 @@ export function stackRows(floatType: FloatType, rows: Conditioning[]): Record<st
 
 /** The same inputs, all zeros (SDXL's unconditional rows for an empty negative prompt). */
 export function zerosLike(c: Conditioning): Conditioning {
-  return Object.fromEntries(Object.entries(c).map(([k, r]) => [k, { data: new Float32Array(r.data.length), dims: r.dims }]));
+  return Object.fromEntries(
+    Object.entries(c).map(([k, r]) => [k, { data: new Float32Array(r.data.length), dims: r.dims }])
+  );
 }
 
 /** The same row repeated `rows` times, flat. */

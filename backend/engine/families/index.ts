@@ -6,7 +6,16 @@ import { sd } from "./sd";
 import { sdxl } from "./sdxl";
 import type { ModelFamily, ModelIndex } from "./types";
 
-export type { Conditioning, FamilyDefaults, LatentRgb, LoadContext, ModelFamily, ModelIndex, Row, TextEncoder } from "./types";
+export type {
+  Conditioning,
+  FamilyDefaults,
+  LatentRgb,
+  LoadContext,
+  ModelFamily,
+  ModelIndex,
+  Row,
+  TextEncoder,
+} from "./types";
 export { sd, sdxl };
 
 export const families: readonly ModelFamily[] = [sd, sdxl];
@@ -14,7 +23,9 @@ export const families: readonly ModelFamily[] = [sd, sdxl];
 /** The family whose pipeline class model_index.json names, if Lumen runs it. */
 export function familyOf(index: ModelIndex): ModelFamily | undefined {
   const name = index._class_name;
-  return typeof name === "string" ? families.find((f) => f.pipelineClasses.includes(name)) : undefined;
+  return typeof name === "string"
+    ? families.find((f) => f.pipelineClasses.includes(name))
+    : undefined;
 }
 
 export function recogniseFamily(index: ModelIndex): ModelFamily {
@@ -22,7 +33,7 @@ export function recogniseFamily(index: ModelIndex): ModelFamily {
   if (family) return family;
   const known = families.flatMap((f) => f.pipelineClasses).join(", ");
   throw new ModelError(
-    `model_index.json: _class_name ${JSON.stringify(index._class_name ?? null)} is not a pipeline Lumen runs (known: ${known})`,
+    `model_index.json: _class_name ${JSON.stringify(index._class_name ?? null)} is not a pipeline Lumen runs (known: ${known})`
   );
 }
 

@@ -16,7 +16,11 @@ const SD_LATENT_RGB = {
   bias: [0.5, 0.5, 0.5],
 };
 
-const encodePrompt: ModelFamily["encodePrompt"] = async (model, text, timings): Promise<Conditioning> => {
+const encodePrompt: ModelFamily["encodePrompt"] = async (
+  model,
+  text,
+  timings
+): Promise<Conditioning> => {
   const { hidden, seq, dim } = await runClipEncoder(model.encoders[0], text, timings);
   return { encoder_hidden_states: { data: hidden, dims: [seq, dim] } };
 };
@@ -26,8 +30,12 @@ export const sd: ModelFamily = {
   // diffusers' ONNX conversion script, optimum's ORT pipelines, and `optimum-cli export onnx`
   // (which keeps the PyTorch pipeline's class); image-to-image exports have the same components.
   pipelineClasses: [
-    "OnnxStableDiffusionPipeline", "ORTStableDiffusionPipeline", "StableDiffusionPipeline",
-    "OnnxStableDiffusionImg2ImgPipeline", "ORTStableDiffusionImg2ImgPipeline", "StableDiffusionImg2ImgPipeline",
+    "OnnxStableDiffusionPipeline",
+    "ORTStableDiffusionPipeline",
+    "StableDiffusionPipeline",
+    "OnnxStableDiffusionImg2ImgPipeline",
+    "ORTStableDiffusionImg2ImgPipeline",
+    "StableDiffusionImg2ImgPipeline",
   ],
   components: ["unet", "vae_decoder", "text_encoder"],
   tokenizers: ["tokenizer"],
@@ -36,8 +44,12 @@ export const sd: ModelFamily = {
   vaeScalingFactor: 0.18215,
   latentRgb: SD_LATENT_RGB,
   defaults: (fewStep) =>
-    fewStep ? { steps: 1, guidance: 0, width: 512, height: 512 } : { steps: 25, guidance: 7.5, width: 512, height: 512 },
-  openEncoders: async (ctx) => [await openClipEncoder(ctx, "text_encoder", "tokenizer", lastHiddenState)],
+    fewStep
+      ? { steps: 1, guidance: 0, width: 512, height: 512 }
+      : { steps: 25, guidance: 7.5, width: 512, height: 512 },
+  openEncoders: async (ctx) => [
+    await openClipEncoder(ctx, "text_encoder", "tokenizer", lastHiddenState),
+  ],
   encodePrompt,
   negativeConditioning: (model, text, _positive, timings) => encodePrompt(model, text, timings),
   denoiserFeeds: (model, rows) => stackRows(model.floatType, rows),

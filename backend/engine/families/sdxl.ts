@@ -26,18 +26,27 @@ export function penultimateHiddenState(component: string, outputs: readonly stri
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]));
   if (layers.length < 2) {
-    throw new ModelError(`${component}: SDXL needs hidden_states.N outputs; found [${outputs.join(", ")}]`);
+    throw new ModelError(
+      `${component}: SDXL needs hidden_states.N outputs; found [${outputs.join(", ")}]`
+    );
   }
   return `hidden_states.${Math.max(...layers) - 1}`;
 }
 
-const penultimate: OutputChoice = (component, outputs) => ({ hidden: penultimateHiddenState(component, outputs) });
+const penultimate: OutputChoice = (component, outputs) => ({
+  hidden: penultimateHiddenState(component, outputs),
+});
 const penultimateAndPooled: OutputChoice = (component, outputs) => {
-  if (!outputs.includes("text_embeds")) throw new ModelError(`${component}: SDXL needs a text_embeds output`);
+  if (!outputs.includes("text_embeds"))
+    throw new ModelError(`${component}: SDXL needs a text_embeds output`);
   return { hidden: penultimateHiddenState(component, outputs), pooled: "text_embeds" };
 };
 
-const encodePrompt: ModelFamily["encodePrompt"] = async (model, text, timings): Promise<Conditioning> => {
+const encodePrompt: ModelFamily["encodePrompt"] = async (
+  model,
+  text,
+  timings
+): Promise<Conditioning> => {
   const parts = [];
   for (const enc of model.encoders) parts.push(await runClipEncoder(enc, text, timings));
   // Both encoders' hidden states, concatenated along the feature axis.
@@ -63,8 +72,10 @@ export const sdxl: ModelFamily = {
   // optimum's ORT pipelines, and `optimum-cli export onnx` (which keeps the PyTorch pipeline's
   // class); image-to-image exports have the same components.
   pipelineClasses: [
-    "ORTStableDiffusionXLPipeline", "StableDiffusionXLPipeline",
-    "ORTStableDiffusionXLImg2ImgPipeline", "StableDiffusionXLImg2ImgPipeline",
+    "ORTStableDiffusionXLPipeline",
+    "StableDiffusionXLPipeline",
+    "ORTStableDiffusionXLImg2ImgPipeline",
+    "StableDiffusionXLImg2ImgPipeline",
   ],
   components: ["unet", "vae_decoder", "text_encoder", "text_encoder_2"],
   tokenizers: ["tokenizer", "tokenizer_2"],
@@ -74,7 +85,9 @@ export const sdxl: ModelFamily = {
   latentRgb: SDXL_LATENT_RGB,
   // SDXL-Turbo was distilled at 512², SDXL itself trained at 1024².
   defaults: (fewStep) =>
-    fewStep ? { steps: 1, guidance: 0, width: 512, height: 512 } : { steps: 30, guidance: 5, width: 1024, height: 1024 },
+    fewStep
+      ? { steps: 1, guidance: 0, width: 512, height: 512 }
+      : { steps: 30, guidance: 5, width: 1024, height: 1024 },
   openEncoders: async (ctx) => [
     await openClipEncoder(ctx, "text_encoder", "tokenizer", penultimate),
     await openClipEncoder(ctx, "text_encoder_2", "tokenizer_2", penultimateAndPooled),
@@ -87,8 +100,14 @@ export const sdxl: ModelFamily = {
       : encodePrompt(model, text, timings),
   denoiserFeeds(model, rows, width, height) {
     // Original size, crop offset and target size, as the pipeline passes them for a plain generation.
-    const timeIds = repeatRows(Float32Array.from([height, width, 0, 0, height, width]), rows.length);
-    return { ...stackRows(model.floatType, rows), time_ids: floatTensor(model.floatType, timeIds, [rows.length, 6]) };
+    const timeIds = repeatRows(
+      Float32Array.from([height, width, 0, 0, height, width]),
+      rows.length
+    );
+    return {
+      ...stackRows(model.floatType, rows),
+      time_ids: floatTensor(model.floatType, timeIds, [rows.length, 6]),
+    };
   },
   decode: decodeWithVae,
 };

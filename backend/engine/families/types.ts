@@ -77,9 +77,25 @@ export interface ModelFamily {
   openEncoders(ctx: LoadContext): Promise<TextEncoder[]>;
   encodePrompt(model: LoadedModel, text: string, timings: Timings): Promise<Conditioning>;
   /** The unconditional rows for classifier-free guidance; `positive` is the prompt's own. */
-  negativeConditioning(model: LoadedModel, text: string, positive: Conditioning, timings: Timings): Promise<Conditioning>;
+  negativeConditioning(
+    model: LoadedModel,
+    text: string,
+    positive: Conditioning,
+    timings: Timings
+  ): Promise<Conditioning>;
   /** Every denoiser input except `sample` and `timestep`, for these rows at this image size. */
-  denoiserFeeds(model: LoadedModel, rows: Conditioning[], width: number, height: number): Record<string, ort.Tensor>;
+  denoiserFeeds(
+    model: LoadedModel,
+    rows: Conditioning[],
+    width: number,
+    height: number
+  ): Record<string, ort.Tensor>;
   /** One image's final latents ([C, h, w], as the loop leaves them) → 8-bit RGB. */
-  decode(model: LoadedModel, latents: Float32Array, h: number, w: number, timings: Timings): Promise<RgbImage>;
+  decode(
+    model: LoadedModel,
+    latents: Float32Array,
+    h: number,
+    w: number,
+    timings: Timings
+  ): Promise<RgbImage>;
 }

@@ -7,14 +7,22 @@ import type { RgbImage } from "../pipelines/preview";
 import { floatTensor, toFloat32 } from "../tensors";
 import type { Timings } from "../timings";
 
-export async function decodeWithVae(model: LoadedModel, latents: Float32Array, h: number, w: number, timings: Timings): Promise<RgbImage> {
+export async function decodeWithVae(
+  model: LoadedModel,
+  latents: Float32Array,
+  h: number,
+  w: number,
+  timings: Timings
+): Promise<RgbImage> {
   const inv = 1 / model.vaeScalingFactor;
   const z = latents.map((v) => v * inv);
   const out = await timings.run("vae_decoder", model.vae, {
     latent_sample: floatTensor(model.vaeFloatType, z, [1, model.latentChannels, h, w]),
   });
   const decoded = out[model.vae.outputNames[0]];
-  return timings.measure("to_rgb", () => toRgb(toFloat32(decoded), decoded.dims[3], decoded.dims[2]));
+  return timings.measure("to_rgb", () =>
+    toRgb(toFloat32(decoded), decoded.dims[3], decoded.dims[2])
+  );
 }
 
 /** A picture's latent distribution: its mean and, for `latent_parameters` exports, log-variance. */
@@ -24,7 +32,11 @@ export interface EncodedPicture {
 }
 
 /** A picture (at the generation size) through the VAE encoder, pixels as 2·x/255 − 1. */
-export async function encodeWithVae(encoder: VaeEncoder, image: RgbImage, timings: Timings): Promise<EncodedPicture> {
+export async function encodeWithVae(
+  encoder: VaeEncoder,
+  image: RgbImage,
+  timings: Timings
+): Promise<EncodedPicture> {
   const out = await timings.run("vae_encoder", encoder.session, {
     sample: floatTensor(encoder.floatType, fromRgb(image), [1, 3, image.height, image.width]),
   });
@@ -39,10 +51,17 @@ export async function encodeWithVae(encoder: VaeEncoder, image: RgbImage, timing
  * with the log-variance clamped to [−30, 20] (DiagonalGaussianDistribution.sample), or the export's
  * own sample; times the scaling factor.
  */
-export function sampleLatents(picture: EncodedPicture, scalingFactor: number, noise: Float32Array | undefined): Float32Array {
+export function sampleLatents(
+  picture: EncodedPicture,
+  scalingFactor: number,
+  noise: Float32Array | undefined
+): Float32Array {
   const { mean, logvar } = picture;
   if (!logvar || !noise) return mean.map((v) => v * scalingFactor);
-  return mean.map((m, p) => scalingFactor * (m + Math.exp(0.5 * Math.min(20, Math.max(-30, logvar[p]))) * noise[p]));
+  return mean.map(
+    (m, p) =>
+      scalingFactor * (m + Math.exp(0.5 * Math.min(20, Math.max(-30, logvar[p]))) * noise[p])
+  );
 }
 
 /** Interleaved 8-bit RGB → one [3, height, width] image in −1..1. */

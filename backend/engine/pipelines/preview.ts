@@ -13,7 +13,7 @@ export function latentPreview(
   channels: number,
   h: number,
   w: number,
-  map: { weights: number[][]; bias: number[] },
+  map: { weights: number[][]; bias: number[] }
 ): RgbImage[] {
   const plane = h * w;
   const images: RgbImage[] = [];
@@ -23,7 +23,8 @@ export function latentPreview(
     for (let p = 0; p < plane; p++) {
       for (let c = 0; c < 3; c++) {
         let v = map.bias[c];
-        for (let ch = 0; ch < channels && ch < map.weights.length; ch++) v += latents[base + ch * plane + p] * map.weights[ch][c];
+        for (let ch = 0; ch < channels && ch < map.weights.length; ch++)
+          v += latents[base + ch * plane + p] * map.weights[ch][c];
         pixels[p * 3 + c] = Math.max(0, Math.min(255, Math.round(v * 255)));
       }
     }

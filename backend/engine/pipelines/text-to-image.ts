@@ -11,7 +11,12 @@ import { encodeWithVae, sampleLatents, type EncodedPicture } from "../families/v
 import { fitPicture } from "../image";
 import type { LoadedModel } from "../model";
 import { seededNoise } from "../rng";
-import { createScheduler, schedulerNames, type NoiseSource, type SchedulerName } from "../schedulers";
+import {
+  createScheduler,
+  schedulerNames,
+  type NoiseSource,
+  type SchedulerName,
+} from "../schedulers";
 import { floatTensor, intTensor, toFloat32 } from "../tensors";
 import { Timings } from "../timings";
 import { latentPreview, type RgbImage } from "./preview";
@@ -97,7 +102,8 @@ export const DEFAULT_STRENGTH = 0.8;
 export function resolveRequest(model: LoadedModel, req: GenerateRequest): ResolvedRequest {
   const d = model.defaults;
   const strength = req.image ? (req.strength ?? DEFAULT_STRENGTH) : undefined;
-  if (req.strength !== undefined && !req.image) throw new RequestError("strength needs a picture to start from");
+  if (req.strength !== undefined && !req.image)
+    throw new RequestError("strength needs a picture to start from");
   const r: ResolvedRequest = {
     prompt: req.prompt,
     negativePrompt: req.negativePrompt ?? "",
@@ -116,7 +122,9 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
   for (const side of ["width", "height"] as const) {
     const v = r[side];
     if (!Number.isInteger(v) || v < multiple || v > MAX_SIDE || v % multiple !== 0) {
-      throw new RequestError(`${side} must be a multiple of ${multiple} from ${multiple} to ${MAX_SIDE}, got ${v}`);
+      throw new RequestError(
+        `${side} must be a multiple of ${multiple} from ${multiple} to ${MAX_SIDE}, got ${v}`
+      );
     }
   }
   if (!Number.isInteger(r.steps) || r.steps < 1 || r.steps > 150) {
@@ -128,23 +136,38 @@ export function resolveRequest(model: LoadedModel, req: GenerateRequest): Resolv
   if (!Number.isFinite(r.guidanceStart) || r.guidanceStart < 0 || r.guidanceStart >= 1) {
     throw new RequestError(`guidanceStart must be from 0 to below 1, got ${r.guidanceStart}`);
   }
-  if (!Number.isInteger(r.n) || r.n < 1 || r.n > 8) throw new RequestError(`n must be an integer from 1 to 8, got ${r.n}`);
+  if (!Number.isInteger(r.n) || r.n < 1 || r.n > 8)
+    throw new RequestError(`n must be an integer from 1 to 8, got ${r.n}`);
   if (!Number.isInteger(r.seed) || r.seed < 0 || r.seed > 2 ** 32 - 1) {
     throw new RequestError(`seed must be an integer from 0 to ${2 ** 32 - 1}, got ${r.seed}`);
   }
   if (!schedulerNames.includes(r.scheduler)) {
-    throw new RequestError(`scheduler must be one of ${schedulerNames.join(", ")}, got ${r.scheduler}`);
+    throw new RequestError(
+      `scheduler must be one of ${schedulerNames.join(", ")}, got ${r.scheduler}`
+    );
   }
   if (typeof r.prompt !== "string") throw new RequestError("prompt must be a string");
   if (req.image) {
-    if (!model.vaeEncoder) throw new RequestError(`model "${model.name}" cannot start from a picture: it has no vae_encoder`);
+    if (!model.vaeEncoder)
+      throw new RequestError(
+        `model "${model.name}" cannot start from a picture: it has no vae_encoder`
+      );
     const s = r.strength!;
-    if (!Number.isFinite(s) || s <= 0 || s > 1) throw new RequestError(`strength must be above 0 and at most 1, got ${s}`);
+    if (!Number.isFinite(s) || s <= 0 || s > 1)
+      throw new RequestError(`strength must be above 0 and at most 1, got ${s}`);
     if (Math.floor(r.steps * s) < 1) {
-      throw new RequestError(`steps × strength must be at least 1 (${r.steps} × ${s} runs no step); raise steps or strength`);
+      throw new RequestError(
+        `steps × strength must be at least 1 (${r.steps} × ${s} runs no step); raise steps or strength`
+      );
     }
     const { width, height, pixels } = req.image;
-    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || pixels.length !== width * height * 3) {
+    if (
+      !Number.isInteger(width) ||
+      !Number.isInteger(height) ||
+      width < 1 ||
+      height < 1 ||
+      pixels.length !== width * height * 3
+    ) {
       throw new RequestError("image must be 8-bit RGB pixels of its width × height");
     }
   }
@@ -163,7 +186,11 @@ export function stepsToRun(r: ResolvedRequest): number {
  * aspect ratio. Callers resize the result to the requested size (cover: scale, then centre-crop
  * the small difference in aspect).
  */
-export function generationSize(model: LoadedModel, width: number, height: number): [number, number] {
+export function generationSize(
+  model: LoadedModel,
+  width: number,
+  height: number
+): [number, number] {
   const m = model.sizeMultiple;
   const round = (v: number) => Math.max(m, Math.round(v / m) * m);
   if (!model.nativeSize) return [round(width), round(height)];
@@ -190,7 +217,8 @@ function timestepTensor(model: LoadedModel, t: number, batch: number): ort.Tenso
   const dims = spec.shape.length === 0 ? [] : spec.shape[0] === 1 ? [1] : [batch];
   const count = dims.length === 0 ? 1 : dims[0];
   const values = new Array<number>(count).fill(t);
-  if (spec.type === "int64" || spec.type === "int32") return intTensor(spec.type, values.map(Math.round), dims);
+  if (spec.type === "int64" || spec.type === "int32")
+    return intTensor(spec.type, values.map(Math.round), dims);
   return floatTensor(spec.type as "float32" | "float16", Float32Array.from(values), dims);
 }
 
@@ -212,15 +240,28 @@ export interface BatchResult extends GenerateResult {
 export function batchKey(model: LoadedModel, request: GenerateRequest): string {
   const r = resolveRequest(model, request);
   const [w, h] = generationSize(model, r.width, r.height);
-  return [model.dir, w, h, r.steps, r.guidance, r.guidanceStart, r.scheduler, r.strength ?? "-"].join("|");
+  return [
+    model.dir,
+    w,
+    h,
+    r.steps,
+    r.guidance,
+    r.guidanceStart,
+    r.scheduler,
+    r.strength ?? "-",
+  ].join("|");
 }
 
 export async function generate(
   model: LoadedModel,
   request: GenerateRequest,
-  options: GenerateOptions = {},
+  options: GenerateOptions = {}
 ): Promise<GenerateResult> {
-  const [result] = await generateBatch(model, [{ request, onStep: options.onStep, signal: options.signal }], options);
+  const [result] = await generateBatch(
+    model,
+    [{ request, onStep: options.onStep, signal: options.signal }],
+    options
+  );
   if (result.cancelled) throw new CancelledError();
   return result;
 }
@@ -233,11 +274,14 @@ export async function generate(
 export async function generateBatch(
   model: LoadedModel,
   items: BatchItem[],
-  testOptions: Pick<GenerateOptions, "initialLatents" | "stepNoise" | "imageNoise"> = {},
+  testOptions: Pick<GenerateOptions, "initialLatents" | "stepNoise" | "imageNoise"> = {}
 ): Promise<BatchResult[]> {
   const resolved = items.map((item) => resolveRequest(model, item.request));
   const keys = new Set(items.map((item) => batchKey(model, item.request)));
-  if (keys.size !== 1) throw new RequestError("requests in one batch must share size, steps, guidance, scheduler and strength");
+  if (keys.size !== 1)
+    throw new RequestError(
+      "requests in one batch must share size, steps, guidance, scheduler and strength"
+    );
   const first = resolved[0];
   const [width, height] = generationSize(model, first.width, first.height);
   const timings = new Timings();
@@ -262,14 +306,18 @@ export async function generateBatch(
   const uncondRows: Conditioning[] = [];
   for (const r of resolved) {
     const cond = await family.encodePrompt(model, r.prompt, timings);
-    const uncond = useCfg ? await family.negativeConditioning(model, r.negativePrompt, cond, timings) : undefined;
+    const uncond = useCfg
+      ? await family.negativeConditioning(model, r.negativePrompt, cond, timings)
+      : undefined;
     for (let k = 0; k < r.n; k++) {
       condRows.push(cond);
       if (uncond) uncondRows.push(uncond);
     }
     checkAllCancelled();
   }
-  const cfgFeeds = useCfg ? family.denoiserFeeds(model, [...uncondRows, ...condRows], width, height) : undefined;
+  const cfgFeeds = useCfg
+    ? family.denoiserFeeds(model, [...uncondRows, ...condRows], width, height)
+    : undefined;
   const condFeeds = family.denoiserFeeds(model, condRows, width, height);
   const scheduler = createScheduler(first.scheduler, model.schedulerConfig);
   try {
@@ -283,7 +331,17 @@ export async function generateBatch(
   let latents: Float32Array;
   if (testOptions.initialLatents) latents = testOptions.initialLatents;
   else if (first.strength !== undefined) {
-    latents = await pictureLatents(model, items, counts, offsets, n * latentSize, width, height, timings, testOptions.imageNoise ?? noise);
+    latents = await pictureLatents(
+      model,
+      items,
+      counts,
+      offsets,
+      n * latentSize,
+      width,
+      height,
+      timings,
+      testOptions.imageNoise ?? noise
+    );
     latents = scheduler.addNoise(latents, (testOptions.imageNoise ?? noise)(n * latentSize), start);
   } else latents = noise(n * latentSize).map((v) => v * scheduler.initNoiseSigma);
   const stepNoise = testOptions.stepNoise ?? noise;
@@ -297,7 +355,12 @@ export async function generateBatch(
     const scaled = timings.measure("scheduler", () => scheduler.scaleModelInput(latents, i));
     const out = await timings.run("unet", model.unet, {
       ...(guided ? cfgFeeds : condFeeds),
-      sample: floatTensor(model.floatType, guided ? repeatRows(scaled, 2) : scaled, [rows, model.latentChannels, h, w]),
+      sample: floatTensor(model.floatType, guided ? repeatRows(scaled, 2) : scaled, [
+        rows,
+        model.latentChannels,
+        h,
+        w,
+      ]),
       timestep: timestepTensor(model, t, rows),
     });
     const pred = toFloat32(out[model.unet.outputNames[0]]);
@@ -306,14 +369,16 @@ export async function generateBatch(
       if (guided) {
         const half = n * latentSize;
         output = new Float32Array(half);
-        for (let k = 0; k < half; k++) output[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
+        for (let k = 0; k < half; k++)
+          output[k] = pred[k] + first.guidance * (pred[half + k] - pred[k]);
       }
       return scheduler.step(output, i, latents, stepNoise);
     });
     const current = latents;
     items.forEach((item, j) => {
       if (!item.onStep || isCancelled(j)) return;
-      const own = () => current.subarray(offsets[j] * latentSize, (offsets[j] + counts[j]) * latentSize);
+      const own = () =>
+        current.subarray(offsets[j] * latentSize, (offsets[j] + counts[j]) * latentSize);
       item.onStep({
         step: i - start + 1,
         steps: steps - start,
@@ -330,7 +395,15 @@ export async function generateBatch(
     const images: RgbImage[] = [];
     const cancelled = isCancelled(j);
     for (let k = 0; k < counts[j] && !cancelled; k++) {
-      images.push(await family.decode(model, own.subarray(k * latentSize, (k + 1) * latentSize), h, w, timings));
+      images.push(
+        await family.decode(
+          model,
+          own.subarray(k * latentSize, (k + 1) * latentSize),
+          h,
+          w,
+          timings
+        )
+      );
     }
     results.push({ images, seeds: seeds[j], latents: own, width, height, timings, cancelled });
   }
@@ -352,18 +425,24 @@ async function pictureLatents(
   width: number,
   height: number,
   timings: Timings,
-  noise: NoiseSource,
+  noise: NoiseSource
 ): Promise<Float32Array> {
   const encoder = model.vaeEncoder!;
   const encoded: EncodedPicture[] = [];
-  for (const item of items) encoded.push(await encodeWithVae(encoder, await fitPicture(item.request.image!, width, height), timings));
+  for (const item of items)
+    encoded.push(
+      await encodeWithVae(encoder, await fitPicture(item.request.image!, width, height), timings)
+    );
   const draws = encoder.output === "latent_parameters" ? noise(length) : undefined;
   const per = length / counts.reduce((a, b) => a + b, 0);
   const out = new Float32Array(length);
   items.forEach((_, j) => {
     for (let k = 0; k < counts[j]; k++) {
       const at = (offsets[j] + k) * per;
-      if (encoded[j].mean.length !== per) throw new ModelError(`vae_encoder: ${encoded[j].mean.length} latents for a ${width}×${height} picture; expected ${per}`);
+      if (encoded[j].mean.length !== per)
+        throw new ModelError(
+          `vae_encoder: ${encoded[j].mean.length} latents for a ${width}×${height} picture; expected ${per}`
+        );
       out.set(sampleLatents(encoded[j], encoder.scalingFactor, draws?.subarray(at, at + per)), at);
     }
   });
@@ -371,7 +450,15 @@ async function pictureLatents(
 }
 
 /** The VAE decoder's raw output for given latents (already divided by the scaling factor); for tests. */
-export async function decodeLatents(model: LoadedModel, z: Float32Array, n: number, h: number, w: number): Promise<Float32Array> {
-  const out = await model.vae.run({ latent_sample: floatTensor(model.vaeFloatType, z, [n, model.latentChannels, h, w]) });
+export async function decodeLatents(
+  model: LoadedModel,
+  z: Float32Array,
+  n: number,
+  h: number,
+  w: number
+): Promise<Float32Array> {
+  const out = await model.vae.run({
+    latent_sample: floatTensor(model.vaeFloatType, z, [n, model.latentChannels, h, w]),
+  });
   return toFloat32(out[model.vae.outputNames[0]]);
 }

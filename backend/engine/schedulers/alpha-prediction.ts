@@ -44,7 +44,7 @@ export function predictOriginalAndNoise(
   config: SchedulerConfig,
   out: Float32Array,
   x: Float32Array,
-  a: number,
+  a: number
 ): { x0: Float32Array; eps: Float32Array } {
   const sa = Math.sqrt(a);
   const sb = Math.sqrt(1 - a);

@@ -34,10 +34,14 @@ export function createScheduler(name: SchedulerName, config: Partial<SchedulerCo
     case "lcm":
       return new LcmScheduler(full);
     default:
-      throw new RangeError(`unknown scheduler "${name}"; choose one of ${schedulerNames.join(", ")}`);
+      throw new RangeError(
+        `unknown scheduler "${name}"; choose one of ${schedulerNames.join(", ")}`
+      );
   }
 }
 
 function withoutNulls<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== null && v !== undefined)
+  ) as Partial<T>;
 }

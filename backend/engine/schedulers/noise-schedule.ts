@@ -28,11 +28,15 @@ export function betas(config: SchedulerConfig): number[] {
     case "linear":
       return linspace(config.beta_start, config.beta_end, T);
     case "scaled_linear":
-      return linspace(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), T).map((b) => b * b);
+      return linspace(Math.sqrt(config.beta_start), Math.sqrt(config.beta_end), T).map(
+        (b) => b * b
+      );
     case "squaredcos_cap_v2": {
       // Glide's cosine schedule: alpha_bar(t) = cos²((t + 0.008) / 1.008 · π/2), betas capped at 0.999.
       const alphaBar = (t: number) => Math.cos(((t + 0.008) / 1.008) * (Math.PI / 2)) ** 2;
-      return Array.from({ length: T }, (_, i) => Math.min(1 - alphaBar((i + 1) / T) / alphaBar(i / T), 0.999));
+      return Array.from({ length: T }, (_, i) =>
+        Math.min(1 - alphaBar((i + 1) / T) / alphaBar(i / T), 0.999)
+      );
     }
     default:
       throw new Error(`unknown beta_schedule "${(config as SchedulerConfig).beta_schedule}"`);

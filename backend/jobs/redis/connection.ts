@@ -5,13 +5,22 @@
 import { Redis } from "ioredis";
 
 export function apiConnection(url: string, name: string): Redis {
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 1, commandTimeout: 5000, connectTimeout: 5000 });
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5000,
+    connectTimeout: 5000,
+  });
   redis.on("error", () => undefined); // reported on each command instead
   return redis;
 }
 
 export function workerConnection(url: string, name: string): Redis {
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: null, connectTimeout: 5000 });
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: null,
+    connectTimeout: 5000,
+  });
   redis.on("error", () => undefined);
   return redis;
 }
@@ -20,9 +29,13 @@ export function workerConnection(url: string, name: string): Redis {
 export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; name?: string; message?: string };
   return (
-    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"].includes(e?.code ?? "") ||
+    ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"].includes(
+      e?.code ?? ""
+    ) ||
     e?.name === "MaxRetriesPerRequestError" ||
     /Command timed out/i.test(e?.message ?? "") ||
-    /Stream isn't writeable|Connection is closed|enableOfflineQueue|connect ETIMEDOUT|Reached the max retries/i.test(e?.message ?? "")
+    /Stream isn't writeable|Connection is closed|enableOfflineQueue|connect ETIMEDOUT|Reached the max retries/i.test(
+      e?.message ?? ""
+    )
   );
 }

@@ -5,7 +5,14 @@
 // by the ids, sees nothing twice. Cancel requests go out on one channel to every node.
 import { Redis } from "ioredis";
 import type { GenerationEvent } from "../../../contract";
-import { isTerminal, type EventBus, type EventListener, type Publisher, type SequencedEvent, type Subscription } from "../types";
+import {
+  isTerminal,
+  type EventBus,
+  type EventListener,
+  type Publisher,
+  type SequencedEvent,
+  type Subscription,
+} from "../types";
 import { redisKeys, type RedisKeys } from "./keys";
 
 /**
@@ -44,7 +51,18 @@ return seq
 `;
 
 interface AppendCommand {
-  lumenAppend(seqKey: string, eventsKey: string, endedKey: string, channel: string, event: string, type: string, seq: number, terminal: 0 | 1, keepFinished: number, keepOpen: number): Promise<number>;
+  lumenAppend(
+    seqKey: string,
+    eventsKey: string,
+    endedKey: string,
+    channel: string,
+    event: string,
+    type: string,
+    seq: number,
+    terminal: 0 | 1,
+    keepFinished: number,
+    keepOpen: number
+  ): Promise<number>;
 }
 
 export interface RedisEventBusOptions {
@@ -60,7 +78,12 @@ export interface RedisEventBusOptions {
 
 /** Opens a Redis connection that fails commands at once while Redis is unreachable instead of queueing them for ever. */
 export function connectRedis(url: string, name: string): Redis {
-  const redis = new Redis(url, { connectionName: name, maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    lazyConnect: false,
+  });
   // Connection errors are reported on each command; without a listener ioredis logs them to stderr.
   redis.on("error", () => undefined);
   return redis;
@@ -71,7 +94,10 @@ export class RedisEventBus implements EventBus {
   private readonly redis: Redis & AppendCommand;
   private readonly subscriber: Redis;
   /** Local listeners by job id, each fed from the job's channel once `subscribed` resolves. */
-  private readonly live = new Map<string, { listeners: Set<(entry: SequencedEvent) => void>; subscribed: Promise<unknown> }>();
+  private readonly live = new Map<
+    string,
+    { listeners: Set<(entry: SequencedEvent) => void>; subscribed: Promise<unknown> }
+  >();
   private readonly cancelListeners = new Set<(id: string) => void>();
   private readonly keepFinished: number;
   private readonly keepOpen: number;
@@ -86,10 +112,12 @@ export class RedisEventBus implements EventBus {
     this.redis.defineCommand("lumenAppend", { numberOfKeys: 3, lua: APPEND });
     // A subscribed connection can do nothing else; ioredis subscribes again after a reconnect.
     this.subscriber = connectRedis(options.url, "lumen-events-subscriber");
-    this.subscriber.on("message", (channel: string, message: string) => this.onMessage(channel, message));
+    this.subscriber.on("message", (channel: string, message: string) =>
+      this.onMessage(channel, message)
+    );
     this.ready = this.subscriber.subscribe(this.keys.cancelChannel).then(
       () => undefined,
-      () => undefined,
+      () => undefined
     );
   }
 
@@ -105,12 +133,22 @@ export class RedisEventBus implements EventBus {
     for (const listener of [...listeners]) listener(entry);
   }
 
-  async open(id: string, options: { seqBase?: number; earlier?: SequencedEvent[] } = {}): Promise<void> {
+  async open(
+    id: string,
+    options: { seqBase?: number; earlier?: SequencedEvent[] } = {}
+  ): Promise<void> {
     const earlier = [...(options.earlier ?? [])].sort((a, b) => a.seq - b.seq);
     const seq = Math.max(options.seqBase ?? 0, earlier.at(-1)?.seq ?? 0);
     const k = this.keys;
-    const tx = this.redis.multi().del(k.events(id), k.ended(id)).set(k.seq(id), seq, "EX", this.keepOpen);
-    if (earlier.length) tx.rpush(k.events(id), ...earlier.map((e) => JSON.stringify(e))).expire(k.events(id), this.keepOpen);
+    const tx = this.redis
+      .multi()
+      .del(k.events(id), k.ended(id))
+      .set(k.seq(id), seq, "EX", this.keepOpen);
+    if (earlier.length)
+      tx.rpush(k.events(id), ...earlier.map((e) => JSON.stringify(e))).expire(
+        k.events(id),
+        this.keepOpen
+      );
     await execOrThrow(tx);
   }
 
@@ -121,8 +159,16 @@ export class RedisEventBus implements EventBus {
   private append(id: string, event: GenerationEvent, seq: number): Promise<number> {
     const k = this.keys;
     return this.redis.lumenAppend(
-      k.seq(id), k.events(id), k.ended(id), k.eventChannel(id),
-      JSON.stringify(event), event.type, seq, isTerminal(event) ? 1 : 0, this.keepFinished, this.keepOpen,
+      k.seq(id),
+      k.events(id),
+      k.ended(id),
+      k.eventChannel(id),
+      JSON.stringify(event),
+      event.type,
+      seq,
+      isTerminal(event) ? 1 : 0,
+      this.keepFinished,
+      this.keepOpen
     );
   }
 
@@ -146,18 +192,22 @@ export class RedisEventBus implements EventBus {
     return state && state.events.filter((e) => e.seq > after);
   }
 
-  private async state(id: string): Promise<{ events: SequencedEvent[]; ended: boolean } | undefined> {
+  private async state(
+    id: string
+  ): Promise<{ events: SequencedEvent[]; ended: boolean } | undefined> {
     const k = this.keys;
-    const [[, list], [, open], [, ended]] = (await execOrThrow(this.redis.multi().lrange(k.events(id), 0, -1).exists(k.seq(id)).exists(k.ended(id)))) as [
-      [null, string[]],
-      [null, number],
-      [null, number],
-    ];
+    const [[, list], [, open], [, ended]] = (await execOrThrow(
+      this.redis.multi().lrange(k.events(id), 0, -1).exists(k.seq(id)).exists(k.ended(id))
+    )) as [[null, string[]], [null, number], [null, number]];
     if (!open && !ended && list.length === 0) return undefined;
     return { events: list.map((e) => JSON.parse(e) as SequencedEvent), ended: ended === 1 };
   }
 
-  async subscribe(id: string, listener: EventListener, after = 0): Promise<Subscription | undefined> {
+  async subscribe(
+    id: string,
+    listener: EventListener,
+    after = 0
+  ): Promise<Subscription | undefined> {
     await this.ready;
     let last = after;
     let ended = false;
@@ -233,7 +283,12 @@ export class RedisEventBus implements EventBus {
   }
 
   async cancel(id: string): Promise<void> {
-    await execOrThrow(this.redis.multi().set(this.keys.cancelled(id), "1", "EX", this.keepOpen).publish(this.keys.cancelChannel, id));
+    await execOrThrow(
+      this.redis
+        .multi()
+        .set(this.keys.cancelled(id), "1", "EX", this.keepOpen)
+        .publish(this.keys.cancelChannel, id)
+    );
   }
 
   /** Whether a cancel was asked for the job (a worker checks after it claims one). */
@@ -256,7 +311,9 @@ export class RedisEventBus implements EventBus {
 }
 
 /** MULTI … EXEC, throwing the first command's error (ioredis reports them per command). */
-async function execOrThrow(tx: ReturnType<Redis["multi"]>): Promise<Array<[Error | null, unknown]>> {
+async function execOrThrow(
+  tx: ReturnType<Redis["multi"]>
+): Promise<Array<[Error | null, unknown]>> {
   const results = (await tx.exec()) ?? [];
   const failed = results.find(([error]) => error);
   if (failed) throw failed[0];

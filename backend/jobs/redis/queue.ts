@@ -45,7 +45,10 @@ export class RedisJobQueue implements JobQueue {
   private queueFor(model: string): Queue {
     let queue = this.queues.get(model);
     if (!queue) {
-      queue = new Queue(this.keys.queueName(model), { connection: this.redis, prefix: this.keys.bullPrefix });
+      queue = new Queue(this.keys.queueName(model), {
+        connection: this.redis,
+        prefix: this.keys.bullPrefix,
+      });
       queue.on("error", () => undefined); // reported on each call
       this.queues.set(model, queue);
     }
@@ -69,7 +72,8 @@ export class RedisJobQueue implements JobQueue {
   async submit(job: GenerationJob, earlier: SequencedEvent[] = []): Promise<{ position: number }> {
     if (this.closed) throw new QueueClosedError();
     return this.guard(async () => {
-      if ((await this.depth()).waiting >= this.options.maxQueue) throw new QueueFullError(await this.retryAfterSeconds());
+      if ((await this.depth()).waiting >= this.options.maxQueue)
+        throw new QueueFullError(await this.retryAfterSeconds());
       const queue = this.queueFor(job.model);
       const position = (await queue.getWaitingCount()) + 1;
       // The stream opens, and says "queued", before a worker can take the job and number its own events.
@@ -128,7 +132,12 @@ export class RedisJobQueue implements JobQueue {
       let waiting = 0;
       let running = 0;
       for (const model of await this.models()) {
-        const counts = await this.queueFor(model).getJobCounts("wait", "prioritized", "delayed", "active");
+        const counts = await this.queueFor(model).getJobCounts(
+          "wait",
+          "prioritized",
+          "delayed",
+          "active"
+        );
         waiting += (counts.wait ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0);
         running += counts.active ?? 0;
       }
@@ -139,7 +148,9 @@ export class RedisJobQueue implements JobQueue {
   /** Recent batch time × the batches waiting per worker lane, from what the workers report. */
   async retryAfterSeconds(): Promise<number> {
     return this.guard(async () => {
-      const recent = (await this.redis.lrange(this.keys.durations, 0, 9)).map(Number).filter(Number.isFinite);
+      const recent = (await this.redis.lrange(this.keys.durations, 0, 9))
+        .map(Number)
+        .filter(Number.isFinite);
       const avg = recent.length ? recent.reduce((a, b) => a + b, 0) / recent.length : 1000;
       const lanes = Math.max(1, await countWorkerLanes(this.redis, this.keys));
       const { waiting } = await this.depth();
@@ -187,7 +198,9 @@ export async function liveWorkers(redis: Redis, keys: RedisKeys): Promise<Worker
     found.push(...batch);
   } while (cursor !== "0");
   if (found.length === 0) return [];
-  return (await redis.mget(...found)).flatMap((v) => (v ? [JSON.parse(v) as WorkerAnnouncement] : []));
+  return (await redis.mget(...found)).flatMap((v) =>
+    v ? [JSON.parse(v) as WorkerAnnouncement] : []
+  );
 }
 
 async function countWorkerLanes(redis: Redis, keys: RedisKeys): Promise<number> {

@@ -101,12 +101,21 @@ export class RedisWorkerPool {
         this.workers.push(worker);
         this.lanes.push(this.lane(worker, `${this.id}:${model}:${lane}`));
       }
-      const events = new QueueEvents(name, { connection: this.connect(`lumen-worker-events-${model}`), prefix: this.keys.bullPrefix });
+      const events = new QueueEvents(name, {
+        connection: this.connect(`lumen-worker-events-${model}`),
+        prefix: this.keys.bullPrefix,
+      });
       events.on("error", () => undefined);
-      const queue = new Queue<GenerationJob>(name, { connection: this.redis, prefix: this.keys.bullPrefix });
+      const queue = new Queue<GenerationJob>(name, {
+        connection: this.redis,
+        prefix: this.keys.bullPrefix,
+      });
       queue.on("error", () => undefined);
       this.queues.set(model, queue);
-      events.on("failed", ({ jobId, failedReason }) => void this.stalledOut(model, jobId, failedReason));
+      events.on(
+        "failed",
+        ({ jobId, failedReason }) => void this.stalledOut(model, jobId, failedReason)
+      );
       this.events.push(events);
     }
     // Locks of running jobs are renewed at a third of their duration, so one missed renewal is not fatal.
@@ -151,18 +160,26 @@ export class RedisWorkerPool {
     const putBack: Array<Job<GenerationJob>> = [];
     const lookahead = this.options.lookahead ?? 16;
     try {
-      for (let seen = 0; seen < lookahead && images < this.options.maxBatchImages && !this.closing; seen++) {
+      for (
+        let seen = 0;
+        seen < lookahead && images < this.options.maxBatchImages && !this.closing;
+        seen++
+      ) {
         const next = await worker.getNextJob(token, { block: false });
         if (!next) break;
         const n = next.data.request.n ?? 1;
-        if (next.data.batchKey === head.data.batchKey && images + n <= this.options.maxBatchImages) {
+        if (
+          next.data.batchKey === head.data.batchKey &&
+          images + n <= this.options.maxBatchImages
+        ) {
           batch.push(next);
           images += n;
         } else putBack.push(next);
       }
     } finally {
       // Back to the front of the queue in their order: the last one first.
-      for (const job of putBack.reverse()) await job.moveToWait(token).catch((e) => this.options.onError?.(e));
+      for (const job of putBack.reverse())
+        await job.moveToWait(token).catch((e) => this.options.onError?.(e));
     }
     const claimed: Claimed[] = [];
     for (const job of batch) {
@@ -179,7 +196,9 @@ export class RedisWorkerPool {
     const started = performance.now();
     this.busy++;
     try {
-      const runnable: Array<Claimed & { publisher: Awaited<ReturnType<RedisEventBus["publisher"]>> }> = [];
+      const runnable: Array<
+        Claimed & { publisher: Awaited<ReturnType<RedisEventBus["publisher"]>> }
+      > = [];
       for (const c of batch) {
         if (c.job.stalledCounter > 0 && this.options.prepareRetry) {
           const prepared = await this.options.prepareRetry(c.data);
@@ -194,17 +213,20 @@ export class RedisWorkerPool {
       if (runnable.length) {
         await this.options.runner
           .run(
-            runnable.map(
-              (c): RunningJob => ({
-                job: c.data,
-                signal: c.controller.signal,
-                emit: (e: GenerationEvent) => c.publisher.emit(e),
-                nextSeq: () => c.publisher.nextSeq(),
-              }),
-            ),
+            runnable.map((c): RunningJob => ({
+              job: c.data,
+              signal: c.controller.signal,
+              emit: (e: GenerationEvent) => c.publisher.emit(e),
+              nextSeq: () => c.publisher.nextSeq(),
+            }))
           )
           .catch((error) => {
-            for (const c of runnable) c.publisher.emit({ type: "error", code: "internal_error", message: "generation failed" });
+            for (const c of runnable)
+              c.publisher.emit({
+                type: "error",
+                code: "internal_error",
+                message: "generation failed",
+              });
             this.options.onError?.(error);
           });
         for (const c of runnable) await c.publisher.flushed();
@@ -246,8 +268,12 @@ export class RedisWorkerPool {
 
   private async stalledOut(model: string, jobId: string, failedReason: string): Promise<void> {
     if (!/stalled/i.test(failedReason) || !this.options.onStalledOut) return;
-    const job = await this.queues.get(model)?.getJob(jobId).catch(() => undefined);
-    if (job?.data) await this.options.onStalledOut(job.data).catch((e) => this.options.onError?.(e));
+    const job = await this.queues
+      .get(model)
+      ?.getJob(jobId)
+      .catch(() => undefined);
+    if (job?.data)
+      await this.options.onStalledOut(job.data).catch((e) => this.options.onError?.(e));
   }
 
   private announcement(): WorkerAnnouncement {
@@ -272,7 +298,9 @@ export class RedisWorkerPool {
   }
 
   private async announce(): Promise<void> {
-    await this.redis.set(this.keys.worker(this.id), JSON.stringify(this.announcement()), "EX", 15).catch(() => undefined);
+    await this.redis
+      .set(this.keys.worker(this.id), JSON.stringify(this.announcement()), "EX", 15)
+      .catch(() => undefined);
   }
 
   /**
@@ -290,7 +318,11 @@ export class RedisWorkerPool {
     for (const t of this.timers) clearInterval(t);
     this.stopCancel();
     await this.redis.del(this.keys.worker(this.id)).catch(() => undefined);
-    await Promise.allSettled([...this.workers.map((w) => w.close(true)), ...this.events.map((e) => e.close()), ...[...this.queues.values()].map((q) => q.close())]);
+    await Promise.allSettled([
+      ...this.workers.map((w) => w.close(true)),
+      ...this.events.map((e) => e.close()),
+      ...[...this.queues.values()].map((q) => q.close()),
+    ]);
     for (const connection of [this.redis, ...this.connections]) {
       await connection.quit().catch(() => undefined);
       connection.disconnect();

@@ -7,7 +7,12 @@ import sharp from "sharp";
 import type { ImageInput } from "../image-checker";
 import type { PolicyLevel } from "../policy";
 import type { SafetyDecision } from "../safety-check";
-import { harmCategories, MAX_TEXT_LENGTH, type ContentSafetyClient, type HarmCategory } from "./content-safety-client";
+import {
+  harmCategories,
+  MAX_TEXT_LENGTH,
+  type ContentSafetyClient,
+  type HarmCategory,
+} from "./content-safety-client";
 
 /** Block at or above these severities (0–7; images are rated 0, 2, 4 or 6). */
 export type SeverityThresholds = Record<HarmCategory, number>;
@@ -37,7 +42,8 @@ const promptReasons: Record<string, string> = {
   self_harm:
     "This request depicts self-harm, which this service does not generate. If you are struggling, please talk to someone you trust or a local helpline.",
   sexual: "This request asks for sexual or explicit content, which this service does not generate.",
-  violence: "This request asks for violent or gory content, which this service's content policy does not allow.",
+  violence:
+    "This request asks for violent or gory content, which this service's content policy does not allow.",
   blocklist: "This request contains terms your organisation does not allow.",
 };
 const imageReasons: Record<string, string> = {
@@ -55,7 +61,7 @@ const MAX_BYTES = 4 * 1024 * 1024;
 export class AzureContentSafetyCheck {
   constructor(
     private readonly client: ContentSafetyClient,
-    private readonly policy: AzurePolicy = {},
+    private readonly policy: AzurePolicy = {}
   ) {}
 
   thresholds(level: PolicyLevel): SeverityThresholds {
@@ -67,16 +73,19 @@ export class AzureContentSafetyCheck {
     // Prompts are shorter than the limit; longer text is checked in pieces and the worst piece counts.
     const chars = [...text];
     const pieces: string[] = [];
-    for (let i = 0; i < chars.length; i += MAX_TEXT_LENGTH) pieces.push(chars.slice(i, i + MAX_TEXT_LENGTH).join(""));
+    for (let i = 0; i < chars.length; i += MAX_TEXT_LENGTH)
+      pieces.push(chars.slice(i, i + MAX_TEXT_LENGTH).join(""));
     const results = await Promise.all(
       pieces.map((piece) =>
         this.client.analyzeText({
           text: piece,
           categories: [...harmCategories],
-          ...(blocklistNames ? { blocklistNames, haltOnBlocklistHit: this.policy.haltOnBlocklistHit ?? true } : {}),
+          ...(blocklistNames
+            ? { blocklistNames, haltOnBlocklistHit: this.policy.haltOnBlocklistHit ?? true }
+            : {}),
           outputType: "EightSeverityLevels",
-        }),
-      ),
+        })
+      )
     );
     const hit = results.flatMap((r) => r.blocklistsMatch ?? [])[0];
     if (hit) {
@@ -88,23 +97,36 @@ export class AzureContentSafetyCheck {
         detail: `blocklist ${hit.blocklistName} item ${hit.blocklistItemId}`,
       };
     }
-    return this.decide(results.flatMap((r) => r.categoriesAnalysis), level, promptReasons);
+    return this.decide(
+      results.flatMap((r) => r.categoriesAnalysis),
+      level,
+      promptReasons
+    );
   }
 
   async checkImage(image: ImageInput, level: PolicyLevel): Promise<SafetyDecision> {
     const content = (await encodeForAnalysis(image)).toString("base64");
-    const result = await this.client.analyzeImage({ image: { content }, categories: [...harmCategories], outputType: "FourSeverityLevels" });
+    const result = await this.client.analyzeImage({
+      image: { content },
+      categories: [...harmCategories],
+      outputType: "FourSeverityLevels",
+    });
     return this.decide(result.categoriesAnalysis, level, imageReasons);
   }
 
   /** The most severe category at or above its threshold blocks. */
-  private decide(analysis: { category: string; severity?: number }[], level: PolicyLevel, reasons: Record<string, string>): SafetyDecision {
+  private decide(
+    analysis: { category: string; severity?: number }[],
+    level: PolicyLevel,
+    reasons: Record<string, string>
+  ): SafetyDecision {
     const thresholds = this.thresholds(level);
     let worst: { category: HarmCategory; severity: number } | undefined;
     for (const { category, severity = 0 } of analysis) {
       if (!(category in thresholds)) continue;
       const harm = category as HarmCategory;
-      if (severity >= thresholds[harm] && (!worst || severity > worst.severity)) worst = { category: harm, severity };
+      if (severity >= thresholds[harm] && (!worst || severity > worst.severity))
+        worst = { category: harm, severity };
     }
     if (!worst) return { allowed: true, provider: "azure" };
     const category = lumenCategory[worst.category];
@@ -124,7 +146,9 @@ export async function encodeForAnalysis({ width, height, pixels }: ImageInput): 
   const scale = Math.min(1, MAX_SIDE / Math.max(width, height));
   const up = Math.max(1, MIN_SIDE / Math.min(width * scale, height * scale));
   if (scale < 1 || up > 1) {
-    img = img.resize(Math.round(width * scale * up), Math.round(height * scale * up), { fit: "fill" });
+    img = img.resize(Math.round(width * scale * up), Math.round(height * scale * up), {
+      fit: "fill",
+    });
   }
   const png = await img.clone().png().toBuffer();
   return png.length <= MAX_BYTES ? png : img.jpeg({ quality: 90 }).toBuffer();

@@ -34,7 +34,13 @@ export interface AnalyzeImageOptions {
 const categoryAnalysis = z.object({ category: z.string(), severity: z.number().int().optional() });
 const analyzeTextResult = z.object({
   blocklistsMatch: z
-    .array(z.object({ blocklistName: z.string(), blocklistItemId: z.string(), blocklistItemText: z.string() }))
+    .array(
+      z.object({
+        blocklistName: z.string(),
+        blocklistItemId: z.string(),
+        blocklistItemText: z.string(),
+      })
+    )
     .optional(),
   categoriesAnalysis: z.array(categoryAnalysis),
 });
@@ -48,7 +54,7 @@ export class ContentSafetyError extends Error {
   override name = "ContentSafetyError";
   constructor(
     message: string,
-    readonly detail: { status?: number; code?: string; attempts: number },
+    readonly detail: { status?: number; code?: string; attempts: number }
   ) {
     super(message);
   }
@@ -97,7 +103,8 @@ export class ContentSafetyClient {
   }
 
   async analyzeText(body: AnalyzeTextOptions): Promise<AnalyzeTextResult> {
-    if ([...body.text].length > MAX_TEXT_LENGTH) throw new RangeError(`text is longer than ${MAX_TEXT_LENGTH} characters`);
+    if ([...body.text].length > MAX_TEXT_LENGTH)
+      throw new RangeError(`text is longer than ${MAX_TEXT_LENGTH} characters`);
     const { value, attempts } = await this.post("/text:analyze", body);
     return checked(analyzeTextResult, value, attempts);
   }
@@ -115,9 +122,15 @@ export class ContentSafetyClient {
       try {
         token = await auth.credential.getToken(COGNITIVE_SERVICES_SCOPE);
       } catch (err) {
-        throw new ContentSafetyError(`no Entra ID token for Azure AI Content Safety: ${(err as Error).message}`, { attempts: 0 });
+        throw new ContentSafetyError(
+          `no Entra ID token for Azure AI Content Safety: ${(err as Error).message}`,
+          { attempts: 0 }
+        );
       }
-      if (!token) throw new ContentSafetyError("no Entra ID token for Azure AI Content Safety", { attempts: 0 });
+      if (!token)
+        throw new ContentSafetyError("no Entra ID token for Azure AI Content Safety", {
+          attempts: 0,
+        });
       // Renewed five minutes before it expires.
       this.token = { value: token.token, refreshAt: token.expiresOnTimestamp - 300_000 };
     }
@@ -133,18 +146,27 @@ export class ContentSafetyClient {
       const headers = { "content-type": "application/json", ...(await this.authHeader()) };
       let wait: number | undefined;
       try {
-        const response = await fetch(url, { method: "POST", headers, body: payload, signal: AbortSignal.timeout(this.timeoutMs) });
+        const response = await fetch(url, {
+          method: "POST",
+          headers,
+          body: payload,
+          signal: AbortSignal.timeout(this.timeoutMs),
+        });
         const text = await response.text();
         if (response.ok) {
           const value = safeJson(text);
-          if (value === undefined) throw new ContentSafetyError("Azure AI Content Safety answered with something that is not JSON", { status: response.status, attempts: attempt });
+          if (value === undefined)
+            throw new ContentSafetyError(
+              "Azure AI Content Safety answered with something that is not JSON",
+              { status: response.status, attempts: attempt }
+            );
           return { value, attempts: attempt };
         }
         const error = errorResponse.safeParse(safeJson(text)).data?.error;
         const code = error?.code ?? response.headers.get("x-ms-error-code") ?? undefined;
         last = new ContentSafetyError(
           `Azure AI Content Safety answered ${response.status}${code ? ` ${code}` : ""}${error ? `: ${error.message}` : ""}`,
-          { status: response.status, code, attempts: attempt },
+          { status: response.status, code, attempts: attempt }
         );
         if (!RETRYABLE.has(response.status)) throw last;
         wait = retryAfterMs(response.headers.get("retry-after"));
@@ -154,10 +176,15 @@ export class ContentSafetyClient {
         } else {
           // Timeouts and network errors are worth another try, like a 503.
           const timedOut = err instanceof DOMException && err.name === "TimeoutError";
-          const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+          const cause =
+            (err as Error).cause instanceof Error
+              ? ((err as Error).cause as Error).message
+              : (err as Error).message;
           last = new ContentSafetyError(
-            timedOut ? `Azure AI Content Safety did not answer within ${this.timeoutMs} ms` : `Azure AI Content Safety is unreachable: ${cause}`,
-            { attempts: attempt },
+            timedOut
+              ? `Azure AI Content Safety did not answer within ${this.timeoutMs} ms`
+              : `Azure AI Content Safety is unreachable: ${cause}`,
+            { attempts: attempt }
           );
         }
       }
@@ -173,7 +200,11 @@ export class ContentSafetyClient {
 
 function checked<S extends z.ZodType>(schema: S, value: unknown, attempts: number): z.infer<S> {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ContentSafetyError(`Azure AI Content Safety answered in an unexpected shape: ${z.prettifyError(parsed.error)}`, { attempts });
+  if (!parsed.success)
+    throw new ContentSafetyError(
+      `Azure AI Content Safety answered in an unexpected shape: ${z.prettifyError(parsed.error)}`,
+      { attempts }
+    );
   return parsed.data;
 }
 
@@ -192,4 +223,3 @@ function safeJson(text: string): unknown {
     return undefined;
   }
 }
-

@@ -17,8 +17,13 @@ export async function contentSafetyAuth(c: ContentSafetyCredentials): Promise<Co
   // Loaded only when Entra ID is used: it brings MSAL with it.
   const identity = await import("@azure/identity");
   if (c.clientSecret) {
-    if (!c.tenantId || !c.clientId) throw new RangeError("a client secret needs a tenant id and a client id");
-    return { credential: new identity.ClientSecretCredential(c.tenantId, c.clientId, c.clientSecret) };
+    if (!c.tenantId || !c.clientId)
+      throw new RangeError("a client secret needs a tenant id and a client id");
+    return {
+      credential: new identity.ClientSecretCredential(c.tenantId, c.clientId, c.clientSecret),
+    };
   }
-  return { credential: new identity.ManagedIdentityCredential(c.clientId ? { clientId: c.clientId } : {}) };
+  return {
+    credential: new identity.ManagedIdentityCredential(c.clientId ? { clientId: c.clientId } : {}),
+  };
 }

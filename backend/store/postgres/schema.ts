@@ -127,7 +127,7 @@ export async function migrate(client: PoolClient, database: string): Promise<voi
     if (rows.length === 0) await client.query("INSERT INTO lumen_schema (version) VALUES (0)");
     if (version > migrations.length) {
       throw new SchemaVersionError(
-        `${database} has schema version ${version}, newer than this version of Lumen knows (${migrations.length}); upgrade Lumen`,
+        `${database} has schema version ${version}, newer than this version of Lumen knows (${migrations.length}); upgrade Lumen`
       );
     }
     for (; version < migrations.length; version++) {

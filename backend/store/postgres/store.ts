@@ -5,9 +5,28 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 import type { BlobStore } from "../../blobs";
 import { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "../errors";
-import type { ArenaVoteRecord, AuditRecord, BattleRecord, FeedbackRecord, GenerationStatus, ImageRecord, Owner, Store, UnfinishedGeneration } from "../records";
+import type {
+  ArenaVoteRecord,
+  AuditRecord,
+  BattleRecord,
+  FeedbackRecord,
+  GenerationStatus,
+  ImageRecord,
+  Owner,
+  Store,
+  UnfinishedGeneration,
+} from "../records";
 import { finishedStatuses } from "../records";
-import { clampLimit, purgeCutoff, toBattle, toRecords, type BattleRow, type GenerationRow, type SummaryRow, type UnfinishedRow } from "../rows";
+import {
+  clampLimit,
+  purgeCutoff,
+  toBattle,
+  toRecords,
+  type BattleRow,
+  type GenerationRow,
+  type SummaryRow,
+  type UnfinishedRow,
+} from "../rows";
 import { migrate } from "./schema";
 
 export interface PostgresStoreOptions {
@@ -22,10 +41,13 @@ export interface PostgresStoreOptions {
 // int8 (counts, identity ids, event ids) as numbers: they stay far below 2^53.
 const types = {
   getTypeParser: ((oid: number, format?: "text" | "binary") =>
-    oid === pg.types.builtins.INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === pg.types.builtins.INT8
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
-const ts = (column: string, as: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${as}"`;
+const ts = (column: string, as: string) =>
+  `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "${as}"`;
 
 const generationColumns = `
   id, client_id AS "clientId", prompt, prompt_hash AS "promptHash", negative_prompt AS "negativePrompt",
@@ -41,7 +63,8 @@ const voteColumns = `
   v.id, v.battle_id AS "battleId", v.client_id AS "clientId", v.winner, b.left_contender AS "left",
   b.right_contender AS "right", b.category, ${ts("v.created_at", "createdAt")}`;
 /** $2, $3: the owner's tenant and user, both null for "any owner" (sign-in off). */
-const ownedBy = (tenant: string, user: string) => `(${tenant}::text IS NULL OR (owner_tenant = ${tenant} AND owner_user = ${user}))`;
+const ownedBy = (tenant: string, user: string) =>
+  `(${tenant}::text IS NULL OR (owner_tenant = ${tenant} AND owner_user = ${user}))`;
 const ownerParams = (owner: Owner | undefined) => [owner?.tenantId ?? null, owner?.userId ?? null];
 
 const sql = {
@@ -161,19 +184,30 @@ function asUnavailable(e: unknown, where: string): StorageError | undefined {
   const reason =
     typeof code === "string" && (code in UNAVAILABLE || code.startsWith("08"))
       ? code
-      : /Connection terminated|connection timeout|Client has encountered a connection error/i.test(message)
+      : /Connection terminated|connection timeout|Client has encountered a connection error/i.test(
+            message
+          )
         ? "ECONNRESET"
         : /timeout exceeded when trying to connect/i.test(message)
           ? "POOL_TIMEOUT"
           : undefined;
   if (!reason) return undefined;
-  return new StorageError(`${where}: ${UNAVAILABLE[reason] ?? "the connection to the database failed"} (${reason})`, reason, { cause: e });
+  return new StorageError(
+    `${where}: ${UNAVAILABLE[reason] ?? "the connection to the database failed"} (${reason})`,
+    reason,
+    { cause: e }
+  );
 }
 
 export async function openPostgresStore(options: PostgresStoreOptions): Promise<Store> {
   const clock = options.now ?? (() => new Date());
   const where = `PostgreSQL ${describeUrl(options.url)}`;
-  const pool = new pg.Pool({ connectionString: options.url, max: options.maxConnections ?? 10, connectionTimeoutMillis: 5000, types });
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 5000,
+    types,
+  });
   // An idle connection the server dropped is replaced on the next query; the error is not fatal.
   pool.on("error", () => undefined);
   const files = options.blobs;
@@ -189,7 +223,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     throw asUnavailable(e, `cannot open ${where}`) ?? e;
   }
 
-  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) => pool.query<R>(text, values);
+  const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
+    pool.query<R>(text, values);
   /** Runs `work` in one transaction on one connection. */
   async function transaction<T>(work: (q: typeof query) => Promise<T>): Promise<T> {
     const client = await pool.connect();
@@ -205,7 +240,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       client.release();
     }
   }
-  const hashInUse = async (sha256: string, q = query) => (await q(sql.hashInUse, [sha256])).rowCount! > 0;
+  const hashInUse = async (sha256: string, q = query) =>
+    (await q(sql.hashInUse, [sha256])).rowCount! > 0;
   const isForeignKeyError = (e: unknown) => (e as { code?: string })?.code === "23503";
   const isUniqueError = (e: unknown) => (e as { code?: string })?.code === "23505";
   async function withImages(rows: GenerationRow[]) {
@@ -225,19 +261,36 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async createGeneration({ owner, job, ...g }) {
       const [tenant, user] = ownerParams(owner ?? undefined);
       await query(sql.insertGeneration, [
-        g.id, g.clientId, g.prompt, g.promptHash, g.negativePrompt, JSON.stringify(g.params), g.model, tenant, user,
-        job === undefined ? null : JSON.stringify(job), clock(),
+        g.id,
+        g.clientId,
+        g.prompt,
+        g.promptHash,
+        g.negativePrompt,
+        JSON.stringify(g.params),
+        g.model,
+        tenant,
+        user,
+        job === undefined ? null : JSON.stringify(job),
+        clock(),
       ]);
     },
 
     async setStatus(id, status: GenerationStatus, detail = {}) {
       const failed = status === "failed";
       const orphans = await transaction(async (q) => {
-        const hashes = failed ? (await q<{ sha256: string }>(sql.imageHashesOf, [id])).rows.map((r) => r.sha256) : [];
+        const hashes = failed
+          ? (await q<{ sha256: string }>(sql.imageHashesOf, [id])).rows.map((r) => r.sha256)
+          : [];
         if (failed) await q(sql.deleteImagesOf, [id]);
         const updated = await q(sql.setStatus, [
-          id, status, detail.error ?? null, detail.errorCode ?? null, detail.category ?? null, detail.eventSeq ?? null,
-          finishedStatuses.includes(status), clock(),
+          id,
+          status,
+          detail.error ?? null,
+          detail.errorCode ?? null,
+          detail.category ?? null,
+          detail.eventSeq ?? null,
+          finishedStatuses.includes(status),
+          clock(),
         ]);
         if (updated.rowCount === 0) throw new NotFoundError("generation", id);
         const unused: string[] = [];
@@ -254,7 +307,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async listGenerations(options = {}) {
       const { rows } = await query<GenerationRow>(sql.listGenerations, [
-        options.clientId ?? null, ...ownerParams(options.owner), options.before ?? null, clampLimit(options.limit, 50),
+        options.clientId ?? null,
+        ...ownerParams(options.owner),
+        options.before ?? null,
+        clampLimit(options.limit, 50),
       ]);
       return withImages(rows);
     },
@@ -279,13 +335,31 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
       const wrote = await files.put(sha256, img.png);
       const now = clock();
       const record: ImageRecord = {
-        id: img.id, generationId: img.generationId, index: img.index, seed: img.seed, width: img.width, height: img.height,
-        sha256, bytes: img.png.byteLength, createdAt: now.toISOString(),
+        id: img.id,
+        generationId: img.generationId,
+        index: img.index,
+        seed: img.seed,
+        width: img.width,
+        height: img.height,
+        sha256,
+        bytes: img.png.byteLength,
+        createdAt: now.toISOString(),
       };
       let inserted: boolean;
       try {
         const result = await query(sql.insertImage, [
-          img.id, img.generationId, img.index, img.seed, img.width, img.height, sha256, record.bytes, false, null, img.eventSeq ?? null, now,
+          img.id,
+          img.generationId,
+          img.index,
+          img.seed,
+          img.width,
+          img.height,
+          sha256,
+          record.bytes,
+          false,
+          null,
+          img.eventSeq ?? null,
+          now,
         ]);
         inserted = result.rowCount === 1;
       } catch (e) {
@@ -304,8 +378,18 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async addBlockedImage(img) {
       try {
         await query(sql.insertImage, [
-          img.id, img.generationId, img.index, img.seed, img.width ?? null, img.height ?? null, null, null, true, img.category,
-          img.eventSeq ?? null, clock(),
+          img.id,
+          img.generationId,
+          img.index,
+          img.seed,
+          img.width ?? null,
+          img.height ?? null,
+          null,
+          null,
+          true,
+          img.category,
+          img.eventSeq ?? null,
+          clock(),
         ]);
       } catch (e) {
         if (isForeignKeyError(e)) throw new NotFoundError("generation", img.generationId);
@@ -323,14 +407,38 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         const { rows } = await q<ImageRecord>(sql.getImage, [f.imageId, ...ownerParams(f.owner)]);
         if (!rows.length) throw new NotFoundError("image", f.imageId);
         const now = clock();
-        const record = { imageId: f.imageId, generationId: rows[0].generationId, rating: f.rating, comment: f.comment ?? null, clientId: f.clientId, createdAt: now.toISOString() };
-        const inserted = await q<{ id: number }>(sql.insertFeedback, [record.imageId, record.generationId, record.rating, record.comment, record.clientId, now]);
+        const record = {
+          imageId: f.imageId,
+          generationId: rows[0].generationId,
+          rating: f.rating,
+          comment: f.comment ?? null,
+          clientId: f.clientId,
+          createdAt: now.toISOString(),
+        };
+        const inserted = await q<{ id: number }>(sql.insertFeedback, [
+          record.imageId,
+          record.generationId,
+          record.rating,
+          record.comment,
+          record.clientId,
+          now,
+        ]);
         return { id: inserted.rows[0].id, ...record } satisfies FeedbackRecord;
       });
     },
 
     async addAudit(a) {
-      await query(sql.insertAudit, [clock(), a.clientId, a.kind, a.category, a.promptHash, a.prompt, a.generationId ?? null, a.provider ?? null, a.reason ?? null]);
+      await query(sql.insertAudit, [
+        clock(),
+        a.clientId,
+        a.kind,
+        a.category,
+        a.promptHash,
+        a.prompt,
+        a.generationId ?? null,
+        a.provider ?? null,
+        a.reason ?? null,
+      ]);
     },
 
     async listAudit(options = {}) {
@@ -340,8 +448,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     async addBattle(b) {
       const now = clock();
       await query(sql.insertBattle, [
-        b.id, b.clientId, b.promptHash, b.category, b.left.contender, JSON.stringify(b.left.settings), b.left.imageId,
-        b.right.contender, JSON.stringify(b.right.settings), b.right.imageId, now,
+        b.id,
+        b.clientId,
+        b.promptHash,
+        b.category,
+        b.left.contender,
+        JSON.stringify(b.left.settings),
+        b.left.imageId,
+        b.right.contender,
+        JSON.stringify(b.right.settings),
+        b.right.imageId,
+        now,
       ]);
       return { ...b, createdAt: now.toISOString() } satisfies BattleRecord;
     },
@@ -353,7 +470,9 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
 
     async addArenaVote(v) {
       try {
-        return (await query<ArenaVoteRecord>(sql.insertVote, [v.battleId, v.clientId, v.winner, clock()])).rows[0];
+        return (
+          await query<ArenaVoteRecord>(sql.insertVote, [v.battleId, v.clientId, v.winner, clock()])
+        ).rows[0];
       } catch (e) {
         if (isForeignKeyError(e)) throw new NotFoundError("battle", v.battleId);
         if (isUniqueError(e)) throw new AlreadyVotedError(v.battleId);
@@ -366,13 +485,19 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async counts() {
-      return (await query<{ generations: number; images: number; feedback: number; audit: number }>(sql.counts)).rows[0];
+      return (
+        await query<{ generations: number; images: number; feedback: number; audit: number }>(
+          sql.counts
+        )
+      ).rows[0];
     },
 
     async purgeOlderThan(days, now = clock()) {
       const cutoff = purgeCutoff(days, now);
       const { removed, orphans } = await transaction(async (q) => {
-        const hashes = (await q<{ sha256: string }>(sql.hashesBefore, [cutoff])).rows.map((r) => r.sha256);
+        const hashes = (await q<{ sha256: string }>(sql.hashesBefore, [cutoff])).rows.map(
+          (r) => r.sha256
+        );
         const removed = (await q(sql.deleteBefore, [cutoff])).rowCount ?? 0;
         const unused: string[] = [];
         for (const h of hashes) if (!(await hashInUse(h, q))) unused.push(h);
@@ -396,7 +521,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
         return await value(...args);
       } catch (e) {
         // A blob store's file system errors name their file.
-        throw asUnavailable(e, where) ?? asStorageError(e, (e as NodeJS.ErrnoException).path ?? files.location) ?? e;
+        throw (
+          asUnavailable(e, where) ??
+          asStorageError(e, (e as NodeJS.ErrnoException).path ?? files.location) ??
+          e
+        );
       }
     };
   }
