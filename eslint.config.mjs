@@ -1,8 +1,7 @@
 // ESLint with the Office add-in rules (eslint-plugin-office-addins' recommended set, which
 // office-addin-lint applies: ESLint's recommended checks, the Office.js rules, Prettier) over the
-// whole project. `npm run lint` checks, `npm run lint:fix` fixes what can be fixed. Formatting is
-// checked apart from the lint (`npm run format:check`, Prettier with the same settings), so that
-// the lint judges the code, not its layout, until the whole codebase is formatted once.
+// whole project, layout included (Prettier, office-addin-prettier-config). `npm run lint` checks,
+// `npm run lint:fix` fixes what can be fixed (`npm run format` formats everything).
 import officeAddins from "eslint-plugin-office-addins";
 import tsParser from "@typescript-eslint/parser";
 
@@ -14,13 +13,22 @@ const addinBlock = recommended.find((block) => block.plugins?.["office-addins"])
 const officeRulesOff = Object.fromEntries(
   Object.keys(addinBlock.rules)
     .filter((rule) => rule.startsWith("office-addins/"))
-    .map((rule) => [rule, "off"]),
+    .map((rule) => [rule, "off"])
 );
 
 export default [
   {
     // Installed models live in models/; its training scripts are ours.
-    ignores: ["node_modules/", "dist/", ".cache/", "coverage/", "models/*", "!models/training/", "tests/artifacts/", "out/"],
+    ignores: [
+      "node_modules/",
+      "dist/",
+      ".cache/",
+      "coverage/",
+      "models/*",
+      "!models/training/",
+      "tests/artifacts/",
+      "out/",
+    ],
   },
   ...recommended,
   { files: ["**/*.tsx"], plugins: addinBlock.plugins, rules: addinBlock.rules },
@@ -39,9 +47,10 @@ export default [
       // A zod schema and its inferred type share a name; tsc reports real redeclarations.
       "no-redeclare": "off",
       // Unused parameters and caught errors keep names that document a signature.
-      "@typescript-eslint/no-unused-vars": ["error", { args: "none", caughtErrors: "none", ignoreRestSiblings: true }],
-      // Layout is `npm run format:check`'s (see above).
-      "prettier/prettier": "off",
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { args: "none", caughtErrors: "none", ignoreRestSiblings: true },
+      ],
     },
   },
   { files: ["**/*"], ignores: ["addin/**"], rules: officeRulesOff },
