@@ -154,12 +154,15 @@ async function generateAndDeliver(
     ...b.job.request,
     ...(pictures[j] ? { image: pictures[j] } : {}),
   }));
+  // The service resolved each request already; resolving the job's with its picture again costs
+  // nothing and covers jobs that an older version stored unresolved.
+  const resolved = requests.map((r) => resolveRequest(model, r));
   for (const [j, b] of batch.entries()) {
     await store.setStatus(b.job.id, "running");
     metrics.stageDuration.observe({ stage: "queue_wait" }, (Date.now() - b.job.enqueuedAt) / 1000);
     // n counts the images an earlier run stored too (a job resumed after a restart).
     const n = (b.job.firstIndex ?? 0) + (b.job.request.n ?? 1);
-    b.emit({ type: "started", steps: stepsToRun(resolveRequest(model, requests[j])), n });
+    b.emit({ type: "started", steps: stepsToRun(resolved[j]), n });
   }
 
   // Preview encoding is async; chaining keeps each job's events in order.
@@ -255,8 +258,7 @@ async function generateAndDeliver(
         continue;
       }
       const encodeStart = performance.now();
-      // Resolved again here for jobs a restart queued from before the request was stored resolved.
-      const info = generationInfo(model, resolveRequest(model, b.job.request), {
+      const info = generationInfo(model, resolved[j], {
         seed,
         width: b.job.output.width,
         height: b.job.output.height,
