@@ -1,5 +1,5 @@
 // eslint.config.mjs: the Office add-in rules judge the add-in's Office.js code and only that;
-// ESLint's recommended checks apply everywhere; layout is Prettier's own check (format:check).
+// ESLint's recommended checks apply everywhere, and so does Prettier's layout.
 import { describe, expect, it } from "@jest/globals";
 import { ESLint } from "eslint";
 import { join } from "node:path";
@@ -42,12 +42,17 @@ describe("eslint.config.mjs", () => {
     expect(ids.filter((id) => id.startsWith("office-addins/"))).toStrictEqual([]);
   });
 
-  it("reports unused variables everywhere, and leaves layout to Prettier's check", async () => {
+  it("reports unused variables everywhere, and layout that Prettier would change", async () => {
     const ids = await ruleIds(
       "export function f(): number {\n  const unused = 1;\n  return    2;\n}\n",
       "backend/example.ts"
     );
-    expect(ids).toStrictEqual(["@typescript-eslint/no-unused-vars"]);
+    expect(ids).toStrictEqual(["@typescript-eslint/no-unused-vars", "prettier/prettier"]);
+    const tidy = await ruleIds(
+      "export function f(): number {\n  return 2;\n}\n",
+      "backend/example.ts"
+    );
+    expect(tidy).toStrictEqual([]);
   });
 
   it("format:check holds the code to office-addin-prettier-config", async () => {
