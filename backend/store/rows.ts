@@ -1,5 +1,13 @@
 // What both store implementations share: turning rows into records, and the limits of a page.
-import type { BattleRecord, GenerationRecord, ImageSummary, Owner } from "./records";
+import { createHash } from "node:crypto";
+import type {
+  BattleRecord,
+  GenerationRecord,
+  ImageRecord,
+  ImageSummary,
+  Owner,
+  Store,
+} from "./records";
 
 export const DAY_MS = 86_400_000;
 
@@ -78,3 +86,21 @@ export const toBattle = (r: BattleRow): BattleRecord => ({
   },
   createdAt: r.createdAt,
 });
+
+/** The record of a new image, keyed by the SHA-256 of its bytes, as both stores insert it. */
+export function newImageRecord(
+  img: Parameters<Store["addImage"]>[0],
+  createdAt: string
+): ImageRecord {
+  return {
+    id: img.id,
+    generationId: img.generationId,
+    index: img.index,
+    seed: img.seed,
+    width: img.width,
+    height: img.height,
+    sha256: createHash("sha256").update(img.png).digest("hex"),
+    bytes: img.png.byteLength,
+    createdAt,
+  };
+}

@@ -2,7 +2,6 @@
 // blobs (by default the data directory's images/ folder). better-sqlite3 is synchronous, which
 // suits one process writing small rows; the Store interface is asynchronous for the databases that
 // are not (PostgreSQL), so these methods only wrap. Every statement is prepared once when the store opens.
-import { createHash } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
@@ -23,6 +22,7 @@ import type {
 import { finishedStatuses } from "./records";
 import {
   clampLimit,
+  newImageRecord,
   purgeCutoff,
   toBattle,
   toRecords,
@@ -346,20 +346,10 @@ export function openStore(dataDirIn: string, options: StoreOptions = {}): Store 
     },
 
     async addImage(img) {
-      const sha256 = createHash("sha256").update(img.png).digest("hex");
-      const wrote = await files.put(sha256, img.png);
       const createdAt = timestamp();
-      const record: ImageRecord = {
-        id: img.id,
-        generationId: img.generationId,
-        index: img.index,
-        seed: img.seed,
-        width: img.width,
-        height: img.height,
-        sha256,
-        bytes: img.png.byteLength,
-        createdAt,
-      };
+      const record = newImageRecord(img, createdAt);
+      const sha256 = record.sha256;
+      const wrote = await files.put(sha256, img.png);
       let inserted: boolean;
       try {
         inserted =

@@ -1,7 +1,6 @@
 // The Store on PostgreSQL (node-postgres): one database shared by every API node and worker, with
 // image bytes in a blob store all of them reach (a shared directory). Statements are grouped by
 // table below; a new table is a migration in schema.ts plus its statements and methods here.
-import { createHash } from "node:crypto";
 import pg from "pg";
 import type { BlobStore } from "../../blobs";
 import { AlreadyVotedError, asStorageError, NotFoundError, StorageError } from "../errors";
@@ -19,6 +18,7 @@ import type {
 import { finishedStatuses } from "../records";
 import {
   clampLimit,
+  newImageRecord,
   purgeCutoff,
   toBattle,
   toRecords,
@@ -331,20 +331,10 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     },
 
     async addImage(img) {
-      const sha256 = createHash("sha256").update(img.png).digest("hex");
-      const wrote = await files.put(sha256, img.png);
       const now = clock();
-      const record: ImageRecord = {
-        id: img.id,
-        generationId: img.generationId,
-        index: img.index,
-        seed: img.seed,
-        width: img.width,
-        height: img.height,
-        sha256,
-        bytes: img.png.byteLength,
-        createdAt: now.toISOString(),
-      };
+      const record = newImageRecord(img, now.toISOString());
+      const sha256 = record.sha256;
+      const wrote = await files.put(sha256, img.png);
       let inserted: boolean;
       try {
         const result = await query(sql.insertImage, [
