@@ -1,15 +1,17 @@
 /**
  * Times the prompt filter: loading and compiling the data files, then checking the evaluation
  * set's prompts (median and p90 per prompt), the longest prompt the API accepts, and 100 kB of text.
- *   node --import tsx bench/safety-prompt.ts [rounds]
+ *   node --import tsx bench/safety-prompt.ts [rounds] [--terms-only]
+ * --terms-only times the term lists without the classifier.
  */
 import { MAX_PROMPT_LENGTH } from "../contract";
 import { loadPromptFilter } from "../backend/safety";
 import { loadEvalPrompts } from "../tests/safety/metrics";
 
-const rounds = Number(process.argv[2] ?? 5);
+const args = process.argv.slice(2);
+const rounds = Number(args.find((a) => !a.startsWith("--")) ?? 5);
 let t = performance.now();
-const filter = loadPromptFilter();
+const filter = loadPromptFilter(undefined, { classifier: !args.includes("--terms-only") });
 const loadMs = performance.now() - t;
 
 const prompts = loadEvalPrompts().map((p) => p.text);

@@ -21,6 +21,7 @@ import {
   type SafetyCategory,
   type SafetyVerdict,
 } from "./policy";
+import { loadPromptClassifier, promptForms } from "./prompt-classifier";
 import { anyOf, termMatcher, termSource, unionRegex, type TermMatcher } from "./term-pattern";
 
 const terms = z.array(z.string().min(1)).min(1);
@@ -98,7 +99,12 @@ export const promptAllowSchema = z
 
 export interface PromptExplanation {
   category: SafetyCategory;
-  rule: number;
+  /** What blocked it: a term-list rule or the learned classifier. */
+  source: "terms" | "classifier";
+  /** Index of the rule in its category (terms only). */
+  rule?: number;
+  /** The classifier's harm score, 0..1 (classifier only). */
+  harm?: number;
   /** The normalised words that matched, one per group of the rule. */
   matched: string[];
   /** Contexts that masked words before the rule ran. */
@@ -132,7 +138,22 @@ interface CompiledCategory {
   rules: CompiledRule[];
 }
 
-export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter {
+/** The normaliser the filter reads prompts with, for the classifier's training data too. */
+export function loadPromptNormalizer(dataDir: string = defaultDataDir): Normalizer {
+  const normalization = readDataFile(dataDir, "normalization.json", normalizationSchema);
+  const rules = readDataFile(dataDir, "prompt-rules.json", promptRulesSchema);
+  return new Normalizer(normalization, ingWordsOf(rules, normalization.confusables));
+}
+
+export interface PromptFilterOptions {
+  /** Ask the learned classifier about prompts the term lists let through (default: true). */
+  classifier?: boolean;
+}
+
+export function loadPromptFilter(
+  dataDir: string = defaultDataDir,
+  options: PromptFilterOptions = {}
+): PromptFilter {
   const normalization = readDataFile(dataDir, "normalization.json", normalizationSchema);
   const rules = readDataFile(dataDir, "prompt-rules.json", promptRulesSchema);
   const allow = readDataFile(dataDir, "prompt-allow.json", promptAllowSchema);
@@ -143,6 +164,14 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
     dataDir
   );
   const normalizer = new Normalizer(normalization, ingWordsOf(rules, normalization.confusables));
+  const classifier = options.classifier === false ? undefined : loadPromptClassifier(dataDir);
+  const reasonOf = new Map(categories.map((c) => [c.category, c.reason]));
+  const unnamed = classifier?.categories.filter((c) => !reasonOf.has(c)) ?? [];
+  if (unnamed.length)
+    throw new SafetyDataError(
+      dataDir,
+      `the classifier's ${unnamed.join(", ")} have no reason in prompt-rules.json`
+    );
 
   /**
    * The prompt as one category sees it: contexts applied, then the phrases allowed everywhere and
@@ -182,8 +211,7 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
    * prompt that is clearly harmful in one category is named by it even if another category's
    * stricter rule would also match.
    */
-  function firstMatch(text: string, active: PolicyLevel) {
-    const searchable = normalizer.searchable(text);
+  function firstMatch(searchable: string, active: PolicyLevel) {
     const views = new Map<CompiledCategory, { masked: string; applied: string[] }>();
     const memo = new Map<string, string>();
     for (const level of policyLevels.filter((l) => levelApplies(l, active))) {
@@ -205,19 +233,42 @@ export function loadPromptFilter(dataDir: string = defaultDataDir): PromptFilter
     return undefined;
   }
 
+  /**
+   * The term lists first; what they let through, the classifier reads for its meaning. A term
+   * match is never lifted by the classifier: it scores a harmful request among innocent words
+   * ("a gunman shooting at the crowd in a soccer stadium") too low to be trusted with that.
+   */
+  function decide(text: string, active: PolicyLevel) {
+    const searchable = normalizer.searchable(text);
+    const hit = firstMatch(searchable, active);
+    if (hit) return { hit };
+    const verdict = classifier?.classify(promptForms(searchable), active);
+    return verdict?.blocked ? { verdict } : {};
+  }
+
   return {
     checkPrompt(text, active) {
-      const hit = firstMatch(text, active);
-      return hit
-        ? { allowed: false, category: hit.category.category, reason: hit.category.reason }
+      const { hit, verdict } = decide(text, active);
+      const category = hit?.category.category ?? verdict?.category;
+      return category
+        ? { allowed: false, category, reason: reasonOf.get(category)! }
         : { allowed: true };
     },
     explain(text, active) {
-      const hit = firstMatch(text, active);
+      const { hit, verdict } = decide(text, active);
+      if (verdict)
+        return {
+          category: verdict.category,
+          source: "classifier",
+          harm: verdict.harm,
+          matched: [],
+          contexts: [],
+        };
       if (!hit) return undefined;
       const matched = hit.category.rules[hit.rule].groups.map((g) => g.match(hit.masked) ?? "");
       return {
         category: hit.category.category,
+        source: "terms",
         rule: hit.rule,
         matched,
         contexts: [...new Set(hit.applied)],

@@ -6,7 +6,7 @@
  */
 import type { ImageChecker, ImageInput } from "./image-checker";
 import type { PolicyLevel } from "./policy";
-import type { PromptFilter } from "./prompt-filter";
+import type { PromptExplanation, PromptFilter } from "./prompt-filter";
 
 export type SafetyProvider = "builtin" | "azure";
 
@@ -96,7 +96,7 @@ export function createSafetyCheck(options: SafetyCheckOptions): SafetyCheck {
         : {
             ...verdict,
             provider: "builtin",
-            detail: `${verdict.category} rule ${promptFilter.explain(text, level)?.rule ?? "?"}`,
+            detail: describe(verdict.category, promptFilter.explain(text, level)),
           };
       return second("prompt", builtin, () => provider!.check.checkPrompt(text, level));
     },
@@ -117,4 +117,10 @@ function formatScores(scores: Record<string, number>): string {
     .sort(([, a], [, b]) => b - a)
     .map(([k, v]) => `${k} ${v.toFixed(2)}`)
     .join(", ");
+}
+
+/** The audit row's detail for a builtin block: the rule, or the classifier's harm score. */
+function describe(category: string | undefined, why: PromptExplanation | undefined): string {
+  if (why?.source === "classifier") return `${category} classifier ${why.harm?.toFixed(2)}`;
+  return `${category} rule ${why?.rule ?? "?"}`;
 }

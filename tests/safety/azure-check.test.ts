@@ -190,14 +190,16 @@ describe("Azure AI Content Safety provider", () => {
       standIn.rateText = () => ({ Hate: 6 });
       standIn.rateImage = () => ({ Sexual: 6 });
       const safety = check("closed");
-      expect(await safety.checkPrompt("a harmless-looking prompt", "moderate")).toStrictEqual({
-        allowed: false,
-        category: "hate",
-        reason:
-          "This request contains hateful or harassing content, which this service does not generate.",
-        provider: "azure",
-        detail: "Hate severity 6 (blocks at 4)",
-      });
+      expect(await safety.checkPrompt("a lighthouse on a cliff at dusk", "moderate")).toStrictEqual(
+        {
+          allowed: false,
+          category: "hate",
+          reason:
+            "This request contains hateful or harassing content, which this service does not generate.",
+          provider: "azure",
+          detail: "Hate severity 6 (blocks at 4)",
+        }
+      );
       const verdict = await safety.checkImage(image, "moderate");
       assert.equal(verdict.allowed, false);
       assert.equal(verdict.provider, "azure");

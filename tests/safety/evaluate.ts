@@ -1,21 +1,15 @@
 /**
  * Prints recall per category, overall recall and false-positive rate (overall and per context of
- * the benign prompts) of the prompt filter, for both policy levels, on the dev split, the heldout3
- * split (tests/safety/heldout-3.jsonl, when it exists) and both together.
- *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout3|all]
+ * the benign prompts) of the prompt filter (term lists and classifier), for both policy levels, on
+ * the dev split, each held-out split whose file exists (tests/safety/heldout-N.jsonl) and all
+ * together.
+ *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout3|heldout4|heldout5|all]
+ *   node --import tsx tests/safety/evaluate.ts --terms-only …   # the term lists alone
  * --show lists misses and false alarms; --split prints one split only (tune with --split dev;
- * run --split heldout3 once, on the finished filter, and do not tune on what it shows).
+ * run a new held-out split once, on the finished filter, and do not tune on what it shows).
  */
-import { existsSync } from "node:fs";
 import { loadPromptFilter, policyLevels, safetyCategories } from "../../backend/safety";
-import {
-  evalSplits,
-  evaluateLevel,
-  heldout3File,
-  loadEvalPrompts,
-  rate,
-  type Tally,
-} from "./metrics";
+import { evalSplits, evaluateLevel, loadEvalPrompts, rate, type Tally } from "./metrics";
 
 const show = process.argv.includes("--show");
 const splitAt = process.argv.indexOf("--split");
@@ -25,22 +19,18 @@ if (only !== undefined && !names.includes(only)) {
   console.error(`--split takes ${names.join(", ")}, not "${only}"`);
   process.exit(2);
 }
-const heldout3 = existsSync(heldout3File);
-if (only === "heldout3" && !heldout3) {
-  console.error(`--split heldout3: ${heldout3File} does not exist`);
+
+const filter = loadPromptFilter(undefined, { classifier: !process.argv.includes("--terms-only") });
+const prompts = loadEvalPrompts();
+const present = evalSplits.filter((s) => prompts.some((p) => p.split === s));
+if (only && only !== "all" && !present.includes(only as (typeof evalSplits)[number])) {
+  console.error(`--split ${only}: its file does not exist`);
   process.exit(2);
 }
-if (!heldout3 && !only) console.log(`(no ${heldout3File}: the dev split only)`);
-
-const filter = loadPromptFilter();
-const prompts = loadEvalPrompts();
-const splits = (
-  [
-    ["dev", prompts.filter((p) => p.split === "dev")],
-    ...(heldout3 ? ([["heldout3", prompts.filter((p) => p.split === "heldout3")]] as const) : []),
-    ...(heldout3 || only === "all" ? ([["all", prompts]] as const) : []),
-  ] as const
-).filter(([name]) => !only || name === only);
+const splits = [
+  ...present.map((name) => [name, prompts.filter((p) => p.split === name)] as const),
+  ["all", prompts] as const,
+].filter(([name]) => !only || name === only);
 
 const cell = (t: Tally | undefined) =>
   (t && t.n ? `${t.hits}/${t.n} ${(100 * rate(t)).toFixed(1)}%` : "–").padEnd(18);

@@ -15,7 +15,7 @@ import {
   type SafetyCategory,
 } from "../../backend/safety";
 
-export const evalSplits = ["dev", "heldout3"] as const;
+export const evalSplits = ["dev", "heldout3", "heldout4", "heldout5"] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
 const evalPromptSchema = z
@@ -41,22 +41,27 @@ export interface EvalPrompt {
   expect: SafetyCategory | "benign";
   level?: PolicyLevel;
   context?: string;
-  /** "dev" prompts were used while writing the term lists; "heldout3" ones never were. */
+  /** "dev" prompts were used while writing the term lists and the classifier; "heldout3" ones
+   * trained the classifier (never the term lists); "heldout4" ones neither. */
   split: EvalSplit;
 }
 
 export const promptsFile = fileURLToPath(new URL("./prompts.jsonl", import.meta.url));
 export const heldout3File = fileURLToPath(new URL("./heldout-3.jsonl", import.meta.url));
+export const heldout4File = fileURLToPath(new URL("./heldout-4.jsonl", import.meta.url));
+export const heldout5File = fileURLToPath(new URL("./heldout-5.jsonl", import.meta.url));
 /** The split each file must hold. */
 const splitOfFile = new Map<string, EvalSplit>([
   [promptsFile, "dev"],
   [heldout3File, "heldout3"],
+  [heldout4File, "heldout4"],
+  [heldout5File, "heldout5"],
 ]);
 
-/** The dev file, and the heldout3 file when it exists. */
+/** The dev file, and each held-out file that exists. */
 export const evalFiles = (): string[] => [
   promptsFile,
-  ...(existsSync(heldout3File) ? [heldout3File] : []),
+  ...[heldout3File, heldout4File, heldout5File].filter((f) => existsSync(f)),
 ];
 
 /**
