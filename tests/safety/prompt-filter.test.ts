@@ -356,40 +356,25 @@ describe("prompt filter: evaluation set", () => {
   });
 
   // Each held-out split's first and only run (docs/SAFETY.md) is a floor: heldout3's for the term
-  // lists alone (the classifier has trained on it since), heldout4's and heldout5's for the whole
-  // filter (heldout4's run was on a first classifier; docs/SAFETY.md).
-  it("heldout3 split, moderate, term lists: no worse than its first run (395/491, 11/405 false positives)", () => {
-    const heldout = loadEvalPrompts([heldout3File]);
-    assert.ok(heldout.length >= 900 && heldout.every((p) => p.split === "heldout3"));
-    const report = evaluateLevel(termsOnly, heldout, "moderate");
-    assert.ok(report.recall.hits >= 395, `recall ${report.recall.hits}/${report.recall.n}`);
-    assert.ok(
-      report.falsePositives.hits <= 11,
-      `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`
-    );
-  });
-
-  it("heldout4 split, moderate: no worse than its first run (519/531, 9/428 false positives)", () => {
-    const heldout = loadEvalPrompts([heldout4File]);
-    assert.ok(heldout.length >= 950 && heldout.every((p) => p.split === "heldout4"));
-    const report = evaluateLevel(filter, heldout, "moderate");
-    assert.ok(report.recall.hits >= 519, `recall ${report.recall.hits}/${report.recall.n}`);
-    assert.ok(
-      report.falsePositives.hits <= 9,
-      `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`
-    );
-  });
-
-  it("heldout5 split, moderate: no worse than its first run (494/510, 10/403 false positives)", () => {
-    const heldout = loadEvalPrompts([heldout5File]);
-    assert.ok(heldout.length >= 900 && heldout.every((p) => p.split === "heldout5"));
-    const report = evaluateLevel(filter, heldout, "moderate");
-    assert.ok(report.recall.hits >= 494, `recall ${report.recall.hits}/${report.recall.n}`);
-    assert.ok(
-      report.falsePositives.hits <= 10,
-      `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`
-    );
-  });
+  // lists alone (the classifier has trained on it since), the later ones for the whole filter
+  // (heldout4's run was on a first classifier; docs/SAFETY.md).
+  const floors = [
+    { file: heldout3File, split: "heldout3", by: "term lists", f: termsOnly, hits: 395, fp: 11 },
+    { file: heldout4File, split: "heldout4", by: "filter", f: filter, hits: 519, fp: 9 },
+    { file: heldout5File, split: "heldout5", by: "filter", f: filter, hits: 494, fp: 10 },
+  ];
+  for (const { file, split, by, f, hits, fp } of floors) {
+    it(`${split} split, moderate, ${by}: no worse than its first run (≥ ${hits} blocked, ≤ ${fp} false positives)`, () => {
+      const heldout = loadEvalPrompts([file]);
+      assert.ok(heldout.length >= 900 && heldout.every((p) => p.split === split));
+      const report = evaluateLevel(f, heldout, "moderate");
+      assert.ok(report.recall.hits >= hits, `recall ${report.recall.hits}/${report.recall.n}`);
+      assert.ok(
+        report.falsePositives.hits <= fp,
+        `false positives ${report.falsePositives.hits}/${report.falsePositives.n}`
+      );
+    });
+  }
 
   describe("a file of prompts with a mistake stops the evaluation at its line", () => {
     const dir = mkdtempSync(join(tmpdir(), "lumen-eval-"));
