@@ -740,7 +740,7 @@ def night_sky(S, el, az, mu):
     moon = smoothstep(cosr - 0.0002, cosr + 0.0001, mu)
     tex = 0.8 + 0.2 * nearest(bank()["mid"][0], az * 2000, el * 2000) * 0.5
     out += (moon * tex)[..., None] * np.array([1.0, 0.98, 0.92], F32) * 0.25
-    out += (np.exp((mu - 1) * 300) * 0.008)[..., None]
+    out += (np.exp((mu - 1) * 900) * 0.004)[..., None]
     if S.sky in ("clear", "scattered clouds"):
         g = nearest(bank()["grain"], az * 600 + 17, el * 600 + 3)
         star = np.clip(g - 3.0, 0, None) * 0.02 * np.clip(el * 8, 0, 1)
