@@ -50,7 +50,7 @@ SUN_ELEV = {"dawn": (-5, -1.5), "sunrise": (0.6, 3), "morning": (14, 30), "midda
 LOW_SUN = ("dawn", "sunrise", "golden hour", "sunset", "dusk")
 
 # per terrain: grid cell size (m), relief (m), far distance in periods
-TERRAIN_SCALE = {"mountains": (55.0, 1500.0), "hills": (22.0, 170.0), "dunes": (9.0, 40.0),
+TERRAIN_SCALE = {"mountains": (55.0, 1500.0), "hills": (22.0, 170.0), "dunes": (9.0, 85.0),
                  "plains": (18.0, 14.0), "coast": (14.0, 70.0), "forest": (18.0, 100.0)}
 
 
@@ -76,31 +76,43 @@ def bank():
     low = band(3.0, 4)           # terrain octave seeds: ~3 cycles per period
     mid = band(12.0, 2)          # clouds, forest patches
     hi = band(60.0, 2)           # grain of ground texture
-    # canopy: cones on a jittered grid, one tree per 4x4 texels
-    cy, cx = np.mgrid[0:G, 0:G].astype(F32)
-    cell = 4
-    jx = rng.uniform(0.8, cell - 0.8, (G // cell, G // cell)).astype(F32)
-    jy = rng.uniform(0.8, cell - 0.8, (G // cell, G // cell)).astype(F32)
-    rad = rng.uniform(1.3, 2.3, (G // cell, G // cell)).astype(F32)
-    hgt = rng.uniform(0.6, 1.0, (G // cell, G // cell)).astype(F32)
-    canopy = np.zeros((G, G), F32)
-    for oy in (-1, 0, 1):
-        for ox in (-1, 0, 1):
-            tx = (np.arange(G // cell)[None, :] + ox) * cell + jx
-            ty = (np.arange(G // cell)[:, None] + oy) * cell + jy
-            px = np.repeat(np.repeat(tx, cell, 0), cell, 1)
-            py = np.repeat(np.repeat(ty, cell, 0), cell, 1)
-            r = np.repeat(np.repeat(rad, cell, 0), cell, 1)
-            hh = np.repeat(np.repeat(hgt, cell, 0), cell, 1)
-            d = np.sqrt(((cx - np.roll(px, ox * cell, 1)) ** 2 + (cy - np.roll(py, oy * cell, 0)) ** 2))
-            canopy = np.maximum(canopy, hh * np.clip(1 - d / np.roll(np.roll(r, oy * cell, 0), ox * cell, 1), 0, 1))
+    canopy = crowns(rng, cell=4, rmin=2.0, rmax=3.1, dome=True)    # broadleaf: touching domes
+    cone = crowns(rng, cell=4, rmin=2.2, rmax=3.0, dome=False)      # conifers: dense narrow cones
     # rain streaks: sparse dots smeared along a slant
     dots = (rng.random((G, G)) > 0.997).astype(F32)
     streak = np.zeros((G, G), F32)
     for i in range(14):
         streak += np.roll(np.roll(dots, i, 0), i // 4, 1)
     grain = rng.standard_normal((G, G)).astype(F32)
-    return dict(low=low, mid=mid, hi=hi, canopy=canopy, streak=np.clip(streak, 0, 1), grain=grain)
+    return dict(low=low, mid=mid, hi=hi, canopy=canopy, cone=cone, streak=np.clip(streak, 0, 1), grain=grain)
+
+
+def crowns(rng, cell, rmin, rmax, dome):
+    """Tree crowns on a jittered grid (one tree per cell), the highest crown wins where they
+    overlap: rounded domes (broadleaf) or cones (conifers), heights varied per tree."""
+    n = G // cell
+    cy, cx = np.mgrid[0:G, 0:G].astype(F32)
+    jx = rng.uniform(0.5, cell - 0.5, (n, n)).astype(F32)
+    jy = rng.uniform(0.5, cell - 0.5, (n, n)).astype(F32)
+    rad = rng.uniform(rmin, rmax, (n, n)).astype(F32)
+    hgt = rng.uniform(0.55, 1.0, (n, n)).astype(F32)
+    out = np.zeros((G, G), F32)
+
+    def up(a):
+        return np.repeat(np.repeat(a, cell, 0), cell, 1)
+    for oy in (-1, 0, 1):
+        for ox in (-1, 0, 1):
+            tx = np.roll(up((np.arange(n)[None, :] + ox) * cell + jx), ox * cell, 1)
+            ty = np.roll(up((np.arange(n)[:, None] + oy) * cell + jy), oy * cell, 0)
+            r = np.roll(np.roll(up(rad), oy * cell, 0), ox * cell, 1)
+            hh = np.roll(np.roll(up(hgt), oy * cell, 0), ox * cell, 1)
+            # distance across the periodic seam
+            dx = (cx - tx + G / 2) % G - G / 2
+            dy = (cy - ty + G / 2) % G - G / 2
+            q = np.clip(1 - (dx * dx + dy * dy) / (r * r), 0, 1)
+            prof = np.sqrt(q) if dome else np.clip(1 - np.sqrt(1 - q), 0, 1) ** 0.9
+            out = np.maximum(out, hh * prof)
+    return out
 
 
 def octave(field, k, rng):
@@ -298,6 +310,31 @@ def ridged(rng, octaves):
     return out
 
 
+def dune_field(rng):
+    """Transverse dunes: crests across a wind from about -x (so the sun, on +x, lights the long
+    windward slopes and leaves the steep slip faces in shade, or the reverse), crests bent and
+    broken by low noise, a second smaller set across them; periodic (integer wave numbers)."""
+    y, x = np.mgrid[0:G, 0:G].astype(F32) / G
+
+    def crests(kx, ky, warp, lee):
+        ph = -(x * kx + y * ky + warp)
+        saw = ph - np.floor(ph)
+        # long gentle windward slope rising to the crest, short steep slip face after it
+        up = np.clip(saw / (1 - lee), 0, 1)
+        down = np.clip((1 - saw) / lee, 0, 1)
+        prof = np.where(saw < 1 - lee, up * up * (3 - 2 * up), down ** 1.3)
+        return prof
+
+    k = int(rng.integers(9, 15))
+    warp = fbm(rng, 3) * rng.uniform(0.35, 0.6)
+    main = crests(k, int(rng.integers(-3, 4)), warp, rng.uniform(0.2, 0.3))
+    size = 0.55 + 0.45 * normalize01(fbm(rng, 2))       # dunes grow and shrink across the sea
+    k2 = int(rng.integers(20, 30))
+    cross = crests(int(rng.integers(-4, 5)), k2, fbm(rng, 2) * 0.4, 0.3)
+    base = normalize01(fbm(rng, 2)) * 0.35
+    return main * size + cross * 0.12 + base
+
+
 def normalize01(h):
     lo, hi = np.percentile(h, [1, 99.5])
     return np.clip((h - lo) / (hi - lo), -0.2, 1.2)
@@ -316,20 +353,7 @@ def make_terrain(rng, terrain):
         slope = np.clip(np.sqrt(gx * gx + gy * gy) * 40, 0, 1)
         h = h + (1 - np.abs(octave(bank()["low"][1], 4, rng))) * 0.03 * slope
     elif terrain == "dunes":
-        # ridges across the wind, bent by low noise; steep lee side
-        ang = rng.uniform(0, np.pi)
-        y, x = np.mgrid[0:G, 0:G].astype(F32) / G
-        warp = fbm(rng, 2) * 0.06
-        freq = rng.choice([4, 5, 6, 8])
-        ph = (x * np.cos(ang) * freq + y * np.sin(ang) * freq)
-        ph = np.round(ph) * 0 + ph  # keep periodic: integer frequencies in both axes
-        kx, ky = int(round(np.cos(ang) * freq)), int(round(np.sin(ang) * freq))
-        if kx == 0 and ky == 0:
-            kx = freq
-        ph = (x * kx + y * ky) + warp * 4
-        saw = ph - np.floor(ph)
-        crest = np.where(saw < 0.75, saw / 0.75, (1 - saw) / 0.25)
-        h = crest ** 1.5 * (0.6 + 0.4 * normalize01(fbm(rng, 2))) + normalize01(fbm(rng, 3)) * 0.5
+        h = dune_field(rng)
     elif terrain == "plains":
         h = normalize01(fbm(rng, 3)) * 0.8 + normalize01(fbm(rng, 4, k0=1)) * 0.2
     else:  # hills, coast, forest
@@ -379,14 +403,16 @@ def carve_water(rng, h, cs, water, terrain, view, cam_u0, g0):
         dv = np.abs(v - vc - noise * width * 0.3)
         valley = np.exp(-(dv / (width * rng.uniform(6, 15))) ** 2)
         level = min(float(np.percentile(h[dv < width * 6], 20)), g0 - 1.0)
-        h = h * (1 - valley * 0.85) + level * valley * 0.85
+        floor = level + max(1.5, relief * 0.04)  # the flood plain stands above the water
+        h = h * (1 - valley * 0.85) + floor * valley * 0.85
         chan = smoothstep(width, width * 0.5, dv)
         h = h * (1 - chan) + (level - 2.5) * chan
-        h = np.where(dv < width * 1.2, np.minimum(h, level + (dv - width) * 0.15), h)
+        h = np.where(dv < width * 3, np.minimum(h, level + (dv - width) * 0.12), h)
         level += 0.5
     else:  # sea: a shoreline at distance `near`, the sea ahead and to one side, land behind
         bang = rng.uniform(0.3, 1.2) * rng.choice([-1, 1])
-        sd = near - (u * np.cos(bang) + v * np.sin(bang)) + noise * 0.03 * L  # metres inland
+        # a wavy shoreline; more noise than this leaves flat sandbars scattered out at sea
+        sd = near - (u * np.cos(bang) + v * np.sin(bang)) + noise * 0.01 * L  # metres inland
         beach_w = rng.uniform(15, 60)
         ramp = rng.uniform(0.05, 0.2) * L
         h = h - np.percentile(h, 5)
@@ -398,7 +424,9 @@ def carve_water(rng, h, cs, water, terrain, view, cam_u0, g0):
         sea = np.maximum(sd * 0.04, -15.0)
         h = np.where(sd > 0, land + 0.3, sea)
         level = 0.0
-    return h.astype(F32), float(level)
+        S_sea = (near, float(np.cos(bang)), float(np.sin(bang)))
+        return h.astype(F32), float(level), S_sea
+    return h.astype(F32), float(level), None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -441,6 +469,9 @@ def place_camera(S):
         head = rng.uniform(-1, 1) * np.radians(fov) * 0.4
     else:
         head = rng.uniform(-np.pi, np.pi)
+    if S.terrain == "dunes":
+        # look across the crests (they run along z), so the ridges recede in rows to the horizon
+        head = rng.uniform(-0.45, 0.45) + np.pi * (rng.random() < 0.5)
     S.head = head
     S.fwd = np.array([np.cos(head), np.sin(head)], F32)     # (x, z)
     S.right = np.array([-np.sin(head), np.cos(head)], F32)
@@ -465,11 +496,16 @@ def build_world(S):
         return dx * S.fwd[0] + dz * S.fwd[1], dx * S.right[0] + dz * S.right[1]
 
     if S.water != "none":
-        h, S.wlevel = carve_water(rng, h, cs, S.water, S.terrain, S.view, frame, g0)
+        h, S.wlevel, S.sea_line = carve_water(rng, h, cs, S.water, S.terrain, S.view, frame, g0)
     else:
         S.wlevel = -1e9
+        S.sea_line = None
     S.h = h
-    S.forest = forest * (h > S.wlevel + 2)
+    # trees down to a metre above the water, thinning in noisy edges (natural clearings)
+    S.forest = (forest * smoothstep(S.wlevel + 0.8, S.wlevel + 2.0, h)).astype(F32)
+    S.conifer = S.season == "winter" or S.terrain == "mountains" or rng.random() < 0.35
+    S.crown = bank()["cone" if S.conifer else "canopy"]
+    S.tcell = TCELL[S.conifer]
     # grid maps: height, gradients, sun shadow, cavity, forest
     gz, gx = np.gradient(h, cs)
     S.light_el = np.radians(max(S.elev, 0.3))
@@ -538,8 +574,11 @@ def camera_height(S):
         eye = rng.uniform(1.5, 4)
     else:
         eye = rng.uniform(1.6, 6) + 6.0 * (S.terrain == "mountains")
+    # never inside the canopy: the camera stands above the trees where it stands
+    f_here = float(sample(S.grid[..., 5:6], S.cam[0:1] / S.cs, S.cam[1:2] / S.cs)[0, 0])
+    eye = max(eye, f_here * 14.0 + 3.0 * (f_here > 0.02))
     if S.terrain == "forest" or S.forest.mean() > 0.3:
-        eye = max(eye, 16.0 if S.view != "from a high viewpoint" else eye)
+        eye = max(eye, 22.0 if S.view != "from a high viewpoint" else eye)  # above the canopy
     S.H = ground + eye
     S.eye = eye
     S.ground = g
@@ -554,15 +593,31 @@ def depths(S):
     return (z0 * (zmax / z0) ** (np.arange(D, dtype=F32) / (D - 1))).astype(F32)
 
 
+TCELL = {False: 1.6, True: 1.2}  # metres per crown texel (4 per tree): broadleaf 6 m apart, conifers 5 m
+
+
 def canopy_height(S, px, pz, z):
-    """Tree crowns: bank cones (one tree per ~7 m), faded to their mean with distance."""
-    tcell = 9.0 / 4
-    c = sample(bank()["canopy"][..., None], px / tcell, pz / tcell)[..., 0]
-    fade = np.clip(z / 2500.0, 0, 1)
-    return (c * (1 - fade) + 0.35 * fade) * 12.0
+    """Canopy top above the ground: a closed cover (the trunks' height) plus the crowns of the
+    scene's tree kind; far away the crowns fade to their mean (a pixel cannot resolve them)."""
+    c = sample(S.crown[..., None], px / S.tcell, pz / S.tcell)[..., 0]
+    # beyond ~40 m the depth samples are further apart than a tree: crowns there would alias into
+    # spikes, so the geometry keeps a smooth canopy and the shading draws the crowns
+    c = 0.6 + (c - 0.6) * 0.2
+    base, amp = (7.0, 11.0) if S.conifer else (10.0, 6.0)
+    return base + amp * c
 
 
 BUMP = {"mountains": 1.2, "hills": 0.4, "dunes": 0.1, "plains": 0.15, "coast": 0.4, "forest": 0.4}
+
+
+def open_sea(S, z, xc):
+    """Points (distance z along columns at xc) far out past the shoreline: the heightfield is
+    periodic, so without this the coast's land would come back as islands on the sea horizon."""
+    if S.sea_line is None:
+        return np.zeros(np.broadcast(z, xc).shape, bool)
+    near, c, s = S.sea_line
+    # the carved shoreline is wavy by ~0.01-0.03 L; past that margin it is sea for good
+    return near - z * (c + xc * s) < -0.05 * S.L
 
 
 def raycast(S):
@@ -582,6 +637,7 @@ def raycast(S):
     bump = sample(bank()["hi"][0][..., None], px / 3.0, pz / 3.0)[..., 0] * np.clip(1 - z / 400.0, 0, 1)[None, :]
     hraw = (s[..., 0] + s[..., 1] * canopy_height(S, px, pz, z[None, :]) - curv
             + bump * F32(S.bump))
+    hraw = np.where(open_sea(S, z[None, :], xc[:, None]), S.wlevel - 5.0 - curv, hraw)
     hh = np.maximum(hraw, S.wlevel - curv)
     y = S.hrow + S.f * (S.H - hh) / z[None, :]
     y = np.clip(y, -20, OUT + 20)
@@ -633,6 +689,12 @@ def light_setup(S):
         S.ambient = (np.full(3, grey * k, F32) * np.array([0.97, 1.0, 1.05], F32)).astype(F32)
         S.sun_col = S.sun_col * (0.04 if S.sky == "overcast" else 0.01)
     S.Ldir = np.array([np.cos(S.light_el), np.sin(S.light_el), 0.0], F32)
+    # faces turned to a low sun get nearly full sunlight, so expose for that, not the horizontal
+    E = float(np.mean(S.ambient) + np.mean(S.sun_col) * max(np.sin(S.light_el), 0.45) * (S.elev > -0.5))
+    # partial auto exposure: brighter scenes stay brighter (night dark, midday bright)
+    S.exposure = 1.25 / (max(E, 1e-7) ** 0.82) * (0.8 if S.night else 1.0)
+    S.moon_r = rng.uniform(0.55, 0.8)
+    S.foam_phase = rng.uniform(0, 2 * np.pi)
     # haze: aerosol extinction; the far plane must be nearly fully hazed
     vis = {"clear": rng.uniform(40e3, 90e3), "scattered clouds": rng.uniform(30e3, 70e3),
            "overcast": rng.uniform(15e3, 35e3), "storm": rng.uniform(6e3, 15e3)}[S.sky]
@@ -656,9 +718,13 @@ def light_setup(S):
 
 def haze_color(S, az):
     """In-scattered light toward the horizon in a direction, for aerial perspective."""
-    col, mu = S.atm(np.full_like(az, 0.04), az, mie_scale=0.6)
+    # in fog the forward (Mie) glow is spread out by the droplets rather than piled up toward the sun
+    col, mu = S.atm(np.full_like(az, 0.04), az, mie_scale=0.25 if S.weather == "fog" else 0.6)
     if S.sky in ("overcast", "storm"):
         col = np.broadcast_to(S.ambient * 0.9, col.shape)
+    elif S.weather == "fog":
+        # droplets scatter all colours alike: a paler, greyer haze than in clear air
+        col = col * 0.5 + np.mean(col, -1, keepdims=True) * 0.5
     return col
 
 
@@ -668,8 +734,9 @@ def cloud_density(S, cx, cz):
     gz = cz / S.cloud_scale * 4 + S.cloud_off[1]
     n = sample(np.stack([b[0], b[1]], -1), gx, gz)
     d = n[..., 0] * 0.7 + n[..., 1] * 0.3
-    d2 = sample(bank()["hi"][0][..., None], gx * 0.5, gz * 0.5)[..., 0]
-    d = d + d2 * 0.25
+    if not getattr(S, "soft_clouds", False):
+        d2 = sample(bank()["hi"][0][..., None], gx * 0.5, gz * 0.5)[..., 0]
+        d = d + d2 * 0.25
     return d
 
 
@@ -678,7 +745,7 @@ def clouds(S, el, az, base):
     if S.sky == "clear":
         return base
     up = np.sin(el)
-    t = (S.cloud_h - S.H) / np.maximum(up, 0.02)
+    t = (S.cloud_h - S.H) / np.maximum(up, 0.05 if getattr(S, "soft_clouds", False) else 0.02)
     t = np.minimum(t, 60e3)
     dx = np.cos(el) * np.cos(az) * t
     dz = np.cos(el) * np.sin(az) * t
@@ -723,7 +790,7 @@ def sky_radiance(S, el, az, with_disk=True):
         col = col * 0.3
     if with_disk:
         cosr = np.cos(np.radians(0.9))
-        if S.elev > -0.6:
+        if S.elev > -0.6 and not S.night:
             disk = smoothstep(cosr - 0.00012, cosr + 0.00004, mu)
             col = col + (disk[..., None] * S.atm.t_sun * 20.0 * S.light_int * 900).astype(F32)
             col = col + (np.exp((mu - 1) * 700) * 8 * S.light_int)[..., None] * S.atm.t_sun
@@ -734,16 +801,22 @@ def sky_radiance(S, el, az, with_disk=True):
 
 
 def night_sky(S, el, az, mu):
-    """Stars and the moon's disk (the moon is the scene's light)."""
+    """Stars and the moon: a small disk with a soft halo, in units of the scene's exposure so it
+    reads as a bright disk, not a blown-out glow."""
     out = np.zeros(el.shape + (3,), F32)
-    cosr = np.cos(np.radians(1.6))
-    moon = smoothstep(cosr - 0.0002, cosr + 0.0001, mu)
-    tex = 0.8 + 0.2 * nearest(bank()["mid"][0], az * 2000, el * 2000) * 0.5
-    out += (moon * tex)[..., None] * np.array([1.0, 0.98, 0.92], F32) * 0.25
-    out += (np.exp((mu - 1) * 900) * 0.004)[..., None]
+    u = 1.0 / S.exposure
+    cosr = np.cos(np.radians(S.moon_r))
+    moon = smoothstep(cosr - 0.00004, cosr + 0.00002, mu)
+    # maria: darker patches on the disk
+    tex = 0.85 + 0.15 * sample(bank()["mid"][0][..., None], az * 900 + 5, el * 900 + 9)[..., 0]
+    out += (moon * tex * 2.6 * u)[..., None] * np.array([1.0, 0.97, 0.9], F32)
+    halo = np.exp((mu - 1) * 2500) * 0.5 + np.exp((mu - 1) * 250) * 0.08
+    if S.sky != "clear":
+        halo = halo * 1.6  # thin cloud spreads the halo
+    out += (halo * u)[..., None] * np.array([0.85, 0.9, 1.0], F32)
     if S.sky in ("clear", "scattered clouds"):
         g = nearest(bank()["grain"], az * 600 + 17, el * 600 + 3)
-        star = np.clip(g - 3.0, 0, None) * 0.02 * np.clip(el * 8, 0, 1)
+        star = np.clip(g - 3.0, 0, None) * 0.9 * u * np.clip(el * 8, 0, 1)
         out += star[..., None] * np.array([0.9, 0.95, 1.0], F32)
     return out
 
@@ -772,23 +845,37 @@ def shade(S, px, pz, dist, foot):
     d2 = sample(b["hi"][0][..., None], px / 5.0, pz / 5.0)[..., 0]
     f1 = np.clip(1.5 - foot / 0.6, 0, 1)
     f2 = np.clip(1.5 - foot / 4.0, 0, 1)
-    tex = 1 + 0.22 * d1 * f1 + 0.2 * d2 * f2
+    k_tex = 0.35 if S.terrain == "dunes" else 1.0   # sand is even-coloured; its relief shows
+    tex = 1 + (0.22 * d1 * f1 + 0.2 * d2 * f2) * k_tex
     # detail normals (bumps) on top of the grid's gradient
     dgx = (sample(b["hi"][1][..., None], px / 3.0 + 0.5, pz / 3.0)[..., 0] - d2) * 0.25 * f2
     gxx = gx + dgx
     gzz = gz + (d1 - d2) * 0.1 * f1
-    # tree crowns: bumps from the canopy field
-    tcell = 9.0 / 4
-    cn = b["canopy"][..., None]
-    c0 = sample(cn, px / tcell, pz / tcell)[..., 0]
-    c1 = sample(cn, px / tcell + 0.5, pz / tcell)[..., 0]
-    c2 = sample(cn, px / tcell, pz / tcell + 0.5)[..., 0]
-    fclose = np.clip(1.5 - foot / 3.0, 0, 1)
-    tree = forest * np.clip(c0 * 3 * fclose + (1 - fclose) * 0.8, 0, 1)
-    gxx = gxx + tree * (c1 - c0) * 6 * fclose
-    gzz = gzz + tree * (c2 - c0) * 6 * fclose
-    inv = 1 / np.sqrt(1 + gxx * gxx + gzz * gzz)
-    nx, ny, nz = -gxx * inv, inv, -gzz * inv
+    # fine detail that only near pixels resolve: clumps and stones (~1 m), and blades (a few cm
+    # across, long along the view so that they stand up in the picture)
+    u = (px - S.cam[0]) * S.fwd[0] + (pz - S.cam[1]) * S.fwd[1]
+    v = (px - S.cam[0]) * S.right[0] + (pz - S.cam[1]) * S.right[1]
+    fb = np.clip(1.5 - foot / 0.06, 0, 1)
+    fc = np.clip(1.5 - foot / 0.25, 0, 1)
+    blade = sample(b["grain"][..., None], v / 0.025, u / 0.12)[..., 0] * fb
+    clump = sample(b["hi"][1][..., None], px / 0.25, pz / 0.25)[..., 0] * fc
+    clump2 = sample(b["hi"][1][..., None], px / 0.25 + 0.3, pz / 0.25)[..., 0] * fc
+    # a step between the clumps and the 5 m grain (patches of a couple of metres)
+    fm = np.clip(1.5 - foot / 0.6, 0, 1)
+    clump = clump + sample(b["hi"][0][..., None], px / 0.55 + 3.0, pz / 0.55)[..., 0] * fm * 0.3
+    # tree crowns: normals from the crown field, dark gaps between crowns
+    cn = S.crown[..., None]
+    c0 = sample(cn, px / S.tcell, pz / S.tcell)[..., 0]
+    c1 = sample(cn, px / S.tcell + 0.35, pz / S.tcell)[..., 0]
+    c2 = sample(cn, px / S.tcell, pz / S.tcell + 0.35)[..., 0]
+    fclose = np.clip(1.5 - foot / 1.5, 0, 1)
+    tree = np.clip(forest * 1.5, 0, 1)
+    amp = 11.0 if S.conifer else 6.0
+    k = amp / (0.35 * S.tcell) * fclose * tree
+    gxx = gxx * (1 - tree) + (c1 - c0) * k
+    gzz = gzz * (1 - tree) + (c2 - c0) * k
+    # leaf clumps: fine noise inside the crowns
+    leaf = sample(b["hi"][1][..., None], px / 0.25, pz / 0.25)[..., 0] * np.clip(1.5 - foot / 0.15, 0, 1)
     slope_ny = 1 / np.sqrt(1 + gx * gx + gz * gz)
     lo, hi = S.relief
     alt = (h - lo) / (hi - lo + 1e-3)
@@ -798,12 +885,12 @@ def shade(S, px, pz, dist, foot):
     mix = smoothstep(-1, 1, d2 + sample(b["mid"][1][..., None], px / 60, pz / 60)[..., 0] * 1.5)
     alb = a0 + (a1 - a0) * mix[..., None]
     if S.terrain == "dunes" or S.season == "desert":
-        sand = np.array([0.55, 0.38, 0.22], F32) if S.terrain == "dunes" else np.array([0.5, 0.36, 0.22], F32)
+        sand = np.array([0.46, 0.29, 0.15], F32) if S.terrain == "dunes" else np.array([0.44, 0.31, 0.19], F32)
         alb = sand * (1 + 0.08 * (mix[..., None] - 0.5))
     if S.terrain == "plains" and S.season in ("summer", "autumn"):
         alb = fields(S, px, pz, alb, foot)
     rockcol = np.array([0.2, 0.18, 0.16], F32) if S.season != "desert" else np.array([0.36, 0.2, 0.12], F32)
-    rock = smoothstep(0.82, 0.7, slope_ny + 0.05 * d2)
+    rock = smoothstep(0.82, 0.7, slope_ny + 0.05 * d2) * (S.terrain != "dunes")
     if S.terrain == "mountains":
         rock = np.maximum(rock, smoothstep(0.45, 0.7, alt + 0.1 * d2) * (S.season != "winter"))
     alb = alb + (rockcol - alb) * rock[..., None]
@@ -815,23 +902,49 @@ def shade(S, px, pz, dist, foot):
         snow = smoothstep(line, line + 0.06, alt + 0.05 * d2 + 0.3 * (slope_ny - 0.8)) * smoothstep(0.5, 0.65, slope_ny)
     snow = snow * (h > S.wlevel + 0.3)
     fcol = np.array(FOREST_COL[S.season], F32)
-    if S.season == "autumn":
+    if S.season == "autumn" and not S.conifer:
         # mixed woods: patches of orange, red, yellow and evergreen
         p = sample(b["mid"][0][..., None], px / 40, pz / 40)[..., 0] + d2 * 0.5
         fcol = np.where((p > 0.3)[..., None], np.array([0.3, 0.16, 0.02], F32),
                         np.where((p < -0.6)[..., None], np.array([0.03, 0.06, 0.025], F32), fcol))
+    # tree to tree colour variation; crowns' gaps in their own shadow
+    var = sample(b["hi"][0][..., None], px / (S.tcell * 1.3), pz / (S.tcell * 1.3))[..., 0]
+    fcol = fcol * (1 + 0.25 * var * fclose)[..., None] * (1 + 0.3 * leaf)[..., None]
+    gap = 0.35 + 0.65 * smoothstep(0.0, 0.6, c0)
+    fcol = fcol * (gap * fclose + 0.7 * (1 - fclose))[..., None]
     if S.season == "winter":
-        fcol = fcol + (np.array([0.7, 0.72, 0.78], F32) - fcol) * (0.35 * smoothstep(0.3, 0.9, c0))[..., None]
-    fcol = fcol * (0.7 + 0.6 * c0[..., None] * fclose[..., None] + 0.3 * (1 - fclose[..., None]))
+        # snow caught on the upper branches, in flecks
+        fleck = smoothstep(0.3, 1.2, leaf + c0 * 0.8 - 0.4) * 0.35
+        fcol = fcol + (np.array([0.75, 0.78, 0.84], F32) - fcol) * fleck[..., None]
     alb = alb + (np.array([0.93, 0.94, 0.97], F32) - alb) * snow[..., None]
-    alb = alb + (fcol - alb) * (tree * (1 - 0.3 * (S.season == "winter")))[..., None]
+    snow = snow * (1 - tree)
+    alb = alb + (fcol - alb) * tree[..., None]
     if S.water != "none":
         # wet dark band and sand at the shore
-        dw = h - S.wlevel
-        shore = smoothstep(2.5, 0.3, dw) * (1 - tree)
-        sandc = np.array([0.42, 0.36, 0.26], F32) if S.water == "sea" else np.array([0.2, 0.17, 0.12], F32)
+        # a narrow beach (sea) or a strip of wet mud and stones (lake, river), its edge broken
+        # by noise, darker right at the waterline
+        dw = h - S.wlevel + (d1 * 0.35 + d2 * 0.25) * (1.0 if S.water == "sea" else 0.5)
+        width = 1.6 if S.water == "sea" else 0.7
+        shore = smoothstep(width, 0.15, dw) * (1 - tree)
+        sandc = np.array([0.42, 0.36, 0.26], F32) if S.water == "sea" else np.array([0.13, 0.11, 0.08], F32)
+        sandc = sandc * (1 - 0.45 * smoothstep(0.5, 0.05, dw))[..., None]
         alb = alb + (sandc - alb) * (shore * (1 - snow * 0.5))[..., None]
-    alb = alb * tex[..., None]
+    # how much fine texture each material shows: grass most, then rock, sand, snow least
+    bare = S.terrain == "dunes" or S.season == "desert"
+    m_fine = (0.15 if bare else 0.55) * (1 - snow * 0.8) * (1 - tree) + rock * 0.3
+    tex = tex + (0.6 * blade * (not bare) * (1 - rock) + 0.35 * clump) * m_fine
+    if bare:
+        # wind ripples on sand, bent by the larger grain
+        rip = np.sin((u * 0.8 + v * 0.6) / 0.09 + d1 * 4 + d2 * 3) * np.clip(1.5 - foot / 0.04, 0, 1)
+        tex = tex + 0.08 * rip * (1 - rock)
+        gxx = gxx + 0.12 * rip * S.fwd[0]
+        gzz = gzz + 0.12 * rip * S.fwd[1]
+    gxx = gxx + (clump2 - clump) * 1.2 * m_fine
+    if S.weather == "rain":
+        alb = alb * 0.62  # wet ground
+    alb = alb * np.clip(tex, 0.2, None)[..., None]
+    inv = 1 / np.sqrt(1 + gxx * gxx + gzz * gzz)
+    nx, ny, nz = -gxx * inv, inv, -gzz * inv
 
     # light: sun with terrain and cloud shadows, sky dome scaled by the cavity, warm bounce
     ndl = np.clip(nx * S.Ldir[0] + ny * S.Ldir[1] + nz * S.Ldir[2], 0, None)
@@ -918,7 +1031,7 @@ def render_scene(S):
     water = np.zeros(z.shape, bool)
     if S.water != "none":
         th = sample(S.grid[..., :1], px / S.cs, pz / S.cs)[..., 0]
-        water = (th < S.wlevel + 0.05) & (sl > 0)
+        water = ((th < S.wlevel + 0.05) | open_sea(S, z, S.xc[cc])) & (sl > 0)
     col = np.zeros(z.shape + (3,), F32)
     land = ~water
     c, hl = shade(S, px[land], pz[land], dist[land], foot[land])
@@ -947,12 +1060,20 @@ def shade_water(S, px, pz, z, sl, cc, dist):
     # in the camera's ground frame, so the long axis of the ripples faces the viewer
     u = (px - S.cam[0]) * S.fwd[0] + (pz - S.cam[1]) * S.fwd[1]
     v = (px - S.cam[0]) * S.right[0] + (pz - S.cam[1]) * S.right[1]
-    rip = sample(np.stack([b["hi"][0], b["hi"][1]], -1), v / 2.5, u / 0.7)
+    # two scales (swell and wind ripples), each faded out where a pixel would alias it
+    hb = np.stack([b["hi"][0], b["hi"][1]], -1)
+    sw = sample(hb, v / 9.0, u / 3.0)
+    rp = sample(hb, v / 1.6 + 7.0, u / 0.5 + 3.0)
+    f_sw = np.clip(1.6 - foot / 2.0, 0.15, 1)[..., None]
+    f_rp = np.clip(1.6 - foot / 0.3, 0.0, 1)[..., None]
+    rip = sw * f_sw * 0.8 + rp * f_rp * 0.6
     rx, rz = rip[..., 0], rip[..., 1]
-    fade = np.clip(1.6 - foot / 0.5, 0.3, 1)
-    nxr, nzr = rx * 0.03 * wind * fade, rz * 0.03 * wind * fade
+    nxr, nzr = rx * 0.03 * wind, rz * 0.03 * wind
     # reflected ray: the camera's ray slope with the surface tilt; mirrored camera search
-    s_ref = np.clip(sl + nzr * 2.0, 1e-3, None)
+    # the tilt scales the reflected ray's slope rather than adding to it: near the horizon an
+    # added tilt flips rays between the far shore and the sky in blocks; scaled, the reflection
+    # is distorted smoothly
+    s_ref = sl * np.exp(np.clip(nzr * 2.0 / np.maximum(sl, 0.02), -0.8, 0.8))
     ccr = np.clip(cc + np.round(nxr * S.f * 0.1).astype(np.int64), 0, OUT - 1)
     refl = reflection(S, s_ref, ccr, z)
     # Fresnel (Schlick, n = 1.33) on the angle to the rippled normal
@@ -960,7 +1081,7 @@ def shade_water(S, px, pz, z, sl, cc, dist):
     F = 0.02 + 0.98 * (1 - cos_t) ** 5
     # body: dark blue-green water, or the bottom showing through where it is shallow
     th = sample(S.grid[..., :1], px / S.cs, pz / S.cs)[..., 0]
-    depth = np.clip(w - th, 0, None)
+    depth = np.where(open_sea(S, z, S.xc[cc]), 15.0, np.clip(w - th, 0, None))
     body = np.array([0.004, 0.012, 0.016], F32) if S.water != "sea" else np.array([0.003, 0.016, 0.03], F32)
     body = body * (S.ambient + S.sun_col * max(np.sin(S.light_el), 0) * 0.3) * 4
     path = depth * (1 + 1 / np.maximum(sl, 0.05))
@@ -970,8 +1091,12 @@ def shade_water(S, px, pz, z, sl, cc, dist):
     col = refl * F[..., None] + body * (1 - F[..., None])
     if S.water == "sea":
         # foam where waves break on the shore
-        foam = smoothstep(0.8, 0.1, depth) * smoothstep(0.2, 0.9, nearest(b["hi"][1], px / 1.5, pz / 1.5))
-        col = col + (foam[..., None] * (S.ambient + S.sun_col * 0.5) * 0.3)
+        # lines of foam along the shore where waves break, broken up by noise
+        nz_ = sample(b["hi"][1][..., None], px / 2.0, pz / 2.0)[..., 0]
+        wave = np.sin(depth * 7.0 + nz_ * 1.5 + S.foam_phase)
+        foam = smoothstep(0.75, 0.98, wave) * smoothstep(1.2, 0.2, depth) * smoothstep(-0.6, 0.4, nz_)
+        foam = np.maximum(foam, smoothstep(0.12, 0.0, depth) * 0.6)
+        col = col + (foam[..., None] * (S.ambient + S.sun_col * max(np.sin(S.light_el), 0.1)) * 0.35)
     return col
 
 
@@ -1007,7 +1132,11 @@ def reflection(S, s_ref, cc, zw):
     az = np.arctan2(S.dirz[cc], S.dirx[cc])
     miss = ~hit
     if miss.any():
+        # reflected clouds without their finest grain: near the horizon a small change of the
+        # rippled ray moves far across the cloud layer, and the grain would alias into blocks
+        S.soft_clouds = True
         out[miss] = sky_radiance(S, el[miss], az[miss]) * 0.97
+        S.soft_clouds = False
     if hit.any():
         i = np.clip(idx[hit], 1, D - 1)
         c = cc[hit]
@@ -1030,7 +1159,7 @@ def weather(S, img, el, az):
     H, W = OUT, OUT
     if S.weather == "fog" or (S.time in ("dawn", "sunrise", "morning") and rng.random() < 0.25):
         # valley mist: exponential height fog, integrated along each ray
-        dens = 0.6 if S.weather == "fog" else 0.25
+        dens = 0.45 if S.weather == "fog" else 0.2
         base = S.relief[0] + (S.relief[1] - S.relief[0]) * rng.uniform(0.05, 0.25)
         base = max(base, S.wlevel if S.wlevel > -1e8 else base)
         Hf = max((S.relief[1] - S.relief[0]) * 0.08, 8.0)
@@ -1044,7 +1173,11 @@ def weather(S, img, el, az):
         small = np.abs(x) < 1e-3
         integ = np.where(small, dist * d0, dist * (d0 - d1) / np.where(small, 1, x))
         tau = np.clip(dens * 1.2e-3 * integ, 0, 12)
-        fcol = S.haze(az) * 1.05 + S.sun_col * 0.01
+        # mist is white-grey lit by the sky; only toward a low sun does it take the sun's tint
+        hz = S.haze(az)
+        lum = np.mean(hz, -1, keepdims=True)
+        toward = (np.clip(np.cos(az), 0, 1) ** 4 * 0.5)[..., None]
+        fcol = (lum * (1 - toward) + hz * toward) * 1.0 + np.mean(S.ambient) * 0.05
         T = np.exp(-tau)[..., None]
         img = img * T + fcol * (1 - T)
     if S.weather == "rain":
@@ -1053,8 +1186,9 @@ def weather(S, img, el, az):
         streaks = np.roll(np.roll(st, o[0], 0), o[1], 1)[:H, :W]
         streaks2 = np.roll(np.roll(st, o[1], 0), o[0], 1)[::2, ::2]
         streaks2 = np.repeat(np.repeat(streaks2, 2, 0), 2, 1)[:H, :W]
-        amt = (streaks * 0.07 + streaks2 * 0.05)[..., None]
-        img = img * (1 - amt) + (S.ambient * 0.5 + 0.02 * S.light_int)[None, None] * amt * 2
+        # faint streaks, mostly seen against darker ground and sky
+        amt = (streaks * 0.035 + streaks2 * 0.025)[..., None]
+        img = img * (1 - amt) + (S.ambient * 0.6 + 0.02 * S.light_int)[None, None] * amt
     if S.weather == "snowfall":
         flakes = np.zeros((H, W), F32)
         for size, dens in ((1, 0.994), (2, 0.997), (3, 0.9985)):
@@ -1068,21 +1202,16 @@ def weather(S, img, el, az):
 def finish(S, img):
     """Exposure from the scene's illuminance, bloom, filmic curve, grain, 8-bit."""
     rng = S.rng
-    # faces turned to a low sun get nearly full sunlight, so expose for that, not the horizontal
-    E = float(np.mean(S.ambient) + np.mean(S.sun_col) * max(np.sin(S.light_el), 0.45) * (S.elev > -0.5))
-    E = max(E, 1e-7)
-    # partial auto exposure: brighter scenes stay brighter (night dark, midday bright)
-    exposure = 1.25 / (E ** 0.82)
-    if S.night:
-        exposure *= 0.8
+    exposure = S.exposure
     x = img * F32(exposure)
     # bloom: the glow of very bright parts (the sun, its glints)
-    bright = np.clip(x - 3.0, 0, 40)
+    bright = np.clip(x - 2.5, 0, 8)
     if bright.max() > 0:
-        small = bright.reshape(OUT // 8, 8, OUT // 8, 8, 3).mean(axis=(1, 3))
-        small = box_blur_img(small, 2).astype(F32)
+        # a round glow: two box blurs at quarter size approximate a Gaussian
+        small = bright.reshape(OUT // 4, 4, OUT // 4, 4, 3).mean(axis=(1, 3))
+        small = box_blur_img(box_blur_img(small, 3), 3).astype(F32)
         x = x + np.stack([np.asarray(Image.fromarray(small[..., c], mode="F").resize((OUT, OUT), Image.BILINEAR))
-                          for c in range(3)], -1) * 0.35
+                          for c in range(3)], -1) * 0.5
     x = np.minimum(x, 60)
     # filmic curve (ACES fit) then sRGB
     y = (x * (2.51 * x + 0.03)) / (x * (2.43 * x + 0.59) + 0.14)
