@@ -2,6 +2,10 @@
 
 A caption is a varied English sentence built from a scene's attribute vector: synonyms, random
 word order, optional attributes, and the extra words people type ("photo of", "beautiful", "4k").
+Half the captions are tag-like lists; the other half are sentences from templates that say how
+things sit together ("a lake between hills", "golden hour over a mountain lake with reflections",
+"misty pine forest at dawn"), so free-form prompts read like training captions. A vector from
+render3d.py has a 7th entry, the composition (VIEWS), which captions name when present.
 
 The tokenizer is a HuggingFace `tokenizers` WordLevel model (lowercase normaliser, Whitespace
 pre-tokenizer `\\w+|[^\\w\\s]+`, unknown words -> <unk>). Ids are built as
@@ -14,6 +18,8 @@ import re
 import numpy as np
 
 from render import ATTRS, TIMES, SKIES, TERRAINS, WATERS, SEASONS, WEATHERS
+
+VIEWS = ["wide view", "from a high viewpoint", "low viewpoint", "close to the shore"]  # render3d.VIEWS
 
 MAX_LEN = 32
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
@@ -85,13 +91,163 @@ EXTRA_VOCAB = ("the a an of with and in at on by near under over during during a
                "cinematic detailed realistic digital art style of no without").split()
 
 
+# ----------------------------------------------------------------------------------------------
+# sentence captions: phrases that place things relative to each other, and templates
+
+VIEW_WORDS = {
+    "wide view": ["wide view", "a wide view", "wide angle", "panorama", "a panoramic view", "wide shot",
+                  "a wide landscape view", "vista"],
+    "from a high viewpoint": ["from a high viewpoint", "aerial view", "from above", "seen from a hilltop",
+                              "drone photo", "from the top of a hill", "a view from above", "overlooking the valley"],
+    "low viewpoint": ["low viewpoint", "from the ground", "at eye level", "low angle", "a low angle view"],
+    "close to the shore": ["close to the shore", "from the shore", "at the water's edge", "from the shoreline",
+                           "standing on the shore", "by the water"],
+}
+# the head noun of a terrain as an adjective or a place ("a mountain lake", "between hills")
+TERRAIN_ADJ = {"mountains": ["mountain", "alpine"], "hills": ["hillside", "hill"], "dunes": ["desert"],
+               "plains": ["meadow", "prairie"], "coast": ["coastal", "seaside"], "forest": ["forest", "woodland"]}
+TERRAIN_PLACE = {  # "{water} between hills", "{water} in the mountains"
+    "mountains": ["between mountains", "in the mountains", "surrounded by mountains", "below snowy peaks",
+                  "in a mountain valley", "beneath the peaks"],
+    "hills": ["between hills", "among rolling hills", "between green hills", "in the hills", "in a valley"],
+    "dunes": ["among the dunes", "between sand dunes", "in the desert"],
+    "plains": ["across the plain", "through open fields", "in a wide meadow", "across the grassland"],
+    "coast": ["along the coast", "along a rocky coast", "by the beach", "along the coastline"],
+    "forest": ["in the forest", "through the woods", "surrounded by pine trees", "between pine forests",
+               "through a pine forest"],
+}
+WATER_NOUN = {"lake": ["a lake", "a calm lake", "a still lake", "a small lake", "the lake"],
+              "river": ["a river", "a winding river", "a stream", "the river"],
+              "sea": ["the sea", "the ocean", "waves", "the open sea"]}
+RIVER_VERB = ["winding through", "flowing through", "running through", "meandering through"]
+REFLECT = ["with reflections", "reflected in the water", "with reflections in the water", "mirrored in the water",
+           "and its reflection", "reflecting the sky"]
+TIME_LEAD = {  # a time of day that can lead a sentence: "golden hour over ..."
+    "dawn": ["dawn", "first light", "daybreak"], "sunrise": ["sunrise", "the rising sun"],
+    "morning": ["morning", "morning light", "early morning"], "midday": ["midday", "noon", "bright midday sun"],
+    "golden hour": ["golden hour", "golden light", "warm evening light"],
+    "sunset": ["sunset", "the setting sun", "sundown"], "dusk": ["dusk", "twilight", "blue hour"],
+    "night": ["night", "moonlight", "a moonlit night"],
+}
+SKY_BY_LIGHT = {  # clear skies are only blue by day, starry by night
+    ("clear", "day"): ["under a clear blue sky", "under a blue sky", "with a clear blue sky", "a cloudless blue sky"],
+    ("clear", "low"): ["under a clear sky", "a cloudless sky", "clear skies"],
+    ("clear", "night"): ["under the stars", "a starry sky", "a clear night sky", "stars in the sky", "the moon and stars"],
+    ("scattered clouds", "day"): ["with a few white clouds", "puffy clouds", "some clouds in a blue sky"],
+    ("scattered clouds", "low"): ["with glowing clouds", "a few clouds", "clouds lit by the sun"],
+    ("scattered clouds", "night"): ["a few clouds and stars", "clouds and the moon"],
+}
+VIEW_NOUN = {"wide view": ["a wide view", "a panoramic view", "a panorama", "a wide angle photo"],
+             "from a high viewpoint": ["an aerial view", "a view from above", "a drone photo", "a high view"],
+             "low viewpoint": ["a low angle view", "a view at eye level", "a low view"],
+             "close to the shore": ["a view from the shore", "a photo from the water's edge"]}
+PREPS = ("at", "in", "under", "by", "as", "on", "after", "before", "during", "the", "a")
+SEASON_ADJ = {"summer": ["green", "lush", "summer"], "autumn": ["autumn", "autumnal", "golden autumn"],
+              "winter": ["snowy", "snow-covered", "wintry", "frozen"], "desert": ["arid", "dry", "sandy"]}
+WEATHER_ADJ = {"fog": ["misty", "foggy", "hazy"], "rain": ["rainy", "wet"], "snowfall": ["snowy"]}
+WEATHER_TAIL = {"fog": ["in the fog", "with mist", "in thick fog"],
+                "rain": ["in the rain", "with rain falling", "on a rainy day"],
+                "snowfall": ["with falling snow", "while snow falls", "in a snowstorm"]}
+VALLEY_MIST = ["mist in the valleys", "fog in the valleys", "with fog filling the valleys", "a valley filled with fog",
+               "low clouds in the valleys"]
+TEMPLATES = [  # {lead} leads with time or weather; {place} a water-and-terrain phrase
+    "{time_lead} over {place}",
+    "{place} {time}",
+    "{adj} {terrain} {time}",
+    "{time_lead} over {terrain}",
+    "{view_noun} of {place} {time}",
+    "{place} {time} {sky}",
+    "{terrain} {time} , {view}",
+    "{adj} {place} {time} {sky}",
+]
+
+
+def light_kind(time):
+    return "night" if time == "night" else ("low" if time in ("dawn", "sunrise", "golden hour", "sunset", "dusk")
+                                            else "day")
+
+
+def _place(rng, terrain, water, season):
+    """'a lake between hills', 'a mountain lake', 'a river winding through the forest', 'hills'."""
+    tw = TERRAIN_WORDS[terrain]
+    if water == "none":
+        return _pick(rng, tw)
+    noun = _pick(rng, WATER_NOUN[water])
+    r = rng.random()
+    if water == "river" and r < 0.35:
+        return f"{noun} {_pick(rng, RIVER_VERB)} {_pick(rng, ['the', ''])} {_pick(rng, tw)}".replace("  ", " ")
+    if water == "lake" and r < 0.35:
+        return f"a {_pick(rng, TERRAIN_ADJ[terrain])} lake"
+    if water == "sea" and r < 0.35:
+        return f"{_pick(rng, ['waves on', 'the sea by', 'the ocean along'])} {_pick(rng, ['a beach', 'the shore', 'a rocky coast', 'the coastline'])}"
+    if r < 0.7:
+        return f"{noun} {_pick(rng, TERRAIN_PLACE[terrain])}"
+    return f"{_pick(rng, tw)} {_pick(rng, ['with', 'and', 'by', 'above', 'around'])} {noun}"
+
+
+def sentence_caption(attrs, rng):
+    """A sentence from a template: how the parts of the scene sit together."""
+    t, s, te, w, se, we = (TIMES[attrs[0]], SKIES[attrs[1]], TERRAINS[attrs[2]], WATERS[attrs[3]],
+                           SEASONS[attrs[4]], WEATHERS[attrs[5]])
+    view = VIEWS[int(attrs[6])] if len(attrs) > 6 else None
+    place = _place(rng, te, w, se)
+    adjs = []
+    if we != "none" and rng.random() < 0.6:
+        adjs.append(_pick(rng, WEATHER_ADJ[we]))
+    if rng.random() < 0.5:
+        adjs.append(_pick(rng, SEASON_ADJ[se]))
+    adj = " ".join(dict.fromkeys(adjs)) or _pick(rng, SEASON_ADJ[se])
+    terrain = _pick(rng, TERRAIN_WORDS[te])
+    if te == "forest" and rng.random() < 0.4:
+        terrain = _pick(rng, ["pine forest", "forest", "woods", "pines"])
+    sky_opts = SKY_BY_LIGHT.get((s, light_kind(t)), SKY_WORDS[s])
+    times = [x for x in TIME_WORDS[t] if x.split()[0] in PREPS and x.split()[0] not in ("the", "a")]
+    if place.split()[0] in ("a", "an", "the") and rng.random() < 0.5:
+        art, rest = place.split(" ", 1)
+        place, adj_used = f"{art} {adj} {rest}", True
+    slots = {"time_lead": _pick(rng, TIME_LEAD[t]), "time": _pick(rng, times or [f"at {t}"]),
+             "place": place, "terrain": terrain, "adj": adj, "sky": _pick(rng, sky_opts),
+             "view": _pick(rng, VIEW_WORDS[view]) if view else _pick(rng, ["a view", "a photo", "a picture"]),
+             "view_noun": _pick(rng, VIEW_NOUN[view]) if view else _pick(rng, ["a view", "a photo", "a picture"])}
+    template = _pick(rng, TEMPLATES)
+    if "{adj}" in template and place.split()[0] in ("a", "an", "the"):
+        template = template.replace("{adj} ", "")
+    text = template.format(**slots)
+    tails = []
+    if w in ("lake", "river") and rng.random() < 0.4:
+        tails.append(_pick(rng, REFLECT))
+    if we != "none" and not any(a in text for a in WEATHER_ADJ[we]) and rng.random() < 0.9:
+        if we == "fog" and te in ("mountains", "hills", "forest") and rng.random() < 0.5:
+            tails.append(_pick(rng, VALLEY_MIST))
+        else:
+            tails.append(_pick(rng, WEATHER_TAIL[we]))
+    if "{sky}" not in template and rng.random() < 0.5:
+        tails.append(_pick(rng, sky_opts))
+    if se not in ("summer",) and not any(a in text for a in SEASON_ADJ[se]) and rng.random() < 0.7:
+        tails.append(_pick(rng, SEASON_WORDS[se]))
+    if view and "{view" not in template and rng.random() < 0.5:
+        tails.append(_pick(rng, VIEW_WORDS[view]))
+    for tail in tails:
+        text += _pick(rng, [", ", ", ", " "]) + tail
+    if rng.random() < 0.3 and not text.startswith(("a ", "an ")):
+        text = f"{_pick(rng, PREFIXES)} {text}"
+    if rng.random() < 0.25:
+        text = f"{text} {_pick(rng, SUFFIXES)}"
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+,", ",", text)
+    text = re.sub(r",\s*,", ",", text).strip(" ,")
+    text = re.sub(r"\ba ([aeiou])", r"an \1", text)
+    return text[0].upper() + text[1:] if rng.random() < 0.2 else text
+
+
+
 def _pick(rng, xs):
     return xs[rng.integers(len(xs))]
 
 
 def caption(attrs, rng):
     """One random caption for an attribute vector."""
-    t, s, te, w, se, we = (int(a) for a in attrs)
+    t, s, te, w, se, we = (int(a) for a in attrs[:6])
     parts = []
     terrain = _pick(rng, TERRAIN_WORDS[TERRAINS[te]]) if rng.random() < 0.93 else "landscape"
     season = None
@@ -117,6 +273,8 @@ def caption(attrs, rng):
         mods.append(f"{_pick(rng, [',', 'in', ''])} {season}".strip())
     if WEATHERS[we] != "none" and rng.random() < 0.93:
         mods.append(f"{_pick(rng, [',', 'with', 'in', ''])} {_pick(rng, WEATHER_WORDS[WEATHERS[we]])}".strip())
+    if len(attrs) > 6 and rng.random() < 0.5:
+        mods.append(f", {_pick(rng, VIEW_WORDS[VIEWS[int(attrs[6])]])}")
     order = rng.permutation(len(mods))
     mods = [mods[i] for i in order]
     if rng.random() < 0.25 and mods:
@@ -139,13 +297,15 @@ def caption(attrs, rng):
 
 def attribute_prompt(attrs, rng=None):
     """A plain, complete prompt naming every attribute (used for evaluation)."""
-    t, s, te, w, se, we = (int(a) for a in attrs)
+    t, s, te, w, se, we = (int(a) for a in attrs[:6])
     p = f"{TERRAIN_WORDS[TERRAINS[te]][0]}"
     if WATERS[w] != "none":
         p += f" with {WATER_WORDS[WATERS[w]][0]}"
     p += f" at {TIMES[t]}, {SKY_WORDS[SKIES[s]][0]}, {SEASON_WORDS[SEASONS[se]][0]}"
     if WEATHERS[we] != "none":
         p += f", {WEATHER_WORDS[WEATHERS[we]][0]}"
+    if len(attrs) > 6:
+        p += f", {VIEWS[int(attrs[6])]}"
     return p
 
 
@@ -166,8 +326,16 @@ def build_vocab():
         for phrases in table.values():
             for p in phrases:
                 words.update(pre_tokenize(p))
-    for p in PREFIXES + SUFFIXES + JOIN_TIME + JOIN_WITH + ["over", ","]:
+    for p in PREFIXES + SUFFIXES + JOIN_TIME + JOIN_WITH + ["over", ","] + RIVER_VERB + REFLECT + VALLEY_MIST:
         words.update(pre_tokenize(p))
+    for table in (VIEW_WORDS, VIEW_NOUN, TERRAIN_ADJ, TERRAIN_PLACE, WATER_NOUN, TIME_LEAD, SKY_BY_LIGHT, SEASON_ADJ,
+                  WEATHER_ADJ, WEATHER_TAIL):
+        for phrases in table.values():
+            for p in phrases:
+                words.update(pre_tokenize(p))
+    for p in TEMPLATES + ["waves on", "the sea by", "the ocean along", "a beach", "the shore", "a rocky coast",
+                          "the coastline", "pine forest", "pines", "a view", "a photo", "a picture", "around"]:
+        words.update(pre_tokenize(re.sub(r"\{\w+\}", " ", p)))
     for group in ATTRS:
         for name in group[1]:
             words.update(pre_tokenize(name))
