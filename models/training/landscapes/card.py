@@ -76,7 +76,14 @@ def main():
         "SAMPLE_PROMPTS": sp, "S": str(S), "L": str(L), "F": str(f), "L2": str(L // 2), "L4": str(L // 4),
         "ENC_CH": "/".join(map(str, vae.enc_ch)), "DEC_CH": "/".join(map(str, vae.dec_ch)),
         "RENDERER": "render3d.py" if cfg["renderer"] == "3d" else "render.py",
-        "N_ATTRS": "seven" if cfg["renderer"] == "3d" else "six", "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
+        "N_ATTRS": "seven" if cfg["renderer"] == "3d" else "six",
+        "DATA_SOURCE": ("`models/training/landscapes/render3d.py` renders each scene as a heightfield seen in "
+                        "perspective under one sun or moon, with NumPy at 256×256; every scene is deterministic "
+                        "by its seed, and its composition (wide view, from a high viewpoint, low viewpoint, close "
+                        "to the shore) is a seventh attribute."
+                        if cfg["renderer"] == "3d" else
+                        "`models/training/landscapes/render.py` renders scenes with NumPy at 256×256 and "
+                        "downsamples them 2× (area average) to 128×128; every scene is deterministic by its seed."), "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
         "UNET_CH": " / ".join(map(str, unet.ch)),

@@ -32,7 +32,6 @@ import sys
 import time
 
 import numpy as np
-from scipy import linalg
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -170,7 +169,10 @@ def mean_pairwise(f):
 def frechet(f1, f2):
     """Frechet distance between Gaussians fitted to two feature sets (the formula of FID)."""
     c1, c2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
-    return float(((f1.mean(0) - f2.mean(0)) ** 2).sum() + np.trace(c1 + c2 - 2 * linalg.sqrtm(c1 @ c2).real))
+    # tr sqrtm(c1 c2) = the sum of the square roots of c1 c2's eigenvalues (real and >= 0 for two
+    # covariance matrices, up to rounding): NumPy alone, as Debian's python3 has no SciPy here
+    tr_sqrt = np.sqrt(np.clip(np.linalg.eigvals(c1 @ c2).real, 0, None)).sum()
+    return float(((f1.mean(0) - f2.mean(0)) ** 2).sum() + np.trace(c1 + c2) - 2 * tr_sqrt)
 
 
 def detail(u8):

@@ -153,6 +153,8 @@ def main():
           # Two stride-2 levels in the UNet: latent sides must be multiples of 4 (pixels of 4 x the
           # autoencoder's factor). Other aspects run at about the native area (the engine's choice).
           "sizeMultiple": 4 * vae.down,
+          # the autoencoder's factor (the engine's default is SD's 8)
+          "vaeScale": vae.down,
           "latentRgb": info["latent_rgb"],
           "latentRgbBias": info["latent_rgb_bias"],
           "latentRgbNote": "applies to the scaled latents of the denoising loop (before division "

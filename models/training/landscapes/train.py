@@ -6,8 +6,8 @@ finished are skipped. Each training stage runs for a wall-clock budget (the lear
 follows the elapsed fraction of that budget, so a resumed run continues the same schedule).
 
     /usr/bin/python3 models/training/landscapes/train.py --all
-    # v2 (the default): --renderer 3d, 256² renders, x8 autoencoder to 32x32x8 latents; 27,000 scenes,
-    #   VAE 40 min, UNet 100 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
+    # v2 (the default): --renderer 3d, 256² renders, x16 autoencoder to 16x16x8 latents; 25,000 scenes,
+    #   VAE 35 min, UNet 95 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
     # v1: --renderer 2d (128², 16x16x8 latents, 52,000 scenes, VAE 30 min, UNet 68 min)
     # options: --runs DIR (default models/training/runs) --out DIR (default models/lumen-landscapes)
     #          --count --threads 2 --unet-ch 64,96,144 --vae-down 8|16 --vae-minutes --unet-minutes
@@ -35,6 +35,9 @@ from models import (VAE, VAE_CHANNELS, PatchCritic, TextEncoder, UNet, alphas_cu
                     load_vae, renderer, run_config, to_tensor)
 
 UNET_CH = (64, 96, 144)
+# A step that took longer than this (the process was stopped, the machine suspended) counts as this
+# much of the wall-clock budget, so a pause does not eat a stage's schedule.
+STEP_CAP_S = 30.0
 
 
 def log(runs, msg):
@@ -69,7 +72,7 @@ def setup_run(a):
             log(a.runs, f"config: this run was started with {cfg}; keeping it (a fresh --runs folder for others)")
     else:
         r = a.renderer or "3d"
-        cfg = {"renderer": r, "size": renderer(r).OUT, "vae_down": a.vae_down or 8}
+        cfg = {"renderer": r, "size": renderer(r).OUT, "vae_down": a.vae_down or (16 if r == "3d" else 8)}
         with open(path, "w") as f:
             json.dump(cfg, f, indent=1)
     a.renderer, a.size, a.vae_down = cfg["renderer"], cfg["size"], cfg["vae_down"]
@@ -163,7 +166,7 @@ def stage_vae(a):
             opt_c.step()
         step += 1
         now = time.time()
-        elapsed += now - t_last
+        elapsed += min(now - t_last, STEP_CAP_S)
         t_last = now
         acc.append([l1.item(), l2.item(), kl.item(), w])
         if step % 100 == 0:
@@ -197,7 +200,7 @@ def stage_encode(a):
     rgb_x, rgb_y = [], []
     se = 0.0
     t0 = time.time()
-    checked = min(n, 3000 if a.size <= 128 else 1000)  # decoded for PSNR and the latent-to-RGB map
+    checked = min(n, 3000 if a.size <= 128 else 500)  # decoded for PSNR and the latent-to-RGB map
     for i in range(0, n, B):
         x = to_tensor(imgs[i:i + B])
         mean, _ = vae.encode(x)
@@ -285,7 +288,7 @@ def stage_unet(a):
             for pe, p in zip(ema_p, params):
                 pe.mul_(d).add_(p.detach(), alpha=1 - d)
         now = time.time()
-        elapsed += now - t_last
+        elapsed += min(now - t_last, STEP_CAP_S)
         t_last = now
         acc.append(loss.item())
         if step % 50 == 0:
@@ -325,7 +328,7 @@ def stage_evaluate(a):
 # v2 (3d, 256²) fits data + VAE + latents + UNet + export + evaluate in <= 3 h; v1 (2d, 128²) is
 # the recipe of the shipped 128² model.
 DEFAULTS = {
-    "3d": {"count": 27000, "vae_minutes": 40.0, "unet_minutes": 100.0, "vae_crop": 128, "vae_batch": 8,
+    "3d": {"count": 25000, "vae_minutes": 35.0, "unet_minutes": 95.0, "vae_crop": 128, "vae_batch": 8,
            "unet_batch": 32, "classifier_count": 4000},
     "2d": {"count": 52000, "vae_minutes": 30.0, "unet_minutes": 68.0, "vae_crop": 64, "vae_batch": 32,
            "unet_batch": 64, "classifier_count": 10000},
@@ -342,18 +345,19 @@ def main():
                     help="3d: render3d.py at 256² (v2, the default); 2d: render.py at 128² (v1). A resumed "
                          "run keeps the renderer it started with (<runs>/config.json)")
     ap.add_argument("--vae-down", type=int, choices=[8, 16], default=None,
-                    help="autoencoder downsampling: 8 (default; 32x32 latents at 256²) or 16 (16x16)")
+                    help="autoencoder downsampling: 16 (the default for 3d: 16x16 latents at 256²) or 8 "
+                         "(32x32 at 256², 3.5x slower UNet steps; the only choice for 2d)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)),
                     help="UNet channels at latent size /1, /2, /4")
-    ap.add_argument("--count", type=int, help="scenes rendered (3d: 27000, 2d: 52000)")
+    ap.add_argument("--count", type=int, help="scenes rendered (3d: 25000, 2d: 52000)")
     ap.add_argument("--latent-channels", type=int, default=8, help="VAE latent channels")
     ap.add_argument("--vae-critic", type=float, default=0.1,
                     help="weight of the VAE's patch critic in the second half of its stage (0 = L1 + L2 only)")
-    ap.add_argument("--vae-minutes", type=float, help="VAE wall-clock budget (3d: 40, 2d: 30)")
+    ap.add_argument("--vae-minutes", type=float, help="VAE wall-clock budget (3d: 35, 2d: 30)")
     ap.add_argument("--vae-crop", type=int, help="VAE training crop side (3d: 128, 2d: 64)")
     ap.add_argument("--vae-batch", type=int, help="VAE batch (3d: 8, 2d: 32)")
-    ap.add_argument("--unet-minutes", type=float, help="UNet wall-clock budget (3d: 100, 2d: 68)")
+    ap.add_argument("--unet-minutes", type=float, help="UNet wall-clock budget (3d: 95, 2d: 68)")
     ap.add_argument("--unet-batch", type=int, help="UNet batch (3d: 32, 2d: 64)")
     ap.add_argument("--classifier-count", type=int, help="renders for evaluate.py's classifier (3d: 4000, 2d: 10000)")
     ap.add_argument("--classifier-minutes", type=float, default=5.0, help="evaluate.py's classifier training")
