@@ -46,6 +46,8 @@ export interface LumenModelFile {
   nativeSize?: [number, number];
   /** Sides the UNet accepts are multiples of this many pixels (default 64, safe for SD exports). */
   sizeMultiple?: number;
+  /** Pixels per latent pixel of the autoencoder (default 8, as in every SD family). */
+  vaeScale?: number;
   latentRgb?: number[][];
   latentRgbBias?: number[];
 }
@@ -214,7 +216,7 @@ export async function loadModel(dirIn: string, runtime: RuntimeOptions = {}): Pr
       vaeFloatType: floatTypeOf(decoder, latentSample),
       timestep,
       latentChannels: channels,
-      vaeScale: 8,
+      vaeScale: lumen.vaeScale ?? 8,
       vaeScalingFactor,
       schedulerConfig,
       defaults,

@@ -23,13 +23,16 @@ def main():
     a = ap.parse_args()
     ev = json.load(open(os.path.join(a.runs, "eval.json")))
     lat = json.load(open(os.path.join(a.runs, "latents.json")))
+    from models import run_config
+    cfg = run_config(a.runs)
     lj = json.load(open(os.path.join(a.out, "lumen.json")))
     import numpy as np
     count = len(np.load(os.path.join(a.runs, "data", "train_attrs.npy")))
     from models import count as pc
     from export import load
     tok = Tokenizer()
-    _, te, unet, vae, *_ = load(a.runs)
+    _, te, unet, vae, info, *_ = load(a.runs)
+    S, L, f = info["image_size"], info["latent_size"], vae.down
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(a.out) for f in fs
                if f != "README.md")
     rows = ["| attribute | generated | real renders (ceiling) | generated ÷ ceiling |", "|---|---|---|---|"]
@@ -46,9 +49,9 @@ def main():
     div = (f"generated {d['generated']:.3f}, real {d['real']:.3f}, **ratio {d['ratio']:.2f}**.")
     s = ev["pytorch_eager_ms"]
     b = ev["mean_brightness"]
-    speed = (f"PyTorch eager on this machine ({s['threads']} thread), one image at 128×128, "
+    speed = (f"PyTorch eager on this machine ({s['threads']} thread), one image at {S}×{S}, "
              f"{ev['steps']} steps, guidance from {ev.get('guidance_start', 0):g} (UNet batch 2 on guided steps, 1 on the others): denoising loop median "
-             f"**{s['denoise_median']:.0f} ms**; text → decoded image median {s['text_to_128px_image_median']:.0f} ms "
+             f"**{s['denoise_median']:.0f} ms**; text → decoded image median {s.get('text_to_image_median', s.get('text_to_128px_image_median')):.0f} ms "
              f"(10 runs after a warm-up).")
     if "engine_ms" in ev:
         e, c = ev["engine_ms"], ev["cli_512px_ms"]
@@ -56,7 +59,7 @@ def main():
         speed += (f" The TypeScript engine (onnxruntime-node, CPU, {e['threads']} thread) on the same weights, steps "
                   f"and machine (`bench/engine.ts`): UNet **{e['unet_per_step_median']:.1f} ms** per step, "
                   f"{e['unet_loop']:.0f} ms for the loop, so PyTorch eager ÷ engine = **{e['pytorch_over_engine']:.1f}**; "
-                  f"the whole generation at 128×128 takes {e['text_to_128px_image_median']:.0f} ms. One image at 512×512 "
+                  f"the whole generation at {S}×{S} takes {e.get('text_to_image_median', e.get('text_to_128px_image_median')):.0f} ms. One image at 512×512 "
                   f"through `npx lumen generate` (`bench/cli.ts`, 10 runs, ORT's default threads): **{npx['wall']} ms** "
                   f"median for the whole command, of which starting npx, Node and the command take {start['wall']} ms "
                   f"(`npx lumen --version`), opening the three ONNX sessions {npx['load']} ms and generating, "
@@ -70,7 +73,17 @@ def main():
     rep = {
         "STEPS": str(lj["defaults"]["steps"]), "GUIDANCE": f"{lj['defaults']['guidance']:g}",
         "GUIDANCE_START": f"{lj['defaults'].get('guidanceStart', 0):g}",
-        "SAMPLE_PROMPTS": sp, "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
+        "SAMPLE_PROMPTS": sp, "S": str(S), "L": str(L), "F": str(f), "L2": str(L // 2), "L4": str(L // 4),
+        "ENC_CH": "/".join(map(str, vae.enc_ch)), "DEC_CH": "/".join(map(str, vae.dec_ch)),
+        "RENDERER": "render3d.py" if cfg["renderer"] == "3d" else "render.py",
+        "N_ATTRS": "seven" if cfg["renderer"] == "3d" else "six",
+        "DATA_SOURCE": ("`models/training/landscapes/render3d.py` renders each scene as a heightfield seen in "
+                        "perspective under one sun or moon, with NumPy at 256×256; every scene is deterministic "
+                        "by its seed, and its composition (wide view, from a high viewpoint, low viewpoint, close "
+                        "to the shore) is a seventh attribute."
+                        if cfg["renderer"] == "3d" else
+                        "`models/training/landscapes/render.py` renders scenes with NumPy at 256×256 and "
+                        "downsamples them 2× (area average) to 128×128; every scene is deterministic by its seed."), "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
         "UNET_CH": " / ".join(map(str, unet.ch)),

@@ -19,8 +19,8 @@
    |Laplacian| of the generated images divided by the renders' (1.0 = as crisp as the data). Both
    also for the VAE's own reconstructions of renders: the best the decoder can do for any UNet.
 5. Speed: median over 10 runs of the PyTorch eager denoising loop (default steps) for one image,
-   and of the whole text -> 128x128 image pipeline; then the TypeScript engine on the exported
-   model in <out> (bench/engine.ts, same threads) and the whole `npx lumen generate` command at
+   and of the whole text -> native-size image pipeline; then the TypeScript engine on the exported
+   model in <out> (bench/engine.ts, same threads, at the model's native size) and the whole `npx lumen generate` command at
    512x512 (bench/cli.ts, as a user runs it); `--no-engine-speed` skips those two.
 Writes <runs>/eval.json, and <out>/samples.png.
 """
@@ -32,25 +32,31 @@ import sys
 import time
 
 import numpy as np
-from scipy import linalg
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import render  # noqa: E402
-from render import ATTRS  # noqa: E402
 from captions import attribute_prompt  # noqa: E402
-from models import add_sampling_args, reconstruct, sample, to_tensor, to_u8  # noqa: E402
+from models import add_sampling_args, reconstruct, renderer, run_config, sample, to_tensor, to_u8  # noqa: E402
 from export import load  # noqa: E402
 
-SIZES = [len(v) for _, v in ATTRS]
 CLS_SEED0, REAL_SEED0 = 10_000_000, 20_000_000
+# The renderer of the run being measured (set by use_run; v1's render.py until then): its scenes,
+# attributes (6 for render.py, 7 with render3d's view) and image size.
+render = renderer("2d")
+ATTRS = render.ATTRS
+
+
+def use_run(runs):
+    global render, ATTRS
+    render = renderer(run_config(runs)["renderer"])
+    ATTRS = render.ATTRS
 
 
 class Classifier(nn.Module):
-    def __init__(self):
+    def __init__(self, sizes=None):
         super().__init__()
         c = [3, 32, 64, 96, 128]
         layers = []
@@ -58,7 +64,7 @@ class Classifier(nn.Module):
             layers += [nn.Conv2d(a, b, 3, padding=1), nn.BatchNorm2d(b), nn.ReLU(), nn.MaxPool2d(2)]
         self.body = nn.Sequential(*layers)  # 64 -> 4
         self.feat = nn.Sequential(nn.Flatten(), nn.Linear(128 * 16, 128), nn.ReLU())
-        self.heads = nn.ModuleList([nn.Linear(128, k) for k in SIZES])
+        self.heads = nn.ModuleList([nn.Linear(128, k) for k in (sizes or [len(v) for _, v in ATTRS])])
 
     def features(self, x):
         return self.feat(self.body(x))
@@ -68,9 +74,9 @@ class Classifier(nn.Module):
         return [h(f) for h in self.heads]
 
 
-def prep(u8):
-    """uint8 [n,128,128,3] -> float [n,3,64,64] in [-1,1]"""
-    return F.avg_pool2d(to_tensor(u8), 2)
+def prep(u8, batch=500):
+    """uint8 [n,S,S,3] -> float [n,3,64,64] in [-1,1] (area average, S = 128 or 256)"""
+    return torch.cat([F.adaptive_avg_pool2d(to_tensor(u8[i:i + batch]), 64) for i in range(0, len(u8), batch)])
 
 
 def build_classifier(runs, n=10000, minutes=5.0):
@@ -83,7 +89,7 @@ def build_classifier(runs, n=10000, minutes=5.0):
     data = os.path.join(runs, "data", "classifier")
     if not os.path.exists(data + "_attrs.npy"):
         render.render_many(np.arange(CLS_SEED0, CLS_SEED0 + n), data, workers=os.cpu_count())
-    imgs = np.load(data + "_images.npy")
+    imgs = np.load(data + "_images.npy", mmap_mode="r")
     attrs = torch.from_numpy(np.load(data + "_attrs.npy").astype(np.int64))
     x_all = prep(imgs)
     ntr = int(len(x_all) * 0.9)
@@ -135,7 +141,8 @@ def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance
     for i in range(0, len(prompts), batch):
         ps, ss = prompts[i:i + batch], seeds[i:i + batch]
         cond = te(torch.from_numpy(tok.batch(ps)))
-        noise = torch.stack([torch.randn((vae.z, 16, 16), generator=torch.Generator().manual_seed(int(s)))
+        L = info["latent_size"]
+        noise = torch.stack([torch.randn((vae.z, L, L), generator=torch.Generator().manual_seed(int(s)))
                              for s in ss])
         lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise,
                      guidance_start=guidance_start)
@@ -162,7 +169,10 @@ def mean_pairwise(f):
 def frechet(f1, f2):
     """Frechet distance between Gaussians fitted to two feature sets (the formula of FID)."""
     c1, c2 = np.cov(f1, rowvar=False), np.cov(f2, rowvar=False)
-    return float(((f1.mean(0) - f2.mean(0)) ** 2).sum() + np.trace(c1 + c2 - 2 * linalg.sqrtm(c1 @ c2).real))
+    # tr sqrtm(c1 c2) = the sum of the square roots of c1 c2's eigenvalues (real and >= 0 for two
+    # covariance matrices, up to rounding): NumPy alone, as Debian's python3 has no SciPy here
+    tr_sqrt = np.sqrt(np.clip(np.linalg.eigvals(c1 @ c2).real, 0, None)).sum()
+    return float(((f1.mean(0) - f2.mean(0)) ** 2).sum() + np.trace(c1 + c2) - 2 * tr_sqrt)
 
 
 def detail(u8):
@@ -187,7 +197,7 @@ def engine_speed(a, pytorch_denoise_ms):
     unet_loop = engine["unetPerStepMs"] * engine["steps"]
     return {
         "engine_ms": {"threads": a.threads, "unet_per_step_median": round(engine["unetPerStepMs"], 2),
-                      "unet_loop": round(unet_loop, 1), "text_to_128px_image_median": round(engine["totalMs"], 1),
+                      "unet_loop": round(unet_loop, 1), "text_to_image_median": round(engine["totalMs"], 1),
                       "pytorch_over_engine": round(pytorch_denoise_ms / unet_loop, 2)},
         "cli_512px_ms": {name: {k: None if v is None else round(v) for k, v in row.items()}
                          for name, row in cli["commands"].items()},
@@ -225,6 +235,7 @@ def main():
     ap.add_argument("--no-engine-speed", action="store_true", help="skip the engine and CLI benchmarks")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    use_run(a.runs)
     names = [k for k, _ in ATTRS]
     if not a.samples_only:
         clf = build_classifier(a.runs, a.classifier_count, a.classifier_minutes)
@@ -267,19 +278,20 @@ def main():
     dr = np.mean([mean_pairwise(frd[8 * i:8 * i + 8]) for i in range(24)])
 
     # speed (PyTorch eager, one image, CFG -> UNet batch 2)
+    L = info["latent_size"]
     cond = te(torch.from_numpy(tok.batch(["a misty lake at sunrise with reflections of pine-covered hills"])))
     uc = te(torch.from_numpy(tok.batch([""])))
     dn, full = [], []
     with torch.no_grad():
         for r in range(11):
             t0 = time.perf_counter()
-            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, vae.z, 16, 16),
+            sample(unet, cond, uc, a.guidance, a.steps, noise=torch.randn(1, vae.z, L, L),
                    guidance_start=a.guidance_start)
             dn.append(time.perf_counter() - t0)
             t0 = time.perf_counter()
             c = te(torch.from_numpy(tok.batch(["a misty lake at sunrise"])))
             u = te(torch.from_numpy(tok.batch([""])))
-            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, vae.z, 16, 16),
+            lat = sample(unet, c, u, a.guidance, a.steps, noise=torch.randn(1, vae.z, L, L),
                          guidance_start=a.guidance_start)
             vae.dec(lat / info["scaling_factor"])
             full.append(time.perf_counter() - t0)
@@ -300,9 +312,10 @@ def main():
                                            "detail_ratio": round(detail(rec) / detail(real), 3)}},
         "mean_brightness": {"night_prompts": None if night is None else round(float(night), 1),
                             "midday_prompts": None if midday is None else round(float(midday), 1)},
+        "image_size": info["image_size"], "latent_size": L,
         "pytorch_eager_ms": {"threads": a.threads,
                              "denoise_median": round(1000 * float(np.median(dn[1:])), 1),
-                             "text_to_128px_image_median": round(1000 * float(np.median(full[1:])), 1)},
+                             "text_to_image_median": round(1000 * float(np.median(full[1:])), 1)},
         "n_prompts": len(vecs), "diversity_prompts": 24, "diversity_seeds": 8,
     }
     if not a.no_engine_speed:

@@ -4,7 +4,7 @@
         [--out models/lumen-landscapes] [--steps 8] [--guidance 8] [--guidance-start 0.75]
 
 Uses the EMA weights of the latest text-encoder/UNet checkpoint (unet_final.pt, else unet.pt),
-the VAE decoder of vae_final.pt and the scaling factor / latent-to-RGB map of latents.json.
+the VAE decoder and encoder (vae_encoder/, `latent_sample` = the mean) of vae_final.pt and the scaling factor / latent-to-RGB map of latents.json.
 Writes check.json: inputs and PyTorch outputs that tests/check_onnx.mjs-style scripts can compare
 against onnxruntime-node; and tests/fixtures/lumen-landscapes-reference.json: one whole PyTorch
 sampling run at the default settings, which the engine must reproduce from the same initial latents.
@@ -20,7 +20,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, MAX_LEN  # noqa: E402
 from models import (DecoderExport, load_vae, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
-                    NUM_TRAIN_TIMESTEPS, add_sampling_args, count)
+                    NUM_TRAIN_TIMESTEPS, add_sampling_args, count, run_config)
 from train import UNET_CH  # noqa: E402
 
 OPSET = 17
@@ -36,16 +36,19 @@ def load(runs):
     te, unet = TextEncoder(len(tok.vocab)), UNet(ch=tuple(st.get("unet_ch", UNET_CH)), z=vae.z)
     te.load_state_dict(st["ema_te"]), unet.load_state_dict(st["ema_unet"])
     info = json.load(open(os.path.join(runs, "latents.json")))
+    cfg = run_config(runs)
+    info.setdefault("latent_size", cfg["size"] // vae.down)
+    info["image_size"] = info["latent_size"] * vae.down
     for m in (te, unet):
         m.eval()
     return tok, te, unet, vae, info, st["step"], path
 
 
 @torch.no_grad()
-def write_sampling_reference(tok, te, unet, a):
+def write_sampling_reference(tok, te, unet, a, L):
     prompt = "a misty lake at sunrise with reflections of pine-covered hills"
     ts, sig = euler_trailing(a.steps)
-    noise = torch.randn(1, unet.inp.in_channels, 16, 16, generator=torch.Generator().manual_seed(3))
+    noise = torch.randn(1, unet.inp.in_channels, L, L, generator=torch.Generator().manual_seed(3))
     cond, uncond = te(torch.from_numpy(tok.batch([prompt]))), te(torch.from_numpy(tok.batch([""])))
     final = sample(unet, cond, uncond, a.guidance, a.steps, noise=noise, guidance_start=a.guidance_start)
     ref = {"prompt": prompt, "inputIds": tok(prompt), "steps": a.steps, "guidance": a.guidance,
@@ -65,6 +68,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     tok, te, unet, vae, info, step, path = load(a.runs)
+    L, S = info["latent_size"], info["image_size"]
     out = a.out
     for d in ("tokenizer", "text_encoder", "unet", "vae_decoder", "scheduler"):
         os.makedirs(os.path.join(out, d), exist_ok=True)
@@ -87,7 +91,7 @@ def main():
                                         "last_hidden_state": {0: "batch", 1: "sequence"}},
                           opset_version=OPSET, do_constant_folding=True)
         ctx = te(ids)
-        x = torch.randn(2, vae.z, 16, 16, generator=torch.Generator().manual_seed(0))
+        x = torch.randn(2, vae.z, L, L, generator=torch.Generator().manual_seed(0))
         t = torch.tensor([999.0, 499.0])
         torch.onnx.export(unet, (x, t, ctx), os.path.join(out, "unet", "model.onnx"),
                           input_names=["sample", "timestep", "encoder_hidden_states"],
@@ -99,15 +103,29 @@ def main():
                           opset_version=OPSET, do_constant_folding=True)
         v = unet(x, t, ctx)
         dec = DecoderExport(vae.dec)
-        z = torch.randn(1, vae.z, 16, 16, generator=torch.Generator().manual_seed(1))
+        z = torch.randn(1, vae.z, L, L, generator=torch.Generator().manual_seed(1))
         torch.onnx.export(dec, (z,), os.path.join(out, "vae_decoder", "model.onnx"),
                           input_names=["latent_sample"], output_names=["sample"],
                           dynamic_axes={"latent_sample": {0: "batch", 2: "height", 3: "width"},
                                         "sample": {0: "batch", 2: "height", 3: "width"}},
                           opset_version=OPSET, do_constant_folding=True)
         img = dec(z)
-    dump({"scaling_factor": info["scaling_factor"], "latent_channels": vae.z, "sample_size": 128},
+        # the trained encoder itself, for starting from a picture (a model exported before this had
+        # its encoder fitted afterwards by fit_encoder.py): `latent_sample` = the mean, unscaled
+        from fit_encoder import LatentExport
+        os.makedirs(os.path.join(out, "vae_encoder"), exist_ok=True)
+        pic = torch.rand(1, 3, S, S, generator=torch.Generator().manual_seed(2)) * 2 - 1
+        torch.onnx.export(LatentExport(vae.enc.eval()), (pic,), os.path.join(out, "vae_encoder", "model.onnx"),
+                          input_names=["sample"], output_names=["latent_sample"],
+                          dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"},
+                                        "latent_sample": {0: "batch", 2: "height_latent", 3: "width_latent"}},
+                          opset_version=OPSET, do_constant_folding=True)
+    # decoder_channels: the architecture, for fit_encoder.py (which rebuilds the decoder from the ONNX file)
+    dump({"scaling_factor": info["scaling_factor"], "latent_channels": vae.z, "sample_size": S,
+          "downsampling": vae.down, "decoder_channels": list(vae.dec_ch)},
          "vae_decoder", "config.json")
+    dump({"scaling_factor": info["scaling_factor"], "latent_channels": vae.z, "sample_size": S,
+          "downsampling": vae.down, "decoder_channels": list(vae.dec_ch)}, "vae_encoder", "config.json")
     dump({"_class_name": "EulerDiscreteScheduler", "_diffusers_version": "0.27.0",
           "num_train_timesteps": NUM_TRAIN_TIMESTEPS, "beta_start": BETA_START, "beta_end": BETA_END,
           "beta_schedule": "scaled_linear", "rescale_betas_zero_snr": True,
@@ -125,19 +143,22 @@ def main():
     dump({"name": "lumen-landscapes",
           "description": "Small text-to-image latent diffusion model of landscapes and light "
                          "(time of day, sky, terrain, water, season, weather), trained from scratch "
-                         "on procedural renders. 128x128 native.",
+                         f"on procedural renders. {S}x{S} native.",
           # The engine names the domain when a prompt has words the tokenizer cannot read.
           "domain": "landscapes and light",
           "defaults": {"steps": a.steps, "guidance": a.guidance, "guidanceStart": a.guidance_start,
                        "scheduler": "euler",
-                       "width": 128, "height": 128},
-          "nativeSize": [128, 128],
-          # Two stride-2 levels in the UNet: latent sides must be multiples of 4 (pixels of 32).
-          "sizeMultiple": 32,
+                       "width": S, "height": S},
+          "nativeSize": [S, S],
+          # Two stride-2 levels in the UNet: latent sides must be multiples of 4 (pixels of 4 x the
+          # autoencoder's factor). Other aspects run at about the native area (the engine's choice).
+          "sizeMultiple": 4 * vae.down,
+          # the autoencoder's factor (the engine's default is SD's 8)
+          "vaeScale": vae.down,
           "latentRgb": info["latent_rgb"],
           "latentRgbBias": info["latent_rgb_bias"],
           "latentRgbNote": "applies to the scaled latents of the denoising loop (before division "
-                           "by scaling_factor); gives the mean RGB (0..1) of each 8x8 patch",
+                           f"by scaling_factor); gives the mean RGB (0..1) of each {vae.down}x{vae.down} patch",
           "textEncoderDim": D, "trainingSteps": step},
          "lumen.json")
     cases = ["a misty lake at sunrise with reflections of pine-covered hills", "",
@@ -163,7 +184,7 @@ def main():
         shipped = os.path.abspath(a.out) == os.path.abspath("models/lumen-landscapes")
         a.reference = ("tests/fixtures/lumen-landscapes-reference.json" if shipped
                        else os.path.join(a.runs, "sampling-reference.json"))
-    write_sampling_reference(tok, te, unet, a)
+    write_sampling_reference(tok, te, unet, a, L)
     total = 0
     for root, _, files in os.walk(out):
         for f in files:

@@ -23,13 +23,12 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import render  # noqa: E402
-from models import Decoder, Encoder, count, to_tensor  # noqa: E402
+from models import VAE_CHANNELS, Decoder, Encoder, count, renderer, to_tensor  # noqa: E402
 
 OPSET = 17
 
 
-def onnx_decoder(path, z):
+def onnx_decoder(path, z, ch=None):
     """The shipped decoder as a PyTorch module. Convolutions keep their module names as initializer
     names; torch.onnx inlines GroupNorm's affine parameters as unnamed Mul/Add constants, found here by
     the node that uses them (its output is named after the module: /dec/up/up.2/n1/Mul_output_0)."""
@@ -48,7 +47,7 @@ def onnx_decoder(path, z):
         path_ = [p.split(".")[-1] if i and p.startswith(parts[i - 1] + ".") else p for i, p in enumerate(parts)]
         key = ".".join(path_) + (".weight" if node.op_type == "Mul" else ".bias")
         state[key] = inits[const[0]].reshape(-1)
-    dec = Decoder(z=z)
+    dec = Decoder(ch=tuple(ch or VAE_CHANNELS["v1"][1]), z=z)
     dec.load_state_dict({k[len("dec."):]: torch.from_numpy(np.array(v)) for k, v in state.items()}, strict=True)
     return dec.eval()
 
@@ -64,11 +63,12 @@ class LatentExport(nn.Module):
         return self.enc(sample).chunk(2, dim=1)[0]
 
 
-def renders(work, n, workers):
-    prefix = os.path.join(work, "renders")
+def renders(work, n, workers, size):
+    """Renders by the renderer of the model's size: render3d.py for 256² (v2), render.py for 128² (v1)."""
+    prefix = os.path.join(work, f"renders{size}")
     if not os.path.exists(prefix + "_attrs.npy"):
         os.makedirs(work, exist_ok=True)
-        render.render_many(np.arange(900_000, 900_000 + n), prefix, log_every=1000, workers=workers)
+        renderer("3d" if size == 256 else "2d").render_many(np.arange(900_000, 900_000 + n), prefix, log_every=1000, workers=workers)
     return np.load(prefix + "_images.npy", mmap_mode="r")
 
 
@@ -88,13 +88,14 @@ def main():
     torch.set_num_threads(a.threads)
     cfg = json.load(open(os.path.join(a.model, "vae_decoder", "config.json")))
     z, target_std = cfg["latent_channels"], 1 / cfg["scaling_factor"]
-    dec = onnx_decoder(os.path.join(a.model, "vae_decoder", "model.onnx"), z)
+    size, f = cfg.get("sample_size", 128), cfg.get("downsampling", 8)
+    dec = onnx_decoder(os.path.join(a.model, "vae_decoder", "model.onnx"), z, cfg.get("decoder_channels"))
     for p in dec.parameters():
         p.requires_grad_(False)
-    imgs = renders(a.work, a.count, a.threads)
+    imgs = renders(a.work, a.count, a.threads, size)
     held = to_tensor(imgs[-64:])  # the last renders judge the fit and are never trained on
     train_n = len(imgs) - 64
-    enc = Encoder(z=z)
+    enc = Encoder(ch=VAE_CHANNELS["v1"][0] if f == 8 else VAE_CHANNELS[f][0], z=z)
     opt = torch.optim.Adam(enc.parameters(), lr=1e-3)
     ck = os.path.join(a.work, "encoder.pt")
     step = 0
@@ -110,7 +111,7 @@ def main():
         for g in opt.param_groups:  # cosine to a tenth
             g["lr"] = 1e-3 * (0.1 + 0.45 * (1 + np.cos(np.pi * step / a.steps)))
         # 64x64 crops on the latent grid, as the autoencoder itself was trained: a quarter of the work
-        y0, x0 = (int(v) * 8 for v in rng.integers(0, (imgs.shape[1] - a.crop) // 8 + 1, 2))
+        y0, x0 = (int(v) * f for v in rng.integers(0, (imgs.shape[1] - a.crop) // f + 1, 2))
         x = to_tensor(imgs[np.sort(rng.choice(train_n, 32, replace=False)), y0:y0 + a.crop, x0:x0 + a.crop])
         lat = enc(x).chunk(2, dim=1)[0]
         rec = dec(lat)
@@ -137,7 +138,7 @@ def main():
                   "target_latent_std": target_std, "renders": len(imgs)}
     out = os.path.join(a.model, "vae_encoder")
     os.makedirs(out, exist_ok=True)
-    pic = torch.rand(1, 3, 128, 128, generator=torch.Generator().manual_seed(2)) * 2 - 1
+    pic = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(2)) * 2 - 1
     torch.onnx.export(LatentExport(enc), (pic,), os.path.join(out, "model.onnx"),
                       input_names=["sample"], output_names=["latent_sample"],
                       dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"},

@@ -1,8 +1,11 @@
 """Networks of the lumen-landscapes latent diffusion model, and its noise schedule and sampler.
 
-- VAE: 128x128x3 <-> 16x16xz (8x downsampling; z = train.py --latent-channels, 8 by default), small KL.
+- VAE: SxSx3 <-> (S/f)x(S/f)xz, f = 8 (or 16: train.py --vae-down), z = train.py --latent-channels,
+  small KL. v2 (render3d, S = 256): 32x32x8 latents; v1 (render.py, S = 128): 16x16x8.
 - Text encoder: a small bidirectional transformer over the word-level tokenizer, [B, 32] -> [B, 32, 128].
-- UNet: on 16x16xz latents, channels 64/96/144 (train.py --unet-ch), cross-attention to the text at 8x8, 4x4 and the middle.
+- UNet: fully convolutional + attention (no positional embedding), channels 64/96/144 at latent
+  size / 1, 2, 4 (train.py --unet-ch), cross-attention to the text at /2, /4 and the middle; any
+  latent size that is a multiple of 4 runs, so other aspects are sampled at about the same area.
 - Schedule: scaled_linear betas (0.00085..0.012, 1000 steps) rescaled to zero terminal SNR,
   v-prediction; sampled with Euler and "trailing" timestep spacing exactly as diffusers'
   EulerDiscreteScheduler does (the TypeScript engine implements the same).
@@ -139,11 +142,24 @@ class Decoder(nn.Module):
         return self.out(self.up(self.mid(self.inp(z))))
 
 
+# Channels of the autoencoder per downsampling factor: the encoder from full size down, the decoder
+# from the latent up. v1's (f = 8 at 128²) are the defaults; at 256² the decoder's last, full-size
+# levels dominate the engine's time, so v2's are narrower there.
+VAE_CHANNELS = {
+    "v1": ((16, 32, 64, 128), (128, 96, 48, 24)),
+    8: ((16, 32, 64, 128), (128, 96, 48, 24)),
+    16: ((16, 32, 64, 128, 128), (128, 128, 64, 32, 16)),
+}
+
+
 class VAE(nn.Module):
-    def __init__(self, z=4):
+    def __init__(self, z=4, enc_ch=None, dec_ch=None):
         super().__init__()
         self.z = z
-        self.enc, self.dec = Encoder(z=z), Decoder(z=z)
+        self.enc_ch = tuple(enc_ch or VAE_CHANNELS["v1"][0])
+        self.dec_ch = tuple(dec_ch or VAE_CHANNELS["v1"][1])
+        self.down = 2 ** (len(self.enc_ch) - 1)
+        self.enc, self.dec = Encoder(ch=self.enc_ch, z=z), Decoder(ch=self.dec_ch, z=z)
 
     def encode(self, x):
         mean, logvar = self.enc(x).chunk(2, dim=1)
@@ -177,9 +193,33 @@ class PatchCritic(nn.Module):
 def load_vae(path):
     """A trained VAE checkpoint (vae_final.pt) with its own latent width, in eval mode."""
     st = torch.load(path)
-    vae = VAE(z=st.get("z", 4))
+    vae = VAE(z=st.get("z", 4), enc_ch=st.get("enc_ch"), dec_ch=st.get("dec_ch"))
     vae.load_state_dict(st["vae"])
     return vae.eval()
+
+
+def run_config(runs):
+    """<runs>/config.json, written by train.py's first stage: the renderer, image size and
+    autoencoder factor every later stage (and export, evaluate, card) follows. Runs from before
+    it existed were v1's: render.py at 128², 8x downsampling."""
+    import json
+    import os
+    cfg = {"renderer": "2d", "size": 128, "vae_down": 8}
+    path = os.path.join(runs, "config.json")
+    if os.path.exists(path):
+        cfg.update(json.load(open(path)))
+    return cfg
+
+
+def renderer(name):
+    """The scene renderer module: "3d" = render3d.py (256², 7 attributes), "2d" = render.py (128², 6)."""
+    if name == "3d":
+        import render3d as r
+    elif name == "2d":
+        import render as r
+    else:
+        raise ValueError(f"unknown renderer {name!r}")
+    return r
 
 
 def to_tensor(u8):

@@ -6,8 +6,12 @@ finished are skipped. Each training stage runs for a wall-clock budget (the lear
 follows the elapsed fraction of that budget, so a resumed run continues the same schedule).
 
     /usr/bin/python3 models/training/landscapes/train.py --all
-    # options: --runs DIR (default models/training/runs) --count 52000 --threads 2 --unet-ch 64,96,144
-    #          --vae-minutes 30 --unet-minutes 68 --latent-channels 8 --vae-critic 0.1
+    # v2 (the default): --renderer 3d, 256² renders, x16 autoencoder to 16x16x8 latents; 25,000 scenes,
+    #   VAE 35 min, UNet 95 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
+    # v1: --renderer 2d (128², 16x16x8 latents, 52,000 scenes, VAE 30 min, UNet 68 min)
+    # options: --runs DIR (default models/training/runs) --out DIR (default models/lumen-landscapes)
+    #          --count --threads 2 --unet-ch 64,96,144 --vae-down 8|16 --vae-minutes --unet-minutes
+    #          --latent-channels 8 --vae-critic 0.1 --vae-crop --vae-batch --unet-batch
 """
 import argparse
 import json
@@ -26,11 +30,14 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import render  # noqa: E402
 from captions import Tokenizer, caption  # noqa: E402
-from models import VAE, PatchCritic, TextEncoder, UNet, alphas_cumprod_zero_snr, count, load_vae, to_tensor  # noqa: E402
+from models import (VAE, VAE_CHANNELS, PatchCritic, TextEncoder, UNet, alphas_cumprod_zero_snr, count,  # noqa: E402
+                    load_vae, renderer, run_config, to_tensor)
 
 UNET_CH = (64, 96, 144)
+# A step that took longer than this (the process was stopped, the machine suspended) counts as this
+# much of the wall-clock budget, so a pause does not eat a stage's schedule.
+STEP_CAP_S = 30.0
 
 
 def log(runs, msg):
@@ -54,13 +61,33 @@ def lr_at(frac, base, warm_frac=0.03, floor=0.05):
 
 # ----------------------------------------------------------------------------------------------
 
+def setup_run(a):
+    """Fix the run's renderer, size and autoencoder factor in <runs>/config.json on its first start;
+    a resumed run keeps them whatever the command line says (the data and checkpoints are theirs)."""
+    path = os.path.join(a.runs, "config.json")
+    if os.path.exists(path):
+        cfg = run_config(a.runs)
+        asked = {"renderer": a.renderer, "vae_down": a.vae_down}
+        if any(cfg[k] != v for k, v in asked.items() if v is not None):
+            log(a.runs, f"config: this run was started with {cfg}; keeping it (a fresh --runs folder for others)")
+    else:
+        r = a.renderer or "3d"
+        cfg = {"renderer": r, "size": renderer(r).OUT, "vae_down": a.vae_down or (16 if r == "3d" else 8)}
+        with open(path, "w") as f:
+            json.dump(cfg, f, indent=1)
+    a.renderer, a.size, a.vae_down = cfg["renderer"], cfg["size"], cfg["vae_down"]
+    a.latent = a.size // a.vae_down
+
+
 def stage_data(a):
     prefix = os.path.join(a.runs, "data", "train")
     if os.path.exists(prefix + "_attrs.npy"):
         return
     os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    log(a.runs, f"data: rendering {a.count} scenes")
-    render.render_many(np.arange(a.count), prefix, workers=a.threads)
+    log(a.runs, f"data: rendering {a.count} scenes with the {a.renderer} renderer at {a.size}²")
+    t0 = time.time()
+    renderer(a.renderer).render_many(np.arange(a.count), prefix, workers=a.threads)
+    log(a.runs, f"data: {a.count} scenes in {(time.time() - t0) / 60:.1f} min")
 
 
 def load_images(a):
@@ -79,7 +106,11 @@ def stage_vae(a):
     ck = os.path.join(a.runs, "vae.pt")
     imgs, _ = load_images(a)
     n = len(imgs)
-    vae = VAE(z=a.latent_channels)
+    if a.renderer == "2d" and a.vae_down == 8:
+        enc_ch, dec_ch = VAE_CHANNELS["v1"]
+    else:
+        enc_ch, dec_ch = VAE_CHANNELS[a.vae_down]
+    vae = VAE(z=a.latent_channels, enc_ch=enc_ch, dec_ch=dec_ch)
     critic = PatchCritic() if a.vae_critic else None
     betas = (0.5, 0.9) if critic else (0.9, 0.999)  # GAN-style momentum once a critic plays
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3, betas=betas)
@@ -93,18 +124,18 @@ def stage_vae(a):
         step, elapsed = st["step"], st["elapsed"]
         log(a.runs, f"vae: resumed at step {step}, {elapsed / 60:.1f} min")
     else:
-        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters, {vae.z} latent channels, "
-                    f"critic weight {a.vae_critic}")
+        log(a.runs, f"vae: {count(vae.enc)} + {count(vae.dec)} parameters, x{vae.down} to {vae.z} latent "
+                    f"channels, {a.vae_crop}² crops, batch {a.vae_batch}, critic weight {a.vae_critic}")
     budget = a.vae_minutes * 60
     rng = np.random.default_rng(1000 + step)
     t_last, t_ck, acc = time.time(), time.time(), []
-    crop, bs = 64, 32
+    crop, bs, size, f = min(a.vae_crop, a.size), a.vae_batch, a.size, vae.down
     last = vae.dec.out[-1].weight
     while elapsed < budget:
         frac = elapsed / budget
         idx = np.sort(rng.choice(n, bs, replace=False))
         batch = imgs[idx]
-        ox, oy = rng.integers(0, 128 - crop + 1, 2) // 8 * 8
+        ox, oy = rng.integers(0, size - crop + 1, 2) // f * f
         x = to_tensor(batch[:, oy:oy + crop, ox:ox + crop])
         if rng.random() < 0.5:
             x = x.flip(3)
@@ -135,7 +166,7 @@ def stage_vae(a):
             opt_c.step()
         step += 1
         now = time.time()
-        elapsed += now - t_last
+        elapsed += min(now - t_last, STEP_CAP_S)
         t_last = now
         acc.append([l1.item(), l2.item(), kl.item(), w])
         if step % 100 == 0:
@@ -145,13 +176,14 @@ def stage_vae(a):
                         f"psnr {psnr:.2f} kl {m[2]:.3f} critic weight {m[3]:.3f}")
             acc = []
         if now - t_ck > 180:
-            st = {"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z}
+            st = {"vae": vae.state_dict(), "opt": opt.state_dict(), "step": step, "elapsed": elapsed, "z": vae.z,
+                  "enc_ch": vae.enc_ch, "dec_ch": vae.dec_ch}
             if critic:
                 st.update(critic=critic.state_dict(), opt_c=opt_c.state_dict())
             save(st, ck)
             t_ck = now
-    save({"vae": vae.state_dict(), "step": step, "z": vae.z}, final)
-    log(a.runs, f"vae: done at step {step}")
+    save({"vae": vae.state_dict(), "step": step, "z": vae.z, "enc_ch": vae.enc_ch, "dec_ch": vae.dec_ch}, final)
+    log(a.runs, f"vae: done at step {step} ({step / max(elapsed, 1e-9):.2f} steps/s)")
 
 
 @torch.no_grad()
@@ -162,31 +194,33 @@ def stage_encode(a):
         return
     imgs, _ = load_images(a)
     vae = load_vae(os.path.join(a.runs, "vae_final.pt"))
-    n, z = len(imgs), vae.z
-    lat = np.zeros((n, z, 16, 16), np.float16)
+    n, z, f = len(imgs), vae.z, vae.down
+    L, B = imgs.shape[1] // f, 50
+    lat = np.zeros((n, z, L, L), np.float16)
     rgb_x, rgb_y = [], []
     se = 0.0
     t0 = time.time()
-    for i in range(0, n, 250):
-        x = to_tensor(imgs[i:i + 250])
+    checked = min(n, 3000 if a.size <= 128 else 500)  # decoded for PSNR and the latent-to-RGB map
+    for i in range(0, n, B):
+        x = to_tensor(imgs[i:i + B])
         mean, _ = vae.encode(x)
-        lat[i:i + 250] = mean.numpy().astype(np.float16)
-        if i < 3000:
+        lat[i:i + B] = mean.numpy().astype(np.float16)
+        if i < checked:
             rec = vae.dec(mean)
             se += (rec.clamp(-1, 1) - x).pow(2).mean().item() * len(x)
-            patch = F.avg_pool2d((x + 1) / 2, 8)  # [b,3,16,16]
+            patch = F.avg_pool2d((x + 1) / 2, f)  # [b,3,L,L]
             rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).numpy())
             rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).numpy())
     std = float(lat.astype(np.float32).std())
     scale = 1.0 / std
-    psnr = 10 * math.log10(4 / (se / min(n, 3000)))
+    psnr = 10 * math.log10(4 / (se / (math.ceil(checked / B) * B if checked < n else n)))
     # least squares: mean RGB (0..1) of each 8x8 patch from the *scaled* latent pixel
     X = np.concatenate(rgb_x) * scale
     Y = np.concatenate(rgb_y)
     Xb = np.concatenate([X, np.ones((len(X), 1), np.float32)], 1)
     coef, *_ = np.linalg.lstsq(Xb, Y, rcond=None)
     np.save(out, lat)
-    info = {"latent_channels": z, "scaling_factor": scale, "latent_std": std, "vae_psnr_db": psnr,
+    info = {"latent_channels": z, "latent_size": L, "downsampling": f, "scaling_factor": scale, "latent_std": std, "vae_psnr_db": psnr,
             "latent_rgb": coef[:z].tolist(), "latent_rgb_bias": coef[z].tolist(),
             "latent_rgb_r2": float(1 - ((Xb @ coef - Y) ** 2).sum() / ((Y - Y.mean(0)) ** 2).sum())}
     with open(meta, "w") as f:
@@ -227,7 +261,8 @@ def stage_unet(a):
     g = torch.Generator().manual_seed(3000 + step)
     ema_p = list(ema_te.parameters()) + list(ema_unet.parameters())
     t_last, t_ck, acc = time.time(), time.time(), []
-    bs = 64
+    bs = a.unet_batch
+    log(a.runs, f"unet: {n} latents {tuple(lat.shape[1:])}, batch {bs}, {a.unet_minutes} min")
     while elapsed < budget:
         idx = rng.choice(n, bs, replace=False)
         x0 = lat[idx]
@@ -253,7 +288,7 @@ def stage_unet(a):
             for pe, p in zip(ema_p, params):
                 pe.mul_(d).add_(p.detach(), alpha=1 - d)
         now = time.time()
-        elapsed += now - t_last
+        elapsed += min(now - t_last, STEP_CAP_S)
         t_last = now
         acc.append(loss.item())
         if step % 50 == 0:
@@ -269,7 +304,7 @@ def stage_unet(a):
           "ema_unet": ema_unet.state_dict(), "opt": opt.state_dict(), "step": step,
           "elapsed": elapsed, "unet_ch": ch}, ck)
     save({"ema_te": ema_te.state_dict(), "ema_unet": ema_unet.state_dict(), "step": step, "unet_ch": ch}, final)
-    log(a.runs, f"unet: done at step {step}")
+    log(a.runs, f"unet: done at step {step} ({step / max(elapsed, 1e-9):.2f} steps/s at batch {bs})")
 
 
 def stage_export(a):
@@ -283,7 +318,21 @@ def stage_evaluate(a):
     here = os.path.dirname(os.path.abspath(__file__))
     import subprocess
     subprocess.run([sys.executable, os.path.join(here, "evaluate.py"), "--runs", a.runs, "--out", a.out,
-                    "--threads", "1"], check=True)  # speeds are compared on one thread
+                    "--threads", "1", "--classifier-count", str(a.classifier_count),
+                    "--classifier-minutes", str(a.classifier_minutes)]
+                   + (["--no-engine-speed"] if a.no_engine_speed else []),
+                   check=True)  # speeds are compared on one thread
+
+
+# Defaults per renderer, set from measurements on the 2-core machine (models/training/README.md):
+# v2 (3d, 256²) fits data + VAE + latents + UNet + export + evaluate in <= 3 h; v1 (2d, 128²) is
+# the recipe of the shipped 128² model.
+DEFAULTS = {
+    "3d": {"count": 25000, "vae_minutes": 35.0, "unet_minutes": 95.0, "vae_crop": 128, "vae_batch": 8,
+           "unet_batch": 32, "classifier_count": 4000},
+    "2d": {"count": 52000, "vae_minutes": 30.0, "unet_minutes": 68.0, "vae_crop": 64, "vae_batch": 32,
+           "unet_batch": 64, "classifier_count": 10000},
+}
 
 
 def main():
@@ -292,24 +341,48 @@ def main():
     ap.add_argument("--stage", choices=["data", "vae", "encode", "unet", "export", "evaluate"])
     ap.add_argument("--runs", default="models/training/runs")
     ap.add_argument("--out", default="models/lumen-landscapes", help="where export writes the model")
+    ap.add_argument("--renderer", choices=["3d", "2d"], default=None,
+                    help="3d: render3d.py at 256² (v2, the default); 2d: render.py at 128² (v1). A resumed "
+                         "run keeps the renderer it started with (<runs>/config.json)")
+    ap.add_argument("--vae-down", type=int, choices=[8, 16], default=None,
+                    help="autoencoder downsampling: 16 (the default for 3d: 16x16 latents at 256²) or 8 "
+                         "(32x32 at 256², 3.5x slower UNet steps; the only choice for 2d)")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)), help="UNet channels at 16², 8², 4²")
-    ap.add_argument("--count", type=int, default=52000)
-    ap.add_argument("--latent-channels", type=int, default=8, help="VAE latent channels (8x downsampling)")
+    ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)),
+                    help="UNet channels at latent size /1, /2, /4")
+    ap.add_argument("--count", type=int, help="scenes rendered (3d: 25000, 2d: 52000)")
+    ap.add_argument("--latent-channels", type=int, default=8, help="VAE latent channels")
     ap.add_argument("--vae-critic", type=float, default=0.1,
                     help="weight of the VAE's patch critic in the second half of its stage (0 = L1 + L2 only)")
-    ap.add_argument("--vae-minutes", type=float, default=30)
-    ap.add_argument("--unet-minutes", type=float, default=68)
+    ap.add_argument("--vae-minutes", type=float, help="VAE wall-clock budget (3d: 35, 2d: 30)")
+    ap.add_argument("--vae-crop", type=int, help="VAE training crop side (3d: 128, 2d: 64)")
+    ap.add_argument("--vae-batch", type=int, help="VAE batch (3d: 8, 2d: 32)")
+    ap.add_argument("--unet-minutes", type=float, help="UNet wall-clock budget (3d: 95, 2d: 68)")
+    ap.add_argument("--unet-batch", type=int, help="UNet batch (3d: 32, 2d: 64)")
+    ap.add_argument("--classifier-count", type=int, help="renders for evaluate.py's classifier (3d: 4000, 2d: 10000)")
+    ap.add_argument("--classifier-minutes", type=float, default=5.0, help="evaluate.py's classifier training")
+    ap.add_argument("--no-engine-speed", action="store_true", help="evaluate without the engine/CLI benchmarks")
     a = ap.parse_args()
+    if not (a.all or a.stage):
+        ap.error("give --all or --stage")
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     os.makedirs(a.runs, exist_ok=True)
+    setup_run(a)
+    for k, v in DEFAULTS[a.renderer].items():
+        if getattr(a, k) is None:
+            setattr(a, k, v)
     stages = {"data": stage_data, "vae": stage_vae, "encode": stage_encode, "unet": stage_unet,
               "export": stage_export, "evaluate": stage_evaluate}
     todo = list(stages) if a.all else [a.stage]
+    log(a.runs, f"start: {', '.join(todo)}; {a.renderer} renderer, {a.size}² images, x{a.vae_down} "
+                f"-> {a.latent}² latents, {a.count} scenes, VAE {a.vae_minutes} min, UNet {a.unet_minutes} min")
+    t_all = time.time()
     for s in todo:
+        t0 = time.time()
         stages[s](a)
-    log(a.runs, "done: " + ", ".join(todo))
+        log(a.runs, f"stage {s}: {(time.time() - t0) / 60:.1f} min")
+    log(a.runs, f"done: {', '.join(todo)} in {(time.time() - t_all) / 60:.1f} min")
 
 
 if __name__ == "__main__":

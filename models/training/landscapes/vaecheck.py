@@ -22,7 +22,6 @@ import torch
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import render  # noqa: E402
 import evaluate as E  # noqa: E402
 from models import load_vae, reconstruct  # noqa: E402
 
@@ -38,18 +37,20 @@ def save_pngs(folder, images):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("checkpoints", nargs="+", help="VAE checkpoints (vae_final.pt)")
-    ap.add_argument("--runs", default="models/training/runs", help="where the attribute classifier is cached")
+    ap.add_argument("--runs", default="models/training/runs",
+                    help="the run (its config.json names the renderer) where the attribute classifier is cached")
     ap.add_argument("--pngs", help="write renders and reconstructions for bench/safety-folder.ts here")
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    E.use_run(a.runs)  # the run's renderer (render3d at 256² for v2, render.py at 128² for v1)
     clf = E.build_classifier(a.runs)
     vecs = E.fixed_vectors(240)
     real, held = E.render_vectors(vecs), E.render_vectors(vecs, 500000)
     _, f_real = E.classify(clf, E.prep(real), feats=True)
     screen = None
     if a.pngs:
-        screen = np.stack([render.render(SCREEN_SEED0 + i)[0] for i in range(SCREEN_COUNT)])
+        screen = np.stack([E.render.render(SCREEN_SEED0 + i)[0] for i in range(SCREEN_COUNT)])
         save_pngs(os.path.join(a.pngs, "renders"), screen)
     print("| checkpoint | latent channels | PSNR (dB) | Frechet distance | fine detail |")
     print("|---|---|---|---|---|")
