@@ -259,6 +259,18 @@ describe("model defaults", () => {
     const d = await defaultsOf(dir);
     expect([d.steps, d.guidance]).toStrictEqual([4, 1.5]);
   });
+
+  it("takes the autoencoder's pixels per latent pixel from lumen.json (×8 unless it says)", async () => {
+    const scaleOf = async (dir: string) => {
+      const model = await loadModel(dir, { device: "cpu" });
+      await model.release();
+      return model.vaeScale;
+    };
+    const dir = turboNamed({});
+    expect(await scaleOf(dir)).toBe(8);
+    writeFileSync(join(dir, "lumen.json"), JSON.stringify({ vaeScale: 16 }));
+    expect(await scaleOf(dir)).toBe(16);
+  });
 });
 
 describe("model loading errors", () => {
