@@ -489,23 +489,30 @@ def render(seed, attrs=None):
 
 # ----------------------------------------------------------------------------------------------
 
-def render_many(seeds, out_prefix, log_every=2000, workers=1):
+def render_many(seeds, out_prefix, log_every=2000, workers=1, render_fn=None, size=OUT,
+                attributes=len(ATTRS), chunksize=64):
+    """Render `seeds` on `workers` processes into <prefix>_images.npy (a memmap), _seeds.npy and
+    _attrs.npy, written last so that its presence marks the set complete. `render_fn`, `size` and
+    `attributes` let render3d.py reuse this for its scenes."""
+    render_fn = render_fn or render
     n = len(seeds)
     imgs = np.lib.format.open_memmap(out_prefix + "_images.npy", mode="w+", dtype=np.uint8,
-                                     shape=(n, OUT, OUT, 3))
-    attrs = np.zeros((n, len(ATTRS)), np.int8)
+                                     shape=(n, size, size, 3))
+    attrs = np.zeros((n, attributes), np.int8)
     t0 = time.time()
     with multiprocessing.Pool(workers) as pool:  # one scene per task, results in seed order
-        scenes = pool.imap(render, (int(s) for s in seeds), chunksize=64)
+        scenes = pool.imap(render_fn, (int(s) for s in seeds), chunksize=chunksize)
         for i, (im, a) in enumerate(scenes):
             imgs[i] = im
             attrs[i] = a
             if (i + 1) % log_every == 0:
                 print(f"{out_prefix}: {i + 1}/{n} {(i + 1) / (time.time() - t0):.1f} img/s", flush=True)
     imgs.flush()
-    np.save(out_prefix + "_attrs.npy", attrs)
+    dt = time.time() - t0
+    print(f"{out_prefix}: {n} scenes in {dt:.1f} s, {n / dt:.2f} img/s ({workers} processes)", flush=True)
     np.save(out_prefix + "_seeds.npy", np.asarray(seeds, np.int64))
-    os.replace(out_prefix + "_attrs.npy", out_prefix + "_attrs.npy")
+    np.save(out_prefix + "_attrs.tmp.npy", attrs)
+    os.replace(out_prefix + "_attrs.tmp.npy", out_prefix + "_attrs.npy")
 
 
 def main():

@@ -23,15 +23,14 @@ How a scene is made (all NumPy, deterministic by seed):
 """
 import argparse
 import functools
-import multiprocessing
 import os
 import sys
-import time
 
 import numpy as np
 from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import render as render2d  # noqa: E402
 from render import (ATTRS as ATTRS6, TIMES, SKIES, TERRAINS, WATERS, SEASONS, WEATHERS,  # noqa: E402
                     sample_attributes as sample_attributes6)
 
@@ -1263,24 +1262,8 @@ def render(seed, attrs=None):
 # ----------------------------------------------------------------------------------------------
 
 def render_many(seeds, out_prefix, log_every=2000, workers=1):
-    n = len(seeds)
-    imgs = np.lib.format.open_memmap(out_prefix + "_images.npy", mode="w+", dtype=np.uint8,
-                                     shape=(n, OUT, OUT, 3))
-    attrs = np.zeros((n, len(ATTRS)), np.int8)
-    t0 = time.time()
-    with multiprocessing.Pool(workers) as pool:  # one scene per task, results in seed order
-        scenes = pool.imap(render, (int(s) for s in seeds), chunksize=16)
-        for i, (im, a) in enumerate(scenes):
-            imgs[i] = im
-            attrs[i] = a
-            if (i + 1) % log_every == 0:
-                print(f"{out_prefix}: {i + 1}/{n} {(i + 1) / (time.time() - t0):.1f} img/s", flush=True)
-    imgs.flush()
-    dt = time.time() - t0
-    print(f"{out_prefix}: {n} scenes in {dt:.1f} s, {n / dt:.2f} img/s ({workers} processes)", flush=True)
-    np.save(out_prefix + "_seeds.npy", np.asarray(seeds, np.int64))
-    np.save(out_prefix + "_attrs.tmp.npy", attrs)
-    os.replace(out_prefix + "_attrs.tmp.npy", out_prefix + "_attrs.npy")  # written last: marks done
+    render2d.render_many(seeds, out_prefix, log_every, workers, render_fn=render, size=OUT,
+                         attributes=len(ATTRS), chunksize=16)
 
 
 def names(a):
