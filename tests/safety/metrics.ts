@@ -15,7 +15,7 @@ import {
   type SafetyCategory,
 } from "../../backend/safety";
 
-export const evalSplits = ["dev", "heldout3", "heldout4", "heldout5"] as const;
+export const evalSplits = ["dev", "heldout3", "heldout4", "heldout5", "heldout6"] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
 const evalPromptSchema = z
@@ -47,21 +47,29 @@ export interface EvalPrompt {
 }
 
 export const promptsFile = fileURLToPath(new URL("./prompts.jsonl", import.meta.url));
+/** More dev prompts, written for the classifier's training and not worked into the term lists. */
+export const classifierExtraFile = fileURLToPath(
+  new URL("./classifier-extra.jsonl", import.meta.url)
+);
 export const heldout3File = fileURLToPath(new URL("./heldout-3.jsonl", import.meta.url));
 export const heldout4File = fileURLToPath(new URL("./heldout-4.jsonl", import.meta.url));
 export const heldout5File = fileURLToPath(new URL("./heldout-5.jsonl", import.meta.url));
+export const heldout6File = fileURLToPath(new URL("./heldout-6.jsonl", import.meta.url));
 /** The split each file must hold. */
 const splitOfFile = new Map<string, EvalSplit>([
   [promptsFile, "dev"],
+  [classifierExtraFile, "dev"],
   [heldout3File, "heldout3"],
   [heldout4File, "heldout4"],
   [heldout5File, "heldout5"],
+  [heldout6File, "heldout6"],
 ]);
 
 /** The dev file, and each held-out file that exists. */
 export const evalFiles = (): string[] => [
   promptsFile,
-  ...[heldout3File, heldout4File, heldout5File].filter((f) => existsSync(f)),
+  classifierExtraFile,
+  ...[heldout3File, heldout4File, heldout5File, heldout6File].filter((f) => existsSync(f)),
 ];
 
 /**

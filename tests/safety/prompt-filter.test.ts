@@ -17,6 +17,7 @@ import {
   heldout3File,
   heldout4File,
   heldout5File,
+  heldout6File,
   loadEvalPrompts,
   promptsFile,
   rate,
@@ -362,6 +363,7 @@ describe("prompt filter: evaluation set", () => {
     { file: heldout3File, split: "heldout3", by: "term lists", f: termsOnly, hits: 395, fp: 11 },
     { file: heldout4File, split: "heldout4", by: "filter", f: filter, hits: 519, fp: 9 },
     { file: heldout5File, split: "heldout5", by: "filter", f: filter, hits: 494, fp: 10 },
+    { file: heldout6File, split: "heldout6", by: "filter", f: filter, hits: 505, fp: 7 },
   ];
   for (const { file, split, by, f, hits, fp } of floors) {
     it(`${split} split, moderate, ${by}: no worse than its first run (≥ ${hits} blocked, ≤ ${fp} false positives)`, () => {

