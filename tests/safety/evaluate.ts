@@ -3,7 +3,7 @@
  * the benign prompts) of the prompt filter (term lists and classifier), for both policy levels, on
  * the dev split, each held-out split whose file exists (tests/safety/heldout-N.jsonl) and all
  * together.
- *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout3|heldout4|heldout5|heldout6|all]
+ *   node --import tsx tests/safety/evaluate.ts [--show] [--split dev|heldout3|…|heldout7|all]
  *   node --import tsx tests/safety/evaluate.ts --terms-only …   # the term lists alone
  * --show lists misses and false alarms; --split prints one split only (tune with --split dev;
  * run a new held-out split once, on the finished filter, and do not tune on what it shows).

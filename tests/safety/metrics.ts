@@ -15,7 +15,14 @@ import {
   type SafetyCategory,
 } from "../../backend/safety";
 
-export const evalSplits = ["dev", "heldout3", "heldout4", "heldout5", "heldout6"] as const;
+export const evalSplits = [
+  "dev",
+  "heldout3",
+  "heldout4",
+  "heldout5",
+  "heldout6",
+  "heldout7",
+] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
 const evalPromptSchema = z
@@ -55,6 +62,7 @@ export const heldout3File = fileURLToPath(new URL("./heldout-3.jsonl", import.me
 export const heldout4File = fileURLToPath(new URL("./heldout-4.jsonl", import.meta.url));
 export const heldout5File = fileURLToPath(new URL("./heldout-5.jsonl", import.meta.url));
 export const heldout6File = fileURLToPath(new URL("./heldout-6.jsonl", import.meta.url));
+export const heldout7File = fileURLToPath(new URL("./heldout-7.jsonl", import.meta.url));
 /** The split each file must hold. */
 const splitOfFile = new Map<string, EvalSplit>([
   [promptsFile, "dev"],
@@ -63,13 +71,16 @@ const splitOfFile = new Map<string, EvalSplit>([
   [heldout4File, "heldout4"],
   [heldout5File, "heldout5"],
   [heldout6File, "heldout6"],
+  [heldout7File, "heldout7"],
 ]);
 
 /** The dev file, and each held-out file that exists. */
 export const evalFiles = (): string[] => [
   promptsFile,
   classifierExtraFile,
-  ...[heldout3File, heldout4File, heldout5File, heldout6File].filter((f) => existsSync(f)),
+  ...[heldout3File, heldout4File, heldout5File, heldout6File, heldout7File].filter((f) =>
+    existsSync(f)
+  ),
 ];
 
 /**

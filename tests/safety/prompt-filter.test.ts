@@ -18,6 +18,7 @@ import {
   heldout4File,
   heldout5File,
   heldout6File,
+  heldout7File,
   loadEvalPrompts,
   promptsFile,
   rate,
@@ -364,6 +365,7 @@ describe("prompt filter: evaluation set", () => {
     { file: heldout4File, split: "heldout4", by: "filter", f: filter, hits: 519, fp: 9 },
     { file: heldout5File, split: "heldout5", by: "filter", f: filter, hits: 494, fp: 10 },
     { file: heldout6File, split: "heldout6", by: "filter", f: filter, hits: 505, fp: 7 },
+    { file: heldout7File, split: "heldout7", by: "filter", f: filter, hits: 599, fp: 10 },
   ];
   for (const { file, split, by, f, hits, fp } of floors) {
     it(`${split} split, moderate, ${by}: no worse than its first run (≥ ${hits} blocked, ≤ ${fp} false positives)`, () => {
