@@ -141,7 +141,16 @@ interface CompiledCategory {
 /** The normaliser the filter reads prompts with, for the classifier's training data too. */
 export function loadPromptNormalizer(dataDir: string = defaultDataDir): Normalizer {
   const normalization = readDataFile(dataDir, "normalization.json", normalizationSchema);
-  const rules = readDataFile(dataDir, "prompt-rules.json", promptRulesSchema);
+  return normalizerFor(
+    normalization,
+    readDataFile(dataDir, "prompt-rules.json", promptRulesSchema)
+  );
+}
+
+function normalizerFor(
+  normalization: NormalizationRules,
+  rules: z.infer<typeof promptRulesSchema>
+): Normalizer {
   return new Normalizer(normalization, ingWordsOf(rules, normalization.confusables));
 }
 
@@ -163,7 +172,7 @@ export function loadPromptFilter(
     normalization.confusables,
     dataDir
   );
-  const normalizer = new Normalizer(normalization, ingWordsOf(rules, normalization.confusables));
+  const normalizer = normalizerFor(normalization, rules);
   const classifier = options.classifier === false ? undefined : loadPromptClassifier(dataDir);
   const reasonOf = new Map(categories.map((c) => [c.category, c.reason]));
   const unnamed = classifier?.categories.filter((c) => !reasonOf.has(c)) ?? [];

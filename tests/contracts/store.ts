@@ -82,6 +82,10 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
     });
   }
 
+  /** An 8×8 image whose seed also picks its PNG bytes. */
+  const addImage = (store: Store, id: string, generationId: string, index: number, seed: number) =>
+    store.addImage({ id, generationId, index, seed, width: 8, height: 8, png: png(seed) });
+
   /** An arena battle between two contenders, with settings of several JSON types. */
   function battle(store: Store, id: string, left = "sd15", right = "sd21", category = "landscape") {
     return store.addBattle({
@@ -221,33 +225,9 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       const { store, blobs } = await open();
       await newGeneration(store, "g1");
       await newGeneration(store, "g2");
-      const a = await store.addImage({
-        id: "a",
-        generationId: "g1",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
-      const b = await store.addImage({
-        id: "b",
-        generationId: "g2",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
-      const c = await store.addImage({
-        id: "c",
-        generationId: "g2",
-        index: 1,
-        seed: 2,
-        width: 8,
-        height: 8,
-        png: png(2),
-      });
+      const a = await addImage(store, "a", "g1", 0, 1);
+      const b = await addImage(store, "b", "g2", 0, 1);
+      const c = await addImage(store, "c", "g2", 1, 2);
       assert.equal(a.sha256, b.sha256);
       assert.equal((await store.getImage("a"))!.sha256, (await store.getImage("b"))!.sha256);
       assert.notEqual(c.sha256, a.sha256);
@@ -311,24 +291,8 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       const clock = manualClock("2026-01-01T00:00:00.000Z");
       const { store, blobs } = await open(clock);
       await newGeneration(store, "old");
-      await store.addImage({
-        id: "old-0",
-        generationId: "old",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      }); // shared
-      const onlyOld = await store.addImage({
-        id: "old-1",
-        generationId: "old",
-        index: 1,
-        seed: 2,
-        width: 8,
-        height: 8,
-        png: png(2),
-      }); // only old
+      await addImage(store, "old-0", "old", 0, 1); // shared
+      const onlyOld = await addImage(store, "old-1", "old", 1, 2); // only old
       await store.addBlockedImage({
         id: "old-2",
         generationId: "old",
@@ -338,15 +302,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       });
       clock.set("2026-01-20T00:00:00.000Z");
       await newGeneration(store, "new");
-      const shared = await store.addImage({
-        id: "new-0",
-        generationId: "new",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
+      const shared = await addImage(store, "new-0", "new", 0, 1);
       await store.addFeedback({ imageId: "old-0", rating: "up", clientId: "alice" });
       await store.addFeedback({ imageId: "new-0", rating: "down", clientId: "alice" });
       await store.addAudit({
@@ -392,15 +348,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
     it("stores feedback with the image's generation; an unknown image throws NotFoundError and changes nothing", async () => {
       const { store } = await open(manualClock());
       await newGeneration(store, "g1");
-      await store.addImage({
-        id: "g1-0",
-        generationId: "g1",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
+      await addImage(store, "g1-0", "g1", 0, 1);
       await store.addBlockedImage({
         id: "g1-1",
         generationId: "g1",
@@ -510,15 +458,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
         model: "m",
         owner: ada,
       });
-      await store.addImage({
-        id: "g1-0",
-        generationId: "g1",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
+      await addImage(store, "g1-0", "g1", 0, 1);
 
       expect((await store.getGeneration("g1", ada))?.owner).toStrictEqual(ada);
       assert.ok(
@@ -549,24 +489,8 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
       const { store, blobs } = await open();
       await newGeneration(store, "g1");
       await newGeneration(store, "g2");
-      await store.addImage({
-        id: "g1-0",
-        generationId: "g1",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
-      const only = await store.addImage({
-        id: "g1-1",
-        generationId: "g1",
-        index: 1,
-        seed: 2,
-        width: 8,
-        height: 8,
-        png: png(2),
-      });
+      await addImage(store, "g1-0", "g1", 0, 1);
+      const only = await addImage(store, "g1-1", "g1", 1, 2);
       await store.addBlockedImage({
         id: "g1-2",
         generationId: "g1",
@@ -574,15 +498,7 @@ export function storeContract(name: string, factory: StoreFactory, storage?: Blo
         seed: 3,
         category: "gore",
       });
-      const shared = await store.addImage({
-        id: "g2-0",
-        generationId: "g2",
-        index: 0,
-        seed: 1,
-        width: 8,
-        height: 8,
-        png: png(1),
-      });
+      const shared = await addImage(store, "g2-0", "g2", 0, 1);
 
       await store.setStatus("g1", "failed", {
         error: "images could not be stored",
