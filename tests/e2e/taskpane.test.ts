@@ -52,6 +52,16 @@ describeUnless(skipBrowser)("task pane", () => {
     await page.getByRole("combobox", { name: "Images" }).selectOption("2");
     await useSeed(page);
     const progress = await watchProgress(page);
+    // The embedded model can finish all eight steps within one frame on a fast machine, and the
+    // page then renders only the last; a slow link spreads the stream's events over time.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", {
+      offline: false,
+      latency: 0,
+      downloadThroughput: 96 * 1024,
+      uploadThroughput: -1,
+    });
     const posted = page.waitForRequest(
       (r) => r.url().endsWith("/api/generations") && r.method() === "POST"
     );
@@ -65,6 +75,7 @@ describeUnless(skipBrowser)("task pane", () => {
       seed: 1,
     });
     await results(page).nth(1).waitFor();
+    await cdp.detach();
     const seen = await progress();
     assert.ok(seen.progress, "the progress panel was shown");
     assert.ok(seen.preview, "a live preview was shown");
