@@ -24,11 +24,26 @@ const luminance = (img: RgbImage) => {
   return sum / (img.pixels.length / 3);
 };
 
+/** Mean red minus blue: warm light is red-orange, a clear midday sky and its light are blue. */
+const warmth = (img: RgbImage) => {
+  let sum = 0;
+  for (let i = 0; i < img.pixels.length; i += 3) sum += img.pixels[i] - img.pixels[i + 2];
+  return sum / (img.pixels.length / 3);
+};
+
+/** Mean of each pixel's darkest channel: high only where a pixel is both bright and colourless, as snow is. */
+const whiteness = (img: RgbImage) => {
+  let sum = 0;
+  for (let i = 0; i < img.pixels.length; i += 3)
+    sum += Math.min(img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]);
+  return sum / (img.pixels.length / 3);
+};
+
 describe("embedded model (lumen-landscapes)", () => {
   it("is the default model, with its own defaults and native size", async () => {
     const m = await open();
     assert.equal(m.name, "lumen-landscapes");
-    expect(m.nativeSize).toStrictEqual([128, 128]);
+    expect(m.nativeSize).toStrictEqual([256, 256]);
     assert.ok(m.defaults.steps <= 8, "few steps are a product goal");
   });
 
@@ -76,15 +91,34 @@ describe("embedded model (lumen-landscapes)", () => {
     assert.ok(!a.equals(c));
   });
 
+  // Four seeds per prompt, averaged: what the prompt asks for, not one lucky seed.
+  const meanOf = async (prompt: string, measure: (img: RgbImage) => number) => {
+    const { images } = await generate(await open(), { prompt, seed: 1, n: 4 });
+    return images.reduce((s, img) => s + measure(img), 0) / images.length;
+  };
+
   it("paints night darker than midday", async () => {
-    const m = await open();
-    const mean = async (prompt: string) => {
-      const { images } = await generate(m, { prompt, seed: 1, n: 4 });
-      return images.reduce((s, img) => s + luminance(img), 0) / images.length;
-    };
-    const night = await mean("a lake between hills at night with the moon and stars");
-    const midday = await mean("a lake between hills at midday under a clear blue sky");
+    const night = await meanOf("a lake between hills at night with the moon and stars", luminance);
+    const midday = await meanOf("a lake between hills at midday under a clear blue sky", luminance);
     assert.ok(night + 30 < midday, `night ${night.toFixed(1)} vs midday ${midday.toFixed(1)}`);
+  });
+
+  it("paints sunset warmer than midday", async () => {
+    const sunset = await meanOf("hills with a lake at sunset, clear sky", warmth);
+    const midday = await meanOf("hills with a lake at midday, clear sky", warmth);
+    assert.ok(
+      sunset > midday + 15,
+      `red − blue: sunset ${sunset.toFixed(1)} vs midday ${midday.toFixed(1)}`
+    );
+  });
+
+  it("paints snow whiter than summer", async () => {
+    const snow = await meanOf("snowy mountains in winter at midday, clear sky", whiteness);
+    const summer = await meanOf("green mountains in summer at midday, clear sky", whiteness);
+    assert.ok(
+      snow > summer + 15,
+      `darkest channel: snow ${snow.toFixed(1)} vs summer ${summer.toFixed(1)}`
+    );
   });
 
   it("starts from a picture: its encoder gives the picture back, and a lower strength stays closer to it", async () => {

@@ -83,7 +83,26 @@ def main():
                         "to the shore) is a seventh attribute."
                         if cfg["renderer"] == "3d" else
                         "`models/training/landscapes/render.py` renders scenes with NumPy at 256×256 and "
-                        "downsamples them 2× (area average) to 128×128; every scene is deterministic by its seed."), "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
+                        "downsamples them 2× (area average) to 128×128; every scene is deterministic by its seed."),
+        "LOOK": ("Its pictures look like the renderer's: lit terrain in perspective receding into haze, "
+                 "reflections, a sky coloured by the sun; soft photographs at best, with the renderer's own "
+                 "flaws (Limits)." if cfg["renderer"] == "3d" else
+                 "Its pictures look like the renderer's: flat shapes, smooth gradients, no photographic texture."),
+        "VIEW_ROW": ("| view | wide view, from a high viewpoint, low viewpoint, close to the shore |\n"
+                     if cfg["renderer"] == "3d" else ""),
+        "LIGHT": ("Light is physically motivated: the sky's colour comes from single scattering (Rayleigh, Mie "
+                  "and ozone) for the sun's elevation, the sun's colour from the air along its path; the "
+                  "terrain casts its own shadows and takes sky light; haze grows with distance (extinction "
+                  "and in-scattering); water is a plane with Fresnel reflection of the rendered terrain and "
+                  "sky, wind ripples and sun glints; clouds are lit by the sun, snow lies by altitude and "
+                  "slope, fog fills the valleys; exposure follows the scene's light, so night stays dark."
+                  if cfg["renderer"] == "3d" else
+                  "Light agrees with the scene: the sun's height sets its colour (red-orange near the horizon, "
+                  "warm white high up), the sky gradient and glow around the sun, the light on the ground and "
+                  "the contrast of slope shading; low sun casts long tree shadows toward the viewer; haze grows "
+                  "with distance (depth map), fog lies low over the ground; water mirrors the scene above the "
+                  "waterline with ripples that grow toward the viewer, darkened by a Fresnel term."),
+        "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
         "UNET_CH": " / ".join(map(str, unet.ch)),
