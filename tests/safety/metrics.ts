@@ -1,9 +1,9 @@
 /**
  * Recall and false-positive rate of the prompt filter over the evaluation set:
- * tests/safety/prompts.jsonl, the dev split (used while the term lists and contexts were written
- * and tuned; it includes the earlier held-out splits, heldout2 among them, each tuned on after its
- * one run), and tests/safety/heldout-3.jsonl, the heldout3 split (written apart from the term lists
- * and never tuned on), when that file is there.
+ * tests/safety/prompts.jsonl and classifier-extra.jsonl, the dev split (used while the term lists
+ * and contexts were written and tuned; it includes heldout2, tuned on after its one run), and each
+ * tests/safety/heldout-N.jsonl that is there, the heldoutN split (written apart from the filter and
+ * run once on it; docs/SAFETY.md says which were trained on since).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -22,6 +22,7 @@ export const evalSplits = [
   "heldout5",
   "heldout6",
   "heldout7",
+  "heldout8",
 ] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
@@ -58,29 +59,22 @@ export const promptsFile = fileURLToPath(new URL("./prompts.jsonl", import.meta.
 export const classifierExtraFile = fileURLToPath(
   new URL("./classifier-extra.jsonl", import.meta.url)
 );
-export const heldout3File = fileURLToPath(new URL("./heldout-3.jsonl", import.meta.url));
-export const heldout4File = fileURLToPath(new URL("./heldout-4.jsonl", import.meta.url));
-export const heldout5File = fileURLToPath(new URL("./heldout-5.jsonl", import.meta.url));
-export const heldout6File = fileURLToPath(new URL("./heldout-6.jsonl", import.meta.url));
-export const heldout7File = fileURLToPath(new URL("./heldout-7.jsonl", import.meta.url));
+/** tests/safety/heldout-N.jsonl holds the split "heldoutN". */
+export const heldoutFile = (split: Exclude<EvalSplit, "dev">): string =>
+  fileURLToPath(new URL(`./heldout-${split.slice("heldout".length)}.jsonl`, import.meta.url));
+const heldoutSplits = evalSplits.filter((s): s is Exclude<EvalSplit, "dev"> => s !== "dev");
 /** The split each file must hold. */
 const splitOfFile = new Map<string, EvalSplit>([
   [promptsFile, "dev"],
   [classifierExtraFile, "dev"],
-  [heldout3File, "heldout3"],
-  [heldout4File, "heldout4"],
-  [heldout5File, "heldout5"],
-  [heldout6File, "heldout6"],
-  [heldout7File, "heldout7"],
+  ...heldoutSplits.map((s) => [heldoutFile(s), s] as const),
 ]);
 
 /** The dev file, and each held-out file that exists. */
 export const evalFiles = (): string[] => [
   promptsFile,
   classifierExtraFile,
-  ...[heldout3File, heldout4File, heldout5File, heldout6File, heldout7File].filter((f) =>
-    existsSync(f)
-  ),
+  ...heldoutSplits.map(heldoutFile).filter((f) => existsSync(f)),
 ];
 
 /**
