@@ -23,6 +23,7 @@ export const evalSplits = [
   "heldout6",
   "heldout7",
   "heldout8",
+  "heldout9",
 ] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
