@@ -24,6 +24,7 @@ export const evalSplits = [
   "heldout7",
   "heldout8",
   "heldout9",
+  "heldout10",
 ] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 
