@@ -25,6 +25,7 @@ export const evalSplits = [
   "heldout8",
   "heldout9",
   "heldout10",
+  "heldout11",
 ] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 

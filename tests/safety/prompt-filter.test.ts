@@ -365,6 +365,7 @@ describe("prompt filter: evaluation set", () => {
     { split: "heldout8", by: "filter", f: filter, hits: 578, fp: 2 },
     { split: "heldout9", by: "filter", f: filter, hits: 597, fp: 9 },
     { split: "heldout10", by: "filter", f: filter, hits: 589, fp: 8 },
+    { split: "heldout11", by: "filter", f: filter, hits: 583, fp: 3 },
   ];
   for (const { split, by, f, hits, fp } of floors) {
     it(`${split} split, moderate, ${by}: no worse than its first run (≥ ${hits} blocked, ≤ ${fp} false positives)`, () => {
