@@ -37,7 +37,8 @@ PROMPT_FILES = ["tests/safety/prompts.jsonl", "tests/safety/classifier-extra.jso
                 "tests/safety/heldout-3.jsonl", "tests/safety/heldout-4.jsonl",
                 "tests/safety/heldout-5.jsonl", "tests/safety/heldout-6.jsonl",
                 "tests/safety/heldout-7.jsonl", "tests/safety/heldout-8.jsonl",
-                "tests/safety/heldout-9.jsonl", "tests/safety/heldout-10.jsonl"]
+                "tests/safety/heldout-9.jsonl", "tests/safety/heldout-10.jsonl",
+                "tests/safety/heldout-11.jsonl"]
 CATEGORIES = ["sexual", "minors", "violence", "self_harm", "hate", "public_figures", "torture",
               "weapons", "extremism", "illegal", "animal_cruelty"]
 # "strict": harmful only at the strict level (a revolver on a table); benign at moderate.
