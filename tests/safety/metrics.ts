@@ -26,6 +26,7 @@ export const evalSplits = [
   "heldout9",
   "heldout10",
   "heldout11",
+  "heldout12",
 ] as const;
 export type EvalSplit = (typeof evalSplits)[number];
 

@@ -366,6 +366,7 @@ describe("prompt filter: evaluation set", () => {
     { split: "heldout9", by: "filter", f: filter, hits: 597, fp: 9 },
     { split: "heldout10", by: "filter", f: filter, hits: 589, fp: 8 },
     { split: "heldout11", by: "filter", f: filter, hits: 583, fp: 3 },
+    { split: "heldout12", by: "filter", f: filter, hits: 600, fp: 4 },
   ];
   for (const { split, by, f, hits, fp } of floors) {
     it(`${split} split, moderate, ${by}: no worse than its first run (≥ ${hits} blocked, ≤ ${fp} false positives)`, () => {
