@@ -102,6 +102,10 @@ def main():
                   "the contrast of slope shading; low sun casts long tree shadows toward the viewer; haze grows "
                   "with distance (depth map), fog lies low over the ground; water mirrors the scene above the "
                   "waterline with ripples that grow toward the viewer, darkened by a Fresnel term."),
+        "SHEET": ("The old 2D renderer (`render.py`, upper row of each pair) and `render3d.py` (lower row) on the "
+                  "same captions, from `/usr/bin/python3 models/training/landscapes/render3d.py --sheet "
+                  "docs/images/render3d-sheet.png`:\n\n![render.py above, render3d.py below](../../docs/images/render3d-sheet.png)"
+                  if cfg["renderer"] == "3d" else ""),
         "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
         "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
