@@ -43,7 +43,7 @@ describe("embedded model (lumen-landscapes)", () => {
   it("is the default model, with its own defaults and native size", async () => {
     const m = await open();
     assert.equal(m.name, "lumen-landscapes");
-    expect(m.nativeSize).toStrictEqual([256, 256]);
+    expect(m.nativeSize).toStrictEqual([128, 128]);
     assert.ok(m.defaults.steps <= 8, "few steps are a product goal");
   });
 
