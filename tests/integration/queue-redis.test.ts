@@ -69,24 +69,29 @@ describeUnless(skip)("Redis", () => {
       await redis.stop();
       await assert.rejects(api.subscribe("j1", () => undefined));
       await redis.start(); // not persistent: the stream is opened again, as a new job's would be
-      await worker.open("j1");
+      // The connections find the server again on their own, after a back-off; until then commands
+      // fail at once (maxRetriesPerRequest 1), so the first calls after the restart are retried.
+      const once = async <T>(call: () => Promise<T>): Promise<T> => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await call();
+          } catch (e) {
+            if (attempt > 100) throw e;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+        }
+      };
+      await once(() => worker.open("j1"));
       const received: string[] = [];
       let ended!: () => void;
       const done = new Promise<void>((resolve) => (ended = resolve));
-      // The connections find the server again on their own; the first subscribe after it may still fail.
-      let subscription;
-      for (let attempt = 0; !subscription; attempt++) {
-        subscription = await api
-          .subscribe("j1", (event) => {
-            received.push(event.type);
-            if (event.type === "done") ended();
-          })
-          .catch((e) => {
-            if (attempt > 100) throw e;
-            return new Promise<undefined>((r) => setTimeout(r, 100));
-          });
-      }
-      const publisher = await worker.publisher("j1");
+      await once(() =>
+        api.subscribe("j1", (event) => {
+          received.push(event.type);
+          if (event.type === "done") ended();
+        })
+      );
+      const publisher = await once(() => worker.publisher("j1"));
       publisher.emit({ type: "started", steps: 1, n: 1 });
       publisher.emit({ type: "done", status: "done" });
       await publisher.flushed();
