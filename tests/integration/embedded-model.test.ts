@@ -17,27 +17,21 @@ let model: LoadedModel | undefined;
 const open = async () => (model ??= await loadModel(resolveModelDir(undefined), { device: "cpu" }));
 afterAll(() => model?.release());
 
-const luminance = (img: RgbImage) => {
-  let sum = 0;
-  for (let i = 0; i < img.pixels.length; i += 3)
-    sum += 0.2126 * img.pixels[i] + 0.7152 * img.pixels[i + 1] + 0.0722 * img.pixels[i + 2];
-  return sum / (img.pixels.length / 3);
-};
+/** The mean over an image's pixels of a measure of one pixel's red, green and blue. */
+const pixelMean =
+  (measure: (r: number, g: number, b: number) => number) =>
+  ({ pixels }: RgbImage) => {
+    let sum = 0;
+    for (let i = 0; i < pixels.length; i += 3)
+      sum += measure(pixels[i], pixels[i + 1], pixels[i + 2]);
+    return sum / (pixels.length / 3);
+  };
 
-/** Mean red minus blue: warm light is red-orange, a clear midday sky and its light are blue. */
-const warmth = (img: RgbImage) => {
-  let sum = 0;
-  for (let i = 0; i < img.pixels.length; i += 3) sum += img.pixels[i] - img.pixels[i + 2];
-  return sum / (img.pixels.length / 3);
-};
-
-/** Mean of each pixel's darkest channel: high only where a pixel is both bright and colourless, as snow is. */
-const whiteness = (img: RgbImage) => {
-  let sum = 0;
-  for (let i = 0; i < img.pixels.length; i += 3)
-    sum += Math.min(img.pixels[i], img.pixels[i + 1], img.pixels[i + 2]);
-  return sum / (img.pixels.length / 3);
-};
+const luminance = pixelMean((r, g, b) => 0.2126 * r + 0.7152 * g + 0.0722 * b);
+/** Red minus blue: warm light is red-orange, a clear midday sky and its light are blue. */
+const warmth = pixelMean((r, _g, b) => r - b);
+/** The darkest channel: high only where a pixel is both bright and colourless, as snow is. */
+const whiteness = pixelMean((r, g, b) => Math.min(r, g, b));
 
 describe("embedded model (lumen-landscapes)", () => {
   it("is the default model, with its own defaults and native size", async () => {
