@@ -12,6 +12,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
     # options: --runs DIR (default models/training/runs) --out DIR (default models/lumen-landscapes)
     #          --count --threads 2 --unet-ch 64,96,144 --vae-down 8|16 --vae-minutes --unet-minutes
     #          --latent-channels 8 --vae-critic 0.1 --vae-crop --vae-batch --unet-batch
+    #          --device auto|cpu|cuda (auto: CUDA when PyTorch sees a GPU; renders stay on --threads CPUs)
 """
 import argparse
 import json
@@ -40,6 +41,21 @@ UNET_CH = (64, 96, 144)
 STEP_CAP_S = 30.0
 
 
+def blas_warning():
+    """Debian's python3-torch links the system's libblas.so.3: without an optimised BLAS installed
+    that is the reference one, and the UNet's attention and feed-forward matmuls make a training
+    step 6.5x slower (1.64 s against 0.25 s at batch 32 on 2 cores, docs/BENCHMARKS.md)."""
+    try:
+        maps = open("/proc/self/maps").read()
+    except OSError:
+        return None
+    libs = {line.split()[-1] for line in maps.splitlines() if "blas" in line}
+    if any("/blas/libblas.so" in lib for lib in libs) and not any("openblas" in lib or "mkl" in lib for lib in libs):
+        return ("warning: PyTorch runs on the reference BLAS; `apt-get install libopenblas0-pthread` "
+                "trains the UNet about 6x faster")
+    return None
+
+
 def log(runs, msg):
     line = f"{time.strftime('%H:%M:%S')} {msg}"
     print(line, flush=True)
@@ -48,8 +64,19 @@ def log(runs, msg):
 
 
 def save(obj, path):
-    torch.save(obj, path + ".tmp")
+    """Atomically, with every tensor on the CPU: checkpoints trained on CUDA load anywhere."""
+    torch.save(on_cpu(obj), path + ".tmp")
     os.replace(path + ".tmp", path)
+
+
+def on_cpu(obj):
+    if torch.is_tensor(obj):
+        return obj.cpu()
+    if isinstance(obj, dict):
+        return {k: on_cpu(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return type(obj)(on_cpu(v) for v in obj)
+    return obj
 
 
 def lr_at(frac, base, warm_frac=0.03, floor=0.05):
@@ -110,14 +137,14 @@ def stage_vae(a):
         enc_ch, dec_ch = VAE_CHANNELS["v1"]
     else:
         enc_ch, dec_ch = VAE_CHANNELS[a.vae_down]
-    vae = VAE(z=a.latent_channels, enc_ch=enc_ch, dec_ch=dec_ch)
-    critic = PatchCritic() if a.vae_critic else None
+    vae = VAE(z=a.latent_channels, enc_ch=enc_ch, dec_ch=dec_ch).to(a.device)
+    critic = PatchCritic().to(a.device) if a.vae_critic else None
     betas = (0.5, 0.9) if critic else (0.9, 0.999)  # GAN-style momentum once a critic plays
     opt = torch.optim.Adam(vae.parameters(), lr=1e-3, betas=betas)
     opt_c = torch.optim.Adam(critic.parameters(), lr=2e-4, betas=(0.5, 0.9)) if critic else None
     step, elapsed = 0, 0.0
     if os.path.exists(ck):
-        st = torch.load(ck)
+        st = torch.load(ck, map_location=a.device)
         vae.load_state_dict(st["vae"]), opt.load_state_dict(st["opt"])
         if critic:
             critic.load_state_dict(st["critic"]), opt_c.load_state_dict(st["opt_c"])
@@ -136,7 +163,7 @@ def stage_vae(a):
         idx = np.sort(rng.choice(n, bs, replace=False))
         batch = imgs[idx]
         ox, oy = rng.integers(0, size - crop + 1, 2) // f * f
-        x = to_tensor(batch[:, oy:oy + crop, ox:ox + crop])
+        x = to_tensor(batch[:, oy:oy + crop, ox:ox + crop]).to(a.device)
         if rng.random() < 0.5:
             x = x.flip(3)
         for g in opt.param_groups:
@@ -193,7 +220,7 @@ def stage_encode(a):
     if os.path.exists(meta):
         return
     imgs, _ = load_images(a)
-    vae = load_vae(os.path.join(a.runs, "vae_final.pt"))
+    vae = load_vae(os.path.join(a.runs, "vae_final.pt")).to(a.device)
     n, z, f = len(imgs), vae.z, vae.down
     L, B = imgs.shape[1] // f, 50
     lat = np.zeros((n, z, L, L), np.float16)
@@ -202,15 +229,15 @@ def stage_encode(a):
     t0 = time.time()
     checked = min(n, 3000 if a.size <= 128 else 500)  # decoded for PSNR and the latent-to-RGB map
     for i in range(0, n, B):
-        x = to_tensor(imgs[i:i + B])
+        x = to_tensor(imgs[i:i + B]).to(a.device)
         mean, _ = vae.encode(x)
-        lat[i:i + B] = mean.numpy().astype(np.float16)
+        lat[i:i + B] = mean.cpu().numpy().astype(np.float16)
         if i < checked:
             rec = vae.dec(mean)
             se += (rec.clamp(-1, 1) - x).pow(2).mean().item() * len(x)
             patch = F.avg_pool2d((x + 1) / 2, f)  # [b,3,L,L]
-            rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).numpy())
-            rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).numpy())
+            rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).cpu().numpy())
+            rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).cpu().numpy())
     std = float(lat.astype(np.float32).std())
     scale = 1.0 / std
     psnr = 10 * math.log10(4 / (se / (math.ceil(checked / B) * B if checked < n else n)))
@@ -235,14 +262,15 @@ def stage_unet(a):
     ck = os.path.join(a.runs, "unet.pt")
     info = json.load(open(os.path.join(a.runs, "latents.json")))
     lat = torch.from_numpy(np.load(os.path.join(a.runs, "latents.npy")).astype(np.float32)) * info["scaling_factor"]
+    lat = lat.to(a.device)
     _, attrs = load_images(a)
     n = len(lat)
     tok = Tokenizer()
-    st = torch.load(ck) if os.path.exists(ck) else None  # a resumed run keeps its own channels
+    st = torch.load(ck, map_location=a.device) if os.path.exists(ck) else None  # a resumed run keeps its own channels
     ch = tuple(st["unet_ch"]) if st else tuple(int(c) for c in a.unet_ch.split(","))
     z = info.get("latent_channels", 4)
-    te, unet = TextEncoder(len(tok.vocab)), UNet(ch=ch, z=z)
-    ema_te, ema_unet = TextEncoder(len(tok.vocab)), UNet(ch=ch, z=z)
+    te, unet = TextEncoder(len(tok.vocab)).to(a.device), UNet(ch=ch, z=z).to(a.device)
+    ema_te, ema_unet = TextEncoder(len(tok.vocab)).to(a.device), UNet(ch=ch, z=z).to(a.device)
     ema_te.load_state_dict(te.state_dict()), ema_unet.load_state_dict(unet.state_dict())
     params = list(te.parameters()) + list(unet.parameters())
     opt = torch.optim.AdamW(params, lr=5e-4, weight_decay=0.01)
@@ -255,7 +283,7 @@ def stage_unet(a):
         log(a.runs, f"unet: resumed at step {step}, {elapsed / 60:.1f} min")
     else:
         log(a.runs, f"unet: {count(unet)} parameters, text encoder {count(te)}")
-    ac = torch.from_numpy(alphas_cumprod_zero_snr()).float()
+    ac = torch.from_numpy(alphas_cumprod_zero_snr()).float().to(a.device)
     budget = a.unet_minutes * 60
     rng = np.random.default_rng(2000 + step)
     g = torch.Generator().manual_seed(3000 + step)
@@ -265,13 +293,13 @@ def stage_unet(a):
     log(a.runs, f"unet: {n} latents {tuple(lat.shape[1:])}, batch {bs}, {a.unet_minutes} min")
     while elapsed < budget:
         idx = rng.choice(n, bs, replace=False)
-        x0 = lat[idx]
+        x0 = lat[torch.from_numpy(idx).to(a.device)]
         texts = [caption(attrs[i], rng) if rng.random() >= 0.1 else "" for i in idx]
-        ids = torch.from_numpy(tok.batch(texts))
-        t = torch.from_numpy(rng.integers(0, 1000, bs))
+        ids = torch.from_numpy(tok.batch(texts)).to(a.device)
+        t = torch.from_numpy(rng.integers(0, 1000, bs)).to(a.device)
         a_t = ac[t].sqrt()[:, None, None, None]
         s_t = (1 - ac[t]).sqrt()[:, None, None, None]
-        eps = torch.randn(x0.shape, generator=g)
+        eps = torch.randn(x0.shape, generator=g).to(a.device)  # drawn on the CPU: the same noise on any device
         xt = a_t * x0 + s_t * eps
         v = a_t * eps - s_t * x0
         for gr in opt.param_groups:
@@ -347,7 +375,9 @@ def main():
     ap.add_argument("--vae-down", type=int, choices=[8, 16], default=None,
                     help="autoencoder downsampling: 16 (the default for 3d: 16x16 latents at 256²) or 8 "
                          "(32x32 at 256², 3.5x slower UNet steps; the only choice for 2d)")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="render processes and PyTorch CPU threads")
+    ap.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                    help="where the VAE and UNet train: auto = cuda when PyTorch sees a GPU, else cpu")
     ap.add_argument("--unet-ch", default=",".join(map(str, UNET_CH)),
                     help="UNet channels at latent size /1, /2, /4")
     ap.add_argument("--count", type=int, help="scenes rendered (3d: 25000, 2d: 52000)")
@@ -366,6 +396,10 @@ def main():
     if not (a.all or a.stage):
         ap.error("give --all or --stage")
     torch.set_num_threads(a.threads)
+    if a.device == "auto":
+        a.device = "cuda" if torch.cuda.is_available() else "cpu"
+    if a.device == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(0)
     os.makedirs(a.runs, exist_ok=True)
     setup_run(a)
@@ -376,7 +410,10 @@ def main():
               "export": stage_export, "evaluate": stage_evaluate}
     todo = list(stages) if a.all else [a.stage]
     log(a.runs, f"start: {', '.join(todo)}; {a.renderer} renderer, {a.size}² images, x{a.vae_down} "
-                f"-> {a.latent}² latents, {a.count} scenes, VAE {a.vae_minutes} min, UNet {a.unet_minutes} min")
+                f"-> {a.latent}² latents, {a.count} scenes, VAE {a.vae_minutes} min, UNet {a.unet_minutes} min, "
+                f"on {a.device}")
+    if a.device == "cpu" and (warning := blas_warning()):
+        log(a.runs, warning)
     t_all = time.time()
     for s in todo:
         t0 = time.time()
