@@ -19,11 +19,30 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, MAX_LEN  # noqa: E402
-from models import (DecoderExport, load_vae, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
+from models import (DecoderExport, LatentExport, load_vae, euler_trailing, sample, TextEncoder, UNet, BETA_START, BETA_END,  # noqa: E402
                     NUM_TRAIN_TIMESTEPS, add_sampling_args, count, run_config)
 from train import UNET_CH  # noqa: E402
 
 OPSET = 17
+B, HW = {0: "batch"}, {0: "batch", 2: "height", 3: "width"}
+# Each part's inputs, outputs and dynamic axes: [input names], [output names], {name: axes}
+PARTS = {
+    "text_encoder": (["input_ids"], ["last_hidden_state"],
+                     {"input_ids": {0: "batch", 1: "sequence"}, "last_hidden_state": {0: "batch", 1: "sequence"}}),
+    "unet": (["sample", "timestep", "encoder_hidden_states"], ["out_sample"],
+             {"sample": HW, "timestep": B, "encoder_hidden_states": {0: "batch", 1: "sequence"}, "out_sample": HW}),
+    "vae_decoder": (["latent_sample"], ["sample"], {"latent_sample": HW, "sample": HW}),
+    "vae_encoder": (["sample"], ["latent_sample"],
+                    {"sample": HW, "latent_sample": {0: "batch", 2: "height_latent", 3: "width_latent"}}),
+}
+
+
+def to_onnx(module, args, part, f):
+    """Export one part of the pipeline to `f` (a path or a file object) as the engine expects it."""
+    inputs, outputs, axes = PARTS[part]
+    with torch.no_grad():
+        torch.onnx.export(module, args, f, input_names=inputs, output_names=outputs, dynamic_axes=axes,
+                          opset_version=OPSET, do_constant_folding=True)
 
 
 def load(runs):
@@ -85,42 +104,22 @@ def main():
     D = te.norm.normalized_shape[0]
     ids = torch.from_numpy(tok.batch(["a misty lake at sunrise with reflections of pine-covered hills", ""]))
     with torch.no_grad():
-        torch.onnx.export(te, (ids,), os.path.join(out, "text_encoder", "model.onnx"),
-                          input_names=["input_ids"], output_names=["last_hidden_state"],
-                          dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
-                                        "last_hidden_state": {0: "batch", 1: "sequence"}},
-                          opset_version=OPSET, do_constant_folding=True)
+        to_onnx(te, (ids,), "text_encoder", os.path.join(out, "text_encoder", "model.onnx"))
         ctx = te(ids)
         x = torch.randn(2, vae.z, L, L, generator=torch.Generator().manual_seed(0))
         t = torch.tensor([999.0, 499.0])
-        torch.onnx.export(unet, (x, t, ctx), os.path.join(out, "unet", "model.onnx"),
-                          input_names=["sample", "timestep", "encoder_hidden_states"],
-                          output_names=["out_sample"],
-                          dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"},
-                                        "timestep": {0: "batch"},
-                                        "encoder_hidden_states": {0: "batch", 1: "sequence"},
-                                        "out_sample": {0: "batch", 2: "height", 3: "width"}},
-                          opset_version=OPSET, do_constant_folding=True)
+        to_onnx(unet, (x, t, ctx), "unet", os.path.join(out, "unet", "model.onnx"))
         v = unet(x, t, ctx)
         dec = DecoderExport(vae.dec)
         z = torch.randn(1, vae.z, L, L, generator=torch.Generator().manual_seed(1))
-        torch.onnx.export(dec, (z,), os.path.join(out, "vae_decoder", "model.onnx"),
-                          input_names=["latent_sample"], output_names=["sample"],
-                          dynamic_axes={"latent_sample": {0: "batch", 2: "height", 3: "width"},
-                                        "sample": {0: "batch", 2: "height", 3: "width"}},
-                          opset_version=OPSET, do_constant_folding=True)
+        to_onnx(dec, (z,), "vae_decoder", os.path.join(out, "vae_decoder", "model.onnx"))
         img = dec(z)
         # the trained encoder itself, for starting from a picture (a model exported before this had
         # its encoder fitted afterwards by fit_encoder.py): `latent_sample` = the mean, unscaled
-        from fit_encoder import LatentExport
         os.makedirs(os.path.join(out, "vae_encoder"), exist_ok=True)
         pic = torch.rand(1, 3, S, S, generator=torch.Generator().manual_seed(2)) * 2 - 1
-        torch.onnx.export(LatentExport(vae.enc.eval()), (pic,), os.path.join(out, "vae_encoder", "model.onnx"),
-                          input_names=["sample"], output_names=["latent_sample"],
-                          dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"},
-                                        "latent_sample": {0: "batch", 2: "height_latent", 3: "width_latent"}},
-                          opset_version=OPSET, do_constant_folding=True)
-    # decoder_channels: the architecture, for fit_encoder.py (which rebuilds the decoder from the ONNX file)
+        to_onnx(LatentExport(vae.enc.eval()), (pic,), "vae_encoder", os.path.join(out, "vae_encoder", "model.onnx"))
+    # decoder_channels: the architecture, for fit_encoder.py and from_onnx.py (which rebuild PyTorch modules from the ONNX files)
     dump({"scaling_factor": info["scaling_factor"], "latent_channels": vae.z, "sample_size": S,
           "downsampling": vae.down, "decoder_channels": list(vae.dec_ch)},
          "vae_decoder", "config.json")
@@ -137,6 +136,7 @@ def main():
           "tokenizer": ["transformers", "PreTrainedTokenizerFast"],
           "unet": ["diffusers", "OnnxRuntimeModel"],
           "vae_decoder": ["diffusers", "OnnxRuntimeModel"],
+          "vae_encoder": ["diffusers", "OnnxRuntimeModel"],
           "scheduler": ["diffusers", "EulerDiscreteScheduler"],
           "safety_checker": [None, None], "feature_extractor": [None, None],
           "requires_safety_checker": False}, "model_index.json")

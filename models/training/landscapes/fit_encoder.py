@@ -19,48 +19,12 @@ import time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models import VAE_CHANNELS, Decoder, Encoder, count, renderer, to_tensor  # noqa: E402
-
-OPSET = 17
-
-
-def onnx_decoder(path, z, ch=None):
-    """The shipped decoder as a PyTorch module. Convolutions keep their module names as initializer
-    names; torch.onnx inlines GroupNorm's affine parameters as unnamed Mul/Add constants, found here by
-    the node that uses them (its output is named after the module: /dec/up/up.2/n1/Mul_output_0)."""
-    import onnx
-    from onnx import numpy_helper
-    m = onnx.load(path)
-    inits = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
-    state = {k: v for k, v in inits.items() if k.startswith("dec.")}
-    for node in m.graph.node:
-        if node.op_type not in ("Mul", "Add"):
-            continue
-        const = [i for i in node.input if i.startswith("onnx::") and i in inits]
-        if not const:
-            continue
-        parts = node.output[0].strip("/").split("/")[:-1]  # ['dec', 'up', 'up.2', 'n1']
-        path_ = [p.split(".")[-1] if i and p.startswith(parts[i - 1] + ".") else p for i, p in enumerate(parts)]
-        key = ".".join(path_) + (".weight" if node.op_type == "Mul" else ".bias")
-        state[key] = inits[const[0]].reshape(-1)
-    dec = Decoder(ch=tuple(ch or VAE_CHANNELS["v1"][1]), z=z)
-    dec.load_state_dict({k[len("dec."):]: torch.from_numpy(np.array(v)) for k, v in state.items()}, strict=True)
-    return dec.eval()
-
-
-class LatentExport(nn.Module):
-    """sample (image in [-1, 1]) -> latent_sample: the encoder's mean, unscaled."""
-
-    def __init__(self, enc):
-        super().__init__()
-        self.enc = enc
-
-    def forward(self, sample):
-        return self.enc(sample).chunk(2, dim=1)[0]
+from export import to_onnx  # noqa: E402
+from from_onnx import recover  # noqa: E402
+from models import VAE_CHANNELS, Decoder, DecoderExport, Encoder, LatentExport, count, renderer, to_tensor  # noqa: E402
 
 
 def renders(work, n, workers, size):
@@ -89,7 +53,8 @@ def main():
     cfg = json.load(open(os.path.join(a.model, "vae_decoder", "config.json")))
     z, target_std = cfg["latent_channels"], 1 / cfg["scaling_factor"]
     size, f = cfg.get("sample_size", 128), cfg.get("downsampling", 8)
-    dec = onnx_decoder(os.path.join(a.model, "vae_decoder", "model.onnx"), z, cfg.get("decoder_channels"))
+    dec = Decoder(ch=tuple(cfg.get("decoder_channels") or VAE_CHANNELS["v1"][1]), z=z)
+    dec = recover(DecoderExport(dec), (torch.randn(1, z, size // f, size // f),), "vae_decoder", a.model).dec.eval()
     for p in dec.parameters():
         p.requires_grad_(False)
     imgs = renders(a.work, a.count, a.threads, size)
@@ -139,11 +104,7 @@ def main():
     out = os.path.join(a.model, "vae_encoder")
     os.makedirs(out, exist_ok=True)
     pic = torch.rand(1, 3, size, size, generator=torch.Generator().manual_seed(2)) * 2 - 1
-    torch.onnx.export(LatentExport(enc), (pic,), os.path.join(out, "model.onnx"),
-                      input_names=["sample"], output_names=["latent_sample"],
-                      dynamic_axes={"sample": {0: "batch", 2: "height", 3: "width"},
-                                    "latent_sample": {0: "batch", 2: "height_latent", 3: "width_latent"}},
-                      opset_version=OPSET, do_constant_folding=True)
+    to_onnx(LatentExport(enc), (pic,), "vae_encoder", os.path.join(out, "model.onnx"))
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(cfg, f, indent=1)
     with open(os.path.join(a.work, "encoder.json"), "w") as f:

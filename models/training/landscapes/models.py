@@ -239,6 +239,17 @@ def reconstruct(vae, u8, batch=64):
                            for i in range(0, len(u8), batch)])
 
 
+class LatentExport(nn.Module):
+    """sample (image in [-1, 1]) -> latent_sample: the encoder's mean, unscaled."""
+
+    def __init__(self, enc):
+        super().__init__()
+        self.enc = enc
+
+    def forward(self, sample):
+        return self.enc(sample).chunk(2, dim=1)[0]
+
+
 class DecoderExport(nn.Module):
     """latent_sample (already divided by scaling_factor) -> image in [-1, 1]"""
 
