@@ -1,7 +1,7 @@
 """Rebuild PyTorch checkpoints from an exported lumen-landscapes model, to continue training it.
 
     /usr/bin/python3 models/training/landscapes/from_onnx.py [--model models/lumen-landscapes]
-        [--runs models/training/runs] [--unet-minutes-done M] [--unet-steps-done S]
+        [--runs models/training/runs] --unet-minutes-done M [--unet-steps-done S]
 
 Checkpoints live in the git-ignored runs folder and are lost with the machine; the ONNX files are
 what the repository keeps. This writes <runs>/vae_final.pt (encoder and decoder) and <runs>/unet.pt
@@ -86,9 +86,11 @@ def main():
     ap.add_argument("--runs", default="models/training/runs")
     ap.add_argument("--unet-minutes-done", type=float, required=True,
                     help="the UNet minutes the shipped weights trained (the model card says)")
-    ap.add_argument("--unet-steps-done", type=int, required=True)
+    ap.add_argument("--unet-steps-done", type=int, help="default: lumen.json's trainingSteps")
     a = ap.parse_args()
     torch.manual_seed(0)
+    if a.unet_steps_done is None:
+        a.unet_steps_done = json.load(open(os.path.join(a.model, "lumen.json")))["trainingSteps"]
     cfg = json.load(open(os.path.join(a.model, "vae_decoder", "config.json")))
     z, S, down = cfg["latent_channels"], cfg["sample_size"], cfg["downsampling"]
     L = S // down
