@@ -10,6 +10,7 @@ against onnxruntime-node; and tests/fixtures/lumen-landscapes-reference.json: on
 sampling run at the default settings, which the engine must reproduce from the same initial latents.
 """
 import argparse
+import inspect
 import json
 import os
 import sys
@@ -40,9 +41,12 @@ PARTS = {
 def to_onnx(module, args, part, f):
     """Export one part of the pipeline to `f` (a path or a file object) as the engine expects it."""
     inputs, outputs, axes = PARTS[part]
+    # PyTorch 2.9+ defaults to the dynamo exporter, whose graphs differ; keep the TorchScript one that
+    # every shipped model was exported with (and that from_onnx.py matches initialisers against).
+    legacy = {"dynamo": False} if "dynamo" in inspect.signature(torch.onnx.export).parameters else {}
     with torch.no_grad():
         torch.onnx.export(module, args, f, input_names=inputs, output_names=outputs, dynamic_axes=axes,
-                          opset_version=OPSET, do_constant_folding=True)
+                          opset_version=OPSET, do_constant_folding=True, **legacy)
 
 
 def load(runs):
