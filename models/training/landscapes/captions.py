@@ -230,7 +230,7 @@ def sentence_caption(attrs, rng):
     for tail in tails:
         text += _pick(rng, [", ", ", ", " "]) + tail
     if rng.random() < 0.3 and not text.startswith(("a ", "an ")):
-        text = f"{_pick(rng, PREFIXES)} {text}"
+        text = _prefixed(_pick(rng, PREFIXES), text)
     if rng.random() < 0.25:
         text = f"{text} {_pick(rng, SUFFIXES)}"
     text = re.sub(r"\s+", " ", text)
@@ -245,6 +245,35 @@ def _pick(rng, xs):
     return xs[rng.integers(len(xs))]
 
 
+# Prefixes that are an adjective, not a frame ("a photo of"): they go inside the head's own article
+# ("a beautiful forest of pines", "beautiful rolling hills"), never before it ("a beautiful a forest").
+ADJECTIVE_PREFIXES = ("a beautiful", "beautiful", "a peaceful", "an amazing", "stunning")
+NOT_LEADING = set(PREPS) | {"with", "and", "near", "reflecting"}
+
+
+def _with_adjective(adj, text):
+    """'a forest' -> 'a beautiful forest'; 'hills' -> 'beautiful hills'."""
+    art, _, rest = text.partition(" ")
+    if art in ("a", "an", "the") and rest:
+        return f"{'the' if art == 'the' else ('an' if adj[0] in 'aeiou' else 'a')} {adj} {rest}"
+    return f"{adj} {text}"
+
+
+def _prefixed(pre, text):
+    if pre in ADJECTIVE_PREFIXES:
+        return _with_adjective(pre.split()[-1], text)
+    return f"{pre} {text}" if pre else text
+
+
+def training_caption(attrs, rng):
+    """The caption a training step sees: with render3d's seven attributes, half are sentences that
+    say how the parts sit together ("golden hour over a mountain lake with reflections"), half lists
+    of attribute phrases; render.py's six-attribute scenes keep the lists alone, as v1 was trained."""
+    if len(attrs) > 6 and rng.random() < 0.5:
+        return sentence_caption(attrs, rng)
+    return caption(attrs, rng)
+
+
 def caption(attrs, rng):
     """One random caption for an attribute vector."""
     t, s, te, w, se, we = (int(a) for a in attrs[:6])
@@ -254,7 +283,7 @@ def caption(attrs, rng):
     if rng.random() < 0.7:
         season = _pick(rng, SEASON_WORDS[SEASONS[se]])
     if season is not None and rng.random() < 0.5 and " " not in season and season not in ("fall",):
-        head = f"{season} {terrain}"
+        head = _with_adjective(season, terrain)
         season = None
     else:
         head = terrain
@@ -277,16 +306,18 @@ def caption(attrs, rng):
         mods.append(f", {_pick(rng, VIEW_WORDS[VIEWS[int(attrs[6])]])}")
     order = rng.permutation(len(mods))
     mods = [mods[i] for i in order]
-    if rng.random() < 0.25 and mods:
-        # lead with a modifier: "misty sunrise over a lake ..."
+    # lead with a modifier that can open a phrase: "misty sunrise over a lake ...", not "in summer over ..."
+    led = bool(mods) and rng.random() < 0.25 and mods[0].lstrip(", ").split()[0] not in NOT_LEADING
+    if led:
         first = mods.pop(0).lstrip(",").strip()
         parts = [first, _pick(rng, ["over", ",", "with", "in"]), head] + mods
     else:
         parts = [head] + mods
     text = " ".join(parts)
     pre = _pick(rng, PREFIXES)
+    text = _prefixed("" if led and pre in ADJECTIVE_PREFIXES else pre, text)
     suf = _pick(rng, SUFFIXES)
-    text = " ".join(x for x in [pre, text, suf] if x)
+    text = " ".join(x for x in [text, suf] if x)
     text = re.sub(r"\s+,", ",", text)
     text = re.sub(r",\s*,", ",", text)
     text = text.strip(" ,")

@@ -31,7 +31,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from captions import Tokenizer, caption  # noqa: E402
+from captions import Tokenizer, training_caption  # noqa: E402
 from models import (VAE, VAE_CHANNELS, PatchCritic, TextEncoder, UNet, alphas_cumprod_zero_snr, count,  # noqa: E402
                     load_vae, renderer, run_config, to_tensor)
 
@@ -294,7 +294,7 @@ def stage_unet(a):
     while elapsed < budget:
         idx = rng.choice(n, bs, replace=False)
         x0 = lat[torch.from_numpy(idx).to(a.device)]
-        texts = [caption(attrs[i], rng) if rng.random() >= 0.1 else "" for i in idx]
+        texts = [training_caption(attrs[i], rng) if rng.random() >= 0.1 else "" for i in idx]
         ids = torch.from_numpy(tok.batch(texts)).to(a.device)
         t = torch.from_numpy(rng.integers(0, 1000, bs)).to(a.device)
         a_t = ac[t].sqrt()[:, None, None, None]
