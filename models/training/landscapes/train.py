@@ -9,6 +9,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
     # v2 (the default): --renderer 3d, 256² renders, x16 autoencoder to 16x16x8 latents; 25,000 scenes,
     #   VAE 35 min, UNet 95 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
     # v1: --renderer 2d (128², 16x16x8 latents, 52,000 scenes, VAE 30 min, UNet 68 min)
+    # --stage data,vae,... runs the named stages only (gpu_host.sh: all but evaluate, on a GPU host)
     # options: --runs DIR (default models/training/runs) --out DIR (default models/lumen-landscapes)
     #          --count --threads 2 --unet-ch 64,96,144 --vae-down 8|16 --vae-minutes --unet-minutes
     #          --latent-channels 8 --vae-critic 0.1 --vae-crop --vae-batch --unet-batch
