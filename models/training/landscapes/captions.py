@@ -268,7 +268,7 @@ def _prefixed(pre, text):
 def training_caption(attrs, rng):
     """The caption a training step sees: with render3d's seven attributes, half are sentences that
     say how the parts sit together ("golden hour over a mountain lake with reflections"), half lists
-    of attribute phrases; render.py's six-attribute scenes keep the lists alone, as v1 was trained."""
+    of attribute phrases; render.py's six-attribute scenes (v1's recipe) keep the lists alone."""
     if len(attrs) > 6 and rng.random() < 0.5:
         return sentence_caption(attrs, rng)
     return caption(attrs, rng)
