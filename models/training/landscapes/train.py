@@ -7,7 +7,7 @@ follows the elapsed fraction of that budget, so a resumed run continues the same
 
     /usr/bin/python3 models/training/landscapes/train.py --all
     # v2 (the default): --renderer 3d, 256² renders, x16 autoencoder to 16x16x8 latents; 25,000 scenes,
-    #   VAE 35 min, UNet 95 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
+    #   VAE 35 min, UNet 72 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
     # v1: --renderer 2d (128², 16x16x8 latents, 52,000 scenes, VAE 30 min, UNet 68 min)
     # --stage data,vae,... runs the named stages only (gpu_host.sh: all but evaluate, on a GPU host)
     # options: --runs DIR (default models/training/runs) --out DIR (default models/lumen-landscapes)
@@ -357,7 +357,7 @@ def stage_evaluate(a):
 # v2 (3d, 256²) fits data + VAE + latents + UNet + export + evaluate in <= 3 h; v1 (2d, 128²) is
 # the recipe of the shipped 128² model.
 DEFAULTS = {
-    "3d": {"count": 25000, "vae_minutes": 35.0, "unet_minutes": 95.0, "vae_crop": 128, "vae_batch": 8,
+    "3d": {"count": 25000, "vae_minutes": 35.0, "unet_minutes": 72.0, "vae_crop": 128, "vae_batch": 8,
            "unet_batch": 32, "classifier_count": 4000},
     "2d": {"count": 52000, "vae_minutes": 30.0, "unet_minutes": 68.0, "vae_crop": 64, "vae_batch": 32,
            "unet_batch": 64, "classifier_count": 10000},
@@ -392,7 +392,7 @@ def main():
     ap.add_argument("--vae-minutes", type=float, help="VAE wall-clock budget (3d: 35, 2d: 30)")
     ap.add_argument("--vae-crop", type=int, help="VAE training crop side (3d: 128, 2d: 64)")
     ap.add_argument("--vae-batch", type=int, help="VAE batch (3d: 8, 2d: 32)")
-    ap.add_argument("--unet-minutes", type=float, help="UNet wall-clock budget (3d: 95, 2d: 68)")
+    ap.add_argument("--unet-minutes", type=float, help="UNet wall-clock budget (3d: 72, 2d: 68)")
     ap.add_argument("--unet-batch", type=int, help="UNet batch (3d: 32, 2d: 64)")
     ap.add_argument("--classifier-count", type=int, help="renders for evaluate.py's classifier (3d: 4000, 2d: 10000)")
     ap.add_argument("--classifier-minutes", type=float, default=5.0, help="evaluate.py's classifier training")
