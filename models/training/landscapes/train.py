@@ -289,6 +289,7 @@ def stage_unet(a):
     rng = np.random.default_rng(2000 + step)
     g = torch.Generator().manual_seed(3000 + step)
     ema_p = list(ema_te.parameters()) + list(ema_unet.parameters())
+    live = [p.detach() for p in params]  # views of the trained weights, made once for the EMA
     t_last, t_ck, acc = time.time(), time.time(), []
     bs = a.unet_batch
     log(a.runs, f"unet: {n} latents {tuple(lat.shape[1:])}, batch {bs}, {a.unet_minutes} min")
@@ -315,7 +316,7 @@ def stage_unet(a):
         d = min(0.999, (1 + step) / (10 + step))
         with torch.no_grad():  # one kernel per list rather than two per parameter (it adds up on a GPU)
             torch._foreach_mul_(ema_p, d)
-            torch._foreach_add_(ema_p, [p.detach() for p in params], alpha=1 - d)
+            torch._foreach_add_(ema_p, live, alpha=1 - d)
         now = time.time()
         elapsed += min(now - t_last, STEP_CAP_S)
         t_last = now
