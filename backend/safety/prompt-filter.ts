@@ -99,6 +99,8 @@ export const promptAllowSchema = z
 
 export interface PromptExplanation {
   category: SafetyCategory;
+  /** The end user's message for the category, as `checkPrompt` gives it. */
+  reason: string;
   /** What blocked it: a term-list rule or the learned classifier. */
   source: "terms" | "classifier";
   /** Index of the rule in its category (terms only). */
@@ -268,6 +270,7 @@ export function loadPromptFilter(
       if (verdict)
         return {
           category: verdict.category,
+          reason: reasonOf.get(verdict.category)!,
           source: "classifier",
           harm: verdict.harm,
           matched: [],
@@ -277,6 +280,7 @@ export function loadPromptFilter(
       const matched = hit.category.rules[hit.rule].groups.map((g) => g.match(hit.masked) ?? "");
       return {
         category: hit.category.category,
+        reason: reasonOf.get(hit.category.category)!,
         source: "terms",
         rule: hit.rule,
         matched,

@@ -90,14 +90,17 @@ export function createSafetyCheck(options: SafetyCheckOptions): SafetyCheck {
 
   return {
     async checkPrompt(text, level) {
-      const verdict = promptFilter.checkPrompt(text, level);
-      const builtin: SafetyDecision = verdict.allowed
-        ? { allowed: true, provider: "builtin" }
-        : {
-            ...verdict,
+      // explain() is checkPrompt() with the why attached: one pass of the rules and classifier
+      const why = promptFilter.explain(text, level);
+      const builtin: SafetyDecision = why
+        ? {
+            allowed: false,
+            category: why.category,
+            reason: why.reason,
             provider: "builtin",
-            detail: describe(verdict.category, promptFilter.explain(text, level)),
-          };
+            detail: describe(why),
+          }
+        : { allowed: true, provider: "builtin" };
       return second("prompt", builtin, () => provider!.check.checkPrompt(text, level));
     },
     async checkImage(image, level) {
@@ -120,7 +123,7 @@ function formatScores(scores: Record<string, number>): string {
 }
 
 /** The audit row's detail for a builtin block: the rule, or the classifier's harm score. */
-function describe(category: string | undefined, why: PromptExplanation | undefined): string {
-  if (why?.source === "classifier") return `${category} classifier ${why.harm?.toFixed(2)}`;
-  return `${category} rule ${why?.rule ?? "?"}`;
+function describe(why: PromptExplanation): string {
+  if (why.source === "classifier") return `${why.category} classifier ${why.harm?.toFixed(2)}`;
+  return `${why.category} rule ${why.rule}`;
 }

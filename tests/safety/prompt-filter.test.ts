@@ -6,17 +6,23 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "@jest/globals";
 import {
+  createSafetyCheck,
   defaultDataDir,
   loadPromptFilter,
   safetyCategories,
   SafetyDataError,
+  type ImageChecker,
   type PolicyLevel,
+  type PromptFilter,
 } from "../../backend/safety";
 import { evaluateLevel, heldoutFile, loadEvalPrompts, promptsFile, rate } from "./metrics";
 
 const filter = loadPromptFilter();
 const termsOnly = loadPromptFilter(undefined, { classifier: false });
 const check = (text: string, level: PolicyLevel = "moderate") => filter.checkPrompt(text, level);
+const unusedImageChecker: ImageChecker = {
+  checkImage: () => Promise.reject(new Error("no image is checked here")),
+};
 
 describe("prompt filter: categories", () => {
   const moderate: Array<[category: string, text: string]> = [
@@ -75,6 +81,33 @@ describe("prompt filter: categories", () => {
     assert.equal(termsOnly.checkPrompt(text, "strict").category, "torture");
     assert.equal(check(text).category, "torture");
     assert.equal(filter.explain(text, "moderate")?.source, "classifier");
+  });
+
+  it("explains a block with the category and message checkPrompt gives, and the safety check reads the filter once", async () => {
+    for (const text of [
+      "a prisoner tied to a chair in an interrogation room", // the classifier
+      "a photo of a naked woman", // a term rule
+    ]) {
+      const verdict = check(text);
+      const why = filter.explain(text, "moderate");
+      expect([why?.category, why?.reason]).toStrictEqual([verdict.category, verdict.reason]);
+    }
+    let passes = 0;
+    const counted: PromptFilter = {
+      checkPrompt: (text, level) => (passes++, filter.checkPrompt(text, level)),
+      explain: (text, level) => (passes++, filter.explain(text, level)),
+    };
+    const safety = createSafetyCheck({ promptFilter: counted, imageChecker: unusedImageChecker });
+    const decision = await safety.checkPrompt(
+      "a prisoner tied to a chair in an interrogation room",
+      "moderate"
+    );
+    expect([decision.allowed, decision.category, passes]).toStrictEqual([false, "torture", 1]);
+    assert.match(decision.detail ?? "", /^torture classifier [01]\.\d\d$/);
+    expect(await safety.checkPrompt("a lighthouse at dusk", "moderate")).toStrictEqual({
+      allowed: true,
+      provider: "builtin",
+    });
   });
 
   it("names the block by the clearest harm: moderate rules of every category before strict ones", () => {
@@ -241,6 +274,8 @@ describe("prompt filter: contexts", () => {
       filter.explain("a Sex on the Beach cocktail, and a naked woman", "moderate")
     ).toStrictEqual({
       category: "sexual",
+      reason:
+        "This request asks for sexual or explicit content, which this service does not generate.",
       source: "terms",
       rule: 0,
       matched: ["naked"],
