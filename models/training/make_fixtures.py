@@ -45,7 +45,7 @@ import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, numpy_helper
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import clip_vocab  # noqa: E402
@@ -349,81 +349,13 @@ def set_output_shapes(m: onnx.ModelProto, shapes: dict, dynamic_axes: dict) -> N
 def convert_to_float16(model: onnx.ModelProto, fp32_scopes: tuple[str, ...]) -> onnx.ModelProto:
     """Make every float tensor float16 (inputs, outputs, weights, activations), except inside the
     module scopes in `fp32_scopes` (the timestep sinusoids, kept in float32 as real fp16 exports
-    keep them), with Cast nodes at the boundaries."""
-    FLOAT, HALF = TensorProto.FLOAT, TensorProto.FLOAT16
-    model = onnx.shape_inference.infer_shapes(model)
-    g = model.graph
-    types: dict[str, int] = {}
-    for vi in list(g.input) + list(g.output) + list(g.value_info):
-        types[vi.name] = vi.type.tensor_type.elem_type
-    for init in g.initializer:
-        types[init.name] = init.data_type
+    keep them), with Cast nodes at the boundaries: realsize.py's pass, on a graph with weights."""
+    from sdonnx.export import halve_graph
 
-    def is_fp32_node(node) -> bool:
-        return any(node.name.startswith(f"/{s}/") for s in fp32_scopes)
+    def halve(t: TensorProto) -> None:
+        t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float16), t.name))
 
-    producer = {o: n for n in g.node for o in n.output}
-    users: dict[str, list] = {}
-    for n in g.node:
-        for i in n.input:
-            users.setdefault(i, []).append(n)
-
-    half_inits = set()
-    new_inits = []
-    for init in g.initializer:
-        if init.data_type == FLOAT and not all(is_fp32_node(u) for u in users.get(init.name, [])):
-            arr = numpy_helper.to_array(init).astype(np.float16)
-            new_inits.append(numpy_helper.from_array(arr, init.name))
-            half_inits.add(init.name)
-        else:
-            new_inits.append(init)
-    del g.initializer[:]
-    g.initializer.extend(new_inits)
-    graph_inputs = {i.name for i in g.input}
-    init_names = {i.name for i in g.initializer}
-
-    def tensor_is_half(name: str) -> bool:
-        if name in graph_inputs:
-            return True
-        if name in init_names:
-            return name in half_inits
-        return not is_fp32_node(producer[name])
-
-    nodes = []
-    made: set[str] = set()
-    for node in g.node:
-        node_half = not is_fp32_node(node)
-        if node_half:
-            if node.op_type == "Cast":
-                for a in node.attribute:
-                    if a.name == "to" and a.i == FLOAT:
-                        a.i = HALF
-            if node.op_type in ("Constant", "ConstantOfShape"):
-                for a in node.attribute:
-                    if a.name == "value" and a.t.data_type == FLOAT:
-                        arr = numpy_helper.to_array(a.t).astype(np.float16)
-                        a.t.CopyFrom(numpy_helper.from_array(arr))
-        if node.op_type != "Shape":
-            for idx, name in enumerate(node.input):
-                if not name or types.get(name) != FLOAT or tensor_is_half(name) == node_half:
-                    continue
-                cast_name = f"{name}__to_{'fp16' if node_half else 'fp32'}"
-                if cast_name not in made:
-                    made.add(cast_name)
-                    nodes.append(helper.make_node("Cast", [name], [cast_name],
-                                                  name=f"{cast_name}_cast",
-                                                  to=HALF if node_half else FLOAT))
-                node.input[idx] = cast_name
-        nodes.append(node)
-    del g.node[:]
-    g.node.extend(nodes)
-    for vi in list(g.input) + list(g.output):
-        if vi.type.tensor_type.elem_type == FLOAT:
-            vi.type.tensor_type.elem_type = HALF
-    for o in g.output:
-        assert o.name in graph_inputs or o.name in init_names or not is_fp32_node(producer[o.name])
-    del g.value_info[:]
-    onnx.shape_inference.infer_shapes(model, strict_mode=True)  # raises on a type mismatch
+    halve_graph(model, fp32_scopes, halve)
     return model
 
 

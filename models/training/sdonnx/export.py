@@ -197,7 +197,21 @@ def to_fp16(ex: Exported, fp32_scopes: tuple[str, ...] = ()) -> Exported:
     except nodes under the module scopes in `fp32_scopes` (the timestep sinusoids, float32 in
     diffusers even in half models) and the float inputs Resize requires to be float32."""
     ex = ex.copy()
-    g = ex.model.graph
+
+    def halve(t: TensorProto) -> None:  # weightless: the recipe rounds the data when it is drawn
+        t.data_type = HALF
+        src, fn = ex.recipes[t.name]
+        ex.recipes[t.name] = (src, lambda v, fn=fn: _to_half(fn(v)))
+
+    halve_graph(ex.model, fp32_scopes, halve)
+    return ex
+
+
+def halve_graph(model: onnx.ModelProto, fp32_scopes: tuple[str, ...],
+                halve_initializer: Callable[[TensorProto], None]) -> None:
+    """to_fp16's rewrite of `model` in place, for graphs with or without weight data:
+    `halve_initializer` turns each float initializer that a float16 node reads into float16."""
+    g = model.graph
     producer = {o: n for n in g.node for o in n.output}
     fp32_nodes: set[int] = {id(n) for n in g.node
                             if any(n.name.startswith(f"/{s}/") for s in fp32_scopes)}
@@ -211,7 +225,7 @@ def to_fp16(ex: Exported, fp32_scopes: tuple[str, ...] = ()) -> Exported:
         fp32_nodes.add(id(p))
         stack.extend(i for i in p.input if i)
 
-    inferred = onnx.shape_inference.infer_shapes(ex.model)
+    inferred = onnx.shape_inference.infer_shapes(model)
     types = {vi.name: vi.type.tensor_type.elem_type
              for vi in list(inferred.graph.value_info) + list(g.input) + list(g.output)}
     for t in g.initializer:
@@ -225,10 +239,8 @@ def to_fp16(ex: Exported, fp32_scopes: tuple[str, ...] = ()) -> Exported:
     half_inits = set()
     for t in g.initializer:
         if t.data_type == FLOAT and not all(id(u) in fp32_nodes for u in users[t.name]):
-            t.data_type = HALF
+            halve_initializer(t)
             half_inits.add(t.name)
-            src, fn = ex.recipes[t.name]
-            ex.recipes[t.name] = (src, lambda v, fn=fn: _to_half(fn(v)))
     graph_inputs = {i.name for i in g.input}
 
     def is_half(name: str) -> bool:
@@ -268,8 +280,7 @@ def to_fp16(ex: Exported, fp32_scopes: tuple[str, ...] = ()) -> Exported:
         if vi.type.tensor_type.elem_type == FLOAT:
             vi.type.tensor_type.elem_type = HALF
     del g.value_info[:]
-    onnx.shape_inference.infer_shapes(ex.model, strict_mode=True)  # raises on a type mismatch
-    return ex
+    onnx.shape_inference.infer_shapes(model, strict_mode=True)  # raises on a type mismatch
 
 
 def to_fp16_weights(ex: Exported, min_elements: int = 1024) -> Exported:
