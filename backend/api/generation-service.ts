@@ -23,7 +23,7 @@ import {
   type JobQueue,
 } from "../jobs/types";
 import type { Metrics } from "../observability/metrics";
-import { SafetyUnavailableError, type SafetyCheck } from "../safety";
+import { SafetyUnavailableError, type SafetyCheck, type SafetyDecision } from "../safety";
 import { promptHash, type Owner, type Store } from "../store";
 import type { Notice, ParsedGenerationRequest } from "../../contract";
 import { ApiError } from "./errors";
@@ -102,39 +102,11 @@ export class GenerationService {
    * safety provider is down and the policy fails closed.
    */
   async checkPrompt(prompt: string, clientId: string): Promise<void> {
-    const { config, safety, store, metrics } = this.deps;
-    let verdict;
-    try {
-      verdict = await safety.checkPrompt(prompt, config.safetyLevel);
-    } catch (e) {
-      if (e instanceof SafetyUnavailableError) {
-        throw new ApiError(
-          "safety_unavailable",
-          "safety service unavailable; nothing was generated, try again shortly",
-          { retryAfterSeconds: SAFETY_RETRY_SECONDS }
-        );
-      }
-      throw e;
-    }
-    if (verdict.allowed) return;
-    const category = verdict.category ?? "sexual";
-    await store.addAudit({
+    const { config, safety } = this.deps;
+    await this.enforce("prompt", () => safety.checkPrompt(prompt, config.safetyLevel), {
       clientId,
-      kind: "prompt",
-      category,
-      promptHash: promptHash(prompt),
-      prompt: config.auditPromptText ? prompt : null,
-      provider: verdict.provider,
-      reason: verdict.detail,
+      prompt,
     });
-    metrics.safetyBlocks.inc({ kind: "prompt", category, provider: verdict.provider ?? "builtin" });
-    throw new ApiError(
-      "content_policy_violation",
-      verdict.reason ?? "This prompt is not allowed by the content policy.",
-      {
-        category,
-      }
-    );
   }
 
   /**
@@ -155,14 +127,31 @@ export class GenerationService {
    * and answered with content_policy_violation.
    */
   async checkPicture(picture: Picture, clientId: string, prompt: string): Promise<void> {
-    const { config, safety, store, metrics } = this.deps;
-    if (!safety.checkImage)
+    const { config, safety } = this.deps;
+    const checkImage = safety.checkImage;
+    if (!checkImage)
       throw new ApiError("invalid_request", "this server does not take pictures to start from", {
         param: "image",
       });
-    let verdict;
+    await this.enforce("image", () => checkImage(picture.image, config.safetyLevel), {
+      clientId,
+      prompt,
+      message: "The picture to start from is not allowed by the content policy.",
+      param: "image",
+    });
+  }
+
+  /** One safety verdict enforced: a refusal is audited, counted and answered with its category. */
+  private async enforce(
+    kind: "prompt" | "image",
+    ask: () => Promise<SafetyDecision>,
+    refusal: { clientId: string; prompt: string; message?: string; param?: string }
+  ): Promise<void> {
+    const { config, store, metrics } = this.deps;
+    const { clientId, prompt, param } = refusal;
+    let verdict: SafetyDecision;
     try {
-      verdict = await safety.checkImage(picture.image, config.safetyLevel);
+      verdict = await ask();
     } catch (e) {
       if (e instanceof SafetyUnavailableError) {
         throw new ApiError(
@@ -177,18 +166,18 @@ export class GenerationService {
     const category = verdict.category ?? "sexual";
     await store.addAudit({
       clientId,
-      kind: "image",
+      kind,
       category,
       promptHash: promptHash(prompt),
       prompt: config.auditPromptText ? prompt : null,
       provider: verdict.provider,
       reason: verdict.detail,
     });
-    metrics.safetyBlocks.inc({ kind: "image", category, provider: verdict.provider ?? "builtin" });
+    metrics.safetyBlocks.inc({ kind, category, provider: verdict.provider ?? "builtin" });
     throw new ApiError(
       "content_policy_violation",
-      "The picture to start from is not allowed by the content policy.",
-      { category, param: "image" }
+      refusal.message ?? verdict.reason ?? "This prompt is not allowed by the content policy.",
+      param ? { category, param } : { category }
     );
   }
 

@@ -4,6 +4,7 @@
 import { strict as assert } from "node:assert";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import OpenAI from "openai";
+import sharp from "sharp";
 import { openStore } from "../../backend/store";
 import { readEvents, startTestServer, type TestServer } from "../helpers/server";
 import { startContentSafetyStandIn, type StandIn } from "./content-safety-stand-in";
@@ -169,6 +170,48 @@ describe("server with Azure AI Content Safety", () => {
     } finally {
       standIn.rateImage = () => ({});
     }
+  });
+
+  it("refuses a starting picture the service rates at the threshold: 400 naming the picture, nothing generated, audited", async () => {
+    const pixels = Buffer.alloc(64 * 64 * 3, 90);
+    const png = await sharp(pixels, { raw: { width: 64, height: 64, channels: 3 } })
+      .png()
+      .toBuffer();
+    const before = (await (await server.api("/api/generations")).json()).items.length;
+    standIn.rateImage = () => ({ Hate: 2 });
+    try {
+      const res = await server.api("/api/generations", {
+        method: "POST",
+        json: {
+          prompt: "a lake at noon",
+          image: `data:image/png;base64,${png.toString("base64")}`,
+          strength: 0.5,
+          ...small,
+        },
+      });
+      assert.equal(res.status, 400);
+      const { error } = await res.json();
+      expect([error.code, error.category, error.param, error.message]).toStrictEqual([
+        "content_policy_violation",
+        "hate",
+        "image",
+        "The picture to start from is not allowed by the content policy.",
+      ]);
+    } finally {
+      standIn.rateImage = () => ({});
+    }
+    assert.equal((await (await server.api("/api/generations")).json()).items.length, before);
+    const [audit] = await auditRows(server);
+    expect([audit.kind, audit.category, audit.provider, audit.reason]).toStrictEqual([
+      "image",
+      "hate",
+      "azure",
+      "Hate severity 2 (blocks at 2)",
+    ]);
+    assert.match(
+      await (await server.api("/metrics")).text(),
+      /lumen_safety_blocks_total\{kind="image",category="hate",provider="azure"\} 1/
+    );
   });
 
   it("fails closed while the service answers 503: 503 safety_unavailable and nothing generated", async () => {
