@@ -1,10 +1,9 @@
 // The arena in Chromium against the real server and model: from the Image Creator to a battle, a
 // keyboard-only vote and the reveal, then the leaderboard with its intervals and categories.
-import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Page } from "playwright-core";
-import type { TestServer } from "../helpers/server";
-import { launchBrowser, screenshot, skipBrowser, startAddinServer, type Browser } from "./support";
+import { addinBrowserSuite, screenshot, skipBrowser } from "./support";
 import { describeUnless } from "../helpers/skip";
 
 /**
@@ -41,27 +40,20 @@ async function paintBattle(page: Page, prompt: string): Promise<void> {
 }
 
 describeUnless(skipBrowser)("arena", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    // One model: the admin declares two settings of it to compare.
-    server = await startAddinServer({
+  // One model: the admin declares two settings of it to compare.
+  const suite = addinBrowserSuite(
+    {
       arenaContenders: [
         { name: "quick", steps: 3 },
         { name: "standard", steps: 8 },
       ],
-    });
-    browser = await launchBrowser(server.url);
-  }, 300_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, 300_000);
+    },
+    300_000
+  );
 
   it("battles from the Image Creator's link, votes with the keyboard alone, and reveals the contenders", async () => {
-    const page = await browser.newPage({ width: 1280, height: 900 });
-    await page.goto(`${server.url}/creator.html`);
+    const page = await suite.browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${suite.server.url}/creator.html`);
     await page.getByRole("link", { name: "Arena" }).click();
     await page.getByRole("heading", { name: "Lumen Arena" }).waitFor();
 
@@ -138,24 +130,14 @@ describeUnless(skipBrowser)("arena", () => {
 });
 
 describeUnless(skipBrowser)("arena switched off", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startAddinServer({ arena: false });
-    browser = await launchBrowser(server.url);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = addinBrowserSuite({ arena: false });
 
   it("says the arena isn't available, and the Image Creator does not link to it", async () => {
-    const page = await browser.newPage({ width: 1280, height: 900 });
-    await page.goto(`${server.url}/creator.html`);
+    const page = await suite.browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${suite.server.url}/creator.html`);
     await page.getByRole("heading", { name: "Lumen Image Creator" }).waitFor();
     assert.equal(await page.getByRole("link", { name: "Arena" }).count(), 0);
-    await page.goto(`${server.url}/arena.html`);
+    await page.goto(`${suite.server.url}/arena.html`);
     await page.getByTestId("arena-off").waitFor();
     assert.equal(await page.getByRole("button", { name: "Start battle" }).count(), 0);
     await page.close();

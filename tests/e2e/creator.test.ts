@@ -1,33 +1,15 @@
 // The Image Creator page: four results in a wide layout, this browser's history, download.
-import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { expect, it } from "@jest/globals";
 import assert from "node:assert";
-import type { TestServer } from "../helpers/server";
-import {
-  launchBrowser,
-  screenshot,
-  skipBrowser,
-  startAddinServer,
-  useSeed,
-  type Browser,
-} from "./support";
+import { addinBrowserSuite, screenshot, skipBrowser, useSeed } from "./support";
 import { describeUnless } from "../helpers/skip";
 
 describeUnless(skipBrowser)("Image Creator", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startAddinServer();
-    browser = await launchBrowser(server.url);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = addinBrowserSuite();
 
   it("creates four images, keeps them in this browser's history, and downloads one", async () => {
-    const page = await browser.newPage({ width: 1280, height: 900 });
-    await page.goto(`${server.url}/creator.html`);
+    const page = await suite.browser.newPage({ width: 1280, height: 900 });
+    await page.goto(`${suite.server.url}/creator.html`);
     await page.getByRole("heading", { name: "Lumen Image Creator" }).waitFor();
     assert.strictEqual(await page.getByRole("combobox", { name: "Images" }).inputValue(), "4");
 

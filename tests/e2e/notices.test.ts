@@ -1,19 +1,10 @@
 // The unknown-words notice in headless Chromium against the real server and shipped model: the
 // task pane and the Image Creator say in a sentence which words of an out-of-domain prompt the
 // model doesn't know, and say nothing for a landscape.
-import { afterAll, beforeAll, it } from "@jest/globals";
+import { it } from "@jest/globals";
 import assert from "node:assert";
 import type { Page } from "playwright-core";
-import type { TestServer } from "../helpers/server";
-import {
-  launchBrowser,
-  modelOptions,
-  screenshot,
-  skipBrowser,
-  startAddinServer,
-  useSeed,
-  type Browser,
-} from "./support";
+import { addinBrowserSuite, modelOptions, screenshot, skipBrowser, useSeed } from "./support";
 import { describeUnless } from "../helpers/skip";
 
 const OUT_OF_DOMAIN = "a bowl of ramen on a wooden table";
@@ -23,17 +14,7 @@ const SENTENCE = /^Lumen's built-in model paints landscapes and light; it doesn'
 describeUnless(skipBrowser || (!modelOptions().model && "the built-in model is not built"))(
   "unknown-words notice in the add-in",
   () => {
-    let server: TestServer;
-    let browser: Browser;
-
-    beforeAll(async () => {
-      server = await startAddinServer();
-      browser = await launchBrowser(server.url);
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.stop();
-    });
+    const suite = addinBrowserSuite();
 
     const notice = (page: Page) => page.getByTestId("notice-unknown_words");
 
@@ -54,8 +35,8 @@ describeUnless(skipBrowser || (!modelOptions().model && "the built-in model is n
     }
 
     it("task pane: names the words of an out-of-domain prompt in a sentence, and says it with the result", async () => {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/taskpane.html`);
+      const page = await suite.browser.newPage();
+      await page.goto(`${suite.server.url}/taskpane.html`);
       await generate(page, OUT_OF_DOMAIN, "Generate");
 
       await notice(page).waitFor();
@@ -74,8 +55,8 @@ describeUnless(skipBrowser || (!modelOptions().model && "the built-in model is n
     });
 
     it("task pane: says nothing for an in-domain prompt", async () => {
-      const page = await browser.newPage();
-      await page.goto(`${server.url}/taskpane.html`);
+      const page = await suite.browser.newPage();
+      await page.goto(`${suite.server.url}/taskpane.html`);
       await generate(page, IN_DOMAIN, "Generate");
       assert.strictEqual(await notice(page).count(), 0);
       assert.strictEqual(await page.getByText("doesn't know").count(), 0);
@@ -83,8 +64,8 @@ describeUnless(skipBrowser || (!modelOptions().model && "the built-in model is n
     });
 
     it("Image Creator: shows the same sentence", async () => {
-      const page = await browser.newPage({ width: 1280, height: 900 });
-      await page.goto(`${server.url}/creator.html`);
+      const page = await suite.browser.newPage({ width: 1280, height: 900 });
+      await page.goto(`${suite.server.url}/creator.html`);
       await generate(page, OUT_OF_DOMAIN, "Create");
       await notice(page).waitFor();
       assert.match((await notice(page).innerText()).trim(), SENTENCE);

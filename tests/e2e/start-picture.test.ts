@@ -2,20 +2,12 @@
 // pictures (the sd15 fixture has a vae_encoder/): a starting picture chosen, dropped or pasted in
 // the Image Creator, "Use as starting point" on a result, the server's refusals in a sentence, and
 // the task pane's "Start from the selected picture" in Word through an office.js stand-in.
-import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { beforeAll, expect, it } from "@jest/globals";
 import assert from "node:assert";
 import type { Page } from "playwright-core";
 import sharp from "sharp";
 import { fixturesDir } from "../helpers/fixtures";
-import type { TestServer } from "../helpers/server";
-import {
-  launchBrowser,
-  screenshot,
-  skipBrowser,
-  startAddinServer,
-  useSeed,
-  type Browser,
-} from "./support";
+import { addinBrowserSuite, screenshot, skipBrowser, useSeed } from "./support";
 import { describeUnless } from "../helpers/skip";
 
 /** A 96×64 PNG (3:2, closest to the 4:3 aspect) with a left-to-right gradient. */
@@ -62,23 +54,15 @@ async function chooseFile(
 }
 
 describeUnless(skipBrowser)("pictures from pictures", () => {
-  let server: TestServer;
-  let browser: Browser;
+  const suite = addinBrowserSuite({ modelsDir: fixturesDir, model: "sd15" }, 600_000);
   let png: Buffer;
-
   beforeAll(async () => {
     png = await gradientPng();
-    server = await startAddinServer({ modelsDir: fixturesDir, model: "sd15" });
-    browser = await launchBrowser(server.url);
-  }, 600_000);
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  }, 600_000);
+  });
 
   async function openCreator(): Promise<Page> {
-    const page = await browser.newPage({ width: 1280, height: 900 });
-    await open(page, `${server.url}/creator.html`);
+    const page = await suite.browser.newPage({ width: 1280, height: 900 });
+    await open(page, `${suite.server.url}/creator.html`);
     await page.getByRole("group", { name: "Starting picture", exact: true }).waitFor();
     await page.getByRole("combobox", { name: "Images" }).selectOption("1");
     return page;
@@ -124,7 +108,9 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
           ?.match(/\/api\/images\/([^.]+)\.png/)?.[1]
     );
     assert.ok(id, "the result links its image");
-    const stored = Buffer.from(await (await server.api(`/api/images/${id}.png`)).arrayBuffer());
+    const stored = Buffer.from(
+      await (await suite.server.api(`/api/images/${id}.png`)).arrayBuffer()
+    );
 
     await result.getByRole("button", { name: "Use as starting point" }).click();
     await page
@@ -236,7 +222,7 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
   }, 600_000);
 
   it("task pane in Word: starts from the selected inline picture (Word.run, inlinePictures, getBase64ImageSrc)", async () => {
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     // office.js as Word answers: the host, its requirement sets, and a selection holding one inline
     // picture, whose items and base64 exist only after load() and context.sync(), as in Office.
     const standIn = `(() => {
@@ -283,7 +269,7 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
     await page.route("**/vendor/office-js/office.js", (route) =>
       route.fulfill({ contentType: "text/javascript", body: standIn })
     );
-    await open(page, `${server.url}/taskpane.html`);
+    await open(page, `${suite.server.url}/taskpane.html`);
     await page.getByRole("textbox", { name: "Describe your image" }).waitFor();
     assert.strictEqual(await page.evaluate(() => document.documentElement.dataset.host), "word");
 
@@ -312,8 +298,8 @@ describeUnless(skipBrowser)("pictures from pictures", () => {
   }, 600_000);
 
   it("task pane in a browser: a file picker, no selection to start from", async () => {
-    const page = await browser.newPage();
-    await open(page, `${server.url}/taskpane.html`);
+    const page = await suite.browser.newPage();
+    await open(page, `${suite.server.url}/taskpane.html`);
     await page.getByRole("group", { name: "Starting picture", exact: true }).waitFor();
     await page.getByRole("button", { name: "Choose a picture…" }).waitFor();
     assert.strictEqual(

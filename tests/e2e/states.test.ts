@@ -3,31 +3,18 @@
 import { afterAll, beforeAll, it } from "@jest/globals";
 import assert from "node:assert";
 import type { TestServer } from "../helpers/server";
-import {
-  launchBrowser,
-  screenshot,
-  skipBrowser,
-  startAddinServer,
-  useSeed,
-  type Browser,
-} from "./support";
+import { addinBrowserSuite, screenshot, skipBrowser, startAddinServer, useSeed } from "./support";
 import { describeUnless } from "../helpers/skip";
 
 describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
-  let server: TestServer;
+  const suite = addinBrowserSuite();
   let limited: TestServer;
-  let browser: Browser;
-
   beforeAll(async () => {
-    server = await startAddinServer();
     // One generation request per minute, so the second one is refused with Retry-After.
     limited = await startAddinServer({ rateLimitMax: 1, rateLimitWindowMs: 60_000 });
-    browser = await launchBrowser(server.url);
   });
   afterAll(async () => {
-    await browser?.close();
     await limited?.stop();
-    await server?.stop();
   });
 
   it("shows the place in the queue, and Cancel stops the generation before anything is made", async () => {
@@ -43,12 +30,12 @@ describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
     ];
     for (const json of ahead)
       assert.strictEqual(
-        (await server.api("/api/generations", { method: "POST", json })).status,
+        (await suite.server.api("/api/generations", { method: "POST", json })).status,
         202
       );
 
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/taskpane.html`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.server.url}/taskpane.html`);
     await page
       .getByRole("textbox", { name: "Describe your image" })
       .fill("a valley filled with morning fog");
@@ -73,7 +60,7 @@ describeUnless(skipBrowser)("task pane: queue, cancel and rate limit", () => {
   });
 
   it("when rate limited, says how long to wait (from Retry-After) and keeps Try again disabled until then", async () => {
-    const page = await browser.newPage();
+    const page = await suite.browser.newPage();
     await page.goto(`${limited.url}/taskpane.html`);
     await page.getByRole("textbox", { name: "Describe your image" }).fill("sand dunes at dusk");
     await page.getByRole("combobox", { name: "Images" }).selectOption("1");

@@ -14,6 +14,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { afterAll, beforeAll } from "@jest/globals";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { startTestServer, type TestServer } from "../helpers/server";
 
@@ -93,6 +94,26 @@ export async function startAddinServer(
   overrides: Record<string, unknown> = {}
 ): Promise<TestServer> {
   return startTestServer({ staticDir: buildAddin(), ...modelOptions(), ...overrides });
+}
+
+/**
+ * The suite's server (`startAddinServer(overrides)`) and browser: started before its tests,
+ * closed after them. Read them as `suite.server` and `suite.browser` inside hooks and tests.
+ */
+export function addinBrowserSuite(
+  overrides: Record<string, unknown> = {},
+  timeoutMs?: number
+): { server: TestServer; browser: Browser } {
+  const suite = {} as { server: TestServer; browser: Browser };
+  beforeAll(async () => {
+    suite.server = await startAddinServer(overrides);
+    suite.browser = await launchBrowser(suite.server.url);
+  }, timeoutMs);
+  afterAll(async () => {
+    await suite.browser?.close();
+    await suite.server?.stop();
+  }, timeoutMs);
+  return suite;
 }
 
 export interface Browser {

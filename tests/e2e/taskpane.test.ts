@@ -1,40 +1,27 @@
 // The task pane in headless Chromium against the real server and model: outside Office it uses
 // the browser host, so "insert" downloads the image and copies it to the clipboard.
-import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { expect, it } from "@jest/globals";
 import assert from "node:assert";
 import { readFile } from "node:fs/promises";
 import type { Page } from "playwright-core";
-import type { TestServer } from "../helpers/server";
 import {
-  launchBrowser,
+  addinBrowserSuite,
   screenshot,
   skipBrowser,
-  startAddinServer,
   tabTo,
   useSeed,
   watchProgress,
-  type Browser,
 } from "./support";
 import { describeUnless } from "../helpers/skip";
 
 const PROMPT = "a misty lake at sunrise with pine-covered hills reflected in still water";
 
 describeUnless(skipBrowser)("task pane", () => {
-  let server: TestServer;
-  let browser: Browser;
-
-  beforeAll(async () => {
-    server = await startAddinServer();
-    browser = await launchBrowser(server.url);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  const suite = addinBrowserSuite();
 
   async function openPane(): Promise<Page> {
-    const page = await browser.newPage();
-    await page.goto(`${server.url}/taskpane.html`);
+    const page = await suite.browser.newPage();
+    await page.goto(`${suite.server.url}/taskpane.html`);
     await page.getByRole("textbox", { name: "Describe your image" }).waitFor();
     return page;
   }
