@@ -47,6 +47,9 @@ F32 = np.float32
 SUN_ELEV = {"dawn": (-5, -1.5), "sunrise": (0.6, 3), "morning": (14, 30), "midday": (48, 68),
             "golden hour": (4, 9), "sunset": (0.4, 2.5), "dusk": (-6, -2.5), "night": (18, 45)}
 LOW_SUN = ("dawn", "sunrise", "golden hour", "sunset", "dusk")
+# how often the sun (moon at night) is in frame, per time of day
+SUN_IN_FRAME = {"sunrise": 0.6, "sunset": 0.6, "dawn": 0.45, "dusk": 0.45, "golden hour": 0.25,
+                "night": 0.5}
 
 # per terrain: grid cell size (m), relief (m), far distance in periods
 TERRAIN_SCALE = {"mountains": (55.0, 1500.0), "hills": (22.0, 170.0), "dunes": (9.0, 85.0),
@@ -463,8 +466,10 @@ def place_camera(S):
     fov = {"wide view": rng.uniform(68, 84), "from a high viewpoint": rng.uniform(45, 70),
            "low viewpoint": rng.uniform(40, 62), "close to the shore": rng.uniform(45, 72)}[S.view]
     S.f = (OUT / 2) / np.tan(np.radians(fov) / 2)
-    # heading relative to the light's azimuth (the light is on +x): low sun often in frame
-    if (S.time in LOW_SUN or S.night) and rng.random() < 0.65:
+    # heading relative to the light's azimuth (the light is on +x): the sun is the subject at
+    # sunrise and sunset; at golden hour the subject is what it lights, so it is mostly behind
+    # or beside the camera (backlit golden-hour scenes are a wash of glare and haze)
+    if S.time in SUN_IN_FRAME and rng.random() < SUN_IN_FRAME[S.time]:
         head = rng.uniform(-1, 1) * np.radians(fov) * 0.4
     else:
         head = rng.uniform(-np.pi, np.pi)
