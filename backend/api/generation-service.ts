@@ -128,12 +128,11 @@ export class GenerationService {
    */
   async checkPicture(picture: Picture, clientId: string, prompt: string): Promise<void> {
     const { config, safety } = this.deps;
-    const checkImage = safety.checkImage;
-    if (!checkImage)
+    if (!safety.checkImage)
       throw new ApiError("invalid_request", "this server does not take pictures to start from", {
         param: "image",
       });
-    await this.enforce("image", () => checkImage(picture.image, config.safetyLevel), {
+    await this.enforce("image", () => safety.checkImage!(picture.image, config.safetyLevel), {
       clientId,
       prompt,
       message: "The picture to start from is not allowed by the content policy.",
