@@ -349,7 +349,8 @@ def set_output_shapes(m: onnx.ModelProto, shapes: dict, dynamic_axes: dict) -> N
 def convert_to_float16(model: onnx.ModelProto, fp32_scopes: tuple[str, ...]) -> onnx.ModelProto:
     """Make every float tensor float16 (inputs, outputs, weights, activations), except inside the
     module scopes in `fp32_scopes` (the timestep sinusoids, kept in float32 as real fp16 exports
-    keep them), with Cast nodes at the boundaries: realsize.py's pass, on a graph with weights."""
+    keep them), with Cast nodes at the boundaries: sdonnx.export.to_fp16's pass, on a graph with
+    weights."""
     from sdonnx.export import halve_graph
 
     def halve(t: TensorProto) -> None:
