@@ -27,7 +27,12 @@ def main():
     cfg = run_config(a.runs)
     lj = json.load(open(os.path.join(a.out, "lumen.json")))
     import numpy as np
-    count = len(np.load(os.path.join(a.runs, "data", "train_attrs.npy")))
+    from models import data_sets
+    # scenes per frame from latents.json (a GPU host's renders stay behind), else from the renders
+    per_frame = ([(tuple(f["frame"]), f["scenes"]) for f in lat["frames"]] if "frames" in lat else
+                 [(frame, len(np.load(prefix + "_attrs.npy"))) for prefix, frame in data_sets(a.runs)])
+    count = sum(n for _, n in per_frame)
+    frames = "" if len(per_frame) == 1 else " (" + ", ".join(f"{n:,} at {w}×{h}" for (w, h), n in per_frame) + ")"
     from models import count as pc
     from export import load
     tok = Tokenizer()
@@ -107,7 +112,7 @@ def main():
                   "docs/images/render3d-sheet.png`:\n\n![render.py above, render3d.py below](../../docs/images/render3d-sheet.png)"
                   if cfg["renderer"] == "3d" else ""),
         "Z": str(vae.z), "VAE_PSNR": f"{lat['vae_psnr_db']:.1f}", "COUNT": f"{count:,}",
-        "COUNT_1": f"{count - 1:,}", "VOCAB": str(len(tok.vocab)),
+        "COUNT_1": f"{count - 1:,}", "FRAMES": frames, "VOCAB": str(len(tok.vocab)),
         "P_TE": f"{pc(te):,}", "P_UNET": f"{pc(unet):,}",
         "UNET_CH": " / ".join(map(str, unet.ch)),
         "P_ENC": f"{pc(vae.enc):,}", "P_DEC": f"{pc(vae.dec):,}", "SCALE": f"{lat['scaling_factor']:.4f}",

@@ -88,6 +88,7 @@ def build_classifier(runs, n=10000, minutes=5.0):
         return m
     data = os.path.join(runs, "data", "classifier")
     if not os.path.exists(data + "_attrs.npy"):
+        os.makedirs(os.path.dirname(data), exist_ok=True)  # a GPU host's run comes back without data/
         render.render_many(np.arange(CLS_SEED0, CLS_SEED0 + n), data, workers=os.cpu_count())
     imgs = np.load(data + "_images.npy", mmap_mode="r")
     attrs = torch.from_numpy(np.load(data + "_attrs.npy").astype(np.int64))
@@ -134,16 +135,17 @@ def classify(m, x, feats=False):
 
 
 @torch.no_grad()
-def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance_start, batch=32):
+def generate(tok, te, unet, vae, info, prompts, seeds, steps, guidance, guidance_start, batch=32, frame=None):
+    """uint8 pictures of `prompts`, square at the native size or in `frame` (width, height)."""
     out = []
     uncond_ids = torch.from_numpy(tok.batch([""]))
     uc = te(uncond_ids)
+    L = info["latent_size"]
+    shape = (vae.z, L, L) if frame is None else (vae.z, frame[1] // vae.down, frame[0] // vae.down)
     for i in range(0, len(prompts), batch):
         ps, ss = prompts[i:i + batch], seeds[i:i + batch]
         cond = te(torch.from_numpy(tok.batch(ps)))
-        L = info["latent_size"]
-        noise = torch.stack([torch.randn((vae.z, L, L), generator=torch.Generator().manual_seed(int(s)))
-                             for s in ss])
+        noise = torch.stack([torch.randn(shape, generator=torch.Generator().manual_seed(int(s))) for s in ss])
         lat = sample(unet, cond, uc.expand(len(ps), -1, -1), guidance, steps, noise=noise,
                      guidance_start=guidance_start)
         out.append(to_u8(vae.dec(lat / info["scaling_factor"])))
@@ -220,6 +222,28 @@ def write_samples(a, tok, te, unet, vae, info):
     Image.fromarray(grid).save(os.path.join(a.out, "samples.png"), optimize=True)
     with open(os.path.join(a.runs, "samples_prompts.txt"), "w") as f:
         f.write("\n".join(grid_prompts) + "\n")
+    write_frames(a, tok, te, unet, vae, info)
+
+
+# the first thing a new user asks the model for (models/training/README.md, "Shipping a trained model")
+FIRST_PROMPT = "golden hour over a mountain lake with reflections"
+
+
+def write_frames(a, tok, te, unet, vae, info, seeds=(1, 2, 3)):
+    """<out>/frames.png: FIRST_PROMPT at three seeds in each frame the run trained on (a row each),
+    so that one look says whether the model draws it, and in every shape the engine asks for."""
+    frames = [tuple(f) for f in run_config(a.runs).get("frames", [[info["image_size"]] * 2])]
+    rows = [generate(tok, te, unet, vae, info, [FIRST_PROMPT] * len(seeds), list(seeds), a.steps, a.guidance,
+                     a.guidance_start, frame=f) for f in frames]
+    pad = 4
+    width = max(len(seeds) * (w + pad) for w, _ in frames)
+    canvas = Image.new("RGB", (width, sum(h + pad for _, h in frames)), (255, 255, 255))
+    y = 0
+    for (w, h), imgs in zip(frames, rows):
+        for k, im in enumerate(imgs):
+            canvas.paste(Image.fromarray(im), (k * (w + pad), y))
+        y += h + pad
+    canvas.save(os.path.join(a.out, "frames.png"), optimize=True)
 
 
 def main():

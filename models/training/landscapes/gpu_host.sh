@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The final training run on a GPU host in one call: render, VAE, latents, UNet and ONNX export inside
 # a wall-clock deadline; the exported model comes back as a tar split into 15 MB pieces (hosts that
-# hand back only a few small files), with the training log and the sample grid.
+# hand back only a few small files), with the training log, the sample grid and the first prompt in
+# every trained frame (frames.png).
 #
 #   OUT=/path/for/results models/training/landscapes/gpu_host.sh             # on the GPU host
 #   mkdir /tmp/gpu && cat $OUT/model.tar.part-* | tar -x -C /tmp/gpu         # back here
@@ -39,7 +40,7 @@ echo "renders $(( $(date +%s) - start )) s; UNet $unet_min min" | tee -a "$OUT/h
 train --stage vae,encode,unet,export --unet-minutes "$unet_min"
 "$py" "$here/evaluate.py" --runs "$runs" --out "$model" --samples-only --threads "$(nproc)"
 echo "wall $(( $(date +%s) - start )) s" >> "$OUT/host.txt"
-cp "$model/samples.png" "$OUT/"
+cp "$model/samples.png" "$model/frames.png" "$OUT/"
 # the model, and what evaluate.py needs to measure it back there (not the renders, nor the optimiser)
 tar -C "$work" -cf - lumen-landscapes runs/config.json runs/latents.json runs/vae_final.pt runs/unet_final.pt \
     runs/train.log | split -b 15M - "$OUT/model.tar.part-"

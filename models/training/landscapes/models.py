@@ -211,6 +211,18 @@ def run_config(runs):
     return cfg
 
 
+def data_sets(runs):
+    """The run's training sets, one per frame it renders: [(path prefix, (width, height))]. The
+    square set is data/train, the others data/train_<w>x<h>; runs from before frames were in the
+    config have the square set only."""
+    import os
+    cfg = run_config(runs)
+    side = cfg["size"]
+    frames = [tuple(f) for f in cfg.get("frames", [[side, side]])]
+    return [(os.path.join(runs, "data", "train" if f == (side, side) else f"train_{f[0]}x{f[1]}"), f)
+            for f in frames]
+
+
 def renderer(name):
     """The scene renderer module: "3d" = render3d.py (256², 7 attributes), "2d" = render.py (128², 6)."""
     if name == "3d":

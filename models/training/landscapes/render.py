@@ -492,12 +492,13 @@ def render(seed, attrs=None):
 def render_many(seeds, out_prefix, log_every=2000, workers=1, render_fn=None, size=OUT,
                 attributes=len(ATTRS), chunksize=64):
     """Render `seeds` on `workers` processes into <prefix>_images.npy (a memmap), _seeds.npy and
-    _attrs.npy, written last so that its presence marks the set complete. `render_fn`, `size` and
-    `attributes` let render3d.py reuse this for its scenes."""
+    _attrs.npy, written last so that its presence marks the set complete. `render_fn`, `size` (a
+    side, or a frame's (width, height)) and `attributes` let render3d.py reuse this for its scenes."""
     render_fn = render_fn or render
     n = len(seeds)
+    width, height = (size, size) if np.isscalar(size) else size
     imgs = np.lib.format.open_memmap(out_prefix + "_images.npy", mode="w+", dtype=np.uint8,
-                                     shape=(n, size, size, 3))
+                                     shape=(n, height, width, 3))
     attrs = np.zeros((n, attributes), np.int8)
     t0 = time.time()
     with multiprocessing.Pool(workers) as pool:  # one scene per task, results in seed order

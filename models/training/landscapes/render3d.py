@@ -1,13 +1,13 @@
 """3D renderer of captioned landscape scenes: a heightfield seen in perspective under one sun or moon.
 
-Same interface as render.py (attributes, render(seed, attrs) -> (uint8 OUTxOUTx3, int8 attrs),
+Same interface as render.py (attributes, render(seed, attrs) -> (uint8 HxWx3, int8 attrs),
 render_many, --grid), plus a composition attribute at index 6 (VIEWS) taken from the camera used.
 
 How a scene is made (all NumPy, deterministic by seed):
 - terrain: a periodic heightfield (octaves of band-limited noise; ridged multifractal for
   mountains) with lakes, rivers or a coastline carved in front of the camera;
 - camera: height, pitch, field of view and heading vary; rendered per column ("voxel space"):
-  each of the OUT columns samples the heightfield along its ray at geometric depth steps, and a
+  each of the W columns samples the heightfield along its ray at geometric depth steps, and a
   running minimum of the projected heights gives every pixel its hit distance in one searchsorted;
 - light: sky radiance by single scattering (Rayleigh + Mie + ozone) tabulated per scene over
   (view elevation, azimuth from the sun); sun colour from the transmittance along its path;
@@ -18,8 +18,9 @@ How a scene is made (all NumPy, deterministic by seed):
 - clouds: a lit 2D layer; fog as exponential height fog; rain and snow as overlays;
 - exposure from the scene's illuminance (so night stays darker than day), filmic tone curve.
 
-    /usr/bin/python3 models/training/landscapes/render3d.py --out runs/data3d/train --count 50000
+    /usr/bin/python3 models/training/landscapes/render3d.py --out runs/data3d/train --count 50000 [--frame 320x192]
     /usr/bin/python3 models/training/landscapes/render3d.py --sheet sheet.png
+    /usr/bin/python3 models/training/landscapes/render3d.py --bench 1000 --workers 2   # scenes/s per frame
 """
 import argparse
 import functools
@@ -38,8 +39,11 @@ from render import (ATTRS as ATTRS6, TIMES, SKIES, TERRAINS, WATERS, SEASONS, WE
 VIEWS = ["wide view", "from a high viewpoint", "low viewpoint", "close to the shore"]
 ATTRS = ATTRS6 + [("view", VIEWS)]
 
-OUT = 256           # output size
-G = 256             # heightfield grid (periodic)
+OUT = 256           # output size of a square render
+# the frames the embedded model generates in (width, height): square, and the engine's size at the
+# native area for 16:9 and 4:3 (both round to 320x192 at its size multiple of 64) and for 3:4
+FRAMES = ((OUT, OUT), (320, 192), (192, 320))
+G = 256             # heightfield grid (periodic; a power of two, which sample() relies on)
 D = 300             # depth samples per column
 F32 = np.float32
 
@@ -134,15 +138,18 @@ def sample(stack, gx, gz):
     z0 = np.floor(gz)
     fx = (gx - x0)[..., None]
     fz = (gz - z0)[..., None]
-    ix = x0.astype(np.int32) % G
-    iz = z0.astype(np.int32) % G
-    ix1 = (ix + 1) % G
-    iz1 = (iz + 1) % G
-    flat = stack.reshape(G * G, -1)
-    a = flat[iz * G + ix]
-    b = flat[iz * G + ix1]
-    c = flat[iz1 * G + ix]
-    d = flat[iz1 * G + ix1]
+    # the renderer's hottest lookup: wrap with a mask (G is a power of two), 2x faster than %
+    ix = x0.astype(np.int32) & (G - 1)
+    iz = (z0.astype(np.int32) & (G - 1)) * G
+    ix1 = (ix + 1) & (G - 1)
+    iz1 = (iz + G) & (G * G - 1)
+    return blend(stack.reshape(G * G, -1), iz + ix, iz + ix1, iz1 + ix, iz1 + ix1, fx, fz)
+
+
+def blend(flat, i00, i01, i10, i11, fx, fz):
+    """Bilinear mix of four rows of a flattened table (gathered with take: faster than fancy
+    indexing, same values); i01 is one step along x from i00, i10 one along z."""
+    a, b, c, d = (flat.take(i, 0) for i in (i00, i01, i10, i11))
     return (a + (b - a) * fx) * (1 - fz) + (c + (d - c) * fx) * fz
 
 
@@ -269,12 +276,10 @@ class Sky:
         fe = (te - i0)[..., None]
         fa = (ta - j0)[..., None]
 
+        k = i0 * N_AZ + j0
+
         def lut(t):
-            a = t[i0, j0]
-            b = t[i0, j0 + 1]
-            c = t[i0 + 1, j0]
-            d = t[i0 + 1, j0 + 1]
-            return (a + (b - a) * fa) * (1 - fe) + (c + (d - c) * fa) * fe
+            return blend(t.reshape(N_EL * N_AZ, -1), k, k + 1, k + N_AZ, k + N_AZ + 1, fa, fe)
 
         mu = np.cos(el) * np.cos(self.el) * np.cos(az) + np.sin(el) * np.sin(self.el)
         ph = mie_phase(np.clip(mu, -1, 1)).astype(F32)[..., None]
@@ -465,7 +470,9 @@ def place_camera(S):
     S.night = S.time == "night"
     fov = {"wide view": rng.uniform(68, 84), "from a high viewpoint": rng.uniform(45, 70),
            "low viewpoint": rng.uniform(40, 62), "close to the shore": rng.uniform(45, 72)}[S.view]
-    S.f = (OUT / 2) / np.tan(np.radians(fov) / 2)
+    # the field of view spans the side of a square of the frame's area: a wide frame of the same
+    # lens shows more to the sides and less above and below, as a crop of a larger sensor would
+    S.f = (S.side / 2) / np.tan(np.radians(fov) / 2)
     # heading relative to the light's azimuth (the light is on +x): the sun is the subject at
     # sunrise and sunset; at golden hour the subject is what it lights, so it is mostly behind
     # or beside the camera (backlit golden-hour scenes are a wash of glare and haze)
@@ -484,7 +491,7 @@ def place_camera(S):
     if S.time in LOW_SUN and rng.random() < 0.5:
         pitch += 3  # more sky when the sky is the subject
     S.pitch = np.radians(pitch)
-    S.hrow = OUT / 2 + S.f * np.tan(S.pitch)
+    S.hrow = S.height / 2 + S.f * np.tan(S.pitch)
 
 
 def build_world(S):
@@ -626,7 +633,7 @@ def open_sea(S, z, xc):
 
 def raycast(S):
     S.bump = BUMP[S.terrain]
-    W = OUT
+    W, H = S.width, S.height
     z = depths(S)
     S.z = z
     xc = ((np.arange(W, dtype=F32) + 0.5) - W / 2) / F32(S.f)
@@ -644,17 +651,17 @@ def raycast(S):
     hraw = np.where(open_sea(S, z[None, :], xc[:, None]), S.wlevel - 5.0 - curv, hraw)
     hh = np.maximum(hraw, S.wlevel - curv)
     y = S.hrow + S.f * (S.H - hh) / z[None, :]
-    y = np.clip(y, -20, OUT + 20)
+    y = np.clip(y, -20, H + 20)
     ym = np.minimum.accumulate(y, axis=1)
     BIG = 1000.0
     keys = (-ym + BIG * np.arange(W)[:, None]).ravel()
-    rows = np.arange(OUT, dtype=F32) + 0.5
-    q = (-rows[:, None] + BIG * np.arange(W)[None, :])  # (OUT, W)
-    pos = np.searchsorted(keys, q.ravel(), side="left").reshape(OUT, W)
+    rows = np.arange(H, dtype=F32) + 0.5
+    q = (-rows[:, None] + BIG * np.arange(W)[None, :])  # (H, W)
+    pos = np.searchsorted(keys, q.ravel(), side="left").reshape(H, W)
     idx = pos - D * np.arange(W)[None, :]
     S.sky_mask = idx >= D
     i = np.clip(idx, 1, D - 1)
-    cols = np.broadcast_to(np.arange(W)[None, :], (OUT, W))
+    cols = np.broadcast_to(np.arange(W)[None, :], (H, W))
     za, zb = z[i - 1], z[i]
     ha, hb = hh[cols, i - 1], hh[cols, i]
     slope = (rows[:, None] - S.hrow) / F32(S.f)
@@ -663,7 +670,7 @@ def raycast(S):
     zhit = za + t * (zb - za)
     zhit = np.where(idx == 0, z[0], zhit)
     S.zhit = np.where(S.sky_mask, z[-1] * 3, zhit).astype(F32)
-    S.slope = np.broadcast_to(slope, (OUT, W)).astype(F32)
+    S.slope = np.broadcast_to(slope, (H, W)).astype(F32)
     S.hraw_cols = hraw
     S.hh_cols = hh
     S.dirx, S.dirz = dirx, dirz
@@ -1004,10 +1011,10 @@ def render_scene(S):
     S.field_w, S.field_h = rng.uniform(60, 200), rng.uniform(30, 120)
     raycast(S)
     light_setup(S)
-    W = OUT
+    W, H = S.width, S.height
     cols = np.arange(W)
     az_col = np.arctan2(S.dirz, S.dirx).astype(F32)            # azimuth from the light (+x)
-    az = np.broadcast_to(az_col[None, :], (OUT, W))
+    az = np.broadcast_to(az_col[None, :], (H, W))
     slope = S.slope
     el = np.arctan(-slope / np.sqrt(1 + S.xc[None, :] ** 2)).astype(F32)
     haze_tab = haze_color(S, np.linspace(-np.pi, np.pi, 64).astype(F32))
@@ -1019,14 +1026,14 @@ def render_scene(S):
         return haze_tab[i] * (1 - f) + haze_tab[i + 1] * f
     S.haze = haze
 
-    img = np.zeros((OUT, W, 3), F32)
+    img = np.zeros((H, W, 3), F32)
     sky = S.sky_mask
     img[sky] = sky_radiance(S, el[sky], az[sky])
 
     ground = ~sky
     z = S.zhit[ground]
     sl = slope[ground]
-    cc = np.broadcast_to(cols[None, :], (OUT, W))[ground]
+    cc = np.broadcast_to(cols[None, :], (H, W))[ground]
     px = S.cam[0] + S.dirx[cc] * z
     pz = S.cam[1] + S.dirz[cc] * z
     dist = z * np.sqrt(1 + S.xc[cc] ** 2 + sl * sl)
@@ -1078,7 +1085,7 @@ def shade_water(S, px, pz, z, sl, cc, dist):
     # added tilt flips rays between the far shore and the sky in blocks; scaled, the reflection
     # is distorted smoothly
     s_ref = sl * np.exp(np.clip(nzr * 2.0 / np.maximum(sl, 0.02), -0.8, 0.8))
-    ccr = np.clip(cc + np.round(nxr * S.f * 0.1).astype(np.int64), 0, OUT - 1)
+    ccr = np.clip(cc + np.round(nxr * S.f * 0.1).astype(np.int64), 0, S.width - 1)
     refl = reflection(S, s_ref, ccr, z)
     # Fresnel (Schlick, n = 1.33) on the angle to the rippled normal
     cos_t = np.clip(sl / np.sqrt(1 + sl * sl) + np.abs(nzr) * 0.5, 0, 1)
@@ -1107,7 +1114,7 @@ def shade_water(S, px, pz, z, sl, cc, dist):
 def reflection(S, s_ref, cc, zw):
     """Reflected radiance for water pixels: search each column again from the camera mirrored
     in the water plane (rising rays), from the first water sample on; sky where nothing is hit."""
-    W = OUT
+    W = S.width
     w = S.wlevel
     Hm = 2 * w - S.H
     z = S.z
@@ -1160,7 +1167,7 @@ def reflection(S, s_ref, cc, zw):
 def weather(S, img, el, az):
     rng = S.rng
     b = bank()
-    H, W = OUT, OUT
+    H, W = S.height, S.width
     if S.weather == "fog" or (S.time in ("dawn", "sunrise", "morning") and rng.random() < 0.25):
         # valley mist: exponential height fog, integrated along each ray
         dens = 0.45 if S.weather == "fog" else 0.2
@@ -1187,9 +1194,9 @@ def weather(S, img, el, az):
     if S.weather == "rain":
         st = b["streak"]
         o = rng.integers(G, size=2)
-        streaks = np.roll(np.roll(st, o[0], 0), o[1], 1)[:H, :W]
-        streaks2 = np.roll(np.roll(st, o[1], 0), o[0], 1)[::2, ::2]
-        streaks2 = np.repeat(np.repeat(streaks2, 2, 0), 2, 1)[:H, :W]
+        streaks = window(st, o, H, W)
+        streaks2 = window(st, o[::-1], G, G)[::2, ::2]
+        streaks2 = window(np.repeat(np.repeat(streaks2, 2, 0), 2, 1), (0, 0), H, W)
         # faint streaks, mostly seen against darker ground and sky
         amt = (streaks * 0.035 + streaks2 * 0.025)[..., None]
         img = img * (1 - amt) + (S.ambient * 0.6 + 0.02 * S.light_int)[None, None] * amt
@@ -1212,9 +1219,9 @@ def finish(S, img):
     bright = np.clip(x - 2.5, 0, 8)
     if bright.max() > 0:
         # a round glow: two box blurs at quarter size approximate a Gaussian
-        small = bright.reshape(OUT // 4, 4, OUT // 4, 4, 3).mean(axis=(1, 3))
+        small = bright.reshape(S.height // 4, 4, S.width // 4, 4, 3).mean(axis=(1, 3))
         small = box_blur_img(box_blur_img(small, 3), 3).astype(F32)
-        x = x + np.stack([np.asarray(Image.fromarray(small[..., c], mode="F").resize((OUT, OUT), Image.BILINEAR))
+        x = x + np.stack([np.asarray(Image.fromarray(small[..., c], mode="F").resize((S.width, S.height), Image.BILINEAR))
                           for c in range(3)], -1) * 0.5
     x = np.minimum(x, 60)
     # filmic curve (ACES fit) then sRGB
@@ -1222,12 +1229,19 @@ def finish(S, img):
     y = np.clip(y, 0, 1)
     y = np.where(y <= 0.0031308, 12.92 * y, 1.055 * np.power(y, 1 / 2.4) - 0.055)
     # soft vignette and film grain
-    r = np.linspace(-1, 1, OUT, dtype=F32)
-    vig = 1 - 0.12 * (r[:, None] ** 2 + r[None, :] ** 2)
+    ry = np.linspace(-1, 1, S.height, dtype=F32) * F32(S.height / S.side)
+    rx = np.linspace(-1, 1, S.width, dtype=F32) * F32(S.width / S.side)
+    vig = 1 - 0.12 * (ry[:, None] ** 2 + rx[None, :] ** 2)
     o = rng.integers(G, size=2)
-    grain = np.roll(np.roll(bank()["grain"], o[0], 0), o[1], 1)[:OUT, :OUT]
+    grain = window(bank()["grain"], o, S.height, S.width)
     y = y * vig[..., None] + grain[..., None] * 0.008
     return (np.clip(y, 0, 1) * 255 + 0.5).astype(np.uint8)
+
+
+def window(a, o, h, w):
+    """An h x w window of the periodic field `a` rolled by o: np.roll(a, o)[:h, :w], for frames
+    larger than the field too."""
+    return a[(np.arange(h) - o[0]) % a.shape[0]][:, (np.arange(w) - o[1]) % a.shape[1]]
 
 
 def box_blur_img(a, r):
@@ -1247,14 +1261,17 @@ def classify_view(S):
         return "from a high viewpoint"
     if S.view == "close to the shore":
         return S.view
-    if np.degrees(2 * np.arctan(OUT / 2 / S.f)) >= 66:
+    if np.degrees(2 * np.arctan(S.side / 2 / S.f)) >= 66:
         return "wide view"
     return "low viewpoint" if S.eye < 30 else S.view
 
 
-def render(seed, attrs=None):
-    """Render one scene. Returns (uint8 image OUTxOUTx3, attribute vector int8[7])."""
+def render(seed, attrs=None, frame=(OUT, OUT)):
+    """Render one scene in a frame of (width, height) pixels, each a multiple of 4. Returns
+    (uint8 image height x width x 3, attribute vector int8[7])."""
     S = setup(seed, attrs)
+    S.width, S.height = frame
+    S.side = float(np.sqrt(S.width * S.height))
     place_camera(S)
     build_world(S)
     camera_height(S)
@@ -1266,9 +1283,9 @@ def render(seed, attrs=None):
 
 # ----------------------------------------------------------------------------------------------
 
-def render_many(seeds, out_prefix, log_every=2000, workers=1):
-    render2d.render_many(seeds, out_prefix, log_every, workers, render_fn=render, size=OUT,
-                         attributes=len(ATTRS), chunksize=16)
+def render_many(seeds, out_prefix, log_every=2000, workers=1, frame=(OUT, OUT)):
+    render2d.render_many(seeds, out_prefix, log_every, workers, render_fn=functools.partial(render, frame=frame),
+                         size=frame, attributes=len(ATTRS), chunksize=16)
 
 
 def names(a):
@@ -1345,7 +1362,14 @@ def main():
     ap.add_argument("--workers", type=int, default=os.cpu_count())
     ap.add_argument("--grid", help="write a PNG grid of the first 64 scenes here and exit")
     ap.add_argument("--sheet", help="write a contact sheet (old renderer above, new below) and exit")
+    ap.add_argument("--frame", default=f"{OUT}x{OUT}", help="WIDTHxHEIGHT of the renders (multiples of 4)")
+    ap.add_argument("--bench", type=int, metavar="N",
+                    help="render N scenes in each of FRAMES on --workers processes, print scenes/s, exit")
     args = ap.parse_args()
+    frame = tuple(int(v) for v in args.frame.split("x"))
+    if args.bench:
+        bench(args.bench, args.seed0, args.workers)
+        return
     if args.grid:
         grid(args.grid, args.seed0)
         return
@@ -1353,7 +1377,20 @@ def main():
         sheet(args.sheet)
         return
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
-    render_many(np.arange(args.seed0, args.seed0 + args.count), args.out, workers=args.workers)
+    render_many(np.arange(args.seed0, args.seed0 + args.count), args.out, workers=args.workers, frame=frame)
+
+
+def bench(n, seed0, workers):
+    import tempfile
+    import time
+    print(f"| frame | scenes | processes | s | scenes/s |\n|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for w, h in FRAMES:
+            t0 = time.time()
+            render_many(np.arange(seed0, seed0 + n), os.path.join(tmp, f"{w}x{h}"), log_every=n + 1,
+                        workers=workers, frame=(w, h))
+            dt = time.time() - t0
+            print(f"| {w}×{h} | {n} | {workers} | {dt:.1f} | {n / dt:.1f} |", flush=True)
 
 
 if __name__ == "__main__":

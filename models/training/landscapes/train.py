@@ -6,7 +6,8 @@ finished are skipped. Each training stage runs for a wall-clock budget (the lear
 follows the elapsed fraction of that budget, so a resumed run continues the same schedule).
 
     /usr/bin/python3 models/training/landscapes/train.py --all
-    # v2 (the default): --renderer 3d, 256² renders, x16 autoencoder to 16x16x8 latents; 25,000 scenes,
+    # v2 (the default): --renderer 3d, renders at 256², 320x192 and 192x320 (the engine's frames), x16
+    #   autoencoder to 16x16x8 latents (20x12, 12x20); 25,000 scenes,
     #   VAE 35 min, UNet 72 min: <= 3 h on 2 cores with export and evaluation (models/training/README.md)
     # v1: --renderer 2d (128², 16x16x8 latents, 52,000 scenes, VAE 30 min, UNet 68 min)
     # --stage data,vae,... runs the named stages only (gpu_host.sh: all but evaluate, on a GPU host)
@@ -34,9 +35,14 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import Tokenizer, training_caption  # noqa: E402
 from models import (VAE, VAE_CHANNELS, PatchCritic, TextEncoder, UNet, alphas_cumprod_zero_snr, count,  # noqa: E402
-                    load_vae, renderer, run_config, to_tensor)
+                    data_sets, load_vae, renderer, run_config, to_tensor)
 
 UNET_CH = (64, 96, 144)
+# The share of a run's scenes rendered in each of render3d.FRAMES (square, 320x192, 192x320), so
+# that the UNet learns every frame the engine generates in rather than stretching squares: square
+# is the default and what evaluate.py measures; 320x192 serves both 16:9 and 4:3 requests (slides);
+# portrait is asked for least.
+FRAME_SHARES = (0.5, 0.3, 0.2)
 # A step that took longer than this (the process was stopped, the machine suspended) counts as this
 # much of the wall-clock budget, so a pause does not eat a stage's schedule.
 STEP_CAP_S = 30.0
@@ -101,26 +107,42 @@ def setup_run(a):
     else:
         r = a.renderer or "3d"
         cfg = {"renderer": r, "size": renderer(r).OUT, "vae_down": a.vae_down or (16 if r == "3d" else 8)}
+        if r == "3d":
+            cfg.update(frames=[list(f) for f in renderer(r).FRAMES], frame_shares=list(FRAME_SHARES))
         with open(path, "w") as f:
             json.dump(cfg, f, indent=1)
     a.renderer, a.size, a.vae_down = cfg["renderer"], cfg["size"], cfg["vae_down"]
+    a.frame_shares = cfg.get("frame_shares", [1.0])
     a.latent = a.size // a.vae_down
 
 
 def stage_data(a):
-    prefix = os.path.join(a.runs, "data", "train")
-    if os.path.exists(prefix + "_attrs.npy"):
-        return
-    os.makedirs(os.path.dirname(prefix), exist_ok=True)
-    log(a.runs, f"data: rendering {a.count} scenes with the {a.renderer} renderer at {a.size}²")
-    t0 = time.time()
-    renderer(a.renderer).render_many(np.arange(a.count), prefix, workers=a.threads)
-    log(a.runs, f"data: {a.count} scenes in {(time.time() - t0) / 60:.1f} min")
+    """--count scenes split over the run's frames by their shares, seeds numbered on from one set
+    to the next (every scene differs); a finished set is skipped when the stage resumes."""
+    sets = data_sets(a.runs)
+    counts = np.floor(np.asarray(a.frame_shares) * a.count).astype(int)
+    counts[0] += a.count - counts.sum()
+    seed0 = 0
+    for (prefix, frame), n in zip(sets, counts):
+        seeds, seed0 = np.arange(seed0, seed0 + n), seed0 + n
+        if os.path.exists(prefix + "_attrs.npy"):
+            continue
+        os.makedirs(os.path.dirname(prefix), exist_ok=True)
+        log(a.runs, f"data: rendering {n} scenes with the {a.renderer} renderer at {frame[0]}x{frame[1]}")
+        t0 = time.time()
+        square = frame == (a.size, a.size)  # render.py (2d) draws squares only
+        renderer(a.renderer).render_many(seeds, prefix, workers=a.threads, **({} if square else {"frame": frame}))
+        log(a.runs, f"data: {n} scenes in {(time.time() - t0) / 60:.1f} min")
 
 
-def load_images(a):
-    prefix = os.path.join(a.runs, "data", "train")
+def load_images(prefix):
     return np.load(prefix + "_images.npy", mmap_mode="r"), np.load(prefix + "_attrs.npy")
+
+
+def latents_file(a, frame):
+    """The square set's latents are latents.npy (as in runs from before frames), the others by frame."""
+    square = frame == (a.size, a.size)
+    return os.path.join(a.runs, "latents.npy" if square else f"latents_{frame[0]}x{frame[1]}.npy")
 
 
 def stage_vae(a):
@@ -132,7 +154,7 @@ def stage_vae(a):
     if os.path.exists(final):
         return
     ck = os.path.join(a.runs, "vae.pt")
-    imgs, _ = load_images(a)
+    imgs, _ = load_images(data_sets(a.runs)[0][0])  # crops of the square scenes: the VAE is convolutional
     n = len(imgs)
     if a.renderer == "2d" and a.vae_down == 8:
         enc_ch, dec_ch = VAE_CHANNELS["v1"]
@@ -216,44 +238,49 @@ def stage_vae(a):
 
 @torch.no_grad()
 def stage_encode(a):
-    out = os.path.join(a.runs, "latents.npy")
+    """Every scene of every frame to its latent mean; one scaling factor for all of them; the
+    autoencoder's PSNR and the latent -> RGB map on the first square scenes."""
     meta = os.path.join(a.runs, "latents.json")
     if os.path.exists(meta):
         return
-    imgs, _ = load_images(a)
     vae = load_vae(os.path.join(a.runs, "vae_final.pt")).to(a.device)
-    n, z, f = len(imgs), vae.z, vae.down
-    L, B = imgs.shape[1] // f, 50
-    lat = np.zeros((n, z, L, L), np.float16)
-    rgb_x, rgb_y = [], []
-    se = 0.0
+    z, f, B = vae.z, vae.down, 50
     t0 = time.time()
-    checked = min(n, 3000 if a.size <= 128 else 500)  # decoded for PSNR and the latent-to-RGB map
-    for i in range(0, n, B):
-        x = to_tensor(imgs[i:i + B]).to(a.device)
-        mean, _ = vae.encode(x)
-        lat[i:i + B] = mean.cpu().numpy().astype(np.float16)
-        if i < checked:
-            rec = vae.dec(mean)
-            se += (rec.clamp(-1, 1) - x).pow(2).mean().item() * len(x)
-            patch = F.avg_pool2d((x + 1) / 2, f)  # [b,3,L,L]
-            rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).cpu().numpy())
-            rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).cpu().numpy())
-    std = float(lat.astype(np.float32).std())
+    encoded = []
+    for prefix, frame in data_sets(a.runs):
+        imgs, _ = load_images(prefix)
+        lat = np.zeros((len(imgs), z, frame[1] // f, frame[0] // f), np.float16)
+        for i in range(0, len(imgs), B):
+            lat[i:i + B] = vae.encode(to_tensor(imgs[i:i + B]).to(a.device))[0].cpu().numpy().astype(np.float16)
+        encoded.append((frame, lat))
+    std = float(np.concatenate([lat.astype(np.float32).ravel() for _, lat in encoded]).std())
     scale = 1.0 / std
-    psnr = 10 * math.log10(4 / (se / (math.ceil(checked / B) * B if checked < n else n)))
-    # least squares: mean RGB (0..1) of each 8x8 patch from the *scaled* latent pixel
+    imgs, _ = load_images(data_sets(a.runs)[0][0])
+    checked = min(len(imgs), 3000 if a.size <= 128 else 500)  # decoded for PSNR and the latent-to-RGB map
+    se, rgb_x, rgb_y = 0.0, [], []
+    for i in range(0, checked, B):
+        x = to_tensor(imgs[i:min(i + B, checked)]).to(a.device)
+        mean, _ = vae.encode(x)
+        se += (vae.dec(mean).clamp(-1, 1) - x).pow(2).mean().item() * len(x)
+        patch = F.avg_pool2d((x + 1) / 2, f)  # [b,3,L,L]
+        rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).cpu().numpy())
+        rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).cpu().numpy())
+    psnr = 10 * math.log10(4 / (se / checked))
+    # least squares: mean RGB (0..1) of each fxf patch from the *scaled* latent pixel
     X = np.concatenate(rgb_x) * scale
     Y = np.concatenate(rgb_y)
     Xb = np.concatenate([X, np.ones((len(X), 1), np.float32)], 1)
     coef, *_ = np.linalg.lstsq(Xb, Y, rcond=None)
-    np.save(out, lat)
-    info = {"latent_channels": z, "latent_size": L, "downsampling": f, "scaling_factor": scale, "latent_std": std, "vae_psnr_db": psnr,
+    for frame, lat in encoded:
+        np.save(latents_file(a, frame), lat)
+    info = {"latent_channels": z, "latent_size": a.size // f, "downsampling": f, "scaling_factor": scale,
+            "latent_std": std, "vae_psnr_db": psnr,
             "latent_rgb": coef[:z].tolist(), "latent_rgb_bias": coef[z].tolist(),
-            "latent_rgb_r2": float(1 - ((Xb @ coef - Y) ** 2).sum() / ((Y - Y.mean(0)) ** 2).sum())}
-    with open(meta, "w") as f:
-        json.dump(info, f, indent=1)
-    log(a.runs, f"encode: {n} latents in {time.time() - t0:.0f}s; {json.dumps(info)}")
+            "latent_rgb_r2": float(1 - ((Xb @ coef - Y) ** 2).sum() / ((Y - Y.mean(0)) ** 2).sum()),
+            "frames": [{"frame": list(frame), "scenes": len(lat)} for frame, lat in encoded]}
+    with open(meta, "w") as fh:
+        json.dump(info, fh, indent=1)
+    log(a.runs, f"encode: {sum(len(lat) for _, lat in encoded)} latents in {time.time() - t0:.0f}s; {json.dumps(info)}")
 
 
 def stage_unet(a):
@@ -262,10 +289,13 @@ def stage_unet(a):
         return
     ck = os.path.join(a.runs, "unet.pt")
     info = json.load(open(os.path.join(a.runs, "latents.json")))
-    lat = torch.from_numpy(np.load(os.path.join(a.runs, "latents.npy")).astype(np.float32)) * info["scaling_factor"]
-    lat = lat.to(a.device)
-    _, attrs = load_images(a)
-    n = len(lat)
+    # one (latents, attributes) set per frame; a step's batch comes from one set, drawn in
+    # proportion to its scenes, so every batch is one shape
+    sets = []
+    for prefix, frame in data_sets(a.runs):
+        lat = np.load(latents_file(a, frame)).astype(np.float32)
+        sets.append(((torch.from_numpy(lat) * info["scaling_factor"]).to(a.device), load_images(prefix)[1]))
+    share = np.array([len(lat) for lat, _ in sets]) / sum(len(lat) for lat, _ in sets)
     tok = Tokenizer()
     st = torch.load(ck, map_location=a.device) if os.path.exists(ck) else None  # a resumed run keeps its own channels
     ch = tuple(st["unet_ch"]) if st else tuple(int(c) for c in a.unet_ch.split(","))
@@ -292,9 +322,11 @@ def stage_unet(a):
     live = [p.detach() for p in params]  # views of the trained weights, made once for the EMA
     t_last, t_ck, acc = time.time(), time.time(), []
     bs = a.unet_batch
-    log(a.runs, f"unet: {n} latents {tuple(lat.shape[1:])}, batch {bs}, {a.unet_minutes} min")
+    log(a.runs, f"unet: latents {', '.join(f'{len(lat)} of {tuple(lat.shape[1:])}' for lat, _ in sets)}, "
+                f"batch {bs}, {a.unet_minutes} min")
     while elapsed < budget:
-        idx = rng.choice(n, bs, replace=False)
+        lat, attrs = sets[rng.choice(len(sets), p=share) if len(sets) > 1 else 0]
+        idx = rng.choice(len(lat), bs, replace=len(lat) < bs)  # a set smaller than a batch: rehearsals
         x0 = lat[torch.from_numpy(idx).to(a.device)]
         texts = [training_caption(attrs[i], rng) if rng.random() >= 0.1 else "" for i in idx]
         ids = torch.from_numpy(tok.batch(texts)).to(a.device)
@@ -415,7 +447,8 @@ def main():
     for k, v in DEFAULTS[a.renderer].items():
         if getattr(a, k) is None:
             setattr(a, k, v)
-    log(a.runs, f"start: {', '.join(todo)}; {a.renderer} renderer, {a.size}² images, x{a.vae_down} "
+    log(a.runs, f"start: {', '.join(todo)}; {a.renderer} renderer, {a.size}² images "
+                f"(frames {', '.join(f'{w}x{h}' for _, (w, h) in data_sets(a.runs))}), x{a.vae_down} "
                 f"-> {a.latent}² latents, {a.count} scenes, VAE {a.vae_minutes} min, UNet {a.unet_minutes} min, "
                 f"on {a.device}")
     if a.device == "cpu" and (warning := blas_warning()):
