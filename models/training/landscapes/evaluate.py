@@ -39,7 +39,8 @@ from PIL import Image
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from captions import attribute_prompt  # noqa: E402
-from models import add_sampling_args, reconstruct, renderer, run_config, sample, to_tensor, to_u8  # noqa: E402
+from models import (add_sampling_args, data_sets, reconstruct, renderer, run_config, sample, to_tensor,  # noqa: E402
+                    to_u8)
 from export import load  # noqa: E402
 
 CLS_SEED0, REAL_SEED0 = 10_000_000, 20_000_000
@@ -232,7 +233,7 @@ FIRST_PROMPT = "golden hour over a mountain lake with reflections"
 def write_frames(a, tok, te, unet, vae, info, seeds=(1, 2, 3)):
     """<out>/frames.png: FIRST_PROMPT at three seeds in each frame the run trained on (a row each),
     so that one look says whether the model draws it, and in every shape the engine asks for."""
-    frames = [tuple(f) for f in run_config(a.runs).get("frames", [[info["image_size"]] * 2])]
+    frames = [frame for _, frame in data_sets(a.runs)]
     rows = [generate(tok, te, unet, vae, info, [FIRST_PROMPT] * len(seeds), list(seeds), a.steps, a.guidance,
                      a.guidance_start, frame=f) for f in frames]
     pad = 4

@@ -247,25 +247,26 @@ def stage_encode(a):
     z, f, B = vae.z, vae.down, 50
     t0 = time.time()
     encoded = []
-    for prefix, frame in data_sets(a.runs):
+    se, n_checked, rgb_x, rgb_y = 0.0, 0, [], []
+    for k, (prefix, frame) in enumerate(data_sets(a.runs)):
         imgs, _ = load_images(prefix)
+        # the first (square) scenes are also decoded, for PSNR and the latent-to-RGB map
+        checked = min(len(imgs), 3000 if a.size <= 128 else 500) if k == 0 else 0
         lat = np.zeros((len(imgs), z, frame[1] // f, frame[0] // f), np.float16)
         for i in range(0, len(imgs), B):
-            lat[i:i + B] = vae.encode(to_tensor(imgs[i:i + B]).to(a.device))[0].cpu().numpy().astype(np.float16)
+            x = to_tensor(imgs[i:i + B]).to(a.device)
+            mean, _ = vae.encode(x)
+            lat[i:i + B] = mean.cpu().numpy().astype(np.float16)
+            if i < checked:
+                se += (vae.dec(mean).clamp(-1, 1) - x).pow(2).mean().item() * len(x)
+                n_checked += len(x)
+                patch = F.avg_pool2d((x + 1) / 2, f)  # [b,3,L,L]
+                rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).cpu().numpy())
+                rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).cpu().numpy())
         encoded.append((frame, lat))
     std = float(np.concatenate([lat.astype(np.float32).ravel() for _, lat in encoded]).std())
     scale = 1.0 / std
-    imgs, _ = load_images(data_sets(a.runs)[0][0])
-    checked = min(len(imgs), 3000 if a.size <= 128 else 500)  # decoded for PSNR and the latent-to-RGB map
-    se, rgb_x, rgb_y = 0.0, [], []
-    for i in range(0, checked, B):
-        x = to_tensor(imgs[i:min(i + B, checked)]).to(a.device)
-        mean, _ = vae.encode(x)
-        se += (vae.dec(mean).clamp(-1, 1) - x).pow(2).mean().item() * len(x)
-        patch = F.avg_pool2d((x + 1) / 2, f)  # [b,3,L,L]
-        rgb_x.append(mean.permute(0, 2, 3, 1).reshape(-1, z).cpu().numpy())
-        rgb_y.append(patch.permute(0, 2, 3, 1).reshape(-1, 3).cpu().numpy())
-    psnr = 10 * math.log10(4 / (se / checked))
+    psnr = 10 * math.log10(4 / (se / n_checked))
     # least squares: mean RGB (0..1) of each fxf patch from the *scaled* latent pixel
     X = np.concatenate(rgb_x) * scale
     Y = np.concatenate(rgb_y)
